@@ -1,0 +1,30 @@
+//! Embeds every `migrations/<version>_<name>/migration.sql` in the binary, in version
+//! order, so that adding a migration needs no code change.
+
+use std::{env, fs, path::Path};
+
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+    let mut entries: Vec<String> = fs::read_dir("migrations")
+        .expect("the migrations/ folder is part of the source tree")
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.path().join("migration.sql").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    let mut generated = String::from("&[\n");
+    for folder in &entries {
+        println!("cargo:rerun-if-changed=migrations/{folder}/migration.sql");
+        let path = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("migrations")
+            .join(folder)
+            .join("migration.sql");
+        generated.push_str(&format!(
+            "    ({folder:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    generated.push_str("]\n");
+    let out = Path::new(&env::var("OUT_DIR").unwrap()).join("migrations.rs");
+    fs::write(out, generated).expect("OUT_DIR is writable");
+}

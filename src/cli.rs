@@ -1,0 +1,143 @@
+//! The command line: clap definitions only. Dispatch lives in `cmd`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Format;
+
+/// The version line: the crate version and the version of the formulas (SPEC §6).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (formulas: 1)");
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ctodb",
+    version = VERSION,
+    about = "Run the numbers on a portfolio of software projects kept in PostgreSQL",
+    after_help = "Connection: --database-url, DATABASE_URL (also from ./.env), else PGHOST, PGPORT, \
+                  PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE; with nothing set, the local socket and \
+                  the database `ctodb`."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOptions,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalOptions {
+    /// PostgreSQL URL, e.g. postgres://user:password@host:5432/ctodb?sslmode=require
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Output format [default: table on a terminal, csv when piped]
+    #[arg(short, long, value_enum, global = true)]
+    pub format: Option<Format>,
+
+    /// Write results to FILE (atomically) instead of standard output
+    #[arg(short, long, value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
+
+    /// Treat this instant as "now" for ages, SLAs and trends (RFC 3339, or a UTC date)
+    #[arg(long, value_name = "TIMESTAMP", value_parser = parse_as_of, global = true)]
+    pub as_of: Option<DateTime<Utc>>,
+
+    /// No colour in tables (NO_COLOR works too)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Print only results and errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print each query's name and time on stderr
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database if needed and apply pending migrations
+    Migrate(MigrateArgs),
+    /// Check connection, server, schema, statistics and index use; exit 1 on any failure
+    Doctor,
+    /// Rows and size per table, and how often each index is used
+    Stats,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
+
+    /// Read migrations from this folder instead of those built into ctodb
+    #[arg(long, value_name = "DIR", global = true)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations (the default)
+    Run,
+    /// List applied, pending and drifted migrations; exit 1 on drift
+    Status,
+    /// Create migrations/<UTC timestamp>_NAME/migration.sql
+    New {
+        /// snake_case name of the change, e.g. add_bug_labels
+        name: String,
+    },
+    /// Drop every table and re-apply all migrations (destroys all data)
+    Reset {
+        /// Required: confirms that all data may be destroyed
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Accepts RFC 3339 (`2026-11-25T09:00:00Z`), `2026-11-25 09:00:00` (UTC) or a date
+/// (midnight UTC).
+pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for pattern in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, pattern) {
+            return Ok(t.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    Err(
+        "expected an RFC 3339 timestamp such as 2026-11-25T09:00:00Z, or a date such as 2026-11-25"
+            .into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn as_of_accepts_rfc3339_and_dates() {
+        assert_eq!(
+            parse_as_of("2026-11-25T10:00:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-25T09:00:00+00:00"
+        );
+        assert_eq!(
+            parse_as_of("2026-11-25").unwrap().to_rfc3339(),
+            "2026-11-25T00:00:00+00:00"
+        );
+        assert!(parse_as_of("yesterday").is_err());
+    }
+}

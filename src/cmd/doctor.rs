@@ -1,0 +1,328 @@
+//! `ctodb doctor`: ✓/✗ lines with the time each check took; exit 1 when any fails.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use super::{Context, Outcome};
+use crate::db::migrate::{self, Migration};
+use crate::db::{self, Db};
+use crate::output::{Column, Frame, Kind, Report, Style, Value};
+use crate::sql;
+
+/// Oldest server with everything the schema uses (gen_random_uuid built in, stored
+/// generated columns).
+const MIN_SERVER_VERSION: i32 = 130000;
+const REQUIRED_EXTENSIONS: [&str; 2] = ["pg_trgm", "fuzzystrmatch"];
+/// A table this large that was never analyzed leaves the planner guessing.
+const ANALYZE_THRESHOLD_ROWS: i64 = 1000;
+
+struct Checklist {
+    frame: Frame,
+    failed: bool,
+}
+
+impl Checklist {
+    fn new() -> Checklist {
+        Checklist {
+            frame: Frame::new(
+                "checks",
+                vec![
+                    Column::new("ok", Kind::Bool),
+                    Column::new("check", Kind::Text),
+                    Column::new("ms", Kind::Float),
+                    Column::new("detail", Kind::Text),
+                ],
+            )
+            .styled(Style::Checklist),
+            failed: false,
+        }
+    }
+
+    fn record(&mut self, check: &str, started: Instant, result: Result<String, String>) {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let (ok, detail) = match result {
+            Ok(detail) => (true, detail),
+            Err(problem) => (false, problem),
+        };
+        self.failed |= !ok;
+        self.frame.push(vec![
+            Value::Bool(ok),
+            Value::Text(check.to_string()),
+            Value::Float(ms),
+            Value::Text(detail),
+        ]);
+    }
+}
+
+pub async fn run(ctx: &Context) -> Result<Outcome> {
+    let mut checks = Checklist::new();
+    let started = Instant::now();
+    let db = match ctx.connect().await {
+        Ok(db) => db,
+        Err(err) => {
+            checks.record("connection", started, Err(format!("{err:#}")));
+            return finish(ctx, checks);
+        }
+    };
+    let connected = round_trip(&db).await;
+    checks.record(
+        "connection",
+        started,
+        connected.map(|ms| format!("{} ({ms:.1} ms round trip)", ctx.target.describe())),
+    );
+    if checks.failed {
+        return finish(ctx, checks);
+    }
+
+    let started = Instant::now();
+    let server = server_info(&db).await;
+    match server {
+        Ok((version, version_num, extensions)) => {
+            checks.record(
+                "server",
+                started,
+                if version_num >= MIN_SERVER_VERSION {
+                    Ok(format!("PostgreSQL {version}"))
+                } else {
+                    Err(format!(
+                        "PostgreSQL {version} is too old; ctodb needs 13 or newer"
+                    ))
+                },
+            );
+            let started = Instant::now();
+            let missing: Vec<&str> = REQUIRED_EXTENSIONS
+                .into_iter()
+                .filter(|ext| !extensions.iter().any(|e| e == ext))
+                .collect();
+            checks.record(
+                "extensions",
+                started,
+                if missing.is_empty() {
+                    Ok(REQUIRED_EXTENSIONS.join(", "))
+                } else {
+                    Err(format!(
+                        "missing {}; run `ctodb migrate`",
+                        missing.join(", ")
+                    ))
+                },
+            );
+        }
+        Err(problem) => checks.record("server", started, Err(problem)),
+    }
+
+    let migrations = migrate::embedded();
+    let started = Instant::now();
+    let result = migrations_check(&db, &migrations).await;
+    checks.record("migrations", started, result);
+
+    let started = Instant::now();
+    let result = schema_check(&db, &migrations).await;
+    checks.record("schema", started, result);
+
+    let started = Instant::now();
+    let result = statistics_check(&db).await;
+    checks.record("table statistics", started, result);
+
+    finish(ctx, checks)
+}
+
+fn finish(ctx: &Context, checks: Checklist) -> Result<Outcome> {
+    let failed = checks.failed;
+    ctx.output.emit(&Report::single(checks.frame))?;
+    Ok(if failed {
+        Outcome::ChecksFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+async fn round_trip(db: &Db) -> Result<f64, String> {
+    let client = db.client().await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    client
+        .simple_query("SELECT 1")
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(started.elapsed().as_secs_f64() * 1000.0)
+}
+
+async fn server_info(db: &Db) -> Result<(String, i32, Vec<String>), String> {
+    let client = db.client().await.map_err(|e| e.to_string())?;
+    let row = db::query_one(&**client, &sql::SERVER_INFO, &[])
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((
+        row.get("version"),
+        row.get("version_num"),
+        row.get("extensions"),
+    ))
+}
+
+async fn migrations_check(db: &Db, migrations: &[Migration]) -> Result<String, String> {
+    let client = db.client().await.map_err(|e| e.to_string())?;
+    let statuses = migrate::status(&**client, migrations)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    migrate::refuse_drift(&statuses).map_err(|e| format!("{e:#}"))?;
+    let pending: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.state == migrate::State::Pending)
+        .map(|s| format!("{}_{}", s.version, s.name))
+        .collect();
+    if pending.is_empty() {
+        Ok(format!(
+            "{} applied, none pending, no drift",
+            statuses.len()
+        ))
+    } else {
+        Err(format!(
+            "{} pending ({}); run `ctodb migrate`",
+            pending.len(),
+            pending.join(", ")
+        ))
+    }
+}
+
+async fn schema_check(db: &Db, migrations: &[Migration]) -> Result<String, String> {
+    let expected = expected_objects(migrations);
+    let client = db.client().await.map_err(|e| e.to_string())?;
+    let rows = db::query(&**client, &sql::SCHEMA_OBJECTS, &[])
+        .await
+        .map_err(|e| e.to_string())?;
+    let present: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|row| (row.get("kind"), row.get("name")))
+        .collect();
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|object| !present.contains(*object))
+        .map(|(kind, name)| format!("{kind} {name}"))
+        .collect();
+    let count = |kind: &str| expected.iter().filter(|(k, _)| k == kind).count();
+    if missing.is_empty() {
+        Ok(format!(
+            "{} tables, {} enums, {} indexes present",
+            count("table"),
+            count("enum"),
+            count("index")
+        ))
+    } else {
+        Err(format!(
+            "missing {}; run `ctodb migrate reset --force` on a scratch database, or recreate them",
+            missing.join(", ")
+        ))
+    }
+}
+
+async fn statistics_check(db: &Db) -> Result<String, String> {
+    let client = db.client().await.map_err(|e| e.to_string())?;
+    let rows = db::query(&**client, &sql::TABLE_HEALTH, &[])
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut total_rows = 0i64;
+    let mut never_analyzed = Vec::new();
+    for row in &rows {
+        let live: i64 = row.get("live_rows");
+        total_rows += live;
+        let analyzed: Option<chrono::DateTime<chrono::Utc>> = row.get("last_analyzed");
+        if live >= ANALYZE_THRESHOLD_ROWS && analyzed.is_none() {
+            never_analyzed.push(row.get::<_, String>("table_name"));
+        }
+    }
+    if never_analyzed.is_empty() {
+        Ok(format!(
+            "{} tables, about {total_rows} live rows",
+            rows.len()
+        ))
+    } else {
+        Err(format!(
+            "never analyzed: {}; run ANALYZE so the planner knows their size",
+            never_analyzed.join(", ")
+        ))
+    }
+}
+
+/// The tables, enums and indexes the migrations create (minus those they drop), read
+/// from their text: `CREATE TABLE name`, `CREATE TYPE name AS ENUM`, `CREATE [UNIQUE]
+/// INDEX name`.
+pub fn expected_objects(migrations: &[Migration]) -> BTreeSet<(String, String)> {
+    let mut objects = BTreeSet::new();
+    for migration in migrations {
+        let text: String = migration
+            .sql
+            .lines()
+            .map(|line| line.split("--").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+            .replace('(', " ( ");
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for i in 0..words.len() {
+            let (verb, rest) = match words[i] {
+                "create" => (true, &words[i + 1..]),
+                "drop" => (false, &words[i + 1..]),
+                _ => continue,
+            };
+            let rest: Vec<&str> = rest
+                .iter()
+                .copied()
+                .filter(|w| !matches!(*w, "unique" | "concurrently" | "if" | "not" | "exists"))
+                .take(4)
+                .collect();
+            let kind = match rest.first() {
+                Some(&"table") => "table",
+                Some(&"index") => "index",
+                Some(&"type") if verb && rest.get(2..4) == Some(&["as", "enum"][..]) => "enum",
+                Some(&"type") if !verb => "enum",
+                _ => continue,
+            };
+            let Some(name) = rest.get(1) else { continue };
+            let name = name
+                .trim_start_matches("public.")
+                .trim_matches('"')
+                .trim_end_matches([';', ','])
+                .to_string();
+            if verb {
+                objects.insert((kind.to_string(), name));
+            } else {
+                objects.remove(&(kind.to_string(), name));
+            }
+        }
+    }
+    objects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_migration_creates_9_tables_5_enums_and_at_least_34_indexes() {
+        let objects = expected_objects(&migrate::embedded());
+        let count = |kind: &str| objects.iter().filter(|(k, _)| k == kind).count();
+        assert_eq!(count("table"), 9);
+        assert_eq!(count("enum"), 5);
+        assert!(count("index") >= 34, "{} indexes", count("index"));
+        assert!(objects.contains(&("index".into(), "bugs_title_trgm_idx".into())));
+    }
+
+    #[test]
+    fn dropped_objects_are_not_expected() {
+        let m = |sql: &str| Migration {
+            version: 1,
+            name: "x".into(),
+            sql: sql.into(),
+            checksum: vec![],
+        };
+        let objects = expected_objects(&[
+            m("CREATE TABLE a (id int); CREATE INDEX a_idx ON a (id); -- CREATE TABLE comment"),
+            m("DROP INDEX IF EXISTS a_idx;"),
+        ]);
+        assert_eq!(
+            objects.into_iter().collect::<Vec<_>>(),
+            vec![("table".to_string(), "a".to_string())]
+        );
+    }
+}

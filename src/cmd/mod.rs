@@ -1,0 +1,72 @@
+//! One file per command: gather inputs, call queries and analytics, hand the result to
+//! the output layer.
+
+mod doctor;
+mod migrate;
+mod stats;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, PoolSettings, Target};
+use crate::db::Db;
+use crate::output::Output;
+use crate::ui;
+
+/// How a command ended when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    /// doctor found a failing check, migrate status found drift: exit 1, already reported.
+    ChecksFailed,
+}
+
+/// What every command may need, resolved once from the global options.
+pub struct Context {
+    pub target: Target,
+    pub pool: PoolSettings,
+    pub output: Output,
+    /// "now" for every age, SLA and trend: --as-of or the clock.
+    pub as_of: DateTime<Utc>,
+}
+
+impl Context {
+    pub async fn connect(&self) -> Result<Db> {
+        Ok(Db::connect(&self.target, &self.pool).await?)
+    }
+
+    /// Refuses a transaction-mode pooler for commands that need session features.
+    pub fn require_direct_connection(&self, command: &str) -> Result<()> {
+        if self.target.looks_like_pooler() {
+            anyhow::bail!(
+                "{} looks like a transaction-mode pooler (port 6543 or pgbouncer=true), where \
+                 advisory locks and prepared statements break; run `ctodb {command}` with a \
+                 direct connection (usually port 5432)",
+                self.target.server()
+            );
+        }
+        Ok(())
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<Outcome> {
+    let pool = PoolSettings::from_env()?;
+    let global = cli.global;
+    ui::configure(global.verbose, global.quiet, pool.slow_query);
+    let target = config::resolve_target(global.database_url.as_deref())?;
+    if let Some(password) = target.password() {
+        ui::register_secret(&password);
+    }
+    let ctx = Context {
+        target,
+        pool,
+        output: Output::resolve(global.format, global.output, global.no_color),
+        as_of: global.as_of.unwrap_or_else(Utc::now),
+    };
+    match cli.command {
+        Command::Migrate(args) => migrate::run(&ctx, args).await,
+        Command::Doctor => doctor::run(&ctx).await,
+        Command::Stats => stats::run(&ctx).await,
+    }
+}

@@ -1,0 +1,410 @@
+//! Where ctodb connects and how: the database URL or the libpq variables, TLS mode, pool
+//! sizes and timeouts (SPEC §2). Nothing here talks to the network.
+
+use std::{env, path::PathBuf, str::FromStr, time::Duration};
+
+use thiserror::Error;
+use tokio_postgres::config::Host;
+
+/// The default local socket directory of Debian/Ubuntu PostgreSQL packages.
+const LOCAL_SOCKET_DIR: &str = "/var/run/postgresql";
+const DEFAULT_DATABASE: &str = "ctodb";
+/// The port a transaction-mode pooler such as Supabase's Supavisor listens on.
+const POOLER_PORT: u16 = 6543;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("invalid database URL: {0}; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")]
+    InvalidUrl(String),
+    #[error("invalid {name}={value:?}: {reason}")]
+    InvalidSetting {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+}
+
+/// libpq's sslmode values, as libpq means them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl FromStr for SslMode {
+    type Err = &'static str;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "disable" => Ok(SslMode::Disable),
+            // allow is prefer with the order reversed; ctodb treats it as prefer.
+            "allow" | "prefer" => Ok(SslMode::Prefer),
+            "require" => Ok(SslMode::Require),
+            "verify-ca" => Ok(SslMode::VerifyCa),
+            "verify-full" => Ok(SslMode::VerifyFull),
+            _ => Err("expected disable, prefer, require, verify-ca or verify-full"),
+        }
+    }
+}
+
+/// A resolved connection target. `pg` holds everything tokio-postgres understands; TLS
+/// modes it does not know (verify-ca, verify-full) are kept beside it.
+#[derive(Clone)]
+pub struct Target {
+    pub pg: tokio_postgres::Config,
+    pub ssl_mode: SslMode,
+    pub ssl_root_cert: Option<PathBuf>,
+    /// `pgbouncer=true` in the URL, as Prisma and Supabase write it.
+    pub pgbouncer_flag: bool,
+}
+
+impl Target {
+    pub fn database(&self) -> &str {
+        self.pg.get_dbname().unwrap_or(DEFAULT_DATABASE)
+    }
+
+    pub fn user(&self) -> &str {
+        self.pg.get_user().unwrap_or("")
+    }
+
+    /// The password, so that error output can be scrubbed of it.
+    pub fn password(&self) -> Option<String> {
+        self.pg
+            .get_password()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .filter(|password| !password.is_empty())
+    }
+
+    /// Where the server is, for messages: `host:port` or the socket path. Never the password.
+    pub fn server(&self) -> String {
+        let port = self.pg.get_ports().first().copied().unwrap_or(5432);
+        match self.pg.get_hosts().first() {
+            Some(Host::Tcp(host)) => format!("{host}:{port}"),
+            Some(Host::Unix(path)) => format!("{}/.s.PGSQL.{port}", path.display()),
+            None => format!("localhost:{port}"),
+        }
+    }
+
+    /// Describes the target without secrets: `user@server/database`.
+    pub fn describe(&self) -> String {
+        format!("{}@{}/{}", self.user(), self.server(), self.database())
+    }
+
+    /// A transaction-mode pooler breaks advisory locks and prepared statements.
+    pub fn looks_like_pooler(&self) -> bool {
+        self.pgbouncer_flag || self.pg.get_ports().contains(&POOLER_PORT)
+    }
+
+    /// The same server and credentials, another database (the `postgres` maintenance one).
+    pub fn with_database(&self, database: &str) -> Target {
+        let mut other = self.clone();
+        other.pg.dbname(database);
+        other
+    }
+
+    /// A URL for child tools and reports, with the password masked.
+    pub fn redacted_url(&self) -> String {
+        let password = if self.password().is_some() {
+            ":***"
+        } else {
+            ""
+        };
+        format!(
+            "postgres://{}{password}@{}/{}",
+            self.user(),
+            self.server(),
+            self.database()
+        )
+    }
+}
+
+/// Pool and statement settings from the environment.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_size: usize,
+    pub connect_timeout: Duration,
+    pub wait_timeout: Duration,
+    pub statement_timeout: Option<Duration>,
+    pub slow_query: Duration,
+}
+
+impl PoolSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let max_size = env_number("DATABASE_CONNECTION_LIMIT", 10)?;
+        if max_size == 0 {
+            return Err(ConfigError::InvalidSetting {
+                name: "DATABASE_CONNECTION_LIMIT",
+                value: "0".into(),
+                reason: "the pool needs at least one connection",
+            });
+        }
+        let statement_timeout = match env::var("CTODB_STATEMENT_TIMEOUT") {
+            Ok(value) if !value.trim().is_empty() => Some(Duration::from_millis(parse_number(
+                "CTODB_STATEMENT_TIMEOUT",
+                &value,
+            )?)),
+            _ => None,
+        };
+        Ok(PoolSettings {
+            max_size: max_size as usize,
+            connect_timeout: Duration::from_secs(env_number("DATABASE_CONNECTION_TIMEOUT", 20)?),
+            wait_timeout: Duration::from_secs(env_number("DATABASE_POOL_TIMEOUT", 10)?),
+            statement_timeout,
+            slow_query: Duration::from_millis(env_number("CTODB_SLOW_QUERY_MS", 1000)?),
+        })
+    }
+}
+
+fn env_number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match env::var(name) {
+        Ok(value) if !value.trim().is_empty() => parse_number(name, &value),
+        _ => Ok(default),
+    }
+}
+
+fn parse_number(name: &'static str, value: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::InvalidSetting {
+            name,
+            value: value.to_string(),
+            reason: "expected a whole non-negative number",
+        })
+}
+
+/// Resolves the target: the URL when one is given (flag, DATABASE_URL or .env), else the
+/// libpq variables with libpq's defaults, except that the database defaults to `ctodb`.
+pub fn resolve_target(url: Option<&str>) -> Result<Target, ConfigError> {
+    match url.map(str::trim).filter(|url| !url.is_empty()) {
+        Some(url) => parse_url(url),
+        None => from_libpq_env(),
+    }
+}
+
+fn parse_url(url: &str) -> Result<Target, ConfigError> {
+    // Whatever follows, the password in the URL must never be shown: remember it first.
+    if let Some((_, rest)) = url.split_once("://") {
+        let before_query = rest.split('?').next().unwrap_or(rest);
+        if let Some(at) = before_query.rfind('@') {
+            if let Some((_, password)) = before_query[..at].split_once(':') {
+                crate::ui::register_secret(password);
+            }
+        }
+    }
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
+        return Err(ConfigError::InvalidUrl(
+            "it must start with postgres:// or postgresql://".into(),
+        ));
+    }
+    // tokio-postgres knows only disable/prefer/require: take the TLS settings (and the
+    // pooler hint) out of the query string and keep the rest for it to parse.
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut kept = Vec::new();
+    let mut ssl_mode = None;
+    let mut ssl_root_cert = None;
+    let mut pgbouncer_flag = false;
+    for pair in query.into_iter().flat_map(|q| q.split('&')) {
+        if pair.is_empty() {
+            continue;
+        }
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => {
+                ssl_mode = Some(SslMode::from_str(value).map_err(|reason| {
+                    ConfigError::InvalidUrl(format!("sslmode={value} is not valid: {reason}"))
+                })?)
+            }
+            "sslrootcert" => ssl_root_cert = Some(PathBuf::from(value)),
+            "pgbouncer" => pgbouncer_flag = value == "true",
+            // Prisma's own parameters mean nothing to the server.
+            "connection_limit" | "pool_timeout" | "schema" => {}
+            _ => kept.push(pair),
+        }
+    }
+    let rebuilt = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    let mut pg = tokio_postgres::Config::from_str(&rebuilt)
+        .map_err(|err| ConfigError::InvalidUrl(err.to_string()))?;
+    if pg.get_hosts().is_empty() {
+        set_default_host(&mut pg);
+    }
+    if pg.get_user().is_none() {
+        pg.user(&env::var("PGUSER").unwrap_or_else(|_| os_user()));
+    }
+    if pg.get_password().is_none() {
+        if let Ok(password) = env::var("PGPASSWORD") {
+            pg.password(password);
+        }
+    }
+    if pg.get_dbname().is_none() {
+        // libpq: without a database in the URL, the database is named after the user.
+        let user = pg.get_user().unwrap_or_default().to_string();
+        pg.dbname(&user);
+    }
+    let ssl_mode = match ssl_mode {
+        Some(mode) => mode,
+        None => ssl_mode_from_env()?,
+    };
+    Ok(Target {
+        pg,
+        ssl_mode,
+        ssl_root_cert: ssl_root_cert.or_else(|| env::var_os("PGSSLROOTCERT").map(PathBuf::from)),
+        pgbouncer_flag,
+    })
+}
+
+/// libpq's default: the local socket directory when it exists, else localhost.
+fn set_default_host(pg: &mut tokio_postgres::Config) {
+    match default_host_dir() {
+        Some(dir) => pg.host_path(dir),
+        None => pg.host("localhost"),
+    };
+}
+
+fn from_libpq_env() -> Result<Target, ConfigError> {
+    let mut pg = tokio_postgres::Config::new();
+    match env::var("PGHOST").ok().filter(|h| !h.is_empty()) {
+        Some(host) if host.starts_with('/') => {
+            pg.host_path(host);
+        }
+        Some(host) => {
+            pg.host(&host);
+        }
+        None => set_default_host(&mut pg),
+    }
+    if let Ok(port) = env::var("PGPORT") {
+        let port: u16 = port
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::InvalidSetting {
+                name: "PGPORT",
+                value: port.clone(),
+                reason: "expected a port number between 1 and 65535",
+            })?;
+        pg.port(port);
+    }
+    pg.user(&env::var("PGUSER").unwrap_or_else(|_| os_user()));
+    if let Ok(password) = env::var("PGPASSWORD") {
+        pg.password(password);
+    }
+    pg.dbname(
+        &env::var("PGDATABASE")
+            .ok()
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
+    );
+    Ok(Target {
+        pg,
+        ssl_mode: ssl_mode_from_env()?,
+        ssl_root_cert: env::var_os("PGSSLROOTCERT").map(PathBuf::from),
+        pgbouncer_flag: false,
+    })
+}
+
+fn ssl_mode_from_env() -> Result<SslMode, ConfigError> {
+    match env::var("PGSSLMODE") {
+        Ok(value) if !value.is_empty() => {
+            SslMode::from_str(&value).map_err(|reason| ConfigError::InvalidSetting {
+                name: "PGSSLMODE",
+                value,
+                reason,
+            })
+        }
+        _ => Ok(SslMode::Prefer),
+    }
+}
+
+fn default_host_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(LOCAL_SOCKET_DIR);
+    dir.is_dir().then_some(dir)
+}
+
+/// The operating-system user, as libpq takes it: $USER or $LOGNAME, else the passwd
+/// entry of the process's uid.
+fn os_user() -> String {
+    env::var("USER")
+        .or_else(|_| env::var("LOGNAME"))
+        .ok()
+        .filter(|user| !user.is_empty())
+        .or_else(passwd_user)
+        .unwrap_or_else(|| "postgres".to_string())
+}
+
+fn passwd_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's real user
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        (fields.nth(1)? == uid).then(|| name.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_keeps_verify_modes_that_tokio_postgres_does_not_know() {
+        let target =
+            parse_url("postgres://alice:s3cret@db.example.com:5433/prod?sslmode=verify-full")
+                .unwrap();
+        assert_eq!(target.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(target.server(), "db.example.com:5433");
+        assert_eq!(target.database(), "prod");
+        assert_eq!(target.password().as_deref(), Some("s3cret"));
+        assert_eq!(
+            target.redacted_url(),
+            "postgres://alice:***@db.example.com:5433/prod"
+        );
+    }
+
+    #[test]
+    fn pooler_port_and_flag_are_detected() {
+        assert!(parse_url("postgres://u@h:6543/d")
+            .unwrap()
+            .looks_like_pooler());
+        assert!(parse_url("postgres://u@h:5432/d?pgbouncer=true")
+            .unwrap()
+            .looks_like_pooler());
+        assert!(!parse_url("postgres://u@h:5432/d")
+            .unwrap()
+            .looks_like_pooler());
+    }
+
+    #[test]
+    fn malformed_urls_are_rejected_without_echoing_them() {
+        let err = parse_url("mysql://root:hunter2@x/y")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.starts_with("invalid database URL"), "{err}");
+        assert!(!err.contains("hunter2"));
+        let err = parse_url("postgres://u:hunter2@h:notaport/d")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = parse_url("postgres://u@h/d?sslmode=maybe")
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            err,
+            "invalid database URL: sslmode=maybe is not valid: expected disable, prefer, \
+             require, verify-ca or verify-full; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+        );
+    }
+}

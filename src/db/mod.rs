@@ -1,0 +1,305 @@
+//! The database layer: the pool, connection errors users can act on, timed helper
+//! queries, retries of transient failures, and cancellation on Ctrl-C.
+
+pub mod migrate;
+mod retry;
+mod tls;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::{Hook, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
+use thiserror::Error;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{CancelToken, GenericClient, NoTls, Row};
+
+use crate::config::{PoolSettings, Target};
+use crate::sql::Helper;
+use crate::ui;
+
+pub use retry::with_retry;
+
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("could not connect to PostgreSQL at {server}: {reason}; start the server, or point DATABASE_URL (or PGHOST/PGPORT) at one that runs")]
+    Unreachable { server: String, reason: String },
+    #[error("timed out after {secs} s connecting to PostgreSQL at {server}; check the host and port, or raise DATABASE_CONNECTION_TIMEOUT")]
+    ConnectTimeout { server: String, secs: u64 },
+    #[error("password authentication failed for user \"{user}\" at {server}; check the password in DATABASE_URL or PGPASSWORD")]
+    Auth { user: String, server: String },
+    #[error("PostgreSQL at {server} asks for a password for user \"{user}\" and none was given; put it in DATABASE_URL or PGPASSWORD")]
+    PasswordMissing { user: String, server: String },
+    #[error("PostgreSQL at {server} refused user \"{user}\": {message}")]
+    Refused {
+        user: String,
+        server: String,
+        message: String,
+    },
+    #[error(
+        "database \"{database}\" does not exist on {server}; run `ctodb migrate` to create it"
+    )]
+    MissingDatabase { database: String, server: String },
+    #[error("no free database connection within {secs} s (DATABASE_CONNECTION_LIMIT={limit}); raise DATABASE_POOL_TIMEOUT or the limit")]
+    PoolTimeout { secs: u64, limit: usize },
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("the connection to PostgreSQL was lost during {helper}; check the server and run the command again")]
+    ConnectionLost { helper: String },
+    #[error("{helper} was cancelled by the statement timeout (CTODB_STATEMENT_TIMEOUT); raise it or narrow the question")]
+    StatementTimeout { helper: String },
+    #[error("{helper} failed: {message}")]
+    Query {
+        helper: String,
+        message: String,
+        code: Option<SqlState>,
+    },
+}
+
+impl DbError {
+    /// Wraps an error of a named query or step.
+    pub fn query(helper: &str, err: tokio_postgres::Error) -> DbError {
+        match err.code() {
+            Some(code) if *code == SqlState::QUERY_CANCELED => DbError::StatementTimeout {
+                helper: helper.to_string(),
+            },
+            Some(code) => DbError::Query {
+                helper: helper.to_string(),
+                message: describe_db_error(&err),
+                code: Some(code.clone()),
+            },
+            None if err.is_closed() || err.to_string().contains("connection") => {
+                DbError::ConnectionLost {
+                    helper: helper.to_string(),
+                }
+            }
+            None => DbError::Query {
+                helper: helper.to_string(),
+                message: err.to_string(),
+                code: None,
+            },
+        }
+    }
+
+    pub fn code(&self) -> Option<&SqlState> {
+        match self {
+            DbError::Query { code, .. } => code.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The server's message, with its detail when it has one.
+fn describe_db_error(err: &tokio_postgres::Error) -> String {
+    match err.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({detail})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => err.to_string(),
+    }
+}
+
+/// Tokens of every connection ctodb opened, so that Ctrl-C can cancel what runs on them.
+static CANCEL_TOKENS: Mutex<Vec<CancelToken>> = Mutex::new(Vec::new());
+
+fn register_cancel_token(token: CancelToken) {
+    if let Ok(mut tokens) = CANCEL_TOKENS.lock() {
+        tokens.push(token);
+    }
+}
+
+/// Asks the server to cancel whatever ctodb's connections are running.
+pub async fn cancel_running_queries() {
+    let tokens: Vec<CancelToken> = match CANCEL_TOKENS.lock() {
+        Ok(tokens) => tokens.clone(),
+        Err(_) => return,
+    };
+    for token in tokens {
+        // Cancel requests are not authenticated and carry no data; a plain socket will do.
+        let _ = token.cancel_query(NoTls).await;
+    }
+}
+
+/// A pool of connections to one target.
+pub struct Db {
+    pool: Pool,
+    target: Target,
+    settings: PoolSettings,
+}
+
+impl Db {
+    /// Builds the pool and opens one connection, so that a bad target fails here with a
+    /// message naming the cause.
+    pub async fn connect(target: &Target, settings: &PoolSettings) -> Result<Db, DbError> {
+        let mut pg = target.pg.clone();
+        let (ssl_mode, tls) = tls::connector(target)?;
+        pg.ssl_mode(ssl_mode);
+        pg.connect_timeout(settings.connect_timeout);
+        pg.application_name("ctodb");
+        if let Some(timeout) = settings.statement_timeout {
+            pg.options(format!("-c statement_timeout={}", timeout.as_millis()));
+        }
+        let manager = Manager::from_config(
+            pg,
+            tls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.max_size)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(settings.wait_timeout))
+            // the connect timeout is enforced by tokio-postgres per address; this bounds
+            // the whole handshake (TLS and authentication included)
+            .create_timeout(Some(settings.connect_timeout + Duration::from_secs(1)))
+            .post_create(Hook::sync_fn(|client, _| {
+                register_cancel_token(client.cancel_token());
+                Ok(())
+            }))
+            .build()
+            .map_err(|err| DbError::Tls(err.to_string()))?;
+        let db = Db {
+            pool,
+            target: target.clone(),
+            settings: settings.clone(),
+        };
+        db.client().await?;
+        Ok(db)
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// A connection from the pool.
+    pub async fn client(&self) -> Result<Object, DbError> {
+        self.pool.get().await.map_err(|err| match err {
+            PoolError::Timeout(deadpool_postgres::TimeoutType::Wait) => DbError::PoolTimeout {
+                secs: self.settings.wait_timeout.as_secs(),
+                limit: self.settings.max_size,
+            },
+            PoolError::Timeout(_) => DbError::ConnectTimeout {
+                server: self.target.server(),
+                secs: self.settings.connect_timeout.as_secs(),
+            },
+            PoolError::Backend(err) => connect_error(err, &self.target, &self.settings),
+            other => DbError::Unreachable {
+                server: self.target.server(),
+                reason: other.to_string(),
+            },
+        })
+    }
+}
+
+/// Turns a failed connection attempt into the message for its cause.
+fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSettings) -> DbError {
+    let server = target.server();
+    let user = target.user().to_string();
+    if let Some(db) = err.as_db_error() {
+        return match *db.code() {
+            SqlState::INVALID_PASSWORD => DbError::Auth { user, server },
+            SqlState::INVALID_CATALOG_NAME => DbError::MissingDatabase {
+                database: target.database().to_string(),
+                server,
+            },
+            _ => DbError::Refused {
+                user,
+                server,
+                message: db.message().to_string(),
+            },
+        };
+    }
+    let text = err.to_string();
+    if text.contains("password missing") {
+        return DbError::PasswordMissing { user, server };
+    }
+    if text.contains("timed out") || text.contains("timeout") {
+        return DbError::ConnectTimeout {
+            server,
+            secs: settings.connect_timeout.as_secs(),
+        };
+    }
+    let reason = std::error::Error::source(&err)
+        .map(|source| source.to_string())
+        .unwrap_or(text);
+    DbError::Unreachable { server, reason }
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Runs a helper and returns its rows, timing it for `-v` and the slow-query log. The
+/// log names the helper, never its parameter values.
+pub async fn query(
+    client: &impl GenericClient,
+    helper: &Helper,
+    params: Params<'_>,
+) -> Result<Vec<Row>, DbError> {
+    let started = Instant::now();
+    let result = client.query(helper.sql, params).await;
+    ui::query_timing(helper.name, started.elapsed());
+    result.map_err(|err| DbError::query(helper.name, err))
+}
+
+/// Like [`query`], for a helper that returns exactly one row.
+pub async fn query_one(
+    client: &impl GenericClient,
+    helper: &Helper,
+    params: Params<'_>,
+) -> Result<Row, DbError> {
+    let started = Instant::now();
+    let result = client.query_one(helper.sql, params).await;
+    ui::query_timing(helper.name, started.elapsed());
+    result.map_err(|err| DbError::query(helper.name, err))
+}
+
+/// Like [`query`], for a statement whose row count is the answer.
+pub async fn execute(
+    client: &impl GenericClient,
+    helper: &Helper,
+    params: Params<'_>,
+) -> Result<u64, DbError> {
+    let started = Instant::now();
+    let result = client.execute(helper.sql, params).await;
+    ui::query_timing(helper.name, started.elapsed());
+    result.map_err(|err| DbError::query(helper.name, err))
+}
+
+/// Leaves the audit_log row of a write ctodb made. The actor is a user id when one is
+/// known; the client address is what the server sees.
+pub async fn audit(
+    client: &impl GenericClient,
+    actor: Option<uuid::Uuid>,
+    action: &str,
+    entity_type: &str,
+    entity_id: Option<&str>,
+    changes: &serde_json::Value,
+) -> Result<(), DbError> {
+    let agent = format!("ctodb/{}", env!("CARGO_PKG_VERSION"));
+    execute(
+        client,
+        &crate::sql::AUDIT_INSERT,
+        &[&actor, &action, &entity_type, &entity_id, changes, &agent],
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Like [`query`], also returning the prepared statement (its columns), so that an empty result still
+/// has a header.
+pub async fn query_with_columns(
+    client: &impl GenericClient,
+    helper: &Helper,
+    params: Params<'_>,
+) -> Result<(tokio_postgres::Statement, Vec<Row>), DbError> {
+    let started = Instant::now();
+    let result = async {
+        let statement = client.prepare(helper.sql).await?;
+        let rows = client.query(&statement, params).await?;
+        Ok((statement, rows))
+    }
+    .await;
+    ui::query_timing(helper.name, started.elapsed());
+    result.map_err(|err| DbError::query(helper.name, err))
+}

@@ -1,0 +1,121 @@
+//! Retry of transient failures (SPEC §10): serialization failures, deadlocks, lost
+//! connections and administrator shutdowns. Only whole transactions are retried: the
+//! closure passed in must begin and commit its own transaction, so a retry never
+//! repeats half of one.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio_postgres::error::SqlState;
+
+use super::DbError;
+use crate::ui;
+
+const MAX_RETRIES: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+fn is_transient(err: &DbError) -> bool {
+    match err {
+        DbError::ConnectionLost { .. } | DbError::Unreachable { .. } => true,
+        DbError::Query {
+            code: Some(code), ..
+        } => {
+            *code == SqlState::T_R_SERIALIZATION_FAILURE
+                || *code == SqlState::T_R_DEADLOCK_DETECTED
+                || *code == SqlState::ADMIN_SHUTDOWN
+                || code.code().starts_with("08")
+        }
+        _ => false,
+    }
+}
+
+/// Runs `attempt` and runs it again, up to three more times with doubling backoff, while
+/// it fails with a transient error.
+pub async fn with_retry<T, F, Fut>(what: &str, mut attempt: F) -> Result<T, DbError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, DbError>>,
+{
+    let mut backoff = FIRST_BACKOFF;
+    let mut retries = 0;
+    loop {
+        match attempt().await {
+            Err(err) if retries < MAX_RETRIES && is_transient(&err) => {
+                retries += 1;
+                ui::verbose(&format!(
+                    "{what}: transient failure ({err}); retry {retries} of {MAX_RETRIES} in {} ms",
+                    backoff.as_millis()
+                ));
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn deadlock() -> DbError {
+        DbError::Query {
+            helper: "t".into(),
+            message: "deadlock detected".into(),
+            code: Some(SqlState::T_R_DEADLOCK_DETECTED),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transient_failures_are_retried_three_times_then_reported() {
+        let calls = Cell::new(0);
+        let result: Result<(), DbError> = with_retry("t", || {
+            calls.set(calls.get() + 1);
+            async { Err(deadlock()) }
+        })
+        .await;
+        assert!(matches!(result, Err(DbError::Query { .. })));
+        assert_eq!(calls.get(), 4, "one attempt and three retries");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_constraint_violation_is_not_retried() {
+        let calls = Cell::new(0);
+        let result: Result<(), DbError> = with_retry("t", || {
+            calls.set(calls.get() + 1);
+            async {
+                Err(DbError::Query {
+                    helper: "t".into(),
+                    message: "duplicate key".into(),
+                    code: Some(SqlState::UNIQUE_VIOLATION),
+                })
+            }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn success_after_a_serialization_failure() {
+        let calls = Cell::new(0);
+        let result = with_retry("t", || {
+            calls.set(calls.get() + 1);
+            let n = calls.get();
+            async move {
+                if n == 1 {
+                    Err(DbError::Query {
+                        helper: "t".into(),
+                        message: "could not serialize".into(),
+                        code: Some(SqlState::T_R_SERIALIZATION_FAILURE),
+                    })
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .await;
+        assert_eq!(result.unwrap(), 2);
+    }
+}

@@ -1,0 +1,101 @@
+//! How single values read: plain (CSV, JSON strings) and for people (tables).
+
+use chrono::SecondsFormat;
+use rust_decimal::Decimal;
+
+use super::frame::{Kind, Value};
+
+/// The machine form: RFC 3339 UTC timestamps, plain decimals, lists joined with `;`.
+pub fn plain(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Int(n) => n.to_string(),
+        Value::Float(x) => x.to_string(),
+        Value::Decimal(d) => d.to_string(),
+        Value::Text(s) => s.clone(),
+        Value::Uuid(u) => u.to_string(),
+        Value::Timestamp(t) => t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        Value::Date(d) => d.to_string(),
+        Value::List(items) => items.join(";"),
+    }
+}
+
+/// The form for a person reading a table.
+pub fn human(value: &Value, kind: Kind) -> String {
+    match (value, kind) {
+        (Value::Null, _) => "–".to_string(),
+        (Value::Decimal(d), Kind::Money) => group_thousands(&d.round_dp(2), 2),
+        (Value::Int(n), Kind::Bytes) => human_bytes(*n),
+        (Value::Int(n), _) => group_thousands(&Decimal::from(*n), 0),
+        (Value::Float(x), _) if x.is_finite() => {
+            let decimals = if x.abs() >= 100.0 { 1 } else { 2 };
+            format!("{x:.decimals$}")
+        }
+        (Value::Bool(b), _) => if *b { "yes" } else { "no" }.to_string(),
+        (Value::Timestamp(t), _) => t.format("%Y-%m-%d %H:%M").to_string(),
+        (Value::List(items), _) => items.join(", "),
+        _ => plain(value),
+    }
+}
+
+/// `1234567.5` with 2 decimals → `1,234,567.50`.
+pub fn group_thousands(value: &Decimal, decimals: u32) -> String {
+    let text = format!("{:.*}", decimals as usize, value);
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    match fraction {
+        Some(fraction) => format!("{sign}{grouped}.{fraction}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut size = bytes as f64;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{size:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn money_is_grouped_with_two_decimals() {
+        let d = |s| Decimal::from_str(s).unwrap();
+        assert_eq!(group_thousands(&d("1234567.5"), 2), "1,234,567.50");
+        assert_eq!(group_thousands(&d("-1000"), 2), "-1,000.00");
+        assert_eq!(group_thousands(&d("999.99"), 2), "999.99");
+        assert_eq!(group_thousands(&d("100"), 0), "100");
+    }
+
+    #[test]
+    fn sizes_are_humanised() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(8192), "8.0 kB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MB");
+    }
+}

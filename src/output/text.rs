@@ -1,0 +1,88 @@
+//! The machine formats: RFC 4180 CSV with a header row, JSON arrays of objects and
+//! ndjson. Money is a plain decimal in CSV and a string holding the exact decimal in JSON.
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Number, Value as Json};
+
+use super::frame::{Frame, Kind, Report, Value};
+use super::render::plain;
+
+pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for (i, frame) in report.frames.iter().enumerate() {
+        if i > 0 {
+            // several sections: separated by an empty line, each with its own header
+            writeln!(out)?;
+        }
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut *out);
+        writer.write_record(frame.columns.iter().map(|c| c.name.as_str()))?;
+        for row in &frame.rows {
+            writer.write_record(row.iter().map(plain))?;
+        }
+        writer.flush()?;
+    }
+    Ok(())
+}
+
+pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let document = match report.frames.as_slice() {
+        [frame] => Json::Array(objects(frame).collect()),
+        frames => Json::Object(
+            frames
+                .iter()
+                .map(|frame| (frame.name.clone(), Json::Array(objects(frame).collect())))
+                .collect(),
+        ),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+pub fn ndjson(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let sectioned = report.frames.len() > 1;
+    for frame in &report.frames {
+        for mut object in objects(frame) {
+            if sectioned {
+                if let Json::Object(map) = &mut object {
+                    map.shift_insert(0, "section".to_string(), Json::String(frame.name.clone()));
+                }
+            }
+            serde_json::to_writer(&mut *out, &object)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+fn objects(frame: &Frame) -> impl Iterator<Item = Json> + '_ {
+    frame.rows.iter().map(|row| {
+        let map: Map<String, Json> = frame
+            .columns
+            .iter()
+            .zip(row)
+            .map(|(column, value)| (column.name.clone(), to_json(value, column.kind)))
+            .collect();
+        Json::Object(map)
+    })
+}
+
+fn to_json(value: &Value, kind: Kind) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(n) => Json::Number((*n).into()),
+        Value::Float(x) => Number::from_f64(*x).map_or(Json::Null, Json::Number),
+        // money keeps its exact decimal text; other decimals are numbers
+        Value::Decimal(d) if kind == Kind::Money => Json::String(d.to_string()),
+        Value::Decimal(d) => d
+            .to_string()
+            .parse::<f64>()
+            .ok()
+            .and_then(Number::from_f64)
+            .map_or_else(|| Json::String(d.to_string()), Json::Number),
+        Value::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
+        other => Json::String(plain(other)),
+    }
+}

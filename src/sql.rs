@@ -1,0 +1,37 @@
+//! The catalog of hand-written SQL: every file under `sql/` embedded once and named once.
+//! Commands refer to these constants; no SQL text is built from user input anywhere.
+
+/// One hand-written statement and the name it is logged under.
+#[derive(Debug, Clone, Copy)]
+pub struct Helper {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! helpers {
+    ($($constant:ident => $path:literal),* $(,)?) => {
+        $(pub const $constant: Helper = Helper {
+            name: $path,
+            sql: include_str!(concat!("../sql/", $path, ".sql")),
+        };)*
+
+        /// Every helper, for doctor and the tests.
+        #[allow(dead_code)]
+        pub const ALL: &[Helper] = &[$($constant),*];
+    };
+}
+
+helpers! {
+    MIGRATIONS_TABLE_EXISTS => "admin/migrations_table_exists",
+    MIGRATIONS_APPLIED => "admin/migrations_applied",
+    MIGRATIONS_RECORD => "admin/migrations_record",
+    RESET_SCHEMA => "admin/reset_schema",
+    AUDIT_INSERT => "admin/audit_insert",
+    DATABASE_EXISTS => "admin/database_exists",
+    CREATE_DATABASE_STATEMENT => "admin/create_database_statement",
+    SCHEMA_OBJECTS => "admin/schema_objects",
+    SERVER_INFO => "admin/server_info",
+    TABLE_STATS => "admin/table_stats",
+    INDEX_USAGE => "admin/index_usage",
+    TABLE_HEALTH => "admin/table_health",
+}

@@ -1,0 +1,90 @@
+//! What ctodb says on stderr besides results: warnings, `-v` query timings, the slow-query
+//! log, progress bars. Results themselves go through `output`.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+static SLOW_QUERY_MS: AtomicU64 = AtomicU64::new(1000);
+
+pub fn configure(verbose: bool, quiet: bool, slow_query: Duration) {
+    VERBOSE.store(verbose, Ordering::Relaxed);
+    QUIET.store(quiet, Ordering::Relaxed);
+    SLOW_QUERY_MS.store(slow_query.as_millis() as u64, Ordering::Relaxed);
+}
+
+pub fn is_quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// A line for `-v`.
+pub fn verbose(message: &str) {
+    if VERBOSE.load(Ordering::Relaxed) {
+        eprintln!("ctodb: {message}");
+    }
+}
+
+/// A line the user should see unless they asked for `-q`.
+pub fn info(message: &str) {
+    if !is_quiet() {
+        eprintln!("{message}");
+    }
+}
+
+/// A warning: always shown, even with `-q`.
+pub fn warn(message: &str) {
+    eprintln!("warning: {message}");
+}
+
+/// Every helper reports its time here: printed with `-v`, and logged when slower than
+/// CTODB_SLOW_QUERY_MS whatever the verbosity. Parameter values never reach this.
+pub fn query_timing(helper: &str, elapsed: Duration) {
+    let ms = elapsed.as_secs_f64() * 1000.0;
+    if VERBOSE.load(Ordering::Relaxed) {
+        eprintln!("ctodb: query {helper} took {ms:.1} ms");
+    } else if elapsed.as_millis() as u64 >= SLOW_QUERY_MS.load(Ordering::Relaxed) {
+        eprintln!("ctodb: slow query {helper} took {ms:.0} ms");
+    }
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or with `-q`.
+pub fn progress(total: u64, label: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if is_quiet() || !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix:>16} [{bar:30}] {human_pos}/{human_len} rows  {per_sec}  eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(label.to_string());
+    bar
+}
+
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Remembers a password so that no message can show it.
+pub fn register_secret(secret: &str) {
+    if secret.is_empty() {
+        return;
+    }
+    if let Ok(mut secrets) = SECRETS.lock() {
+        secrets.push(secret.to_string());
+    }
+}
+
+/// Replaces every registered secret in a message with `***`.
+pub fn redact(message: &str) -> String {
+    let mut text = message.to_string();
+    if let Ok(secrets) = SECRETS.lock() {
+        for secret in secrets.iter() {
+            text = text.replace(secret.as_str(), "***");
+        }
+    }
+    text
+}
