@@ -103,21 +103,6 @@ impl Target {
         other.pg.dbname(database);
         other
     }
-
-    /// A URL for child tools and reports, with the password masked.
-    pub fn redacted_url(&self) -> String {
-        let password = if self.password().is_some() {
-            ":***"
-        } else {
-            ""
-        };
-        format!(
-            "postgres://{}{password}@{}/{}",
-            self.user(),
-            self.server(),
-            self.database()
-        )
-    }
 }
 
 /// Pool and statement settings from the environment.

@@ -93,13 +93,22 @@ CREATE TABLE bugs (
     CHECK (resolved_at IS NULL OR resolved_at >= created_at)
 );
 
--- SLA defaults by severity (critical 4 h, high 24 h, medium 72 h, low 720 h), the due
--- instant, and resolved_at kept consistent with the status.
+-- SLA hours by severity: critical 4, high 24, medium 72, low 720 (SPEC §6).
+CREATE FUNCTION ctodb_default_sla_hours(severity bug_severity) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 24 WHEN 'medium' THEN 72 ELSE 720 END;
+
+-- The SLA default, the due instant and resolved_at, kept consistent whoever writes the
+-- row. A severity change moves an SLA that was the old severity's default to the new
+-- one's; an SLA set by hand stays.
 CREATE FUNCTION ctodb_bugs_defaults() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.sla_hours IS NULL THEN
-        NEW.sla_hours := CASE NEW.severity
-            WHEN 'critical' THEN 4 WHEN 'high' THEN 24 WHEN 'medium' THEN 72 ELSE 720 END;
+        NEW.sla_hours := ctodb_default_sla_hours(NEW.severity);
+    ELSIF TG_OP = 'UPDATE' AND NEW.severity IS DISTINCT FROM OLD.severity
+          AND NEW.sla_hours = OLD.sla_hours
+          AND OLD.sla_hours = ctodb_default_sla_hours(OLD.severity) THEN
+        NEW.sla_hours := ctodb_default_sla_hours(NEW.severity);
     END IF;
     NEW.due_at := NEW.created_at + make_interval(hours => NEW.sla_hours);
     IF NEW.status IN ('verified', 'shipped', 'closed') THEN

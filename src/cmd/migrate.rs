@@ -61,8 +61,16 @@ async fn run_migrations(
     action: &str,
     source: Option<&Path>,
 ) -> Result<Vec<Migration>> {
-    let mut client = db.client().await?;
-    let applied = migrate::run(&mut client, migrations).await?;
+    // A lost connection or a deadlock retries the whole run: applied migrations are
+    // recorded in their own transactions, so a retry picks up where the failure was.
+    let applied = db::with_retry("migrate", || async {
+        let mut client = db.client().await?;
+        migrate::run(&mut client, migrations)
+            .await
+            .map_err(into_db_error)
+    })
+    .await?;
+    let client = db.client().await?;
     let changes = json!({
         "applied": applied.iter().map(Migration::folder).collect::<Vec<_>>(),
         "source": source.map_or_else(|| "embedded".to_string(), |dir| dir.display().to_string()),
@@ -198,6 +206,18 @@ async fn reset(ctx: &Context, source: Option<&Path>, force: bool) -> Result<Outc
         count(applied.len(), "migration applied", "migrations applied")
     ));
     Ok(Outcome::Success)
+}
+
+/// Keeps database errors typed for the retry; anything else is not transient.
+fn into_db_error(err: anyhow::Error) -> DbError {
+    match err.downcast::<DbError>() {
+        Ok(db) => db,
+        Err(other) => DbError::Query {
+            helper: "migrate".into(),
+            message: format!("{other:#}"),
+            code: None,
+        },
+    }
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

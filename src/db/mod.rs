@@ -80,13 +80,6 @@ impl DbError {
             },
         }
     }
-
-    pub fn code(&self) -> Option<&SqlState> {
-        match self {
-            DbError::Query { code, .. } => code.as_ref(),
-            _ => None,
-        }
-    }
 }
 
 /// The server's message, with its detail when it has one.
@@ -165,12 +158,8 @@ impl Db {
             target: target.clone(),
             settings: settings.clone(),
         };
-        db.client().await?;
+        let _probe = db.client().await?;
         Ok(db)
-    }
-
-    pub fn target(&self) -> &Target {
-        &self.target
     }
 
     /// A connection from the pool.

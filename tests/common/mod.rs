@@ -1,0 +1,340 @@
+//! The database harness: one template database migrated once per test run, one clone of
+//! it per test (CREATE DATABASE … TEMPLATE), dropped when the test passes and kept for
+//! inspection when it fails (the next run drops the leftover first). Tests run the real
+//! `ctodb` binary against the real PostgreSQL; nothing is mocked.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use postgres::{Client, NoTls};
+
+/// Where the test server is: CTODB_TEST_DATABASE_URL, else the CLI's defaults (local
+/// socket, OS user). Its database part is ignored: tests make their own databases.
+fn server_config() -> postgres::Config {
+    let mut config = match std::env::var("CTODB_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url
+            .parse::<postgres::Config>()
+            .expect("CTODB_TEST_DATABASE_URL is not a valid PostgreSQL URL"),
+        _ => {
+            let mut config = postgres::Config::new();
+            if Path::new("/var/run/postgresql").is_dir() {
+                config.host_path("/var/run/postgresql");
+            } else {
+                config.host("localhost");
+            }
+            config.user(&std::env::var("PGUSER").unwrap_or_else(|_| os_user()));
+            config
+        }
+    };
+    config.dbname("postgres");
+    config.connect_timeout(std::time::Duration::from_secs(10));
+    config
+}
+
+fn os_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            let out = Command::new("id").arg("-un").output().ok()?;
+            Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        })
+        .unwrap_or_else(|| "postgres".into())
+}
+
+/// A connection to the server's maintenance database. Fails, never skips, when no
+/// server answers.
+pub fn admin() -> Client {
+    server_config().connect(NoTls).unwrap_or_else(|err| {
+        panic!(
+            "cannot reach the test PostgreSQL ({err}). Start it (on Debian: \
+             pg_ctlcluster --skip-systemctl-redirect 15 main start) or set \
+             CTODB_TEST_DATABASE_URL to a server where this user may create databases."
+        )
+    })
+}
+
+/// A URL for the CLI pointing at `database` on the test server.
+pub fn url_for(database: &str) -> String {
+    let config = server_config();
+    let user = config.get_user().unwrap_or("postgres");
+    let password = config
+        .get_password()
+        .map(|p| format!(":{}", String::from_utf8_lossy(p)))
+        .unwrap_or_default();
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    match config.get_hosts().first() {
+        Some(postgres::config::Host::Unix(dir)) => format!(
+            "postgres://{user}{password}@/{database}?host={}&port={port}",
+            dir.display()
+        ),
+        Some(postgres::config::Host::Tcp(host)) => {
+            format!("postgres://{user}{password}@{host}:{port}/{database}")
+        }
+        None => format!("postgres://{user}{password}@localhost:{port}/{database}"),
+    }
+}
+
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The migrated template, made once per run by whichever test process gets there first.
+fn template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = format!("ctodb_test_template_{}", migrations_fingerprint());
+        let mut admin = admin();
+        // serialise template creation across the test processes nextest starts
+        admin
+            .execute("SELECT pg_advisory_lock(72637464)", &[])
+            .expect("advisory lock");
+        let exists: bool = admin
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
+                &[&name],
+            )
+            .unwrap()
+            .get(0);
+        if !exists {
+            let building = format!("{name}_building");
+            admin
+                .batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {}",
+                    quote_ident(&building)
+                ))
+                .unwrap();
+            let out = ctodb_at(&url_for(&building), &["migrate"], None);
+            assert!(
+                out.status.success(),
+                "migrating the template failed: {}",
+                out.stderr_text()
+            );
+            admin
+                .batch_execute(&format!(
+                    "ALTER DATABASE {} RENAME TO {}",
+                    quote_ident(&building),
+                    quote_ident(&name)
+                ))
+                .unwrap();
+        }
+        admin
+            .execute("SELECT pg_advisory_unlock(72637464)", &[])
+            .unwrap();
+        name
+    })
+}
+
+/// A short hash of the migration files, so that a changed schema gets a new template.
+fn migrations_fingerprint() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    folders.sort();
+    // FNV-1a: stable across runs and Rust versions, unlike DefaultHasher
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for folder in folders {
+        let text = std::fs::read(folder.join("migration.sql")).unwrap_or_default();
+        for byte in folder
+            .file_name()
+            .unwrap()
+            .as_encoded_bytes()
+            .iter()
+            .chain(&text)
+        {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+pub struct CliOutput {
+    pub status: std::process::ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl CliOutput {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+    pub fn code(&self) -> i32 {
+        self.status.code().unwrap_or(-1)
+    }
+    /// Asserts exit 0 and returns stdout.
+    pub fn ok(&self) -> String {
+        assert!(
+            self.status.success(),
+            "ctodb failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.status.code(),
+            self.stdout_text(),
+            self.stderr_text()
+        );
+        self.stdout_text()
+    }
+}
+
+impl From<Output> for CliOutput {
+    fn from(out: Output) -> Self {
+        CliOutput {
+            status: out.status,
+            stdout: out.stdout,
+            stderr: out.stderr,
+        }
+    }
+}
+
+/// A `ctodb` command with a clean environment: no PG* variables, no colour, run in a
+/// scratch directory so that no .env is picked up.
+pub fn ctodb_command(url: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctodb"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PG") || key.starts_with("DATABASE_") || key.starts_with("CTODB_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("NO_COLOR", "1").current_dir(std::env::temp_dir());
+    if let Some(url) = url {
+        cmd.env("DATABASE_URL", url);
+    }
+    cmd
+}
+
+pub fn ctodb_at(url: &str, args: &[&str], dir: Option<&Path>) -> CliOutput {
+    let mut cmd = ctodb_command(Some(url));
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    cmd.args(args)
+        .output()
+        .expect("the ctodb binary runs")
+        .into()
+}
+
+/// One test's own database, cloned from the migrated template.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// A migrated database for this test.
+    pub fn new(test: &str) -> TestDb {
+        let template = template();
+        let db = TestDb::empty_name(test);
+        admin()
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quote_ident(&db.name),
+                quote_ident(template)
+            ))
+            .expect("cloning the template database");
+        db
+    }
+
+    /// A name for this test whose database does not exist (a leftover is dropped).
+    pub fn empty_name(test: &str) -> TestDb {
+        let name: String = format!("ctodb_t_{test}").chars().take(63).collect();
+        admin()
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&name)
+            ))
+            .expect("dropping a leftover test database");
+        TestDb {
+            url: url_for(&name),
+            name,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        let mut config = server_config();
+        config.dbname(&self.name);
+        config
+            .connect(NoTls)
+            .expect("connecting to the test database")
+    }
+
+    /// Runs ctodb against this database.
+    pub fn ctodb(&self, args: &[&str]) -> CliOutput {
+        ctodb_at(&self.url, args, None)
+    }
+
+    /// Runs ctodb and returns stdout, asserting success.
+    pub fn run(&self, args: &[&str]) -> String {
+        self.ctodb(args).ok()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.client().query_one(sql, &[]).unwrap().get(0)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept database {} for inspection", self.name);
+            return;
+        }
+        if let Ok(mut admin) = server_config().connect(NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&self.name)
+            ));
+        }
+    }
+}
+
+/// A role that must log in with a password over TCP, for the wrong-password test. Adds a
+/// scram-sha-256 line for that role alone to pg_hba.conf when missing (trust stays for
+/// everyone else) and reloads the server.
+pub fn password_role() -> (&'static str, &'static str) {
+    const ROLE: &str = "ctodb_pw_test";
+    const PASSWORD: &str = "right-horse-battery";
+    let mut admin = admin();
+    admin
+        .batch_execute(&format!(
+            "DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN
+                    CREATE ROLE {ROLE} LOGIN;
+                END IF;
+             END $$;
+             SET password_encryption = 'scram-sha-256';
+             ALTER ROLE {ROLE} PASSWORD '{PASSWORD}';"
+        ))
+        .expect("creating the password test role");
+    let has_rule: bool = admin
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_hba_file_rules WHERE $1 = ANY(user_name) AND auth_method = 'scram-sha-256')",
+            &[&ROLE],
+        )
+        .unwrap()
+        .get(0);
+    if !has_rule {
+        let hba_file: String = admin.query_one("SHOW hba_file", &[]).unwrap().get(0);
+        let current = std::fs::read_to_string(&hba_file).unwrap_or_else(|e| {
+            panic!("cannot read {hba_file} to add the password test rule: {e}")
+        });
+        let rule = format!("host all {ROLE} 127.0.0.1/32 scram-sha-256\n");
+        std::fs::write(&hba_file, format!("{rule}{current}")).unwrap_or_else(|e| {
+            panic!("cannot add the password test rule to {hba_file} (run the tests as a user who may): {e}")
+        });
+        admin.batch_execute("SELECT pg_reload_conf()").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    (ROLE, PASSWORD)
+}
+
+/// The TCP port of the test server (for URLs that must use TCP).
+pub fn tcp_port() -> u16 {
+    server_config().get_ports().first().copied().unwrap_or(5432)
+}

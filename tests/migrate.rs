@@ -1,0 +1,235 @@
+//! Migrations: creation of the database, idempotence, the advisory lock, drift, reset.
+
+use std::path::Path;
+
+use crate::common::{ctodb_at, TestDb};
+
+fn schema_counts(db: &TestDb) -> (i64, i64, i64) {
+    let mut client = db.client();
+    let row = client
+        .query_one(
+            "SELECT
+                (SELECT count(*) FROM pg_tables WHERE schemaname = 'public'),
+                (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                  WHERE n.nspname = 'public' AND t.typtype = 'e'),
+                (SELECT count(*) FROM pg_indexes i WHERE i.schemaname = 'public'
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                                  WHERE c.conindid = (quote_ident(i.indexname))::regclass))",
+            &[],
+        )
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+#[test]
+fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
+    let db = TestDb::empty_name("migrate_creates");
+    let first = db.run(&["migrate"]);
+    assert!(
+        first.contains(&format!("created database {}", db.name)),
+        "{first}"
+    );
+    assert!(first.contains("applied 20261125000000_init"), "{first}");
+    let (tables, enums, indexes) = schema_counts(&db);
+    assert_eq!((tables, enums), (9, 5));
+    assert!(
+        indexes >= 34,
+        "only {indexes} indexes besides keys and unique constraints"
+    );
+
+    let objects = |db: &TestDb| -> Vec<String> {
+        db.client()
+            .query("SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY 1", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    let before = objects(&db);
+    let second = db.run(&["migrate"]);
+    assert_eq!(
+        second.trim(),
+        format!(
+            "database {} is up to date (1 migration applied); nothing to do",
+            db.name
+        )
+    );
+    assert_eq!(objects(&db), before);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 1);
+    // each run leaves its audit row
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_type = 'schema'"
+        ),
+        2
+    );
+}
+
+#[test]
+fn two_concurrent_migrates_apply_each_migration_once() {
+    let db = TestDb::empty_name("migrate_concurrent");
+    let spawn = || {
+        crate::common::ctodb_command(Some(&db.url))
+            .arg("migrate")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "a concurrent migrate failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 1);
+    assert_eq!(schema_counts(&db).0, 9);
+}
+
+fn copy_migrations(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        std::fs::create_dir_all(&dest).unwrap();
+        std::fs::copy(
+            entry.path().join("migration.sql"),
+            dest.join("migration.sql"),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn an_edited_migration_is_drift_but_new_line_endings_are_not() {
+    let db = TestDb::empty_name("migrate_drift");
+    let dir = tempfile::tempdir().unwrap();
+    copy_migrations(dir.path());
+    let source = dir.path().to_str().unwrap();
+    db.run(&["migrate", "--source", source]);
+    let file = dir.path().join("20261125000000_init/migration.sql");
+    let original = std::fs::read_to_string(&file).unwrap();
+
+    // line endings alone: no drift
+    std::fs::write(&file, original.replace('\n', "\r\n")).unwrap();
+    let status = db.run(&["migrate", "status", "--source", source, "-f", "csv"]);
+    assert!(status.contains(",init,applied,"), "{status}");
+
+    // an edit: drift, and migrate refuses
+    std::fs::write(
+        &file,
+        format!("{original}\nCREATE TABLE sneaky (id int);\n"),
+    )
+    .unwrap();
+    let status = db.ctodb(&["migrate", "status", "--source", source, "-f", "csv"]);
+    assert_eq!(status.code(), 1);
+    assert!(
+        status.stdout_text().contains(",init,drifted,"),
+        "{}",
+        status.stdout_text()
+    );
+    let refused = db.ctodb(&["migrate", "--source", source]);
+    assert_eq!(refused.code(), 1);
+    assert_eq!(
+        refused.stderr_text().trim(),
+        "error: refusing to migrate: 20261125000000_init was edited after it was applied; \
+         restore the original migration files or run `ctodb migrate reset --force` on a database you can lose"
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'sneaky'"),
+        0
+    );
+}
+
+#[test]
+fn reset_without_force_refuses_and_changes_nothing() {
+    let db = TestDb::new("reset_refuses");
+    db.client()
+        .batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')")
+        .unwrap();
+    let out = db.ctodb(&["migrate", "reset"]);
+    assert_eq!(out.code(), 1);
+    assert_eq!(
+        out.stderr_text().trim(),
+        format!(
+            "error: migrate reset drops every table of database {} and all its data; \
+             run `ctodb migrate reset --force` if you mean it",
+            db.name
+        )
+    );
+    assert_eq!(db.count("SELECT count(*) FROM users"), 1);
+}
+
+#[test]
+fn reset_with_force_drops_the_data_and_reapplies() {
+    let db = TestDb::new("reset_force");
+    db.client()
+        .batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')")
+        .unwrap();
+    let out = db.run(&["migrate", "reset", "--force"]);
+    assert!(
+        out.contains("reset: everything dropped, 1 migration applied"),
+        "{out}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM users"), 0);
+    assert_eq!(
+        db.count("SELECT count(*) FROM audit_log WHERE action = 'reset'"),
+        1
+    );
+    assert_eq!(schema_counts(&db).0, 9);
+}
+
+#[test]
+fn migrate_new_creates_a_timestamped_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ctodb_at(
+        "postgres://nobody@127.0.0.1:1/none",
+        &["migrate", "new", "add_labels"],
+        Some(dir.path()),
+    );
+    let stdout = out.ok();
+    let folders: Vec<String> = std::fs::read_dir(dir.path().join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders.len(), 1);
+    assert_eq!(folders[0].len(), "20261125000000_add_labels".len());
+    assert!(folders[0].ends_with("_add_labels"));
+    assert!(stdout.contains("migration.sql"));
+    let bad = ctodb_at(
+        "postgres://nobody@127.0.0.1:1/none",
+        &["migrate", "new", "Bad Name"],
+        Some(dir.path()),
+    );
+    assert_eq!(bad.code(), 1);
+}
+
+#[test]
+fn doctor_passes_then_names_a_dropped_index() {
+    let db = TestDb::new("doctor_index");
+    let out = db.run(&["doctor", "-f", "table"]);
+    assert!(out.lines().all(|l| l.starts_with('✓')), "{out}");
+    assert!(
+        out.contains("9 tables, 5 enums, 41 indexes present"),
+        "{out}"
+    );
+    db.client()
+        .batch_execute("DROP INDEX bugs_title_trgm_idx")
+        .unwrap();
+    let failed = db.ctodb(&["doctor", "-f", "table"]);
+    assert_eq!(failed.code(), 1);
+    let schema_line = failed
+        .stdout_text()
+        .lines()
+        .find(|l| l.contains("schema"))
+        .unwrap()
+        .to_string();
+    assert!(schema_line.starts_with('✗'), "{schema_line}");
+    assert!(
+        schema_line.contains("missing index bugs_title_trgm_idx"),
+        "{schema_line}"
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests: one crate (every file directly under tests/ would link polars
+//! again), one module per area.
+
+mod common;
+
+mod connection;
+mod history;
+mod migrate;
