@@ -65,6 +65,45 @@ pub enum Command {
     Doctor,
     /// Rows and size per table, and how often each index is used
     Stats,
+    /// Fill the database with the demo set or generated data (binary COPY, one transaction)
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// 6 users, 5 projects, 12 bugs written by hand, relative to --as-of
+    Demo,
+    /// 180 projects, 10,000 bugs, 50 users, ~50,000 daily metric rows
+    Standard,
+    /// 1,000 projects, 100,000 bugs, 200 users, 365 days of metrics
+    Large,
+    /// 10,000 projects, 1,000,000 bugs, 500 users, 3,650,000 daily metric rows
+    Xl,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Data set to load [default: demo, or standard when a count is given]
+    #[arg(long, value_enum)]
+    pub profile: Option<Profile>,
+    /// Number of projects (overrides the profile)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub projects: Option<u32>,
+    /// Number of bugs (overrides the profile)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=50_000_000))]
+    pub bugs: Option<u32>,
+    /// Number of users (overrides the profile)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub users: Option<u32>,
+    /// Days of history: bug ages and daily metrics (overrides the profile)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: Option<u32>,
+    /// Seed of the generator: the same seed and counts give identical rows
+    #[arg(long, default_value_t = 42)]
+    pub rng_seed: u64,
+    /// Add to a database that already has data instead of refusing
+    #[arg(long)]
+    pub append: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod cmd;
 mod config;
 mod db;
 mod output;
+mod seed;
 mod sql;
 mod ui;
 

@@ -34,4 +34,10 @@ helpers! {
     TABLE_STATS => "admin/table_stats",
     INDEX_USAGE => "admin/index_usage",
     TABLE_HEALTH => "admin/table_health",
+    MONTHLY_ROLLUP => "refresh/monthly_rollup",
+    SEED_DEMO => "seed/demo",
+    SEED_IS_EMPTY => "seed/is_empty",
+    SET_AS_OF => "seed/set_as_of",
+    SECONDARY_INDEXES => "seed/secondary_indexes",
+    BUG_NUMBER_SEQUENCE => "seed/bug_number_sequence",
 }

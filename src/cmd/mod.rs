@@ -68,5 +68,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Migrate(args) => migrate::run(&ctx, args).await,
         Command::Doctor => doctor::run(&ctx).await,
         Command::Stats => stats::run(&ctx).await,
+        Command::Seed(args) => crate::seed::run(&ctx, args).await,
     }
 }

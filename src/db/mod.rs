@@ -1,6 +1,7 @@
 //! The database layer: the pool, connection errors users can act on, timed helper
 //! queries, retries of transient failures, and cancellation on Ctrl-C.
 
+pub mod copy;
 pub mod migrate;
 mod retry;
 mod tls;

@@ -1,0 +1,65 @@
+-- Rolls the bugs up into monthly_metrics for every (project, month) that bugs touch:
+-- opened (by created_at month, also by severity), SLA breaches among the bugs opened
+-- that month (as of $1), resolved (by resolved_at month), their mean resolution hours,
+-- and resolution_rate = resolved / opened (NULL when nothing was opened). Engineering
+-- hours and cost are kept from existing rows. Months are UTC calendar months.
+-- Only rows whose values change are written. Used by `ctodb seed` and `ctodb refresh`.
+-- Parameters: $1 as-of instant (timestamptz).
+-- Indexes: bugs_created_at_idx and bugs_resolved_at_idx are not needed (whole table).
+WITH opened AS (
+    SELECT project_id,
+           date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month,
+           count(*) AS bugs_opened,
+           count(*) FILTER (WHERE severity = 'critical') AS critical_bugs,
+           count(*) FILTER (WHERE severity = 'high') AS high_bugs,
+           count(*) FILTER (WHERE severity = 'medium') AS medium_bugs,
+           count(*) FILTER (WHERE severity = 'low') AS low_bugs,
+           count(*) FILTER (WHERE (status IN ('pending', 'in_progress') AND $1::timestamptz > due_at)
+                               OR resolved_at > due_at) AS sla_breaches
+    FROM bugs
+    GROUP BY 1, 2
+), resolved AS (
+    SELECT project_id,
+           date_trunc('month', resolved_at AT TIME ZONE 'UTC')::date AS month,
+           count(*) AS bugs_resolved,
+           avg(extract(epoch FROM resolved_at - created_at) / 3600) AS mean_hours
+    FROM bugs
+    WHERE resolved_at IS NOT NULL
+    GROUP BY 1, 2
+), rolled AS (
+    SELECT project_id, month,
+           coalesce(o.bugs_opened, 0)::int AS bugs_opened,
+           coalesce(r.bugs_resolved, 0)::int AS bugs_resolved,
+           coalesce(o.critical_bugs, 0)::int AS critical_bugs,
+           coalesce(o.high_bugs, 0)::int AS high_bugs,
+           coalesce(o.medium_bugs, 0)::int AS medium_bugs,
+           coalesce(o.low_bugs, 0)::int AS low_bugs,
+           coalesce(o.sla_breaches, 0)::int AS sla_breaches,
+           round(r.mean_hours::numeric, 2) AS avg_resolution_hours,
+           CASE WHEN coalesce(o.bugs_opened, 0) = 0 THEN NULL
+                ELSE round(coalesce(r.bugs_resolved, 0)::numeric / o.bugs_opened, 4) END AS resolution_rate
+    FROM opened o
+    FULL JOIN resolved r USING (project_id, month)
+)
+INSERT INTO monthly_metrics AS m (project_id, month, bugs_opened, bugs_resolved, critical_bugs,
+                                  high_bugs, medium_bugs, low_bugs, sla_breaches,
+                                  avg_resolution_hours, resolution_rate)
+SELECT project_id, month, bugs_opened, bugs_resolved, critical_bugs, high_bugs, medium_bugs,
+       low_bugs, sla_breaches, avg_resolution_hours, resolution_rate
+FROM rolled
+ON CONFLICT (project_id, month) DO UPDATE
+SET bugs_opened = EXCLUDED.bugs_opened,
+    bugs_resolved = EXCLUDED.bugs_resolved,
+    critical_bugs = EXCLUDED.critical_bugs,
+    high_bugs = EXCLUDED.high_bugs,
+    medium_bugs = EXCLUDED.medium_bugs,
+    low_bugs = EXCLUDED.low_bugs,
+    sla_breaches = EXCLUDED.sla_breaches,
+    avg_resolution_hours = EXCLUDED.avg_resolution_hours,
+    resolution_rate = EXCLUDED.resolution_rate
+WHERE (m.bugs_opened, m.bugs_resolved, m.critical_bugs, m.high_bugs, m.medium_bugs, m.low_bugs,
+       m.sla_breaches, m.avg_resolution_hours, m.resolution_rate)
+      IS DISTINCT FROM
+      (EXCLUDED.bugs_opened, EXCLUDED.bugs_resolved, EXCLUDED.critical_bugs, EXCLUDED.high_bugs,
+       EXCLUDED.medium_bugs, EXCLUDED.low_bugs, EXCLUDED.sla_breaches,
+       EXCLUDED.avg_resolution_hours, EXCLUDED.resolution_rate)

@@ -1,0 +1,3 @@
+-- Sets the transaction's "now" for SQL that reads current_setting('ctodb.as_of').
+-- Parameters: $1 as-of instant as RFC 3339 text.
+SELECT set_config('ctodb.as_of', $1, true)

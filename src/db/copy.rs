@@ -1,0 +1,107 @@
+//! Binary COPY into tables: the bulk path of `seed` (and later of imports). Column types
+//! come from the server, so enums and arrays are encoded exactly as it expects.
+
+use std::error::Error as StdError;
+use std::pin::Pin;
+
+use bytes::BytesMut;
+use indicatif::ProgressBar;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{to_sql_checked, IsNull, Kind, ToSql, Type};
+use tokio_postgres::{GenericClient, Transaction};
+
+use super::DbError;
+
+/// A value of a PostgreSQL enum, given by its label (tokio-postgres encodes `&str` only
+/// for text types; an enum's binary form is its label's bytes).
+#[derive(Debug, Clone, Copy)]
+pub struct PgEnum<'a>(pub &'a str);
+
+impl ToSql for PgEnum<'_> {
+    fn to_sql(
+        &self,
+        _ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        out.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), Kind::Enum(_))
+    }
+
+    to_sql_checked!();
+}
+
+/// The column types of `table (columns)` as the server sees them.
+pub async fn column_types(
+    client: &impl GenericClient,
+    table: &str,
+    columns: &[&str],
+) -> Result<Vec<Type>, DbError> {
+    // Table and column names here are ctodb's own constants, never user input.
+    let probe = format!("SELECT {} FROM {table} LIMIT 0", columns.join(", "));
+    let statement = client
+        .prepare(&probe)
+        .await
+        .map_err(|err| DbError::query(&format!("copy/{table}/types"), err))?;
+    Ok(statement
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect())
+}
+
+/// An open `COPY table (columns) FROM STDIN (FORMAT binary)` with a progress bar.
+pub struct CopyIn {
+    table: &'static str,
+    writer: Pin<Box<BinaryCopyInWriter>>,
+    progress: ProgressBar,
+}
+
+impl CopyIn {
+    pub async fn start(
+        tx: &Transaction<'_>,
+        table: &'static str,
+        columns: &[&str],
+        progress: ProgressBar,
+    ) -> Result<CopyIn, DbError> {
+        let types = column_types(tx, table, columns).await?;
+        let statement = format!(
+            "COPY {table} ({}) FROM STDIN (FORMAT binary)",
+            columns.join(", ")
+        );
+        let sink = tx
+            .copy_in(&statement)
+            .await
+            .map_err(|err| DbError::query(&format!("copy/{table}"), err))?;
+        Ok(CopyIn {
+            table,
+            writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
+            progress,
+        })
+    }
+
+    pub async fn write(&mut self, row: &[&(dyn ToSql + Sync)]) -> Result<(), DbError> {
+        self.writer
+            .as_mut()
+            .write(row)
+            .await
+            .map_err(|err| DbError::query(&format!("copy/{}", self.table), err))?;
+        self.progress.inc(1);
+        Ok(())
+    }
+
+    /// Completes the COPY and returns the number of rows the server took.
+    pub async fn finish(mut self) -> Result<u64, DbError> {
+        let rows = self
+            .writer
+            .as_mut()
+            .finish()
+            .await
+            .map_err(|err| DbError::query(&format!("copy/{}", self.table), err))?;
+        self.progress.finish_and_clear();
+        Ok(rows)
+    }
+}
