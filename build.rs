@@ -19,10 +19,7 @@ fn main() {
             .join("migrations")
             .join(folder)
             .join("migration.sql");
-        generated.push_str(&format!(
-            "    ({folder:?}, include_str!({:?})),\n",
-            path.display().to_string()
-        ));
+        generated.push_str(&format!("    ({folder:?}, include_str!({:?})),\n", path.display().to_string()));
     }
     generated.push_str("]\n");
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("migrations.rs");

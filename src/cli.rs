@@ -149,10 +149,7 @@ pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     }
-    Err(
-        "expected an RFC 3339 timestamp such as 2026-11-25T09:00:00Z, or a date such as 2026-11-25"
-            .into(),
-    )
+    Err("expected an RFC 3339 timestamp such as 2026-11-25T09:00:00Z, or a date such as 2026-11-25".into())
 }
 
 #[cfg(test)]
@@ -168,15 +165,10 @@ mod tests {
     #[test]
     fn as_of_accepts_rfc3339_and_dates() {
         assert_eq!(
-            parse_as_of("2026-11-25T10:00:00+01:00")
-                .unwrap()
-                .to_rfc3339(),
+            parse_as_of("2026-11-25T10:00:00+01:00").unwrap().to_rfc3339(),
             "2026-11-25T09:00:00+00:00"
         );
-        assert_eq!(
-            parse_as_of("2026-11-25").unwrap().to_rfc3339(),
-            "2026-11-25T00:00:00+00:00"
-        );
+        assert_eq!(parse_as_of("2026-11-25").unwrap().to_rfc3339(), "2026-11-25T00:00:00+00:00");
         assert!(parse_as_of("yesterday").is_err());
     }
 }

@@ -17,11 +17,7 @@ pub enum ConfigError {
     #[error("invalid database URL: {0}; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")]
     InvalidUrl(String),
     #[error("invalid {name}={value:?}: {reason}")]
-    InvalidSetting {
-        name: &'static str,
-        value: String,
-        reason: &'static str,
-    },
+    InvalidSetting { name: &'static str, value: String, reason: &'static str },
 }
 
 /// libpq's sslmode values, as libpq means them.
@@ -126,10 +122,9 @@ impl PoolSettings {
             });
         }
         let statement_timeout = match env::var("CTODB_STATEMENT_TIMEOUT") {
-            Ok(value) if !value.trim().is_empty() => Some(Duration::from_millis(parse_number(
-                "CTODB_STATEMENT_TIMEOUT",
-                &value,
-            )?)),
+            Ok(value) if !value.trim().is_empty() => {
+                Some(Duration::from_millis(parse_number("CTODB_STATEMENT_TIMEOUT", &value)?))
+            }
             _ => None,
         };
         Ok(PoolSettings {
@@ -150,14 +145,11 @@ fn env_number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
 }
 
 fn parse_number(name: &'static str, value: &str) -> Result<u64, ConfigError> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| ConfigError::InvalidSetting {
-            name,
-            value: value.to_string(),
-            reason: "expected a whole non-negative number",
-        })
+    value.trim().parse().map_err(|_| ConfigError::InvalidSetting {
+        name,
+        value: value.to_string(),
+        reason: "expected a whole non-negative number",
+    })
 }
 
 /// Resolves the target: the URL when one is given (flag, DATABASE_URL or .env), else the
@@ -181,9 +173,7 @@ fn parse_url(url: &str) -> Result<Target, ConfigError> {
     }
     let lower = url.to_ascii_lowercase();
     if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
-        return Err(ConfigError::InvalidUrl(
-            "it must start with postgres:// or postgresql://".into(),
-        ));
+        return Err(ConfigError::InvalidUrl("it must start with postgres:// or postgresql://".into()));
     }
     // tokio-postgres knows only disable/prefer/require: take the TLS settings (and the
     // pooler hint) out of the query string and keep the rest for it to parse.
@@ -213,13 +203,9 @@ fn parse_url(url: &str) -> Result<Target, ConfigError> {
             _ => kept.push(pair),
         }
     }
-    let rebuilt = if kept.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    };
-    let mut pg = tokio_postgres::Config::from_str(&rebuilt)
-        .map_err(|err| ConfigError::InvalidUrl(err.to_string()))?;
+    let rebuilt = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    let mut pg =
+        tokio_postgres::Config::from_str(&rebuilt).map_err(|err| ConfigError::InvalidUrl(err.to_string()))?;
     if pg.get_hosts().is_empty() {
         set_default_host(&mut pg);
     }
@@ -268,14 +254,11 @@ fn from_libpq_env() -> Result<Target, ConfigError> {
         None => set_default_host(&mut pg),
     }
     if let Ok(port) = env::var("PGPORT") {
-        let port: u16 = port
-            .trim()
-            .parse()
-            .map_err(|_| ConfigError::InvalidSetting {
-                name: "PGPORT",
-                value: port.clone(),
-                reason: "expected a port number between 1 and 65535",
-            })?;
+        let port: u16 = port.trim().parse().map_err(|_| ConfigError::InvalidSetting {
+            name: "PGPORT",
+            value: port.clone(),
+            reason: "expected a port number between 1 and 65535",
+        })?;
         pg.port(port);
     }
     pg.user(&env::var("PGUSER").unwrap_or_else(|_| os_user()));
@@ -298,13 +281,8 @@ fn from_libpq_env() -> Result<Target, ConfigError> {
 
 fn ssl_mode_from_env() -> Result<SslMode, ConfigError> {
     match env::var("PGSSLMODE") {
-        Ok(value) if !value.is_empty() => {
-            SslMode::from_str(&value).map_err(|reason| ConfigError::InvalidSetting {
-                name: "PGSSLMODE",
-                value,
-                reason,
-            })
-        }
+        Ok(value) if !value.is_empty() => SslMode::from_str(&value)
+            .map_err(|reason| ConfigError::InvalidSetting { name: "PGSSLMODE", value, reason }),
         _ => Ok(SslMode::Prefer),
     }
 }
@@ -344,48 +322,29 @@ mod tests {
     #[test]
     fn url_keeps_verify_modes_that_tokio_postgres_does_not_know() {
         let target =
-            parse_url("postgres://alice:s3cret@db.example.com:5433/prod?sslmode=verify-full")
-                .unwrap();
+            parse_url("postgres://alice:s3cret@db.example.com:5433/prod?sslmode=verify-full").unwrap();
         assert_eq!(target.ssl_mode, SslMode::VerifyFull);
         assert_eq!(target.server(), "db.example.com:5433");
         assert_eq!(target.database(), "prod");
         assert_eq!(target.password().as_deref(), Some("s3cret"));
-        assert_eq!(
-            target.redacted_url(),
-            "postgres://alice:***@db.example.com:5433/prod"
-        );
+        assert_eq!(target.describe(), "alice@db.example.com:5433/prod");
     }
 
     #[test]
     fn pooler_port_and_flag_are_detected() {
-        assert!(parse_url("postgres://u@h:6543/d")
-            .unwrap()
-            .looks_like_pooler());
-        assert!(parse_url("postgres://u@h:5432/d?pgbouncer=true")
-            .unwrap()
-            .looks_like_pooler());
-        assert!(!parse_url("postgres://u@h:5432/d")
-            .unwrap()
-            .looks_like_pooler());
+        assert!(parse_url("postgres://u@h:6543/d").unwrap().looks_like_pooler());
+        assert!(parse_url("postgres://u@h:5432/d?pgbouncer=true").unwrap().looks_like_pooler());
+        assert!(!parse_url("postgres://u@h:5432/d").unwrap().looks_like_pooler());
     }
 
     #[test]
     fn malformed_urls_are_rejected_without_echoing_them() {
-        let err = parse_url("mysql://root:hunter2@x/y")
-            .err()
-            .unwrap()
-            .to_string();
+        let err = parse_url("mysql://root:hunter2@x/y").err().unwrap().to_string();
         assert!(err.starts_with("invalid database URL"), "{err}");
         assert!(!err.contains("hunter2"));
-        let err = parse_url("postgres://u:hunter2@h:notaport/d")
-            .err()
-            .unwrap()
-            .to_string();
+        let err = parse_url("postgres://u:hunter2@h:notaport/d").err().unwrap().to_string();
         assert!(!err.contains("hunter2"), "{err}");
-        let err = parse_url("postgres://u@h/d?sslmode=maybe")
-            .err()
-            .unwrap()
-            .to_string();
+        let err = parse_url("postgres://u@h/d?sslmode=maybe").err().unwrap().to_string();
         assert_eq!(
             err,
             "invalid database URL: sslmode=maybe is not valid: expected disable, prefer, \

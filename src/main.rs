@@ -18,10 +18,7 @@ fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     // clap prints usage errors itself and exits with status 2.
     let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

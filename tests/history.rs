@@ -33,15 +33,9 @@ fn status_and_assignee_changes_leave_history_attributed_to_the_actor() {
         )
         .unwrap();
     let rows = client
-        .query(
-            "SELECT field, old_value, new_value, changed_by FROM bug_history ORDER BY field",
-            &[],
-        )
+        .query("SELECT field, old_value, new_value, changed_by FROM bug_history ORDER BY field", &[])
         .unwrap();
-    let history: Vec<HistoryRow> = rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-        .collect();
+    let history: Vec<HistoryRow> = rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
     let grace = Some(Uuid::parse_str("00000000-0000-0000-0000-000000000001").unwrap());
     assert_eq!(
         history,
@@ -52,12 +46,7 @@ fn status_and_assignee_changes_leave_history_attributed_to_the_actor() {
                 Some("00000000-0000-0000-0000-000000000002".to_string()),
                 grace
             ),
-            (
-                "status".to_string(),
-                Some("pending".to_string()),
-                Some("in_progress".to_string()),
-                grace
-            ),
+            ("status".to_string(), Some("pending".to_string()), Some("in_progress".to_string()), grace),
         ]
     );
 }
@@ -76,12 +65,7 @@ fn changes_under_refresh_are_not_history() {
              UPDATE bugs SET is_blocker = true;",
         )
         .unwrap();
-    let rows = client
-        .query(
-            "SELECT field, old_value, new_value, changed_by FROM bug_history",
-            &[],
-        )
-        .unwrap();
+    let rows = client.query("SELECT field, old_value, new_value, changed_by FROM bug_history", &[]).unwrap();
     assert_eq!(rows.len(), 1, "only the change made outside refresh");
     assert_eq!(rows[0].get::<_, String>(0), "is_blocker");
     assert_eq!(rows[0].get::<_, Option<String>>(2).as_deref(), Some("true"));
@@ -94,41 +78,23 @@ fn sla_hours_default_by_severity_and_due_at_follows() {
     let mut client = db.client();
     client.batch_execute(SETUP).unwrap();
     let row = client
-        .query_one(
-            "SELECT sla_hours, due_at = '2026-11-01T14:00:00Z'::timestamptz FROM bugs",
-            &[],
-        )
+        .query_one("SELECT sla_hours, due_at = '2026-11-01T14:00:00Z'::timestamptz FROM bugs", &[])
         .unwrap();
     assert_eq!(row.get::<_, i32>(0), 4);
     assert!(row.get::<_, bool>(1));
     // escalating moves a default SLA to the new severity's default, and due_at with it
-    client
-        .batch_execute("UPDATE bugs SET severity = 'high'")
-        .unwrap();
+    client.batch_execute("UPDATE bugs SET severity = 'high'").unwrap();
     let row = client
-        .query_one(
-            "SELECT sla_hours, due_at = '2026-11-02T10:00:00Z'::timestamptz FROM bugs",
-            &[],
-        )
+        .query_one("SELECT sla_hours, due_at = '2026-11-02T10:00:00Z'::timestamptz FROM bugs", &[])
         .unwrap();
     assert_eq!((row.get::<_, i32>(0), row.get::<_, bool>(1)), (24, true));
     // resolving keeps the given resolved_at; reopening clears it
-    client
-        .batch_execute("UPDATE bugs SET status = 'closed', resolved_at = '2026-11-01T12:00:00Z'")
-        .unwrap();
+    client.batch_execute("UPDATE bugs SET status = 'closed', resolved_at = '2026-11-01T12:00:00Z'").unwrap();
     let resolved: bool = client
-        .query_one(
-            "SELECT resolved_at = '2026-11-01T12:00:00Z'::timestamptz FROM bugs",
-            &[],
-        )
+        .query_one("SELECT resolved_at = '2026-11-01T12:00:00Z'::timestamptz FROM bugs", &[])
         .unwrap()
         .get(0);
     assert!(resolved);
-    client
-        .batch_execute("UPDATE bugs SET status = 'pending'")
-        .unwrap();
-    assert_eq!(
-        db.count("SELECT count(*) FROM bugs WHERE resolved_at IS NULL"),
-        1
-    );
+    client.batch_execute("UPDATE bugs SET status = 'pending'").unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE resolved_at IS NULL"), 1);
 }

@@ -25,21 +25,18 @@ fn schema_counts(db: &TestDb) -> (i64, i64, i64) {
 fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
     let db = TestDb::empty_name("migrate_creates");
     let first = db.run(&["migrate"]);
-    assert!(
-        first.contains(&format!("created database {}", db.name)),
-        "{first}"
-    );
+    assert!(first.contains(&format!("created database {}", db.name)), "{first}");
     assert!(first.contains("applied 20261125000000_init"), "{first}");
     let (tables, enums, indexes) = schema_counts(&db);
     assert_eq!((tables, enums), (9, 5));
-    assert!(
-        indexes >= 34,
-        "only {indexes} indexes besides keys and unique constraints"
-    );
+    assert!(indexes >= 34, "only {indexes} indexes besides keys and unique constraints");
 
     let objects = |db: &TestDb| -> Vec<String> {
         db.client()
-            .query("SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY 1", &[])
+            .query(
+                "SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY 1",
+                &[],
+            )
             .unwrap()
             .iter()
             .map(|r| r.get(0))
@@ -49,18 +46,13 @@ fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
     let second = db.run(&["migrate"]);
     assert_eq!(
         second.trim(),
-        format!(
-            "database {} is up to date (1 migration applied); nothing to do",
-            db.name
-        )
+        format!("database {} is up to date (1 migration applied); nothing to do", db.name)
     );
     assert_eq!(objects(&db), before);
     assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 1);
     // each run leaves its audit row
     assert_eq!(
-        db.count(
-            "SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_type = 'schema'"
-        ),
+        db.count("SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_type = 'schema'"),
         2
     );
 }
@@ -95,11 +87,7 @@ fn copy_migrations(to: &Path) {
         let entry = entry.unwrap();
         let dest = to.join(entry.file_name());
         std::fs::create_dir_all(&dest).unwrap();
-        std::fs::copy(
-            entry.path().join("migration.sql"),
-            dest.join("migration.sql"),
-        )
-        .unwrap();
+        std::fs::copy(entry.path().join("migration.sql"), dest.join("migration.sql")).unwrap();
     }
 }
 
@@ -119,18 +107,10 @@ fn an_edited_migration_is_drift_but_new_line_endings_are_not() {
     assert!(status.contains(",init,applied,"), "{status}");
 
     // an edit: drift, and migrate refuses
-    std::fs::write(
-        &file,
-        format!("{original}\nCREATE TABLE sneaky (id int);\n"),
-    )
-    .unwrap();
+    std::fs::write(&file, format!("{original}\nCREATE TABLE sneaky (id int);\n")).unwrap();
     let status = db.ctodb(&["migrate", "status", "--source", source, "-f", "csv"]);
     assert_eq!(status.code(), 1);
-    assert!(
-        status.stdout_text().contains(",init,drifted,"),
-        "{}",
-        status.stdout_text()
-    );
+    assert!(status.stdout_text().contains(",init,drifted,"), "{}", status.stdout_text());
     let refused = db.ctodb(&["migrate", "--source", source]);
     assert_eq!(refused.code(), 1);
     assert_eq!(
@@ -138,18 +118,13 @@ fn an_edited_migration_is_drift_but_new_line_endings_are_not() {
         "error: refusing to migrate: 20261125000000_init was edited after it was applied; \
          restore the original migration files or run `ctodb migrate reset --force` on a database you can lose"
     );
-    assert_eq!(
-        db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'sneaky'"),
-        0
-    );
+    assert_eq!(db.count("SELECT count(*) FROM pg_tables WHERE tablename = 'sneaky'"), 0);
 }
 
 #[test]
 fn reset_without_force_refuses_and_changes_nothing() {
     let db = TestDb::new("reset_refuses");
-    db.client()
-        .batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')")
-        .unwrap();
+    db.client().batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')").unwrap();
     let out = db.ctodb(&["migrate", "reset"]);
     assert_eq!(out.code(), 1);
     assert_eq!(
@@ -166,30 +141,19 @@ fn reset_without_force_refuses_and_changes_nothing() {
 #[test]
 fn reset_with_force_drops_the_data_and_reapplies() {
     let db = TestDb::new("reset_force");
-    db.client()
-        .batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')")
-        .unwrap();
+    db.client().batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')").unwrap();
     let out = db.run(&["migrate", "reset", "--force"]);
-    assert!(
-        out.contains("reset: everything dropped, 1 migration applied"),
-        "{out}"
-    );
+    assert!(out.contains("reset: everything dropped, 1 migration applied"), "{out}");
     assert_eq!(db.count("SELECT count(*) FROM users"), 0);
-    assert_eq!(
-        db.count("SELECT count(*) FROM audit_log WHERE action = 'reset'"),
-        1
-    );
+    assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'reset'"), 1);
     assert_eq!(schema_counts(&db).0, 9);
 }
 
 #[test]
 fn migrate_new_creates_a_timestamped_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let out = ctodb_at(
-        "postgres://nobody@127.0.0.1:1/none",
-        &["migrate", "new", "add_labels"],
-        Some(dir.path()),
-    );
+    let out =
+        ctodb_at("postgres://nobody@127.0.0.1:1/none", &["migrate", "new", "add_labels"], Some(dir.path()));
     let stdout = out.ok();
     let folders: Vec<String> = std::fs::read_dir(dir.path().join("migrations"))
         .unwrap()
@@ -199,11 +163,8 @@ fn migrate_new_creates_a_timestamped_folder() {
     assert_eq!(folders[0].len(), "20261125000000_add_labels".len());
     assert!(folders[0].ends_with("_add_labels"));
     assert!(stdout.contains("migration.sql"));
-    let bad = ctodb_at(
-        "postgres://nobody@127.0.0.1:1/none",
-        &["migrate", "new", "Bad Name"],
-        Some(dir.path()),
-    );
+    let bad =
+        ctodb_at("postgres://nobody@127.0.0.1:1/none", &["migrate", "new", "Bad Name"], Some(dir.path()));
     assert_eq!(bad.code(), 1);
 }
 
@@ -212,24 +173,11 @@ fn doctor_passes_then_names_a_dropped_index() {
     let db = TestDb::new("doctor_index");
     let out = db.run(&["doctor", "-f", "table"]);
     assert!(out.lines().all(|l| l.starts_with('✓')), "{out}");
-    assert!(
-        out.contains("9 tables, 5 enums, 41 indexes present"),
-        "{out}"
-    );
-    db.client()
-        .batch_execute("DROP INDEX bugs_title_trgm_idx")
-        .unwrap();
+    assert!(out.contains("9 tables, 5 enums, 41 indexes present"), "{out}");
+    db.client().batch_execute("DROP INDEX bugs_title_trgm_idx").unwrap();
     let failed = db.ctodb(&["doctor", "-f", "table"]);
     assert_eq!(failed.code(), 1);
-    let schema_line = failed
-        .stdout_text()
-        .lines()
-        .find(|l| l.contains("schema"))
-        .unwrap()
-        .to_string();
+    let schema_line = failed.stdout_text().lines().find(|l| l.contains("schema")).unwrap().to_string();
     assert!(schema_line.starts_with('✗'), "{schema_line}");
-    assert!(
-        schema_line.contains("missing index bugs_title_trgm_idx"),
-        "{schema_line}"
-    );
+    assert!(schema_line.contains("missing index bugs_title_trgm_idx"), "{schema_line}");
 }

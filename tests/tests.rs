@@ -6,3 +6,4 @@ mod common;
 mod connection;
 mod history;
 mod migrate;
+mod seed;

@@ -10,10 +10,13 @@ CREATE TYPE project_status AS ENUM ('active', 'shipped', 'deferred', 'cancelled'
 CREATE TYPE user_role AS ENUM ('cto', 'manager', 'engineer', 'senior_engineer', 'qa_engineer');
 CREATE TYPE import_source AS ENUM ('csv', 'github', 'manual');
 
--- Keeps updated_at honest whoever writes the row.
+-- Keeps updated_at honest whoever writes the row. Only `ctodb seed`, which writes the
+-- timestamps of a generated world (session setting ctodb.seeding), keeps its own.
 CREATE FUNCTION ctodb_touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.updated_at := now();
+    IF current_setting('ctodb.seeding', true) IS DISTINCT FROM 'on' THEN
+        NEW.updated_at := now();
+    END IF;
     RETURN NEW;
 END
 $$;

@@ -4,7 +4,8 @@
 -- and resolution_rate = resolved / opened (NULL when nothing was opened). Engineering
 -- hours and cost are kept from existing rows. Months are UTC calendar months.
 -- Only rows whose values change are written. Used by `ctodb seed` and `ctodb refresh`.
--- Parameters: $1 as-of instant (timestamptz).
+-- Parameters: $1 as-of instant (timestamptz), $2 the time of writing (created_at of new
+-- rows, updated_at of changed ones: now for refresh, the generated world's now for seed).
 -- Indexes: bugs_created_at_idx and bugs_resolved_at_idx are not needed (whole table).
 WITH opened AS (
     SELECT project_id,
@@ -41,11 +42,13 @@ WITH opened AS (
     FROM opened o
     FULL JOIN resolved r USING (project_id, month)
 )
-INSERT INTO monthly_metrics AS m (project_id, month, bugs_opened, bugs_resolved, critical_bugs,
+INSERT INTO monthly_metrics AS m (id, project_id, month, bugs_opened, bugs_resolved, critical_bugs,
                                   high_bugs, medium_bugs, low_bugs, sla_breaches,
-                                  avg_resolution_hours, resolution_rate)
-SELECT project_id, month, bugs_opened, bugs_resolved, critical_bugs, high_bugs, medium_bugs,
-       low_bugs, sla_breaches, avg_resolution_hours, resolution_rate
+                                  avg_resolution_hours, resolution_rate, created_at, updated_at)
+-- the id of a new row is derived from its key, so that the same bugs give the same rows
+SELECT md5(project_id::text || month::text)::uuid, project_id, month, bugs_opened, bugs_resolved,
+       critical_bugs, high_bugs, medium_bugs, low_bugs, sla_breaches, avg_resolution_hours,
+       resolution_rate, $2, $2
 FROM rolled
 ON CONFLICT (project_id, month) DO UPDATE
 SET bugs_opened = EXCLUDED.bugs_opened,
@@ -56,7 +59,8 @@ SET bugs_opened = EXCLUDED.bugs_opened,
     low_bugs = EXCLUDED.low_bugs,
     sla_breaches = EXCLUDED.sla_breaches,
     avg_resolution_hours = EXCLUDED.avg_resolution_hours,
-    resolution_rate = EXCLUDED.resolution_rate
+    resolution_rate = EXCLUDED.resolution_rate,
+    updated_at = EXCLUDED.updated_at
 WHERE (m.bugs_opened, m.bugs_resolved, m.critical_bugs, m.high_bugs, m.medium_bugs, m.low_bugs,
        m.sla_breaches, m.avg_resolution_hours, m.resolution_rate)
       IS DISTINCT FROM

@@ -150,10 +150,11 @@ FROM demo_clock,
 
 -- Engineering hours and cost for the current month and the two before it; the bug counts
 -- of these rows are rolled up from the bugs by the refresh roll-up that seed runs next.
-INSERT INTO monthly_metrics (id, project_id, month, engineering_hours, engineering_cost)
+INSERT INTO monthly_metrics (id, project_id, month, engineering_hours, engineering_cost,
+                             created_at, updated_at)
 SELECT ('00000000-0000-4000-a000-' || lpad(to_hex(p.n * 10 + m), 12, '0'))::uuid,
        p.id::uuid, (date_trunc('month', t AT TIME ZONE 'UTC') - make_interval(months => m))::date,
-       p.hours, p.hours * p.rate
+       p.hours, p.hours * p.rate, t, t
 FROM demo_clock,
      (VALUES (1, '00000000-0000-4000-8000-0000000000a1', 320, 120),
              (2, '00000000-0000-4000-8000-0000000000a2', 160, 110),

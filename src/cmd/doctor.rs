@@ -86,26 +86,19 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
                 if version_num >= MIN_SERVER_VERSION {
                     Ok(format!("PostgreSQL {version}"))
                 } else {
-                    Err(format!(
-                        "PostgreSQL {version} is too old; ctodb needs 13 or newer"
-                    ))
+                    Err(format!("PostgreSQL {version} is too old; ctodb needs 13 or newer"))
                 },
             );
             let started = Instant::now();
-            let missing: Vec<&str> = REQUIRED_EXTENSIONS
-                .into_iter()
-                .filter(|ext| !extensions.iter().any(|e| e == ext))
-                .collect();
+            let missing: Vec<&str> =
+                REQUIRED_EXTENSIONS.into_iter().filter(|ext| !extensions.iter().any(|e| e == ext)).collect();
             checks.record(
                 "extensions",
                 started,
                 if missing.is_empty() {
                     Ok(REQUIRED_EXTENSIONS.join(", "))
                 } else {
-                    Err(format!(
-                        "missing {}; run `ctodb migrate`",
-                        missing.join(", ")
-                    ))
+                    Err(format!("missing {}; run `ctodb migrate`", missing.join(", ")))
                 },
             );
         }
@@ -131,40 +124,25 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
 fn finish(ctx: &Context, checks: Checklist) -> Result<Outcome> {
     let failed = checks.failed;
     ctx.output.emit(&Report::single(checks.frame))?;
-    Ok(if failed {
-        Outcome::ChecksFailed
-    } else {
-        Outcome::Success
-    })
+    Ok(if failed { Outcome::ChecksFailed } else { Outcome::Success })
 }
 
 async fn round_trip(db: &Db) -> Result<f64, String> {
     let client = db.client().await.map_err(|e| e.to_string())?;
     let started = Instant::now();
-    client
-        .simple_query("SELECT 1")
-        .await
-        .map_err(|e| e.to_string())?;
+    client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
     Ok(started.elapsed().as_secs_f64() * 1000.0)
 }
 
 async fn server_info(db: &Db) -> Result<(String, i32, Vec<String>), String> {
     let client = db.client().await.map_err(|e| e.to_string())?;
-    let row = db::query_one(&**client, &sql::SERVER_INFO, &[])
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((
-        row.get("version"),
-        row.get("version_num"),
-        row.get("extensions"),
-    ))
+    let row = db::query_one(&**client, &sql::SERVER_INFO, &[]).await.map_err(|e| e.to_string())?;
+    Ok((row.get("version"), row.get("version_num"), row.get("extensions")))
 }
 
 async fn migrations_check(db: &Db, migrations: &[Migration]) -> Result<String, String> {
     let client = db.client().await.map_err(|e| e.to_string())?;
-    let statuses = migrate::status(&**client, migrations)
-        .await
-        .map_err(|e| format!("{e:#}"))?;
+    let statuses = migrate::status(&**client, migrations).await.map_err(|e| format!("{e:#}"))?;
     migrate::refuse_drift(&statuses).map_err(|e| format!("{e:#}"))?;
     let pending: Vec<String> = statuses
         .iter()
@@ -172,29 +150,18 @@ async fn migrations_check(db: &Db, migrations: &[Migration]) -> Result<String, S
         .map(|s| format!("{}_{}", s.version, s.name))
         .collect();
     if pending.is_empty() {
-        Ok(format!(
-            "{} applied, none pending, no drift",
-            statuses.len()
-        ))
+        Ok(format!("{} applied, none pending, no drift", statuses.len()))
     } else {
-        Err(format!(
-            "{} pending ({}); run `ctodb migrate`",
-            pending.len(),
-            pending.join(", ")
-        ))
+        Err(format!("{} pending ({}); run `ctodb migrate`", pending.len(), pending.join(", ")))
     }
 }
 
 async fn schema_check(db: &Db, migrations: &[Migration]) -> Result<String, String> {
     let expected = expected_objects(migrations);
     let client = db.client().await.map_err(|e| e.to_string())?;
-    let rows = db::query(&**client, &sql::SCHEMA_OBJECTS, &[])
-        .await
-        .map_err(|e| e.to_string())?;
-    let present: BTreeSet<(String, String)> = rows
-        .iter()
-        .map(|row| (row.get("kind"), row.get("name")))
-        .collect();
+    let rows = db::query(&**client, &sql::SCHEMA_OBJECTS, &[]).await.map_err(|e| e.to_string())?;
+    let present: BTreeSet<(String, String)> =
+        rows.iter().map(|row| (row.get("kind"), row.get("name"))).collect();
     let missing: Vec<String> = expected
         .iter()
         .filter(|object| !present.contains(*object))
@@ -202,12 +169,7 @@ async fn schema_check(db: &Db, migrations: &[Migration]) -> Result<String, Strin
         .collect();
     let count = |kind: &str| expected.iter().filter(|(k, _)| k == kind).count();
     if missing.is_empty() {
-        Ok(format!(
-            "{} tables, {} enums, {} indexes present",
-            count("table"),
-            count("enum"),
-            count("index")
-        ))
+        Ok(format!("{} tables, {} enums, {} indexes present", count("table"), count("enum"), count("index")))
     } else {
         Err(format!(
             "missing {}; run `ctodb migrate reset --force` on a scratch database, or recreate them",
@@ -218,9 +180,7 @@ async fn schema_check(db: &Db, migrations: &[Migration]) -> Result<String, Strin
 
 async fn statistics_check(db: &Db) -> Result<String, String> {
     let client = db.client().await.map_err(|e| e.to_string())?;
-    let rows = db::query(&**client, &sql::TABLE_HEALTH, &[])
-        .await
-        .map_err(|e| e.to_string())?;
+    let rows = db::query(&**client, &sql::TABLE_HEALTH, &[]).await.map_err(|e| e.to_string())?;
     let mut total_rows = 0i64;
     let mut never_analyzed = Vec::new();
     for row in &rows {
@@ -232,10 +192,7 @@ async fn statistics_check(db: &Db) -> Result<String, String> {
         }
     }
     if never_analyzed.is_empty() {
-        Ok(format!(
-            "{} tables, about {total_rows} live rows",
-            rows.len()
-        ))
+        Ok(format!("{} tables, about {total_rows} live rows", rows.len()))
     } else {
         Err(format!(
             "never analyzed: {}; run ANALYZE so the planner knows their size",
@@ -279,11 +236,8 @@ pub fn expected_objects(migrations: &[Migration]) -> BTreeSet<(String, String)> 
                 _ => continue,
             };
             let Some(name) = rest.get(1) else { continue };
-            let name = name
-                .trim_start_matches("public.")
-                .trim_matches('"')
-                .trim_end_matches([';', ','])
-                .to_string();
+            let name =
+                name.trim_start_matches("public.").trim_matches('"').trim_end_matches([';', ',']).to_string();
             if verb {
                 objects.insert((kind.to_string(), name));
             } else {
@@ -310,19 +264,11 @@ mod tests {
 
     #[test]
     fn dropped_objects_are_not_expected() {
-        let m = |sql: &str| Migration {
-            version: 1,
-            name: "x".into(),
-            sql: sql.into(),
-            checksum: vec![],
-        };
+        let m = |sql: &str| Migration { version: 1, name: "x".into(), sql: sql.into(), checksum: vec![] };
         let objects = expected_objects(&[
             m("CREATE TABLE a (id int); CREATE INDEX a_idx ON a (id); -- CREATE TABLE comment"),
             m("DROP INDEX IF EXISTS a_idx;"),
         ]);
-        assert_eq!(
-            objects.into_iter().collect::<Vec<_>>(),
-            vec![("table".to_string(), "a".to_string())]
-        );
+        assert_eq!(objects.into_iter().collect::<Vec<_>>(), vec![("table".to_string(), "a".to_string())]);
     }
 }

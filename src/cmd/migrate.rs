@@ -65,9 +65,7 @@ async fn run_migrations(
     // recorded in their own transactions, so a retry picks up where the failure was.
     let applied = db::with_retry("migrate", || async {
         let mut client = db.client().await?;
-        migrate::run(&mut client, migrations)
-            .await
-            .map_err(into_db_error)
+        migrate::run(&mut client, migrations).await
     })
     .await?;
     let client = db.client().await?;
@@ -76,15 +74,7 @@ async fn run_migrations(
         "source": source.map_or_else(|| "embedded".to_string(), |dir| dir.display().to_string()),
     });
     let latest = migrations.last().map(|m| m.version.to_string());
-    db::audit(
-        &**client,
-        None,
-        action,
-        "schema",
-        latest.as_deref(),
-        &changes,
-    )
-    .await?;
+    db::audit(&**client, None, action, "schema", latest.as_deref(), &changes).await?;
     Ok(applied)
 }
 
@@ -103,9 +93,9 @@ async fn connect_creating(ctx: &Context) -> Result<Db> {
 async fn create_database(ctx: &Context) -> Result<()> {
     let database = ctx.target.database().to_string();
     let maintenance = ctx.target.with_database("postgres");
-    let admin = Db::connect(&maintenance, &ctx.pool).await.context(
-        "while connecting to the maintenance database `postgres` to create the database",
-    )?;
+    let admin = Db::connect(&maintenance, &ctx.pool)
+        .await
+        .context("while connecting to the maintenance database `postgres` to create the database")?;
     let client = admin.client().await?;
     let statement = db::query_one(&**client, &sql::CREATE_DATABASE_STATEMENT, &[&database]).await?;
     let statement: String = statement.get(0);
@@ -166,18 +156,15 @@ async fn status(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
 }
 
 fn new(ctx: &Context, source: Option<&Path>, name: &str) -> Result<Outcome> {
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let valid =
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid {
         bail!("migration name {name:?} must be snake_case: lower-case letters, digits and _");
     }
     let dir = source.unwrap_or(Path::new("migrations"));
     let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
     let folder = dir.join(format!("{stamp}_{name}"));
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
     let file = folder.join("migration.sql");
     std::fs::write(&file, format!("-- {name}\n"))
         .with_context(|| format!("cannot write {}", file.display()))?;
@@ -206,18 +193,6 @@ async fn reset(ctx: &Context, source: Option<&Path>, force: bool) -> Result<Outc
         count(applied.len(), "migration applied", "migrations applied")
     ));
     Ok(Outcome::Success)
-}
-
-/// Keeps database errors typed for the retry; anything else is not transient.
-fn into_db_error(err: anyhow::Error) -> DbError {
-    match err.downcast::<DbError>() {
-        Ok(db) => db,
-        Err(other) => DbError::Query {
-            helper: "migrate".into(),
-            message: format!("{other:#}"),
-            code: None,
-        },
-    }
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

@@ -11,10 +11,9 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let mut report = Report::default();
-    for (helper, name, title) in [
-        (&sql::TABLE_STATS, "tables", "Tables"),
-        (&sql::INDEX_USAGE, "indexes", "Index usage"),
-    ] {
+    for (helper, name, title) in
+        [(&sql::TABLE_STATS, "tables", "Tables"), (&sql::INDEX_USAGE, "indexes", "Index usage")]
+    {
         let (statement, rows) = db::query_with_columns(&**client, helper, &[]).await?;
         report.push(Frame::from_rows(name, statement.columns(), &rows).titled(title));
     }

@@ -18,11 +18,7 @@ use super::DbError;
 pub struct PgEnum<'a>(pub &'a str);
 
 impl ToSql for PgEnum<'_> {
-    fn to_sql(
-        &self,
-        _ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
+    fn to_sql(&self, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
         out.extend_from_slice(self.0.as_bytes());
         Ok(IsNull::No)
     }
@@ -42,15 +38,9 @@ pub async fn column_types(
 ) -> Result<Vec<Type>, DbError> {
     // Table and column names here are ctodb's own constants, never user input.
     let probe = format!("SELECT {} FROM {table} LIMIT 0", columns.join(", "));
-    let statement = client
-        .prepare(&probe)
-        .await
-        .map_err(|err| DbError::query(&format!("copy/{table}/types"), err))?;
-    Ok(statement
-        .columns()
-        .iter()
-        .map(|c| c.type_().clone())
-        .collect())
+    let statement =
+        client.prepare(&probe).await.map_err(|err| DbError::query(&format!("copy/{table}/types"), err))?;
+    Ok(statement.columns().iter().map(|c| c.type_().clone()).collect())
 }
 
 /// An open `COPY table (columns) FROM STDIN (FORMAT binary)` with a progress bar.
@@ -68,19 +58,10 @@ impl CopyIn {
         progress: ProgressBar,
     ) -> Result<CopyIn, DbError> {
         let types = column_types(tx, table, columns).await?;
-        let statement = format!(
-            "COPY {table} ({}) FROM STDIN (FORMAT binary)",
-            columns.join(", ")
-        );
-        let sink = tx
-            .copy_in(&statement)
-            .await
-            .map_err(|err| DbError::query(&format!("copy/{table}"), err))?;
-        Ok(CopyIn {
-            table,
-            writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
-            progress,
-        })
+        let statement = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", columns.join(", "));
+        let sink =
+            tx.copy_in(&statement).await.map_err(|err| DbError::query(&format!("copy/{table}"), err))?;
+        Ok(CopyIn { table, writer: Box::pin(BinaryCopyInWriter::new(sink, &types)), progress })
     }
 
     pub async fn write(&mut self, row: &[&(dyn ToSql + Sync)]) -> Result<(), DbError> {

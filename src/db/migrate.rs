@@ -46,22 +46,13 @@ pub struct Migration {
 
 impl Migration {
     fn parse(folder: &str, sql: String) -> Result<Migration> {
-        let (version, name) = folder.split_once('_').with_context(|| {
-            format!("migration folder {folder:?} is not named <UTC timestamp>_<name>")
+        let (version, name) = folder
+            .split_once('_')
+            .with_context(|| format!("migration folder {folder:?} is not named <UTC timestamp>_<name>"))?;
+        let version = version.parse().ok().filter(|_| version.len() == 14).with_context(|| {
+            format!("migration folder {folder:?} must start with a 14-digit UTC timestamp")
         })?;
-        let version = version
-            .parse()
-            .ok()
-            .filter(|_| version.len() == 14)
-            .with_context(|| {
-                format!("migration folder {folder:?} must start with a 14-digit UTC timestamp")
-            })?;
-        Ok(Migration {
-            version,
-            name: name.to_string(),
-            checksum: checksum(&sql),
-            sql,
-        })
+        Ok(Migration { version, name: name.to_string(), checksum: checksum(&sql), sql })
     }
 
     pub fn folder(&self) -> String {
@@ -98,8 +89,8 @@ pub fn from_dir(dir: &Path) -> Result<Vec<Migration>> {
         if !file.is_file() {
             continue;
         }
-        let sql = std::fs::read_to_string(&file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
+        let sql =
+            std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
         migrations.push(Migration::parse(&entry.file_name().to_string_lossy(), sql)?);
     }
     migrations.sort_by_key(|m| m.version);
@@ -135,12 +126,7 @@ pub async fn status(client: &impl GenericClient, migrations: &[Migration]) -> Re
                 Some(row) if row.checksum != m.checksum => (State::Drifted, Some(row.applied_at)),
                 Some(row) => (State::Applied, Some(row.applied_at)),
             };
-            Status {
-                version: m.version,
-                name: m.name.clone(),
-                state,
-                applied_at,
-            }
+            Status { version: m.version, name: m.name.clone(), state, applied_at }
         })
         .collect();
     for (version, row) in &applied {
@@ -217,17 +203,12 @@ pub fn refuse_drift(statuses: &[Status]) -> Result<()> {
 }
 
 /// Applies the pending migrations under the advisory lock; returns those it applied.
-pub async fn run(
-    client: &mut tokio_postgres::Client,
-    migrations: &[Migration],
-) -> Result<Vec<Migration>> {
+pub async fn run(client: &mut tokio_postgres::Client, migrations: &[Migration]) -> Result<Vec<Migration>> {
     lock(client).await?;
     let result = apply_pending(client, migrations).await;
     // Released here on success and failure alike; if this session dies instead, the
     // server releases the lock with it.
-    let unlock = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
+    let unlock = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
     let applied = result?;
     unlock.map_err(|err| DbError::query("migrate/unlock", err))?;
     Ok(applied)
@@ -245,25 +226,17 @@ async fn apply_pending(
     client: &mut tokio_postgres::Client,
     migrations: &[Migration],
 ) -> Result<Vec<Migration>> {
-    client
-        .batch_execute(BOOKKEEPING)
-        .await
-        .map_err(|err| DbError::query("migrate/bookkeeping", err))?;
+    client.batch_execute(BOOKKEEPING).await.map_err(|err| DbError::query("migrate/bookkeeping", err))?;
     let statuses = status(client, migrations).await?;
     refuse_drift(&statuses)?;
     let mut applied = Vec::new();
     for migration in migrations {
-        let pending = statuses
-            .iter()
-            .any(|s| s.version == migration.version && s.state == State::Pending);
+        let pending = statuses.iter().any(|s| s.version == migration.version && s.state == State::Pending);
         if !pending {
             continue;
         }
         let started = Instant::now();
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|err| DbError::query("migrate/begin", err))?;
+        let tx = client.transaction().await.map_err(|err| DbError::query("migrate/begin", err))?;
         tx.batch_execute(&migration.sql)
             .await
             .map_err(|err| DbError::query(&format!("migration {}", migration.folder()), err))?;
@@ -271,17 +244,10 @@ async fn apply_pending(
         crate::db::execute(
             &tx,
             &sql::MIGRATIONS_RECORD,
-            &[
-                &migration.version,
-                &migration.name,
-                &migration.checksum,
-                &elapsed_ms,
-            ],
+            &[&migration.version, &migration.name, &migration.checksum, &elapsed_ms],
         )
         .await?;
-        tx.commit()
-            .await
-            .map_err(|err| DbError::query("migrate/commit", err))?;
+        tx.commit().await.map_err(|err| DbError::query("migrate/commit", err))?;
         applied.push(migration.clone());
     }
     Ok(applied)
@@ -292,22 +258,15 @@ async fn apply_pending(
 pub async fn drop_everything(client: &mut tokio_postgres::Client) -> Result<()> {
     lock(client).await?;
     let result = async {
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|err| DbError::query("migrate/begin", err))?;
+        let tx = client.transaction().await.map_err(|err| DbError::query("migrate/begin", err))?;
         tx.batch_execute(sql::RESET_SCHEMA.sql)
             .await
             .map_err(|err| DbError::query(sql::RESET_SCHEMA.name, err))?;
-        tx.commit()
-            .await
-            .map_err(|err| DbError::query("migrate/commit", err))?;
+        tx.commit().await.map_err(|err| DbError::query("migrate/commit", err))?;
         Ok::<(), anyhow::Error>(())
     }
     .await;
-    let _ = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await;
     result
 }
 

@@ -32,53 +32,39 @@ pub enum DbError {
     #[error("PostgreSQL at {server} asks for a password for user \"{user}\" and none was given; put it in DATABASE_URL or PGPASSWORD")]
     PasswordMissing { user: String, server: String },
     #[error("PostgreSQL at {server} refused user \"{user}\": {message}")]
-    Refused {
-        user: String,
-        server: String,
-        message: String,
-    },
-    #[error(
-        "database \"{database}\" does not exist on {server}; run `ctodb migrate` to create it"
-    )]
+    Refused { user: String, server: String, message: String },
+    #[error("database \"{database}\" does not exist on {server}; run `ctodb migrate` to create it")]
     MissingDatabase { database: String, server: String },
     #[error("no free database connection within {secs} s (DATABASE_CONNECTION_LIMIT={limit}); raise DATABASE_POOL_TIMEOUT or the limit")]
     PoolTimeout { secs: u64, limit: usize },
     #[error("TLS setup failed: {0}")]
     Tls(String),
-    #[error("the connection to PostgreSQL was lost during {helper}; check the server and run the command again")]
+    #[error(
+        "the connection to PostgreSQL was lost during {helper}; check the server and run the command again"
+    )]
     ConnectionLost { helper: String },
     #[error("{helper} was cancelled by the statement timeout (CTODB_STATEMENT_TIMEOUT); raise it or narrow the question")]
     StatementTimeout { helper: String },
     #[error("{helper} failed: {message}")]
-    Query {
-        helper: String,
-        message: String,
-        code: Option<SqlState>,
-    },
+    Query { helper: String, message: String, code: Option<SqlState> },
 }
 
 impl DbError {
     /// Wraps an error of a named query or step.
     pub fn query(helper: &str, err: tokio_postgres::Error) -> DbError {
         match err.code() {
-            Some(code) if *code == SqlState::QUERY_CANCELED => DbError::StatementTimeout {
-                helper: helper.to_string(),
-            },
+            Some(code) if *code == SqlState::QUERY_CANCELED => {
+                DbError::StatementTimeout { helper: helper.to_string() }
+            }
             Some(code) => DbError::Query {
                 helper: helper.to_string(),
                 message: describe_db_error(&err),
                 code: Some(code.clone()),
             },
             None if err.is_closed() || err.to_string().contains("connection") => {
-                DbError::ConnectionLost {
-                    helper: helper.to_string(),
-                }
+                DbError::ConnectionLost { helper: helper.to_string() }
             }
-            None => DbError::Query {
-                helper: helper.to_string(),
-                message: err.to_string(),
-                code: None,
-            },
+            None => DbError::Query { helper: helper.to_string(), message: err.to_string(), code: None },
         }
     }
 }
@@ -134,13 +120,8 @@ impl Db {
         if let Some(timeout) = settings.statement_timeout {
             pg.options(format!("-c statement_timeout={}", timeout.as_millis()));
         }
-        let manager = Manager::from_config(
-            pg,
-            tls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager =
+            Manager::from_config(pg, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(settings.max_size)
             .runtime(deadpool_postgres::Runtime::Tokio1)
@@ -154,11 +135,7 @@ impl Db {
             }))
             .build()
             .map_err(|err| DbError::Tls(err.to_string()))?;
-        let db = Db {
-            pool,
-            target: target.clone(),
-            settings: settings.clone(),
-        };
+        let db = Db { pool, target: target.clone(), settings: settings.clone() };
         let _probe = db.client().await?;
         Ok(db)
     }
@@ -175,10 +152,7 @@ impl Db {
                 secs: self.settings.connect_timeout.as_secs(),
             },
             PoolError::Backend(err) => connect_error(err, &self.target, &self.settings),
-            other => DbError::Unreachable {
-                server: self.target.server(),
-                reason: other.to_string(),
-            },
+            other => DbError::Unreachable { server: self.target.server(), reason: other.to_string() },
         })
     }
 }
@@ -190,15 +164,10 @@ fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSet
     if let Some(db) = err.as_db_error() {
         return match *db.code() {
             SqlState::INVALID_PASSWORD => DbError::Auth { user, server },
-            SqlState::INVALID_CATALOG_NAME => DbError::MissingDatabase {
-                database: target.database().to_string(),
-                server,
-            },
-            _ => DbError::Refused {
-                user,
-                server,
-                message: db.message().to_string(),
-            },
+            SqlState::INVALID_CATALOG_NAME => {
+                DbError::MissingDatabase { database: target.database().to_string(), server }
+            }
+            _ => DbError::Refused { user, server, message: db.message().to_string() },
         };
     }
     let text = err.to_string();
@@ -206,14 +175,9 @@ fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSet
         return DbError::PasswordMissing { user, server };
     }
     if text.contains("timed out") || text.contains("timeout") {
-        return DbError::ConnectTimeout {
-            server,
-            secs: settings.connect_timeout.as_secs(),
-        };
+        return DbError::ConnectTimeout { server, secs: settings.connect_timeout.as_secs() };
     }
-    let reason = std::error::Error::source(&err)
-        .map(|source| source.to_string())
-        .unwrap_or(text);
+    let reason = std::error::Error::source(&err).map(|source| source.to_string()).unwrap_or(text);
     DbError::Unreachable { server, reason }
 }
 
@@ -267,13 +231,9 @@ pub async fn audit(
     changes: &serde_json::Value,
 ) -> Result<(), DbError> {
     let agent = format!("ctodb/{}", env!("CARGO_PKG_VERSION"));
-    execute(
-        client,
-        &crate::sql::AUDIT_INSERT,
-        &[&actor, &action, &entity_type, &entity_id, changes, &agent],
-    )
-    .await
-    .map(|_| ())
+    execute(client, &crate::sql::AUDIT_INSERT, &[&actor, &action, &entity_type, &entity_id, changes, &agent])
+        .await
+        .map(|_| ())
 }
 
 /// Like [`query`], also returning the prepared statement (its columns), so that an empty result still

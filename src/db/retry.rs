@@ -14,12 +14,13 @@ use crate::ui;
 const MAX_RETRIES: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 
-fn is_transient(err: &DbError) -> bool {
+fn is_transient(err: &anyhow::Error) -> bool {
+    let Some(err) = err.downcast_ref::<DbError>() else {
+        return false;
+    };
     match err {
         DbError::ConnectionLost { .. } | DbError::Unreachable { .. } => true,
-        DbError::Query {
-            code: Some(code), ..
-        } => {
+        DbError::Query { code: Some(code), .. } => {
             *code == SqlState::T_R_SERIALIZATION_FAILURE
                 || *code == SqlState::T_R_DEADLOCK_DETECTED
                 || *code == SqlState::ADMIN_SHUTDOWN
@@ -31,10 +32,10 @@ fn is_transient(err: &DbError) -> bool {
 
 /// Runs `attempt` and runs it again, up to three more times with doubling backoff, while
 /// it fails with a transient error.
-pub async fn with_retry<T, F, Fut>(what: &str, mut attempt: F) -> Result<T, DbError>
+pub async fn with_retry<T, F, Fut>(what: &str, mut attempt: F) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, DbError>>,
+    Fut: Future<Output = anyhow::Result<T>>,
 {
     let mut backoff = FIRST_BACKOFF;
     let mut retries = 0;
@@ -59,37 +60,37 @@ mod tests {
     use super::*;
     use std::cell::Cell;
 
-    fn deadlock() -> DbError {
-        DbError::Query {
+    fn deadlock() -> anyhow::Error {
+        anyhow::Error::new(DbError::Query {
             helper: "t".into(),
             message: "deadlock detected".into(),
             code: Some(SqlState::T_R_DEADLOCK_DETECTED),
-        }
+        })
     }
 
     #[tokio::test(start_paused = true)]
     async fn transient_failures_are_retried_three_times_then_reported() {
         let calls = Cell::new(0);
-        let result: Result<(), DbError> = with_retry("t", || {
+        let result: anyhow::Result<()> = with_retry("t", || {
             calls.set(calls.get() + 1);
             async { Err(deadlock()) }
         })
         .await;
-        assert!(matches!(result, Err(DbError::Query { .. })));
+        assert!(result.unwrap_err().downcast_ref::<DbError>().is_some());
         assert_eq!(calls.get(), 4, "one attempt and three retries");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_constraint_violation_is_not_retried() {
         let calls = Cell::new(0);
-        let result: Result<(), DbError> = with_retry("t", || {
+        let result: anyhow::Result<()> = with_retry("t", || {
             calls.set(calls.get() + 1);
             async {
-                Err(DbError::Query {
+                Err(anyhow::Error::new(DbError::Query {
                     helper: "t".into(),
                     message: "duplicate key".into(),
                     code: Some(SqlState::UNIQUE_VIOLATION),
-                })
+                }))
             }
         })
         .await;
@@ -105,11 +106,11 @@ mod tests {
             let n = calls.get();
             async move {
                 if n == 1 {
-                    Err(DbError::Query {
+                    Err(anyhow::Error::new(DbError::Query {
                         helper: "t".into(),
                         message: "could not serialize".into(),
                         code: Some(SqlState::T_R_SERIALIZATION_FAILURE),
-                    })
+                    }))
                 } else {
                     Ok(n)
                 }

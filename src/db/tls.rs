@@ -9,9 +9,7 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{ring, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
-};
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use tokio_postgres::config::SslMode as PgSslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -58,19 +56,15 @@ fn root_store(target: &Target) -> Result<RootCertStore, DbError> {
     let mut roots = RootCertStore::empty();
     match &target.ssl_root_cert {
         Some(path) => {
-            let certs = CertificateDer::pem_file_iter(path).map_err(|err| {
-                DbError::Tls(format!("cannot read sslrootcert {}: {err}", path.display()))
-            })?;
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|err| DbError::Tls(format!("cannot read sslrootcert {}: {err}", path.display())))?;
             for cert in certs {
                 let cert = cert.map_err(|err| {
-                    DbError::Tls(format!(
-                        "cannot parse sslrootcert {}: {err}",
-                        path.display()
-                    ))
+                    DbError::Tls(format!("cannot parse sslrootcert {}: {err}", path.display()))
                 })?;
-                roots.add(cert).map_err(|err| {
-                    DbError::Tls(format!("bad certificate in {}: {err}", path.display()))
-                })?;
+                roots
+                    .add(cert)
+                    .map_err(|err| DbError::Tls(format!("bad certificate in {}: {err}", path.display())))?;
             }
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -125,9 +119,7 @@ impl ServerCertVerifier for EncryptOnly {
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        self.provider.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -147,13 +139,7 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        ) {
+        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),

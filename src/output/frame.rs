@@ -27,10 +27,7 @@ pub enum Kind {
 
 impl Kind {
     pub fn is_numeric(self) -> bool {
-        matches!(
-            self,
-            Kind::Int | Kind::Float | Kind::Decimal | Kind::Money | Kind::Bytes
-        )
+        matches!(self, Kind::Int | Kind::Float | Kind::Decimal | Kind::Money | Kind::Bytes)
     }
 }
 
@@ -87,10 +84,7 @@ pub struct Column {
 
 impl Column {
     pub fn new(name: &str, kind: Kind) -> Column {
-        Column {
-            name: name.to_string(),
-            kind,
-        }
+        Column { name: name.to_string(), kind }
     }
 }
 
@@ -136,20 +130,13 @@ impl Frame {
     /// A frame from query results: the column kinds follow the PostgreSQL types (and the
     /// money naming convention), so a helper's SELECT list decides its output.
     pub fn from_rows(name: &str, columns: &[tokio_postgres::Column], rows: &[Row]) -> Frame {
-        let columns: Vec<Column> = columns
-            .iter()
-            .map(|c| Column::new(c.name(), kind_of(c.name(), c.type_())))
-            .collect();
+        let columns: Vec<Column> =
+            columns.iter().map(|c| Column::new(c.name(), kind_of(c.name(), c.type_()))).collect();
         let mut frame = Frame::new(name, columns);
         frame.rows = rows
             .iter()
             .map(|row| {
-                frame
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, column)| read_value(row, i, column.kind))
-                    .collect()
+                frame.columns.iter().enumerate().map(|(i, column)| read_value(row, i, column.kind)).collect()
             })
             .collect();
         frame
@@ -223,58 +210,32 @@ fn kind_of(name: &str, ty: &Type) -> Kind {
 fn read_value(row: &Row, i: usize, kind: Kind) -> Value {
     let ty = row.columns()[i].type_();
     let value = match kind {
-        Kind::Bool => row
-            .try_get::<_, Option<bool>>(i)
-            .map(|v| v.map(Value::Bool)),
+        Kind::Bool => row.try_get::<_, Option<bool>>(i).map(|v| v.map(Value::Bool)),
         Kind::Int | Kind::Bytes => match *ty {
-            Type::INT2 => row
-                .try_get::<_, Option<i16>>(i)
-                .map(|v| v.map(|n| Value::Int(n.into()))),
-            Type::INT4 => row
-                .try_get::<_, Option<i32>>(i)
-                .map(|v| v.map(|n| Value::Int(n.into()))),
-            Type::OID => row
-                .try_get::<_, Option<u32>>(i)
-                .map(|v| v.map(|n| Value::Int(n.into()))),
+            Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|v| v.map(|n| Value::Int(n.into()))),
+            Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| v.map(|n| Value::Int(n.into()))),
+            Type::OID => row.try_get::<_, Option<u32>>(i).map(|v| v.map(|n| Value::Int(n.into()))),
             _ => row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int)),
         },
         Kind::Float => match *ty {
-            Type::FLOAT4 => row
-                .try_get::<_, Option<f32>>(i)
-                .map(|v| v.map(|n| Value::Float(n.into()))),
-            _ => row
-                .try_get::<_, Option<f64>>(i)
-                .map(|v| v.map(Value::Float)),
+            Type::FLOAT4 => row.try_get::<_, Option<f32>>(i).map(|v| v.map(|n| Value::Float(n.into()))),
+            _ => row.try_get::<_, Option<f64>>(i).map(|v| v.map(Value::Float)),
         },
-        Kind::Decimal | Kind::Money => row
-            .try_get::<_, Option<Decimal>>(i)
-            .map(|v| v.map(Value::Decimal)),
-        Kind::Uuid => row
-            .try_get::<_, Option<Uuid>>(i)
-            .map(|v| v.map(Value::Uuid)),
-        Kind::Timestamp => row
-            .try_get::<_, Option<DateTime<Utc>>>(i)
-            .map(|v| v.map(Value::Timestamp)),
-        Kind::Date => row
-            .try_get::<_, Option<NaiveDate>>(i)
-            .map(|v| v.map(Value::Date)),
-        Kind::List => row
-            .try_get::<_, Option<Vec<String>>>(i)
-            .map(|v| v.map(Value::List)),
+        Kind::Decimal | Kind::Money => row.try_get::<_, Option<Decimal>>(i).map(|v| v.map(Value::Decimal)),
+        Kind::Uuid => row.try_get::<_, Option<Uuid>>(i).map(|v| v.map(Value::Uuid)),
+        Kind::Timestamp => row.try_get::<_, Option<DateTime<Utc>>>(i).map(|v| v.map(Value::Timestamp)),
+        Kind::Date => row.try_get::<_, Option<NaiveDate>>(i).map(|v| v.map(Value::Date)),
+        Kind::List => row.try_get::<_, Option<Vec<String>>>(i).map(|v| v.map(Value::List)),
         Kind::Text => match *ty {
             Type::JSON | Type::JSONB => row
                 .try_get::<_, Option<serde_json::Value>>(i)
                 .map(|v| v.map(|json| Value::Text(json.to_string()))),
-            _ => row
-                .try_get::<_, Option<String>>(i)
-                .map(|v| v.map(Value::Text)),
+            _ => row.try_get::<_, Option<String>>(i).map(|v| v.map(Value::Text)),
         },
     };
     // A type the helper forgot to cast (an enum, inet) shows as a marker rather than
     // aborting the whole report; the SQL files cast such columns to text.
-    value
-        .unwrap_or_else(|_| Some(Value::Text(format!("<{}>", ty.name()))))
-        .unwrap_or(Value::Null)
+    value.unwrap_or_else(|_| Some(Value::Text(format!("<{}>", ty.name())))).unwrap_or(Value::Null)
 }
 
 /// What a command hands to the output layer: one or more frames, and warnings that go to
@@ -286,9 +247,7 @@ pub struct Report {
 
 impl Report {
     pub fn single(frame: Frame) -> Report {
-        Report {
-            frames: vec![frame],
-        }
+        Report { frames: vec![frame] }
     }
 
     pub fn push(&mut self, frame: Frame) {

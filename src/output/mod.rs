@@ -49,15 +49,8 @@ impl Output {
         });
         let to_terminal = path.is_none() && stdout_is_terminal;
         let color = to_terminal && !no_color && std::env::var_os("NO_COLOR").is_none();
-        let width = to_terminal
-            .then(|| comfy_table::Table::new().width())
-            .flatten();
-        Output {
-            format,
-            path,
-            color,
-            width,
-        }
+        let width = to_terminal.then(|| comfy_table::Table::new().width()).flatten();
+        Output { format, path, color, width }
     }
 
     /// Writes the report. A file is written to a temporary sibling and renamed into place
@@ -110,10 +103,7 @@ fn format_from_extension(path: &Path) -> Option<Format> {
 }
 
 /// Writes through a temporary file in the target's folder, then renames it into place.
-pub fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<()> {
+pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -129,9 +119,7 @@ pub fn write_atomically(
             .and_then(|_| out.flush())
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    temp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
     temp.persist(path)
         .map_err(|err| err.error)
         .with_context(|| format!("cannot move the finished file to {}", path.display()))?;

@@ -10,12 +10,7 @@ use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Tab
 use super::frame::{Frame, Kind, Report, Style, Value};
 use super::render::human;
 
-pub fn render(
-    report: &Report,
-    out: &mut dyn Write,
-    color: bool,
-    width: Option<u16>,
-) -> io::Result<()> {
+pub fn render(report: &Report, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {
     for (i, frame) in report.frames.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
@@ -76,11 +71,7 @@ fn shorten(text: String, limit: Option<usize>) -> String {
 
 fn cell(frame_column: &str, kind: Kind, value: &Value, color: bool, limit: Option<usize>) -> Cell {
     let text = human(value, kind);
-    let text = if kind == Kind::Text || kind == Kind::List {
-        shorten(text, limit)
-    } else {
-        text
-    };
+    let text = if kind == Kind::Text || kind == Kind::List { shorten(text, limit) } else { text };
     let mut cell = Cell::new(&text);
     if kind.is_numeric() {
         cell = cell.set_alignment(CellAlignment::Right);
@@ -107,11 +98,7 @@ fn grid(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -> 
     let limit = text_limit(width, frame.columns.len());
     table.set_header(frame.columns.iter().map(|c| {
         let header = Cell::new(&c.name);
-        let header = if c.kind.is_numeric() {
-            header.set_alignment(CellAlignment::Right)
-        } else {
-            header
-        };
+        let header = if c.kind.is_numeric() { header.set_alignment(CellAlignment::Right) } else { header };
         if color {
             header.add_attribute(Attribute::Bold)
         } else {
@@ -139,15 +126,8 @@ fn record(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -
         let mut table = new_table(width);
         for (column, value) in frame.columns.iter().zip(row) {
             let name = Cell::new(&column.name);
-            let name = if color {
-                name.add_attribute(Attribute::Bold)
-            } else {
-                name
-            };
-            table.add_row(vec![
-                name,
-                cell(&column.name, column.kind, value, color, limit),
-            ]);
+            let name = if color { name.add_attribute(Attribute::Bold) } else { name };
+            table.add_row(vec![name, cell(&column.name, column.kind, value, color, limit)]);
         }
         writeln!(out, "{table}")?;
     }
@@ -156,8 +136,7 @@ fn record(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -
 
 fn checklist(frame: &Frame, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let at = |name| frame.column_index(name);
-    let (Some(ok), Some(check), Some(ms), Some(detail)) =
-        (at("ok"), at("check"), at("ms"), at("detail"))
+    let (Some(ok), Some(check), Some(ms), Some(detail)) = (at("ok"), at("check"), at("ms"), at("detail"))
     else {
         return grid(frame, out, color, None);
     };

@@ -14,9 +14,7 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             // several sections: separated by an empty line, each with its own header
             writeln!(out)?;
         }
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut *out);
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut *out);
         writer.write_record(frame.columns.iter().map(|c| c.name.as_str()))?;
         for row in &frame.rows {
             writer.write_record(row.iter().map(plain))?;
@@ -30,10 +28,7 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let document = match report.frames.as_slice() {
         [frame] => Json::Array(objects(frame).collect()),
         frames => Json::Object(
-            frames
-                .iter()
-                .map(|frame| (frame.name.clone(), Json::Array(objects(frame).collect())))
-                .collect(),
+            frames.iter().map(|frame| (frame.name.clone(), Json::Array(objects(frame).collect()))).collect(),
         ),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;

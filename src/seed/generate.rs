@@ -153,9 +153,7 @@ fn normal(rng: &mut ChaCha8Rng) -> f64 {
 fn pick(cumulative: &[f64], rng: &mut ChaCha8Rng) -> usize {
     let total = cumulative.last().copied().unwrap_or(0.0);
     let target = rng.gen::<f64>() * total;
-    cumulative
-        .partition_point(|&c| c <= target)
-        .min(cumulative.len().saturating_sub(1))
+    cumulative.partition_point(|&c| c <= target).min(cumulative.len().saturating_sub(1))
 }
 
 fn cumulative(weights: impl Iterator<Item = f64>) -> Vec<f64> {
@@ -172,10 +170,7 @@ fn cumulative(weights: impl Iterator<Item = f64>) -> Vec<f64> {
 fn zipf_weights(n: usize, exponent: f64, rng: &mut ChaCha8Rng) -> Vec<f64> {
     let mut ranks: Vec<usize> = (1..=n).collect();
     ranks.shuffle(rng);
-    ranks
-        .into_iter()
-        .map(|rank| 1.0 / (rank as f64).powf(exponent))
-        .collect()
+    ranks.into_iter().map(|rank| 1.0 / (rank as f64).powf(exponent)).collect()
 }
 
 pub fn default_sla_hours(severity: &str) -> i32 {
@@ -189,12 +184,7 @@ pub fn default_sla_hours(severity: &str) -> i32 {
 
 impl Generator {
     pub fn new(seed: u64, anchor: DateTime<Utc>, counts: Counts, offsets: Offsets) -> Generator {
-        Generator {
-            seed,
-            anchor,
-            counts,
-            offsets,
-        }
+        Generator { seed, anchor, counts, offsets }
     }
 
     fn rng(&self, stream: u64) -> ChaCha8Rng {
@@ -294,11 +284,7 @@ impl Generator {
                 let description = format!(
                     "{name} is a {} service for {} teams, written in {language}. {}",
                     tags.first().copied().unwrap_or("core"),
-                    if rng.gen_bool(0.5) {
-                        "customer-facing"
-                    } else {
-                        "internal"
-                    },
+                    if rng.gen_bool(0.5) { "customer-facing" } else { "internal" },
                     DESCRIPTION_DETAILS.choose(&mut rng).unwrap_or(&"")
                 );
                 Project {
@@ -321,9 +307,7 @@ impl Generator {
                     } else {
                         rng.gen_range(100..=400)
                     }),
-                    monthly_infra_cost: cents(
-                        (6.5 + 1.2 * normal(&mut rng)).exp().min(2_000_000.0),
-                    ),
+                    monthly_infra_cost: cents((6.5 + 1.2 * normal(&mut rng)).exp().min(2_000_000.0)),
                     complexity_score: rng.gen_range(1..=5),
                     appeal_score: Decimal::new(rng.gen_range(0..=100), 1),
                     created_at: self.anchor
@@ -341,22 +325,14 @@ impl Generator {
             .collect()
     }
 
-    pub fn bugs<'a>(
-        &'a self,
-        projects: &'a [Project],
-        users: &'a [User],
-    ) -> impl Iterator<Item = Bug> + 'a {
+    pub fn bugs<'a>(&'a self, projects: &'a [Project], users: &'a [User]) -> impl Iterator<Item = Bug> + 'a {
         let mut rng = self.rng(BUGS_STREAM);
         let project_weights = cumulative(projects.iter().map(|p| p.bug_weight));
         // a few people carry most of the assigned work
         let assignees: Vec<&User> = users.iter().filter(|u| u.role != "cto").collect();
         let assignee_weights = cumulative(zipf_weights(assignees.len(), 0.7, &mut rng).into_iter());
         let reporter_weights =
-            cumulative(
-                users
-                    .iter()
-                    .map(|u| if u.role == "qa_engineer" { 3.0 } else { 1.0 }),
-            );
+            cumulative(users.iter().map(|u| if u.role == "qa_engineer" { 3.0 } else { 1.0 }));
         let window_hours = (self.counts.days * 24) as f64;
         (0..self.counts.bugs).map(move |i| {
             let project = &projects[pick(&project_weights, &mut rng)];
@@ -373,8 +349,7 @@ impl Generator {
             // exponential resolution time with ~70% of bugs inside their SLA
             let mean_hours = sla_hours as f64 / 1.2;
             let resolution_hours = -mean_hours * (1.0 - rng.gen::<f64>()).ln();
-            let resolved_candidate =
-                created_at + Duration::seconds((resolution_hours * 3600.0) as i64 + 60);
+            let resolved_candidate = created_at + Duration::seconds((resolution_hours * 3600.0) as i64 + 60);
             let deferred = rng.gen_bool(0.04);
             let (status, resolved_at) = if deferred {
                 ("deferred", None)
@@ -412,8 +387,7 @@ impl Generator {
             let context = *CONTEXTS.choose(&mut rng).unwrap_or(&"");
             let title = format!("{component} {problem} {context}");
             let opener = DESCRIPTION_OPENERS.choose(&mut rng).unwrap_or(&"");
-            let mut description =
-                format!("{opener} {} {problem} {context}.", component.to_lowercase());
+            let mut description = format!("{opener} {} {problem} {context}.", component.to_lowercase());
             for _ in 0..rng.gen_range(2..=4) {
                 description.push(' ');
                 description.push_str(DESCRIPTION_DETAILS.choose(&mut rng).unwrap_or(&""));
@@ -423,10 +397,9 @@ impl Generator {
                 "deferred" => rng.gen_bool(0.3),
                 _ => rng.gen_bool(0.95),
             };
-            let assignee_id = (assigned && !assignees.is_empty())
-                .then(|| assignees[pick(&assignee_weights, &mut rng)].id);
-            let reporter_id =
-                (!users.is_empty()).then(|| users[pick(&reporter_weights, &mut rng)].id);
+            let assignee_id =
+                (assigned && !assignees.is_empty()).then(|| assignees[pick(&assignee_weights, &mut rng)].id);
+            let reporter_id = (!users.is_empty()).then(|| users[pick(&reporter_weights, &mut rng)].id);
             let bug_number = self.offsets.bug_number + i as i64 + 1;
             let source = match rng.gen_range(0..100) {
                 0..=79 => "manual",
@@ -434,10 +407,9 @@ impl Generator {
                 _ => "csv",
             };
             let external_id = match source {
-                "github" => Some(format!(
-                    "{}#{bug_number}",
-                    project.github_repo.as_deref().unwrap_or("acme/unknown")
-                )),
+                "github" => {
+                    Some(format!("{}#{bug_number}", project.github_repo.as_deref().unwrap_or("acme/unknown")))
+                }
                 "csv" => Some(format!("csv-{bug_number}")),
                 _ => None,
             };
@@ -478,59 +450,42 @@ impl Generator {
 
     /// Daily metrics, day by day across all projects: ids are time-ordered in that order,
     /// so the primary-key index grows at its right edge.
-    pub fn daily_metrics<'a>(
-        &'a self,
-        projects: &'a [Project],
-    ) -> impl Iterator<Item = DailyMetric> + 'a {
+    pub fn daily_metrics<'a>(&'a self, projects: &'a [Project]) -> impl Iterator<Item = DailyMetric> + 'a {
         let mut rng = self.rng(METRICS_STREAM);
         let days = self.counts.days;
         let first_day = self.anchor.date_naive() - Duration::days(days as i64 - 1);
         let mut loc: Vec<i64> = projects.iter().map(|p| p.loc_start).collect();
-        (0..days)
-            .flat_map(move |day| (0..projects.len()).map(move |p| (day, p)))
-            .map(move |(day, p)| {
-                let project = &projects[p];
-                let date = first_day + Duration::days(day as i64);
-                let weekday = match date.weekday().number_from_monday() {
-                    6 => 0.25,
-                    7 => 0.15,
-                    _ => 1.0,
-                };
-                let growth = 1.0 + 0.3 * day as f64 / days.max(1) as f64;
-                // paused projects stopped committing a month ago
-                let paused = matches!(project.status, "deferred" | "cancelled") && days - day <= 30;
-                let expected = if paused {
-                    0.0
-                } else {
-                    project.base_commits * weekday * growth
-                };
-                let commits = (expected * rng.gen_range(0.5..1.5)).round() as i32;
-                let lines_added = commits * rng.gen_range(10..150);
-                let lines_deleted = (lines_added as f64 * rng.gen_range(0.1..0.8)) as i32;
-                loc[p] = (loc[p] + i64::from(lines_added - lines_deleted)).max(0);
-                let micros = (date
-                    .and_hms_opt(0, 0, 0)
-                    .unwrap_or_default()
-                    .and_utc()
-                    .timestamp_micros() as u64)
-                    .wrapping_add(p as u64);
-                DailyMetric {
-                    id: time_ordered_uuid(micros, &mut rng),
-                    project: p,
-                    metric_date: date,
-                    commits,
-                    lines_added,
-                    lines_deleted,
-                    loc_total: loc[p],
-                    contributors: if commits == 0 {
-                        0
-                    } else {
-                        (commits / 3 + 1).min(40)
-                    },
-                    open_pull_requests: rng.gen_range(0..12),
-                    created_at: date.and_hms_opt(23, 59, 0).unwrap_or_default().and_utc(),
-                }
-            })
+        (0..days).flat_map(move |day| (0..projects.len()).map(move |p| (day, p))).map(move |(day, p)| {
+            let project = &projects[p];
+            let date = first_day + Duration::days(day as i64);
+            let weekday = match date.weekday().number_from_monday() {
+                6 => 0.25,
+                7 => 0.15,
+                _ => 1.0,
+            };
+            let growth = 1.0 + 0.3 * day as f64 / days.max(1) as f64;
+            // paused projects stopped committing a month ago
+            let paused = matches!(project.status, "deferred" | "cancelled") && days - day <= 30;
+            let expected = if paused { 0.0 } else { project.base_commits * weekday * growth };
+            let commits = (expected * rng.gen_range(0.5..1.5)).round() as i32;
+            let lines_added = commits * rng.gen_range(10..150);
+            let lines_deleted = (lines_added as f64 * rng.gen_range(0.1..0.8)) as i32;
+            loc[p] = (loc[p] + i64::from(lines_added - lines_deleted)).max(0);
+            let micros = (date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().timestamp_micros() as u64)
+                .wrapping_add(p as u64);
+            DailyMetric {
+                id: time_ordered_uuid(micros, &mut rng),
+                project: p,
+                metric_date: date,
+                commits,
+                lines_added,
+                lines_deleted,
+                loc_total: loc[p],
+                contributors: if commits == 0 { 0 } else { (commits / 3 + 1).min(40) },
+                open_pull_requests: rng.gen_range(0..12),
+                created_at: date.and_hms_opt(23, 59, 0).unwrap_or_default().and_utc(),
+            }
+        })
     }
 
     /// Engineering hours and cost per project and month of the window (the bug counts of
@@ -558,12 +513,9 @@ impl Generator {
 
 fn component_label(component: &str) -> &'static str {
     match component {
-        "Checkout"
-        | "Cart"
-        | "Refund API"
-        | "Payment webhook"
-        | "Billing page"
-        | "Subscription renewal" => "payments",
+        "Checkout" | "Cart" | "Refund API" | "Payment webhook" | "Billing page" | "Subscription renewal" => {
+            "payments"
+        }
         "Login" | "Password reset" | "Session manager" | "Signup form" => "auth",
         "Search" => "search",
         "Mobile app" => "mobile",
@@ -585,9 +537,7 @@ pub fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     let mut month = NaiveDate::from_ymd_opt(from.year(), from.month(), 1).unwrap_or(from);
     while month <= to {
         months.push(month);
-        month = month
-            .checked_add_months(chrono::Months::new(1))
-            .unwrap_or(NaiveDate::MAX);
+        month = month.checked_add_months(chrono::Months::new(1)).unwrap_or(NaiveDate::MAX);
     }
     months
 }
@@ -601,12 +551,7 @@ mod tests {
         Generator::new(
             seed,
             anchor,
-            Counts {
-                users: 20,
-                projects: 30,
-                bugs: 2000,
-                days: 60,
-            },
+            Counts { users: 20, projects: 30, bugs: 2000, days: 60 },
             Offsets::default(),
         )
     }
@@ -617,9 +562,7 @@ mod tests {
         let ids = |g: &Generator| {
             let users = g.users();
             let projects = g.projects(&users);
-            g.bugs(&projects, &users)
-                .map(|b| (b.id, b.title, b.created_at))
-                .collect::<Vec<_>>()
+            g.bugs(&projects, &users).map(|b| (b.id, b.title, b.created_at)).collect::<Vec<_>>()
         };
         assert_eq!(ids(&a), ids(&b));
         assert_ne!(ids(&a), ids(&c));
@@ -637,10 +580,7 @@ mod tests {
                 assert!(at > bug.created_at && at <= g.anchor);
             }
             assert!(bug.created_at < g.anchor);
-            assert_eq!(
-                bug.due_at,
-                bug.created_at + Duration::hours(bug.sla_hours.into())
-            );
+            assert_eq!(bug.due_at, bug.created_at + Duration::hours(bug.sla_hours.into()));
         }
     }
 
@@ -650,8 +590,7 @@ mod tests {
         let users = g.users();
         let projects = g.projects(&users);
         let bugs: Vec<Bug> = g.bugs(&projects, &users).collect();
-        let share =
-            |s: &str| bugs.iter().filter(|b| b.severity == s).count() as f64 / bugs.len() as f64;
+        let share = |s: &str| bugs.iter().filter(|b| b.severity == s).count() as f64 / bugs.len() as f64;
         assert!((share("critical") - 0.05).abs() < 0.02);
         assert!((share("high") - 0.20).abs() < 0.03);
         assert!((share("medium") - 0.45).abs() < 0.03);

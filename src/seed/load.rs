@@ -12,20 +12,10 @@ use crate::db::{self, DbError};
 use crate::sql;
 use crate::ui;
 
-const BULK_TABLES: &[&str] = &[
-    "users",
-    "projects",
-    "bugs",
-    "project_metrics",
-    "monthly_metrics",
-];
+const BULK_TABLES: &[&str] = &["users", "projects", "bugs", "project_metrics", "monthly_metrics"];
 
 pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool) -> Result<Counts> {
-    let rebuild = if fresh {
-        drop_secondary_indexes(tx).await?
-    } else {
-        Vec::new()
-    };
+    let rebuild = if fresh { drop_secondary_indexes(tx).await? } else { Vec::new() };
     let counts = generator.counts;
 
     let users = generator.users();
@@ -213,25 +203,14 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
     let mut copy = CopyIn::start(
         tx,
         "monthly_metrics",
-        &[
-            "id",
-            "project_id",
-            "month",
-            "engineering_hours",
-            "engineering_cost",
-        ],
+        &["id", "project_id", "month", "engineering_hours", "engineering_cost", "created_at", "updated_at"],
         ui::progress(monthly.len() as u64, "monthly metrics"),
     )
     .await?;
     for m in &monthly {
-        copy.write(&[
-            &m.id,
-            &m.project_id,
-            &m.month,
-            &m.engineering_hours,
-            &m.engineering_cost,
-        ])
-        .await?;
+        let at = &generator.anchor;
+        copy.write(&[&m.id, &m.project_id, &m.month, &m.engineering_hours, &m.engineering_cost, at, at])
+            .await?;
     }
     copy.finish().await?;
 
@@ -308,9 +287,7 @@ async fn drop_secondary_indexes(tx: &Transaction<'_>) -> Result<Vec<String>, DbE
     let mut rebuild = Vec::with_capacity(rows.len());
     for row in &rows {
         let drop: String = row.get("drop_statement");
-        tx.batch_execute(&drop)
-            .await
-            .map_err(|err| DbError::query("seed/drop index", err))?;
+        tx.batch_execute(&drop).await.map_err(|err| DbError::query("seed/drop index", err))?;
         rebuild.push(row.get("create_statement"));
     }
     Ok(rebuild)
@@ -326,9 +303,7 @@ async fn rebuild_indexes(tx: &Transaction<'_>, statements: Vec<String>) -> Resul
         .map_err(|err| DbError::query("seed/maintenance_work_mem", err))?;
     let bar = ui::progress(statements.len() as u64, "indexes");
     for statement in statements {
-        tx.batch_execute(&statement)
-            .await
-            .map_err(|err| DbError::query("seed/create index", err))?;
+        tx.batch_execute(&statement).await.map_err(|err| DbError::query("seed/create index", err))?;
         bar.inc(1);
     }
     bar.finish_and_clear();

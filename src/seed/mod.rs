@@ -24,31 +24,11 @@ impl Profile {
     fn counts(self) -> Counts {
         match self {
             // the demo's own numbers, for messages; it is not generated
-            Profile::Demo => Counts {
-                users: 6,
-                projects: 5,
-                bugs: 12,
-                days: 30,
-            },
+            Profile::Demo => Counts { users: 6, projects: 5, bugs: 12, days: 30 },
             // 180 projects x 278 days = 50,040 daily rows
-            Profile::Standard => Counts {
-                users: 50,
-                projects: 180,
-                bugs: 10_000,
-                days: 278,
-            },
-            Profile::Large => Counts {
-                users: 200,
-                projects: 1_000,
-                bugs: 100_000,
-                days: 365,
-            },
-            Profile::Xl => Counts {
-                users: 500,
-                projects: 10_000,
-                bugs: 1_000_000,
-                days: 365,
-            },
+            Profile::Standard => Counts { users: 50, projects: 180, bugs: 10_000, days: 278 },
+            Profile::Large => Counts { users: 200, projects: 1_000, bugs: 100_000, days: 365 },
+            Profile::Xl => Counts { users: 500, projects: 10_000, bugs: 1_000_000, days: 365 },
         }
     }
 
@@ -71,15 +51,9 @@ struct Plan {
 }
 
 fn plan(args: &SeedArgs) -> Result<Plan> {
-    let overridden = args.projects.is_some()
-        || args.bugs.is_some()
-        || args.users.is_some()
-        || args.days.is_some();
-    let profile = args.profile.unwrap_or(if overridden {
-        Profile::Standard
-    } else {
-        Profile::Demo
-    });
+    let overridden =
+        args.projects.is_some() || args.bugs.is_some() || args.users.is_some() || args.days.is_some();
+    let profile = args.profile.unwrap_or(if overridden { Profile::Standard } else { Profile::Demo });
     if profile == Profile::Demo && overridden {
         bail!("--projects, --bugs, --users and --days do not apply to --profile demo, which is written by hand; use --profile standard with them");
     }
@@ -93,12 +67,7 @@ fn plan(args: &SeedArgs) -> Result<Plan> {
         bugs: args.bugs.map_or(base.bugs, |n| n as usize),
         days: args.days.map_or(base.days, |n| n as usize),
     };
-    Ok(Plan {
-        profile,
-        counts,
-        rng_seed: args.rng_seed,
-        append: args.append,
-    })
+    Ok(Plan { profile, counts, rng_seed: args.rng_seed, append: args.append })
 }
 
 pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
@@ -108,16 +77,10 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
     let mut pooled = db.client().await?;
     let client: &mut tokio_postgres::Client = &mut pooled;
     let started = Instant::now();
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|err| DbError::query("seed/begin", err))?;
+    let tx = client.transaction().await.map_err(|err| DbError::query("seed/begin", err))?;
     let existing = db::query_one(&tx, &sql::SEED_IS_EMPTY, &[]).await?;
-    let (users, projects, bugs): (i64, i64, i64) = (
-        existing.get("users"),
-        existing.get("projects"),
-        existing.get("bugs"),
-    );
+    let (users, projects, bugs): (i64, i64, i64) =
+        (existing.get("users"), existing.get("projects"), existing.get("bugs"));
     if (users > 0 || projects > 0 || bugs > 0) && !plan.append {
         bail!(
             "database {} already has data ({projects} projects, {bugs} bugs, {users} users); seed adds to it only with --append (or start over with `ctodb migrate reset --force`)",
@@ -127,6 +90,9 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
     let as_of_text = ctx.as_of.to_rfc3339();
     db::query(&tx, &sql::SET_AS_OF, &[&as_of_text]).await?;
 
+    // the time written into created_at/updated_at of rolled-up rows: the demo's as-of, the
+    // generated world's anchor, so that the same seed writes the same rows
+    let mut written_at = ctx.as_of;
     let loaded = match plan.profile {
         Profile::Demo => {
             tx.batch_execute(sql::SEED_DEMO.sql)
@@ -141,12 +107,13 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
                 bug_number: existing.get("max_bug_number"),
             };
             let anchor = generated_anchor(ctx.as_of);
+            written_at = anchor;
             let generator = generate::Generator::new(plan.rng_seed, anchor, plan.counts, offsets);
             let fresh = users == 0 && projects == 0 && bugs == 0;
             load::generated(&tx, &generator, fresh).await?
         }
     };
-    db::execute(&tx, &sql::MONTHLY_ROLLUP, &[&ctx.as_of]).await?;
+    db::execute(&tx, &sql::MONTHLY_ROLLUP, &[&ctx.as_of, &written_at]).await?;
     db::query(&tx, &sql::BUG_NUMBER_SEQUENCE, &[]).await?;
     let changes = json!({
         "profile": plan.profile.name(),
@@ -157,15 +124,7 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
         "rng_seed": plan.rng_seed,
         "append": plan.append,
     });
-    db::audit(
-        &tx,
-        None,
-        "seed",
-        "database",
-        Some(ctx.target.database()),
-        &changes,
-    )
-    .await?;
+    db::audit(&tx, None, "seed", "database", Some(ctx.target.database()), &changes).await?;
     commit(tx).await?;
     ui::info("analyzing the loaded tables");
     // outside the transaction: VACUUM cannot run in one. It sets the visibility map that
@@ -177,11 +136,7 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
     ctx.output.message(&format!(
         "seeded {} (rng seed {}): {} users, {} projects, {} bugs, {} days of metrics in {:.1} s",
         plan.profile.name(),
-        if plan.profile == Profile::Demo {
-            "–".to_string()
-        } else {
-            plan.rng_seed.to_string()
-        },
+        if plan.profile == Profile::Demo { "–".to_string() } else { plan.rng_seed.to_string() },
         loaded.users,
         loaded.projects,
         loaded.bugs,
@@ -192,20 +147,14 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
 }
 
 async fn commit(tx: Transaction<'_>) -> Result<(), DbError> {
-    tx.commit()
-        .await
-        .map_err(|err| DbError::query("seed/commit", err))
+    tx.commit().await.map_err(|err| DbError::query("seed/commit", err))
 }
 
 /// Generated data is anchored at midnight UTC of the as-of day, so that seeds made the
 /// same day (or with the same --as-of date) are identical, and the data still looks
 /// current.
 fn generated_anchor(as_of: DateTime<Utc>) -> DateTime<Utc> {
-    let midnight = as_of
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc();
+    let midnight = as_of.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     debug_assert!(as_of - midnight < Duration::days(1));
     midnight
 }

@@ -124,11 +124,10 @@ pub const LAST_NAMES: &[&str] = &[
 ];
 
 pub const PROJECT_ADJECTIVES: &[&str] = &[
-    "Atlas", "Beacon", "Comet", "Delta", "Echo", "Falcon", "Granite", "Harbor", "Ion", "Juniper",
-    "Kestrel", "Lumen", "Meridian", "Nimbus", "Orbit", "Pioneer", "Quartz", "Radiant", "Summit",
-    "Tidal", "Umbra", "Vertex", "Willow", "Zephyr", "Aurora", "Boreal", "Cobalt", "Dune", "Ember",
-    "Fjord", "Glacier", "Helix", "Indigo", "Jade", "Krypton", "Lotus", "Magnet", "Nova", "Onyx",
-    "Prism",
+    "Atlas", "Beacon", "Comet", "Delta", "Echo", "Falcon", "Granite", "Harbor", "Ion", "Juniper", "Kestrel",
+    "Lumen", "Meridian", "Nimbus", "Orbit", "Pioneer", "Quartz", "Radiant", "Summit", "Tidal", "Umbra",
+    "Vertex", "Willow", "Zephyr", "Aurora", "Boreal", "Cobalt", "Dune", "Ember", "Fjord", "Glacier", "Helix",
+    "Indigo", "Jade", "Krypton", "Lotus", "Magnet", "Nova", "Onyx", "Prism",
 ];
 
 pub const PROJECT_NOUNS: &[&str] = &[
@@ -174,18 +173,8 @@ pub const PROJECT_NOUNS: &[&str] = &[
     "Admin",
 ];
 
-pub const LANGUAGES: &[&str] = &[
-    "TypeScript",
-    "Python",
-    "Go",
-    "Rust",
-    "Java",
-    "Kotlin",
-    "Swift",
-    "Ruby",
-    "C#",
-    "Elixir",
-];
+pub const LANGUAGES: &[&str] =
+    &["TypeScript", "Python", "Go", "Rust", "Java", "Kotlin", "Swift", "Ruby", "C#", "Elixir"];
 
 pub const TAGS: &[&str] = &[
     "payments",

@@ -15,9 +15,9 @@ use postgres::{Client, NoTls};
 /// socket, OS user). Its database part is ignored: tests make their own databases.
 fn server_config() -> postgres::Config {
     let mut config = match std::env::var("CTODB_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => url
-            .parse::<postgres::Config>()
-            .expect("CTODB_TEST_DATABASE_URL is not a valid PostgreSQL URL"),
+        Ok(url) if !url.is_empty() => {
+            url.parse::<postgres::Config>().expect("CTODB_TEST_DATABASE_URL is not a valid PostgreSQL URL")
+        }
         _ => {
             let mut config = postgres::Config::new();
             if Path::new("/var/run/postgresql").is_dir() {
@@ -61,16 +61,13 @@ pub fn admin() -> Client {
 pub fn url_for(database: &str) -> String {
     let config = server_config();
     let user = config.get_user().unwrap_or("postgres");
-    let password = config
-        .get_password()
-        .map(|p| format!(":{}", String::from_utf8_lossy(p)))
-        .unwrap_or_default();
+    let password =
+        config.get_password().map(|p| format!(":{}", String::from_utf8_lossy(p))).unwrap_or_default();
     let port = config.get_ports().first().copied().unwrap_or(5432);
     match config.get_hosts().first() {
-        Some(postgres::config::Host::Unix(dir)) => format!(
-            "postgres://{user}{password}@/{database}?host={}&port={port}",
-            dir.display()
-        ),
+        Some(postgres::config::Host::Unix(dir)) => {
+            format!("postgres://{user}{password}@/{database}?host={}&port={port}", dir.display())
+        }
         Some(postgres::config::Host::Tcp(host)) => {
             format!("postgres://{user}{password}@{host}:{port}/{database}")
         }
@@ -89,30 +86,16 @@ fn template() -> &'static str {
         let name = format!("ctodb_test_template_{}", migrations_fingerprint());
         let mut admin = admin();
         // serialise template creation across the test processes nextest starts
-        admin
-            .execute("SELECT pg_advisory_lock(72637464)", &[])
-            .expect("advisory lock");
+        admin.execute("SELECT pg_advisory_lock(72637464)", &[]).expect("advisory lock");
         let exists: bool = admin
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
-                &[&name],
-            )
+            .query_one("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", &[&name])
             .unwrap()
             .get(0);
         if !exists {
             let building = format!("{name}_building");
-            admin
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {}",
-                    quote_ident(&building)
-                ))
-                .unwrap();
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(&building))).unwrap();
             let out = ctodb_at(&url_for(&building), &["migrate"], None);
-            assert!(
-                out.status.success(),
-                "migrating the template failed: {}",
-                out.stderr_text()
-            );
+            assert!(out.status.success(), "migrating the template failed: {}", out.stderr_text());
             admin
                 .batch_execute(&format!(
                     "ALTER DATABASE {} RENAME TO {}",
@@ -121,9 +104,7 @@ fn template() -> &'static str {
                 ))
                 .unwrap();
         }
-        admin
-            .execute("SELECT pg_advisory_unlock(72637464)", &[])
-            .unwrap();
+        admin.execute("SELECT pg_advisory_unlock(72637464)", &[]).unwrap();
         name
     })
 }
@@ -131,22 +112,13 @@ fn template() -> &'static str {
 /// A short hash of the migration files, so that a changed schema gets a new template.
 fn migrations_fingerprint() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
     folders.sort();
     // FNV-1a: stable across runs and Rust versions, unlike DefaultHasher
     let mut hash: u64 = 0xcbf29ce484222325;
     for folder in folders {
         let text = std::fs::read(folder.join("migration.sql")).unwrap_or_default();
-        for byte in folder
-            .file_name()
-            .unwrap()
-            .as_encoded_bytes()
-            .iter()
-            .chain(&text)
-        {
+        for byte in folder.file_name().unwrap().as_encoded_bytes().iter().chain(&text) {
             hash ^= u64::from(*byte);
             hash = hash.wrapping_mul(0x100000001b3);
         }
@@ -185,11 +157,7 @@ impl CliOutput {
 
 impl From<Output> for CliOutput {
     fn from(out: Output) -> Self {
-        CliOutput {
-            status: out.status,
-            stdout: out.stdout,
-            stderr: out.stderr,
-        }
+        CliOutput { status: out.status, stdout: out.stdout, stderr: out.stderr }
     }
 }
 
@@ -214,10 +182,7 @@ pub fn ctodb_at(url: &str, args: &[&str], dir: Option<&Path>) -> CliOutput {
     if let Some(dir) = dir {
         cmd.current_dir(dir);
     }
-    cmd.args(args)
-        .output()
-        .expect("the ctodb binary runs")
-        .into()
+    cmd.args(args).output().expect("the ctodb binary runs").into()
 }
 
 /// One test's own database, cloned from the migrated template.
@@ -245,23 +210,15 @@ impl TestDb {
     pub fn empty_name(test: &str) -> TestDb {
         let name: String = format!("ctodb_t_{test}").chars().take(63).collect();
         admin()
-            .batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_ident(&name)
-            ))
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name)))
             .expect("dropping a leftover test database");
-        TestDb {
-            url: url_for(&name),
-            name,
-        }
+        TestDb { url: url_for(&name), name }
     }
 
     pub fn client(&self) -> Client {
         let mut config = server_config();
         config.dbname(&self.name);
-        config
-            .connect(NoTls)
-            .expect("connecting to the test database")
+        config.connect(NoTls).expect("connecting to the test database")
     }
 
     /// Runs ctodb against this database.
@@ -286,10 +243,8 @@ impl Drop for TestDb {
             return;
         }
         if let Ok(mut admin) = server_config().connect(NoTls) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                quote_ident(&self.name)
-            ));
+            let _ = admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&self.name)));
         }
     }
 }
@@ -321,9 +276,8 @@ pub fn password_role() -> (&'static str, &'static str) {
         .get(0);
     if !has_rule {
         let hba_file: String = admin.query_one("SHOW hba_file", &[]).unwrap().get(0);
-        let current = std::fs::read_to_string(&hba_file).unwrap_or_else(|e| {
-            panic!("cannot read {hba_file} to add the password test rule: {e}")
-        });
+        let current = std::fs::read_to_string(&hba_file)
+            .unwrap_or_else(|e| panic!("cannot read {hba_file} to add the password test rule: {e}"));
         let rule = format!("host all {ROLE} 127.0.0.1/32 scram-sha-256\n");
         std::fs::write(&hba_file, format!("{rule}{current}")).unwrap_or_else(|e| {
             panic!("cannot add the password test rule to {hba_file} (run the tests as a user who may): {e}")
