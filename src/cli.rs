@@ -67,6 +67,216 @@ pub enum Command {
     Stats,
     /// Fill the database with the demo set or generated data (binary COPY, one transaction)
     Seed(SeedArgs),
+    /// Projects with valuation, scores and open bugs
+    Projects(ProjectsArgs),
+    /// One project: its numbers, open bugs by priority, last 30 days of metrics
+    Project {
+        /// project name (any case) or id
+        name: String,
+    },
+    /// Bugs matching filters, most urgent first (open bugs unless --status or --all)
+    Bugs(BugsArgs),
+    /// One bug
+    #[command(subcommand)]
+    Bug(BugCommand),
+    /// Ranked fuzzy search across projects and bugs (typo tolerant)
+    Search(SearchArgs),
+    /// Reports: portfolio, bugs, sla, daily, monthly, engineering, workload, team, sync, imports
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BugStatus {
+    Pending,
+    #[value(name = "in_progress", alias = "in-progress")]
+    InProgress,
+    Verified,
+    Shipped,
+    Closed,
+    Deferred,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProjectStatus {
+    Active,
+    Shipped,
+    Deferred,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProjectSort {
+    Roi,
+    Arr,
+    Valuation,
+    Health,
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BugSort {
+    /// highest priority score first
+    Priority,
+    /// newest first
+    Created,
+    /// earliest SLA due instant first
+    Due,
+}
+
+/// `--limit` and `--page`.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct Page {
+    /// Rows per page
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub limit: u32,
+    /// Page number, from 1
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ProjectsArgs {
+    /// Only these statuses (repeatable) [default: active]
+    #[arg(long, value_enum)]
+    pub status: Vec<ProjectStatus>,
+    /// Every status
+    #[arg(long, conflicts_with = "status")]
+    pub all: bool,
+    /// Order of the list
+    #[arg(long, value_enum, default_value_t = ProjectSort::Roi)]
+    pub sort: ProjectSort,
+    #[command(flatten)]
+    pub page: Page,
+}
+
+#[derive(Debug, Args)]
+pub struct BugsArgs {
+    /// Only these severities (repeatable)
+    #[arg(long, value_enum)]
+    pub severity: Vec<Severity>,
+    /// Only these statuses (repeatable) [default: pending and in_progress]
+    #[arg(long, value_enum)]
+    pub status: Vec<BugStatus>,
+    /// Every status
+    #[arg(long, conflicts_with = "status")]
+    pub all: bool,
+    /// Only bugs of this project (name or id)
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only bugs assigned to this person (e-mail)
+    #[arg(long, conflicts_with = "unassigned")]
+    pub assignee: Option<String>,
+    /// Only bugs nobody is assigned to
+    #[arg(long)]
+    pub unassigned: bool,
+    /// Only blockers
+    #[arg(long)]
+    pub blocker: bool,
+    /// Only open bugs past their SLA due instant
+    #[arg(long, conflicts_with = "at_risk")]
+    pub breached: bool,
+    /// Only open bugs past 75% of their SLA and not yet breached
+    #[arg(long)]
+    pub at_risk: bool,
+    /// Order of the list
+    #[arg(long, value_enum, default_value_t = BugSort::Priority)]
+    pub sort: BugSort,
+    #[command(flatten)]
+    pub page: Page,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BugCommand {
+    /// One bug with its SLA state and full history
+    Show {
+        /// the bug's number
+        number: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// What to look for, e.g. "login timeout" (typos are corrected)
+    pub text: String,
+    /// Only projects
+    #[arg(long, conflicts_with = "bugs")]
+    pub projects: bool,
+    /// Only bugs
+    #[arg(long)]
+    pub bugs: bool,
+    /// Most results per kind
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The overview: projects, money, open/critical/breached bugs, top projects and bugs
+    Portfolio,
+    /// Bug counts by severity x status, open/resolved, breach rate
+    Bugs,
+    /// Breached and at-risk open bugs, compliance by severity
+    Sla {
+        #[command(flatten)]
+        page: Page,
+    },
+    /// A project's daily metrics
+    Daily {
+        /// project name or id
+        #[arg(long)]
+        project: String,
+        /// how many days up to --as-of
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+    },
+    /// Monthly metrics of one project or the whole portfolio
+    Monthly {
+        /// project name or id [default: the whole portfolio]
+        #[arg(long)]
+        project: Option<String>,
+        /// how many months up to --as-of
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=240))]
+        months: u32,
+    },
+    /// Resolution speed, SLA compliance and cost per resolved bug
+    Engineering {
+        /// how many months up to --as-of
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=240))]
+        months: u32,
+    },
+    /// Each person's open work
+    Workload {
+        /// only this person (e-mail)
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// What each person resolved recently
+    Team {
+        /// how many days up to --as-of
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+    },
+    /// Last import per source; projects never or long not synced
+    Sync {
+        /// a project not synced for this many days is stale
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        stale_days: u32,
+    },
+    /// Import history, newest first
+    Imports {
+        /// how many imports
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

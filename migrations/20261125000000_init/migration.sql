@@ -125,6 +125,22 @@ BEGIN
 END
 $$;
 
+-- SLA state of a bug at an instant (SPEC §6): open bugs are 'breached' after their due
+-- instant (not at it) and 'at_risk' from 75% of their SLA; resolved bugs 'met' or
+-- 'breached' judged at resolved_at; deferred bugs are outside the SLA.
+CREATE FUNCTION ctodb_sla_state(status bug_status, created_at timestamptz, due_at timestamptz,
+                                sla_hours integer, resolved_at timestamptz, now timestamptz)
+    RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE
+        WHEN status = 'deferred' THEN 'deferred'
+        WHEN status IN ('pending', 'in_progress') THEN CASE
+            WHEN now > due_at THEN 'breached'
+            WHEN now - created_at >= 0.75 * sla_hours * interval '1 hour' THEN 'at_risk'
+            ELSE 'ok' END
+        WHEN resolved_at > due_at THEN 'breached'
+        ELSE 'met'
+    END;
+
 CREATE TRIGGER bugs_defaults BEFORE INSERT OR UPDATE OF severity, sla_hours, created_at, status, resolved_at
     ON bugs FOR EACH ROW EXECUTE FUNCTION ctodb_bugs_defaults();
 
@@ -265,6 +281,16 @@ CREATE TRIGGER bugs_history AFTER UPDATE ON bugs FOR EACH ROW
        OR OLD.priority_score IS DISTINCT FROM NEW.priority_score
        OR OLD.is_blocker IS DISTINCT FROM NEW.is_blocker)
     EXECUTE FUNCTION ctodb_bug_history();
+
+-- The search dictionary: the distinct words of bug titles and descriptions (as stored,
+-- stemmed, in search_vector) and of project names, with how many documents use each.
+-- `ctodb search` corrects typed words against it (levenshtein from fuzzystrmatch) before
+-- searching; seed, refresh and imports rebuild it.
+CREATE MATERIALIZED VIEW search_words AS
+SELECT word, ndoc
+FROM ts_stat($q$SELECT search_vector FROM bugs
+              UNION ALL SELECT to_tsvector('simple', name) FROM projects$q$)
+WHERE length(word) BETWEEN 2 AND 64;
 
 -- Indexes. None repeats a primary key or unique constraint above.
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 pub use frame::{Column, Frame, Kind, Report, Style, Value};
+pub use render::group_thousands;
 
 use crate::ui;
 

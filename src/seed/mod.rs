@@ -115,6 +115,7 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
     };
     db::execute(&tx, &sql::MONTHLY_ROLLUP, &[&ctx.as_of, &written_at]).await?;
     db::query(&tx, &sql::BUG_NUMBER_SEQUENCE, &[]).await?;
+    db::execute(&tx, &sql::SEARCH_REFRESH_WORDS, &[]).await?;
     let changes = json!({
         "profile": plan.profile.name(),
         "users": loaded.users,

@@ -1,0 +1,17 @@
+-- Answers: each person's open work (ctodb report workload): open bugs assigned, by
+-- severity, breached, blockers, the revenue at stake, and weekly capacity.
+-- Parameters: $1 user e-mail or NULL for everyone, $2 as-of instant.
+-- Index: bugs_assignee_status_idx.
+SELECT u.email, u.name, u.role::text AS role, u.weekly_capacity_hours,
+       count(b.*) AS open_bugs,
+       count(b.*) FILTER (WHERE b.status = 'in_progress') AS in_progress,
+       count(b.*) FILTER (WHERE b.severity = 'critical') AS critical,
+       count(b.*) FILTER (WHERE b.severity = 'high') AS high,
+       count(b.*) FILTER (WHERE b.due_at < $2) AS breached,
+       count(b.*) FILTER (WHERE b.is_blocker) AS blockers,
+       coalesce(sum(b.revenue_impact_daily), 0) AS revenue_at_risk_daily
+FROM users u
+LEFT JOIN bugs b ON b.assignee_id = u.id AND b.status IN ('pending', 'in_progress')
+WHERE u.is_active AND ($1::text IS NULL OR u.email = lower($1))
+GROUP BY u.id
+ORDER BY open_bugs DESC, u.email

@@ -1,0 +1,144 @@
+//! `ctodb bugs` and `ctodb bug show N`.
+
+use anyhow::{bail, Result};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::GenericClient;
+use uuid::Uuid;
+
+use super::{fetch_frame, label, page_footer, resolve_project, resolve_user, Context, Outcome};
+use crate::cli::{BugSort, BugStatus, BugsArgs};
+use crate::db;
+use crate::db::copy::PgEnum;
+use crate::output::{Frame, Report, Style};
+use crate::sql;
+
+const OPEN: [BugStatus; 2] = [BugStatus::Pending, BugStatus::InProgress];
+const ALL: [BugStatus; 6] = [
+    BugStatus::Pending,
+    BugStatus::InProgress,
+    BugStatus::Verified,
+    BugStatus::Shipped,
+    BugStatus::Closed,
+    BugStatus::Deferred,
+];
+
+/// The filters of bugs/list.sql and bugs/count.sql, as bound parameters.
+pub struct BugFilter {
+    pub severities: Option<Vec<String>>,
+    pub statuses: Vec<String>,
+    pub project: Option<Uuid>,
+    pub assignee: Option<Uuid>,
+    pub unassigned: bool,
+    pub blocker: bool,
+    pub breached: bool,
+    pub at_risk: bool,
+}
+
+impl BugFilter {
+    pub fn open() -> BugFilter {
+        BugFilter {
+            severities: None,
+            statuses: OPEN.iter().map(label).collect(),
+            project: None,
+            assignee: None,
+            unassigned: false,
+            blocker: false,
+            breached: false,
+            at_risk: false,
+        }
+    }
+
+    /// One page of matching bugs, sorted, with the total for the footer.
+    pub async fn page(
+        &self,
+        client: &impl GenericClient,
+        ctx: &Context,
+        sort: BugSort,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Frame> {
+        let severities: Option<Vec<PgEnum>> =
+            self.severities.as_ref().map(|s| s.iter().map(|s| PgEnum(s)).collect());
+        let statuses: Vec<PgEnum> = self.statuses.iter().map(|s| PgEnum(s)).collect();
+        let sort = label(&sort);
+        let filters: [&(dyn ToSql + Sync); 9] = [
+            &severities,
+            &statuses,
+            &self.project,
+            &self.assignee,
+            &self.unassigned,
+            &self.blocker,
+            &self.breached,
+            &self.at_risk,
+            &ctx.as_of,
+        ];
+        let mut params = filters.to_vec();
+        params.extend([&sort as &(dyn ToSql + Sync), &limit, &offset]);
+        let mut frame =
+            fetch_frame(client, &sql::BUGS_LIST, &params, "bugs").await?.when_empty("no bugs match");
+        let total: i64 = db::query_one(client, &sql::BUGS_COUNT, &filters).await?.get(0);
+        frame.footer = page_footer(offset as u64, frame.rows.len(), total);
+        Ok(frame)
+    }
+}
+
+pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
+    let db = ctx.connect().await?;
+    let client = db.client().await?;
+    let statuses: &[BugStatus] = if args.all {
+        &ALL
+    } else if args.status.is_empty() {
+        &OPEN
+    } else {
+        &args.status
+    };
+    let filter = BugFilter {
+        severities: (!args.severity.is_empty()).then(|| args.severity.iter().map(label).collect()),
+        statuses: statuses.iter().map(label).collect(),
+        project: match &args.project {
+            Some(project) => Some(resolve_project(&**client, project).await?.0),
+            None => None,
+        },
+        assignee: match &args.assignee {
+            Some(email) => Some(resolve_user(&**client, email).await?),
+            None => None,
+        },
+        unassigned: args.unassigned,
+        blocker: args.blocker,
+        breached: args.breached,
+        at_risk: args.at_risk,
+    };
+    let limit = i64::from(args.page.limit);
+    let offset = i64::from(args.page.page - 1) * limit;
+    let frame = filter.page(&**client, ctx, args.sort, limit, offset).await?;
+    ctx.output.emit(&Report::single(frame))?;
+    Ok(Outcome::Success)
+}
+
+/// The open bugs of one project by priority (ctodb project NAME).
+pub async fn open_bugs_of(
+    client: &impl GenericClient,
+    ctx: &Context,
+    project: Uuid,
+    limit: i64,
+) -> Result<Frame> {
+    let filter = BugFilter { project: Some(project), ..BugFilter::open() };
+    filter.page(client, ctx, BugSort::Priority, limit, 0).await
+}
+
+pub async fn show(ctx: &Context, number: i64) -> Result<Outcome> {
+    let db = ctx.connect().await?;
+    let client = db.client().await?;
+    let bug = fetch_frame(&**client, &sql::BUG_SHOW, &[&number, &ctx.as_of], "bug").await?;
+    let Some(id_column) = bug.column_index("id") else { bail!("bugs/show returned no id column") };
+    let id = match bug.rows.first().map(|row| &row[id_column]) {
+        Some(crate::output::Value::Uuid(id)) => *id,
+        _ => bail!("no bug #{number} (`ctodb bugs --all` lists them)"),
+    };
+    let history = fetch_frame(&**client, &sql::BUG_HISTORY, &[&id], "history").await?;
+    let mut report = Report::default();
+    report.push(bug.titled(format!("Bug #{number}")).styled(Style::Record));
+    report.push(history.titled("History").when_empty("no recorded changes"));
+    ctx.output.emit(&report)?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,133 @@
+//! `ctodb report …`: the dashboards, each from hand-written SQL.
+
+use anyhow::Result;
+
+use super::bugs::BugFilter;
+use super::{fetch_frame, resolve_project, resolve_user, Context, Outcome};
+use crate::cli::{BugSort, ReportCommand};
+use crate::output::{Report, Style};
+use crate::sql;
+
+pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
+    let db = ctx.connect().await?;
+    let client = db.client().await?;
+    let client = &**client;
+    let now = &ctx.as_of;
+    let today = ctx.as_of.date_naive();
+    let mut report = Report::default();
+    match command {
+        ReportCommand::Portfolio => {
+            let overview = fetch_frame(client, &sql::PORTFOLIO_OVERVIEW, &[now], "overview").await?;
+            report.push(overview.titled("Portfolio").styled(Style::Record));
+            let top = fetch_frame(client, &sql::TOP_PROJECTS_BY_ROI, &[], "top_projects").await?;
+            report.push(
+                top.titled("Top projects by ROI").when_empty("no scored projects yet (run `ctodb refresh`)"),
+            );
+            let bugs = fetch_frame(client, &sql::TOP_BUGS_BY_PRIORITY, &[now], "top_bugs").await?;
+            report.push(bugs.titled("Top bugs by priority").when_empty("no open bugs"));
+        }
+        ReportCommand::Bugs => {
+            let stats = fetch_frame(client, &sql::BUG_STATISTICS, &[now], "bug_statistics").await?;
+            report.push(stats);
+        }
+        ReportCommand::Sla { page } => {
+            let compliance = fetch_frame(client, &sql::SLA_COMPLIANCE, &[now], "sla_compliance").await?;
+            report.push(compliance.titled("SLA compliance by severity"));
+            let limit = i64::from(page.limit);
+            let offset = i64::from(page.page - 1) * limit;
+            let breached = BugFilter { breached: true, ..BugFilter::open() };
+            let frame = breached.page(client, ctx, BugSort::Due, limit, offset).await?;
+            report.push(
+                Frame::named(frame, "breached")
+                    .titled("Breached, most overdue first")
+                    .when_empty("no breached bugs"),
+            );
+            let at_risk = BugFilter { at_risk: true, ..BugFilter::open() };
+            let frame = at_risk.page(client, ctx, BugSort::Due, limit, offset).await?;
+            report.push(
+                Frame::named(frame, "at_risk")
+                    .titled("At risk, due soonest first")
+                    .when_empty("no bugs at risk"),
+            );
+        }
+        ReportCommand::Daily { project, days } => {
+            let (id, name) = resolve_project(client, &project).await?;
+            let days = days as i32;
+            let frame =
+                fetch_frame(client, &sql::DAILY_METRICS, &[&id, &today, &days], "daily_metrics").await?;
+            report.push(
+                frame
+                    .titled(format!("{name}: last {days} days"))
+                    .when_empty("no daily metrics in this window"),
+            );
+        }
+        ReportCommand::Monthly { project, months } => {
+            let (id, title) = match project {
+                Some(project) => {
+                    let (id, name) = resolve_project(client, &project).await?;
+                    (Some(id), name)
+                }
+                None => (None, "Portfolio".to_string()),
+            };
+            let months = months as i32;
+            let frame =
+                fetch_frame(client, &sql::MONTHLY_METRICS, &[&id, &today, &months], "monthly_metrics")
+                    .await?;
+            report.push(
+                frame
+                    .titled(format!("{title}: last {months} months"))
+                    .when_empty("no monthly metrics in this window"),
+            );
+        }
+        ReportCommand::Engineering { months } => {
+            let months = months as i32;
+            let frame =
+                fetch_frame(client, &sql::ENGINEERING_METRICS, &[now, &months], "engineering").await?;
+            report.push(frame.when_empty("no bugs resolved in this window"));
+        }
+        ReportCommand::Workload { user } => {
+            if let Some(email) = &user {
+                resolve_user(client, email).await?;
+            }
+            let frame = fetch_frame(client, &sql::USER_WORKLOAD, &[&user, now], "workload").await?;
+            report.push(frame.when_empty("no active users"));
+        }
+        ReportCommand::Team { days } => {
+            let days = days as i32;
+            let frame = fetch_frame(client, &sql::TEAM_PERFORMANCE, &[&days, now], "team").await?;
+            report.push(frame.when_empty("no active users"));
+        }
+        ReportCommand::Sync { stale_days } => {
+            let last = fetch_frame(client, &sql::LAST_IMPORTS, &[], "last_imports").await?;
+            report.push(last.titled("Last import per source"));
+            let stale_days = stale_days as i32;
+            let stale =
+                fetch_frame(client, &sql::STALE_PROJECTS, &[now, &stale_days], "stale_projects").await?;
+            report.push(
+                stale
+                    .titled(format!("Never synced or not for {stale_days} days"))
+                    .when_empty("every project with a repository was synced recently"),
+            );
+        }
+        ReportCommand::Imports { limit } => {
+            let limit = i64::from(limit);
+            let frame = fetch_frame(client, &sql::IMPORT_HISTORY, &[&limit], "imports").await?;
+            report.push(frame.when_empty("no imports yet"));
+        }
+    }
+    ctx.output.emit(&report)?;
+    Ok(Outcome::Success)
+}
+
+use crate::output::Frame;
+
+trait Named {
+    fn named(frame: Frame, name: &str) -> Frame;
+}
+
+impl Named for Frame {
+    fn named(mut frame: Frame, name: &str) -> Frame {
+        frame.name = name.to_string();
+        frame
+    }
+}
