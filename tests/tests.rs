@@ -4,6 +4,7 @@
 mod common;
 
 mod connection;
+mod helpers;
 mod history;
 mod migrate;
 mod seed;

@@ -9,7 +9,7 @@ SELECT u.email, u.name, u.role::text AS role, u.weekly_capacity_hours,
        count(b.*) FILTER (WHERE b.severity = 'high') AS high,
        count(b.*) FILTER (WHERE b.due_at < $2) AS breached,
        count(b.*) FILTER (WHERE b.is_blocker) AS blockers,
-       coalesce(sum(b.revenue_impact_daily), 0) AS revenue_at_risk_daily
+       coalesce(sum(b.revenue_impact_daily), 0)::numeric(14,2) AS revenue_at_risk_daily
 FROM users u
 LEFT JOIN bugs b ON b.assignee_id = u.id AND b.status IN ('pending', 'in_progress')
 WHERE u.is_active AND ($1::text IS NULL OR u.email = lower($1))
