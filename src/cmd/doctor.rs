@@ -11,6 +11,12 @@ use crate::db::{self, Db};
 use crate::output::{Column, Frame, Kind, Report, Style, Value};
 use crate::sql;
 
+use super::doctor_queries::{explain_uses_index, run_helpers, Probe};
+
+/// Below this many bugs the planner rightly scans tables; index checks then run with
+/// sequential scans disabled.
+const SMALL_TABLE_ROWS: i64 = 10_000;
+
 /// Oldest server with everything the schema uses (gen_random_uuid built in, stored
 /// generated columns).
 const MIN_SERVER_VERSION: i32 = 130000;
@@ -115,8 +121,29 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     checks.record("schema", started, result);
 
     let started = Instant::now();
-    let result = statistics_check(&db).await;
+    let (result, bug_rows) = statistics_check(&db).await;
     checks.record("table statistics", started, result);
+
+    let probe = Probe::new(ctx.as_of);
+    let mut client = db.client().await?;
+    for (check, area) in [
+        ("project helpers", "project"),
+        ("bug helpers", "bug"),
+        ("metrics helpers", "metrics"),
+        ("portfolio helpers", "portfolio"),
+        ("search helpers", "search"),
+        ("sync helpers", "sync"),
+    ] {
+        let started = Instant::now();
+        let result = run_helpers(&**client, &probe, area).await;
+        checks.record(check, started, result);
+    }
+    let small = bug_rows < SMALL_TABLE_ROWS;
+    for (name, helper, params, expected) in probe.hot_queries() {
+        let started = Instant::now();
+        let result = explain_uses_index(&mut client, helper, &params, expected, small).await;
+        checks.record(&format!("index: {name}"), started, result);
+    }
 
     finish(ctx, checks)
 }
@@ -178,12 +205,28 @@ async fn schema_check(db: &Db, migrations: &[Migration]) -> Result<String, Strin
     }
 }
 
-async fn statistics_check(db: &Db) -> Result<String, String> {
-    let client = db.client().await.map_err(|e| e.to_string())?;
-    let rows = db::query(&**client, &sql::TABLE_HEALTH, &[]).await.map_err(|e| e.to_string())?;
+/// The statistics check, and the number of bugs (for the index checks).
+async fn statistics_check(db: &Db) -> (Result<String, String>, i64) {
+    let rows = match db.client().await {
+        Ok(client) => db::query(&**client, &sql::TABLE_HEALTH, &[]).await,
+        Err(err) => Err(err),
+    };
+    match rows {
+        Ok(rows) => {
+            let bugs = rows
+                .iter()
+                .find(|row| row.get::<_, String>("table_name") == "bugs")
+                .map_or(0, |row| row.get("live_rows"));
+            (judge_statistics(&rows), bugs)
+        }
+        Err(err) => (Err(err.to_string()), 0),
+    }
+}
+
+fn judge_statistics(rows: &[tokio_postgres::Row]) -> Result<String, String> {
     let mut total_rows = 0i64;
     let mut never_analyzed = Vec::new();
-    for row in &rows {
+    for row in rows {
         let live: i64 = row.get("live_rows");
         total_rows += live;
         let analyzed: Option<chrono::DateTime<chrono::Utc>> = row.get("last_analyzed");

@@ -3,6 +3,7 @@
 
 mod bugs;
 mod doctor;
+mod doctor_queries;
 mod migrate;
 mod projects;
 mod report;

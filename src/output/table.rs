@@ -154,7 +154,7 @@ fn checklist(frame: &Frame, out: &mut dyn Write, color: bool) -> io::Result<()> 
         };
         writeln!(
             out,
-            "{mark} {:<22} {:>7}  {}",
+            "{mark} {:<36} {:>7}  {}",
             human(&row[check], Kind::Text),
             ms,
             human(&row[detail], Kind::Text)

@@ -1,0 +1,197 @@
+//! The query checks of `ctodb doctor`: every helper runs on the current database, and
+//! EXPLAIN shows the hot queries using the index meant for them.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, GenericClient};
+use uuid::Uuid;
+
+use crate::db::copy::PgEnum;
+use crate::db::{self, DbError};
+use crate::sql::{self, Helper};
+
+type Params<'a> = Vec<&'a (dyn ToSql + Sync)>;
+
+/// Values every probe binds: harmless filters, the as-of instant, an id that matches nothing.
+pub struct Probe {
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+    nobody: Uuid,
+    open: Vec<PgEnum<'static>>,
+    critical: Option<Vec<PgEnum<'static>>>,
+    no_severity: Option<Vec<PgEnum<'static>>>,
+    active: Vec<PgEnum<'static>>,
+    words: Vec<String>,
+    text: String,
+    none: Option<Uuid>,
+    no_user: Option<String>,
+    yes: bool,
+    no: bool,
+    priority: String,
+    due: String,
+    roi: String,
+    limit: i64,
+    offset: i64,
+    days: i32,
+}
+
+impl Probe {
+    pub fn new(now: DateTime<Utc>) -> Probe {
+        Probe {
+            now,
+            today: now.date_naive(),
+            nobody: Uuid::nil(),
+            open: vec![PgEnum("pending"), PgEnum("in_progress")],
+            critical: Some(vec![PgEnum("critical")]),
+            no_severity: None,
+            active: vec![PgEnum("active")],
+            words: vec!["login".into(), "timeout".into()],
+            text: "login timeout".into(),
+            none: None,
+            no_user: None,
+            yes: true,
+            no: false,
+            priority: "priority".into(),
+            due: "due".into(),
+            roi: "roi".into(),
+            limit: 50,
+            offset: 0,
+            days: 30,
+        }
+    }
+
+    /// The helpers of one area with the parameters to run them with.
+    pub fn helpers(&self, area: &str) -> Vec<(&'static Helper, Params<'_>)> {
+        match area {
+            "project" => vec![
+                (&sql::PROJECT_FIND, vec![&self.text]),
+                (&sql::PROJECT_DETAIL, vec![&self.nobody, &self.now]),
+                (&sql::PROJECTS_LIST, vec![&self.active, &self.roi, &self.now, &self.limit, &self.offset]),
+                (&sql::PROJECTS_COUNT, vec![&self.active]),
+            ],
+            "bug" => vec![
+                (&sql::BUGS_LIST, self.bug_list(&self.no_severity, &self.priority)),
+                (&sql::BUGS_COUNT, self.bug_filters(&self.no_severity)),
+                (&sql::BUG_STATISTICS, vec![&self.now]),
+                (&sql::SLA_COMPLIANCE, vec![&self.now]),
+                (&sql::BUG_SHOW, vec![&self.limit, &self.now]),
+                (&sql::BUG_HISTORY, vec![&self.nobody]),
+            ],
+            "metrics" => vec![
+                (&sql::DAILY_METRICS, vec![&self.nobody, &self.today, &self.days]),
+                (&sql::MONTHLY_METRICS, vec![&self.none, &self.today, &self.days]),
+                (&sql::ENGINEERING_METRICS, vec![&self.now, &self.days]),
+            ],
+            "portfolio" => vec![
+                (&sql::PORTFOLIO_OVERVIEW, vec![&self.now]),
+                (&sql::TOP_PROJECTS_BY_ROI, vec![]),
+                (&sql::TOP_BUGS_BY_PRIORITY, vec![&self.now]),
+                (&sql::USER_WORKLOAD, vec![&self.no_user, &self.now]),
+                (&sql::TEAM_PERFORMANCE, vec![&self.days, &self.now]),
+            ],
+            "search" => vec![
+                (&sql::SEARCH_CORRECT_WORDS, vec![&self.words]),
+                (&sql::SEARCH_PROJECTS, vec![&self.text, &self.limit]),
+                (&sql::SEARCH_BUGS, vec![&self.text, &self.limit]),
+            ],
+            "sync" => vec![
+                (&sql::LAST_IMPORTS, vec![]),
+                (&sql::STALE_PROJECTS, vec![&self.now, &self.days]),
+                (&sql::IMPORT_HISTORY, vec![&self.limit]),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    fn bug_filters<'a>(&'a self, severities: &'a Option<Vec<PgEnum<'static>>>) -> Params<'a> {
+        vec![
+            severities, &self.open, &self.none, &self.none, &self.no, &self.no, &self.no, &self.no, &self.now,
+        ]
+    }
+
+    fn bug_list<'a>(&'a self, severities: &'a Option<Vec<PgEnum<'static>>>, sort: &'a String) -> Params<'a> {
+        let mut params = self.bug_filters(severities);
+        params.extend([sort as &(dyn ToSql + Sync), &self.limit, &self.offset]);
+        params
+    }
+
+    /// The hot queries and the indexes that may serve each (any one of them will do).
+    pub fn hot_queries(&self) -> Vec<(&'static str, &'static Helper, Params<'_>, &'static [&'static str])> {
+        let mut critical_breached = self.bug_filters(&self.critical);
+        critical_breached[6] = &self.yes;
+        critical_breached.extend([&self.due as &(dyn ToSql + Sync), &self.limit, &self.offset]);
+        vec![
+            (
+                "bugs by severity and status",
+                &sql::BUGS_LIST,
+                self.bug_list(&self.critical, &self.priority),
+                &[
+                    "bugs_open_severity_priority_idx",
+                    "bugs_severity_status_idx",
+                    "bugs_open_severity_due_idx",
+                ],
+            ),
+            (
+                "top bugs by priority",
+                &sql::TOP_BUGS_BY_PRIORITY,
+                vec![&self.now],
+                &["bugs_open_priority_idx"],
+            ),
+            (
+                "critical open bugs past due",
+                &sql::BUGS_LIST,
+                critical_breached,
+                &["bugs_open_severity_due_idx", "bugs_open_due_idx"],
+            ),
+            (
+                "bug search",
+                &sql::SEARCH_BUGS,
+                vec![&self.text, &self.limit],
+                &["bugs_title_trgm_idx", "bugs_search_vector_idx"],
+            ),
+        ]
+    }
+}
+
+/// Runs every helper of an area; the detail counts them, the failure names the one that failed.
+pub async fn run_helpers(client: &impl GenericClient, probe: &Probe, area: &str) -> Result<String, String> {
+    let helpers = probe.helpers(area);
+    for (helper, params) in &helpers {
+        db::query(client, helper, params).await.map_err(|err| err.to_string())?;
+    }
+    Ok(format!("{} helpers ran", helpers.len()))
+}
+
+/// EXPLAINs one hot query and names the index its plan uses. On a small table the planner
+/// rightly prefers a sequential scan, so there the plan is taken with sequential scans
+/// disabled: the check is then that the index can serve the query, as it will at scale.
+pub async fn explain_uses_index(
+    client: &mut Client,
+    helper: &Helper,
+    params: &[&(dyn ToSql + Sync)],
+    expected: &[&str],
+    small: bool,
+) -> Result<String, String> {
+    let run = async {
+        let tx = client.transaction().await.map_err(|e| DbError::query("doctor/explain", e))?;
+        if small {
+            tx.batch_execute("SET LOCAL enable_seqscan = off")
+                .await
+                .map_err(|e| DbError::query("doctor/explain", e))?;
+        }
+        // the statement is the helper's own constant text; the values stay bound parameters
+        let explain = format!("EXPLAIN (FORMAT JSON) {}", helper.sql);
+        let rows = tx.query(explain.as_str(), params).await.map_err(|e| DbError::query(helper.name, e))?;
+        let plan: serde_json::Value = rows.first().map(|row| row.get(0)).unwrap_or_default();
+        tx.rollback().await.map_err(|e| DbError::query("doctor/explain", e))?;
+        Ok::<String, DbError>(plan.to_string())
+    };
+    let plan = run.await.map_err(|err| err.to_string())?;
+    match expected.iter().find(|index| plan.contains(&format!("\"{index}\""))) {
+        Some(index) => {
+            Ok(format!("uses {index}{}", if small { " (small table: seq scans off)" } else { "" }))
+        }
+        None => Err(format!("{} does not use {}", helper.name, expected.join(" or "))),
+    }
+}
