@@ -1,5 +1,6 @@
 //! ctodb: parse the command line, run the command, map the outcome to an exit status.
 
+mod analytics;
 mod cli;
 mod cmd;
 mod config;
