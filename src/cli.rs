@@ -81,9 +81,13 @@ pub enum Command {
     Bug(BugCommand),
     /// Ranked fuzzy search across projects and bugs (typo tolerant)
     Search(SearchArgs),
-    /// Reports: portfolio, bugs, sla, daily, monthly, engineering, workload, team, sync, imports
+    /// Reports: portfolio, bugs, sla, daily, monthly, trends, engineering, workload, team, sync, imports
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Recompute priorities, valuations, ROI, health, monthly roll-ups and today's snapshot
+    Refresh,
+    /// First run: create and migrate the database, seed the demo if empty, refresh, show the portfolio
+    Quickstart,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -240,6 +244,15 @@ pub enum ReportCommand {
     },
     /// Monthly metrics of one project or the whole portfolio
     Monthly {
+        /// project name or id [default: the whole portfolio]
+        #[arg(long)]
+        project: Option<String>,
+        /// how many months up to --as-of
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=240))]
+        months: u32,
+    },
+    /// Monthly trends: opened, resolved, resolution rate, MTTR, cost; changes, rolling means, inflow slope
+    Trends {
         /// project name or id [default: the whole portfolio]
         #[arg(long)]
         project: Option<String>,

@@ -66,4 +66,13 @@ helpers! {
     LAST_IMPORTS => "sync/last_imports",
     STALE_PROJECTS => "sync/stale_projects",
     IMPORT_HISTORY => "sync/imports",
+    TRENDS_INPUTS => "metrics/trends",
+    BUG_PRIORITY_INPUTS => "bugs/priority_inputs",
+    REFRESH_STAGING => "refresh/staging",
+    REFRESH_OPEN_BUGS => "refresh/open_bugs",
+    REFRESH_ZERO_CLOSED => "refresh/zero_closed_scores",
+    REFRESH_APPLY_BUG_SCORES => "refresh/apply_bug_scores",
+    REFRESH_PROJECT_INPUTS => "refresh/project_inputs",
+    REFRESH_APPLY_PROJECT_SCORES => "refresh/apply_project_scores",
+    REFRESH_PORTFOLIO_SNAPSHOT => "refresh/portfolio_snapshot",
 }

@@ -3,6 +3,8 @@
 
 mod common;
 
+mod analytics;
+
 mod connection;
 mod helpers;
 mod history;

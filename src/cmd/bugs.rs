@@ -9,7 +9,7 @@ use super::{fetch_frame, label, page_footer, resolve_project, resolve_user, Cont
 use crate::cli::{BugSort, BugStatus, BugsArgs};
 use crate::db;
 use crate::db::copy::PgEnum;
-use crate::output::{Frame, Report, Style};
+use crate::output::{Column, Frame, Kind, Report, Style, Value};
 use crate::sql;
 
 const OPEN: [BugStatus; 2] = [BugStatus::Pending, BugStatus::InProgress];
@@ -136,9 +136,41 @@ pub async fn show(ctx: &Context, number: i64) -> Result<Outcome> {
         _ => bail!("no bug #{number} (`ctodb bugs --all` lists them)"),
     };
     let history = fetch_frame(&**client, &sql::BUG_HISTORY, &[&id], "history").await?;
+    let inputs = db::query(&**client, &sql::BUG_PRIORITY_INPUTS, &[&number]).await?;
+    let breakdown = priority_breakdown(&inputs, ctx)?;
     let mut report = Report::default();
     report.push(bug.titled(format!("Bug #{number}")).styled(Style::Record));
+    report.push(
+        breakdown
+            .titled(format!("Priority at {}", ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
+    );
     report.push(history.titled("History").when_empty("no recorded changes"));
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)
+}
+
+/// The priority score term by term (SPEC §6), as computed by refresh.
+fn priority_breakdown(inputs: &[tokio_postgres::Row], ctx: &Context) -> Result<Frame> {
+    let scored = super::refresh::priority_frame(inputs, ctx.as_of.timestamp_micros())?;
+    let mut frame = Frame::new(
+        "priority_breakdown",
+        vec![
+            Column::new("term", Kind::Text),
+            Column::new("rule", Kind::Text),
+            Column::new("points", Kind::Float),
+        ],
+    );
+    let terms = [
+        ("severity", "critical 40, high 30, medium 15, low 5", "severity_points"),
+        ("revenue", "min(30, revenue_impact_daily / 1000)", "revenue_points"),
+        ("blocker", "20 if a blocker", "blocker_points"),
+        ("age", "min(10, whole days open)", "age_points"),
+        ("sla", "10 if breached, 5 if at risk", "sla_points"),
+        ("priority_score", "round(min(100, sum), 2); 0 unless open", "priority_score"),
+    ];
+    for (term, rule, column) in terms {
+        let points = crate::analytics::f64_values(&scored, column)?.first().copied().flatten();
+        frame.push(vec![Value::from(term), Value::from(rule), points.map_or(Value::Null, Value::Float)]);
+    }
+    Ok(frame)
 }

@@ -6,9 +6,12 @@ mod doctor;
 mod doctor_queries;
 mod migrate;
 mod projects;
+mod quickstart;
+mod refresh;
 mod report;
 mod search;
 mod stats;
+mod trends;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -80,6 +83,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Bug(crate::cli::BugCommand::Show { number }) => bugs::show(&ctx, number).await,
         Command::Search(args) => search::run(&ctx, args).await,
         Command::Report(command) => report::run(&ctx, command).await,
+        Command::Refresh => refresh::run(&ctx).await,
+        Command::Quickstart => quickstart::run(&ctx).await,
     }
 }
 

@@ -79,6 +79,20 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
                     .when_empty("no monthly metrics in this window"),
             );
         }
+        ReportCommand::Trends { project, months } => {
+            let (id, title) = match project {
+                Some(project) => {
+                    let (id, name) = resolve_project(client, &project).await?;
+                    (Some(id), name)
+                }
+                None => (None, "Portfolio".to_string()),
+            };
+            let months = months as i32;
+            let rows = crate::db::query(client, &sql::TRENDS_INPUTS, &[&id, now, &months]).await?;
+            let (trends, slope) = super::trends::frames(&rows)?;
+            report.push(trends.titled(format!("{title}: trends over {months} months")));
+            report.push(slope.titled("Bug inflow").styled(Style::Record));
+        }
         ReportCommand::Engineering { months } => {
             let months = months as i32;
             let frame =

@@ -1,0 +1,12 @@
+-- Answers: the inputs of the priority score for every open bug, with its current score
+-- (refresh writes back only the scores that change). Instants in microseconds.
+-- Parameters: none.
+-- Index: bugs_open_priority_idx covers the open bugs (partial index).
+SELECT b.id, b.severity::text AS severity, b.status::text AS status, b.is_blocker,
+       b.revenue_impact_daily::float8 AS revenue_impact_daily, b.sla_hours::bigint AS sla_hours,
+       (extract(epoch FROM b.created_at) * 1000000)::bigint AS created_at,
+       (extract(epoch FROM b.due_at) * 1000000)::bigint AS due_at,
+       (extract(epoch FROM b.resolved_at) * 1000000)::bigint AS resolved_at,
+       b.priority_score
+FROM bugs b
+WHERE b.status IN ('pending', 'in_progress')
