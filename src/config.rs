@@ -210,7 +210,7 @@ fn parse_url(url: &str) -> Result<Target, ConfigError> {
         set_default_host(&mut pg);
     }
     if pg.get_user().is_none() {
-        pg.user(&env::var("PGUSER").unwrap_or_else(|_| os_user()));
+        pg.user(env::var("PGUSER").unwrap_or_else(|_| os_user()));
     }
     if pg.get_password().is_none() {
         if let Ok(password) = env::var("PGPASSWORD") {
@@ -261,15 +261,12 @@ fn from_libpq_env() -> Result<Target, ConfigError> {
         })?;
         pg.port(port);
     }
-    pg.user(&env::var("PGUSER").unwrap_or_else(|_| os_user()));
+    pg.user(env::var("PGUSER").unwrap_or_else(|_| os_user()));
     if let Ok(password) = env::var("PGPASSWORD") {
         pg.password(password);
     }
     pg.dbname(
-        &env::var("PGDATABASE")
-            .ok()
-            .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
+        env::var("PGDATABASE").ok().filter(|d| !d.is_empty()).unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
     );
     Ok(Target {
         pg,

@@ -157,11 +157,6 @@ impl Frame {
         self
     }
 
-    pub fn with_footer(mut self, footer: impl Into<String>) -> Frame {
-        self.footer = Some(footer.into());
-        self
-    }
-
     pub fn push(&mut self, row: Vec<Value>) {
         debug_assert_eq!(row.len(), self.columns.len());
         self.rows.push(row);

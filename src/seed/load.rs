@@ -219,6 +219,8 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
     Ok(counts)
 }
 
+type ImportLogRow = (u128, &'static str, &'static str, &'static str, i32, i32, i32, i64);
+
 /// A few import_logs rows so that `report sync` and `report imports` have history.
 async fn import_logs(
     tx: &Transaction<'_>,
@@ -244,7 +246,8 @@ async fn import_logs(
     )
     .await?;
     let by = users.first().map(|u| u.id);
-    let rows: [(u128, &str, &str, &str, i32, i32, i32, i64); 3] = [
+    // (id suffix, source, target, status, rows total, imported, failed, hours ago)
+    let rows: [ImportLogRow; 3] = [
         (1, "github", "acme/*", "succeeded", 5000, 5000, 0, 26),
         (2, "csv", "bugs-backlog.csv", "partial", 1200, 1187, 13, 72),
         (
