@@ -38,7 +38,7 @@ helpers! {
     SEED_DEMO => "seed/demo",
     SEED_IS_EMPTY => "seed/is_empty",
     SET_AS_OF => "seed/set_as_of",
-    SECONDARY_INDEXES => "seed/secondary_indexes",
+    BULK_LOAD_OBJECTS => "seed/bulk_load_objects",
     BUG_NUMBER_SEQUENCE => "seed/bug_number_sequence",
     PROJECT_FIND => "projects/find",
     PROJECT_DETAIL => "projects/detail",

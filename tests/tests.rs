@@ -4,9 +4,9 @@
 mod common;
 
 mod analytics;
-
 mod connection;
 mod helpers;
 mod history;
 mod migrate;
+mod output;
 mod seed;

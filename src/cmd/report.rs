@@ -38,16 +38,15 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             let breached = BugFilter { breached: true, ..BugFilter::open() };
             let frame = breached.page(client, ctx, BugSort::Due, limit, offset).await?;
             report.push(
-                Frame::named(frame, "breached")
+                frame
+                    .renamed("breached")
                     .titled("Breached, most overdue first")
                     .when_empty("no breached bugs"),
             );
             let at_risk = BugFilter { at_risk: true, ..BugFilter::open() };
             let frame = at_risk.page(client, ctx, BugSort::Due, limit, offset).await?;
             report.push(
-                Frame::named(frame, "at_risk")
-                    .titled("At risk, due soonest first")
-                    .when_empty("no bugs at risk"),
+                frame.renamed("at_risk").titled("At risk, due soonest first").when_empty("no bugs at risk"),
             );
         }
         ReportCommand::Daily { project, days } => {
@@ -62,13 +61,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             );
         }
         ReportCommand::Monthly { project, months } => {
-            let (id, title) = match project {
-                Some(project) => {
-                    let (id, name) = resolve_project(client, &project).await?;
-                    (Some(id), name)
-                }
-                None => (None, "Portfolio".to_string()),
-            };
+            let (id, title) = project_or_portfolio(client, project.as_deref()).await?;
             let months = months as i32;
             let frame =
                 fetch_frame(client, &sql::MONTHLY_METRICS, &[&id, &today, &months], "monthly_metrics")
@@ -80,13 +73,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             );
         }
         ReportCommand::Trends { project, months } => {
-            let (id, title) = match project {
-                Some(project) => {
-                    let (id, name) = resolve_project(client, &project).await?;
-                    (Some(id), name)
-                }
-                None => (None, "Portfolio".to_string()),
-            };
+            let (id, title) = project_or_portfolio(client, project.as_deref()).await?;
             let months = months as i32;
             let rows = crate::db::query(client, &sql::TRENDS_INPUTS, &[&id, now, &months]).await?;
             let (trends, slope) = super::trends::frames(&rows)?;
@@ -133,15 +120,16 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-use crate::output::Frame;
-
-trait Named {
-    fn named(frame: Frame, name: &str) -> Frame;
-}
-
-impl Named for Frame {
-    fn named(mut frame: Frame, name: &str) -> Frame {
-        frame.name = name.to_string();
-        frame
-    }
+/// The project named by --project, or the whole portfolio without it: its id and a title.
+async fn project_or_portfolio(
+    client: &tokio_postgres::Client,
+    project: Option<&str>,
+) -> Result<(Option<uuid::Uuid>, String)> {
+    Ok(match project {
+        Some(project) => {
+            let (id, name) = resolve_project(client, project).await?;
+            (Some(id), name)
+        }
+        None => (None, "Portfolio".to_string()),
+    })
 }

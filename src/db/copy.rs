@@ -46,6 +46,7 @@ pub async fn column_types(
 /// An open `COPY table (columns) FROM STDIN (FORMAT binary)` with a progress bar.
 pub struct CopyIn {
     table: &'static str,
+    started: std::time::Instant,
     writer: Pin<Box<BinaryCopyInWriter>>,
     progress: ProgressBar,
 }
@@ -61,7 +62,12 @@ impl CopyIn {
         let statement = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", columns.join(", "));
         let sink =
             tx.copy_in(&statement).await.map_err(|err| DbError::query(&format!("copy/{table}"), err))?;
-        Ok(CopyIn { table, writer: Box::pin(BinaryCopyInWriter::new(sink, &types)), progress })
+        Ok(CopyIn {
+            table,
+            started: std::time::Instant::now(),
+            writer: Box::pin(BinaryCopyInWriter::new(sink, &types)),
+            progress,
+        })
     }
 
     pub async fn write(&mut self, row: &[&(dyn ToSql + Sync)]) -> Result<(), DbError> {
@@ -83,6 +89,12 @@ impl CopyIn {
             .await
             .map_err(|err| DbError::query(&format!("copy/{}", self.table), err))?;
         self.progress.finish_and_clear();
+        let seconds = self.started.elapsed().as_secs_f64();
+        crate::ui::verbose(&format!(
+            "copy {}: {rows} rows in {seconds:.2} s ({:.0} rows/s)",
+            self.table,
+            rows as f64 / seconds.max(1e-9)
+        ));
         Ok(rows)
     }
 }

@@ -147,6 +147,12 @@ impl Frame {
         self
     }
 
+    /// The same frame under another section name (for JSON keys).
+    pub fn renamed(mut self, name: &str) -> Frame {
+        self.name = name.to_string();
+        self
+    }
+
     pub fn when_empty(mut self, message: impl Into<String>) -> Frame {
         self.empty = message.into();
         self

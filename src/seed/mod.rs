@@ -113,7 +113,9 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
             load::generated(&tx, &generator, fresh).await?
         }
     };
+    let step = Instant::now();
     db::execute(&tx, &sql::MONTHLY_ROLLUP, &[&ctx.as_of, &written_at]).await?;
+    ui::verbose(&format!("monthly roll-up in {:.2} s", step.elapsed().as_secs_f64()));
     db::query(&tx, &sql::BUG_NUMBER_SEQUENCE, &[]).await?;
     db::execute(&tx, &sql::SEARCH_REFRESH_WORDS, &[]).await?;
     let changes = json!({
@@ -126,7 +128,10 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
         "append": plan.append,
     });
     db::audit(&tx, None, "seed", "database", Some(ctx.target.database()), &changes).await?;
+    let step = Instant::now();
     commit(tx).await?;
+    ui::verbose(&format!("commit in {:.2} s", step.elapsed().as_secs_f64()));
+    let step = Instant::now();
     ui::info("analyzing the loaded tables");
     // outside the transaction: VACUUM cannot run in one. It sets the visibility map that
     // index-only scans need, and fresh statistics for the planner.
@@ -134,6 +139,7 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
         .batch_execute("VACUUM (ANALYZE) users, projects, bugs, project_metrics, monthly_metrics, import_logs, bug_history")
         .await
         .map_err(|err| DbError::query("seed/vacuum analyze", err))?;
+    ui::verbose(&format!("vacuum analyze in {:.2} s", step.elapsed().as_secs_f64()));
     ctx.output.message(&format!(
         "seeded {} (rng seed {}): {} users, {} projects, {} bugs, {} days of metrics in {:.1} s",
         plan.profile.name(),

@@ -1,0 +1,67 @@
+//! The output layer end to end: -o writes files atomically with the format taken from the
+//! extension, and Ctrl-C stops a command with status 130 leaving nothing behind.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{ctodb_command, TestDb};
+
+const AS_OF: &str = "2026-11-25T12:00:00Z";
+
+#[test]
+fn output_files_take_their_format_from_the_extension() {
+    let db = TestDb::new("output_files");
+    db.run(&["seed", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    for (file, starts_with) in [
+        ("bugs.csv", "bug,severity,status,"),
+        ("bugs.json", "[\n  {\n    \"bug\": 1,"),
+        ("bugs.ndjson", "{\"bug\":1,"),
+        ("bugs.txt", "┌"),
+    ] {
+        let path = dir.path().join(file);
+        let out = db.ctodb(&["bugs", "--as-of", AS_OF, "-o", path.to_str().unwrap()]);
+        assert_eq!(out.ok(), "", "results go to the file, not stdout");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(starts_with), "{file}: {text}");
+    }
+    // nothing but the four files: no temporary file left behind
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+    // an explicit format wins over the extension
+    let path = dir.path().join("forced.json");
+    db.run(&["bugs", "--as-of", AS_OF, "-f", "csv", "-o", path.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&path).unwrap().starts_with("bug,"));
+    // a folder that does not exist is an error naming it, and writes nothing
+    let missing = dir.path().join("no/such/folder/bugs.csv");
+    let out = db.ctodb(&["bugs", "-o", missing.to_str().unwrap()]);
+    assert_eq!(out.code(), 1);
+    assert!(out.stderr_text().starts_with("error: cannot create a file in "), "{}", out.stderr_text());
+}
+
+#[test]
+fn ctrl_c_cancels_with_status_130_and_leaves_nothing() {
+    let db = TestDb::new("output_interrupt");
+    let child = ctodb_command(Some(&db.url))
+        .args(["seed", "--profile", "large", "--as-of", AS_OF])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while db.count(&format!(
+        "SELECT count(*) FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid
+         WHERE d.datname = '{}' AND p.tuples_processed > 5000",
+        db.name
+    )) == 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "the seed never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&out.stderr).trim_end().ends_with("interrupted"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 0);
+    assert_eq!(db.count("SELECT count(*) FROM projects"), 0);
+}
