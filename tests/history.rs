@@ -98,3 +98,43 @@ fn sla_hours_default_by_severity_and_due_at_follows() {
     client.batch_execute("UPDATE bugs SET status = 'pending'").unwrap();
     assert_eq!(db.count("SELECT count(*) FROM bugs WHERE resolved_at IS NULL"), 1);
 }
+
+#[test]
+fn the_bug_counts_summary_follows_every_write() {
+    let db = TestDb::new("bug_counts_summary");
+    let mut client = db.client();
+    client.batch_execute(SETUP).unwrap();
+    let summary_matches = |client: &mut postgres::Client| -> bool {
+        client
+            .query_one(
+                "SELECT NOT EXISTS (
+                     SELECT severity, status, count(*) AS bugs, count(*) FILTER (WHERE resolved_at > due_at) AS late
+                     FROM bugs GROUP BY 1, 2
+                     EXCEPT
+                     SELECT severity, status, bugs, resolved_late FROM ctodb.bug_counts WHERE bugs > 0)
+                 AND (SELECT sum(bugs) FROM ctodb.bug_counts) = (SELECT count(*) FROM bugs)",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert!(summary_matches(&mut client));
+    client
+        .batch_execute(
+            "INSERT INTO bugs (project_id, title, severity, created_at)
+             SELECT '00000000-0000-0000-0000-0000000000aa', 'bulk ' || n,
+                    (ARRAY['critical', 'high', 'medium', 'low'])[1 + n % 4]::bug_severity,
+                    '2026-11-01T00:00:00Z'::timestamptz + n * interval '1 hour'
+             FROM generate_series(1, 200) n;
+             UPDATE bugs SET status = 'closed', resolved_at = created_at + interval '30 days' WHERE title LIKE 'bulk 1%';
+             UPDATE bugs SET severity = 'low' WHERE title LIKE 'bulk 2%';
+             DELETE FROM bugs WHERE title LIKE 'bulk 3%';",
+        )
+        .unwrap();
+    assert!(summary_matches(&mut client));
+    // 1 + 200 inserted - 11 deleted ("bulk 3", "bulk 30" to "bulk 39")
+    assert_eq!(db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts"), 190);
+    assert!(db.count("SELECT sum(resolved_late)::bigint FROM ctodb.bug_counts") > 0);
+    client.batch_execute("TRUNCATE bugs CASCADE").unwrap();
+    assert_eq!(db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts"), 0);
+}

@@ -10,5 +10,6 @@ WHERE ($1::bug_severity[] IS NULL OR b.severity = ANY ($1))
   AND (NOT $5 OR b.assignee_id IS NULL)
   AND (NOT $6 OR b.is_blocker)
   AND (NOT $7 OR (b.status IN ('pending', 'in_progress') AND b.due_at < $9))
+  -- at risk: past 75% of the SLA (due_at - sla/4 <= now), not yet past due
   AND (NOT $8 OR (b.status IN ('pending', 'in_progress') AND b.due_at >= $9
-                  AND $9 - b.created_at >= 0.75 * b.sla_hours * interval '1 hour'))
+                  AND b.due_at - b.sla_hours * interval '15 minutes' <= $9))

@@ -1,17 +1,31 @@
 -- Answers: SLA compliance by severity (ctodb report sla): of the resolved bugs, how many
--- were resolved within their SLA; and how many open bugs are breached or at risk now.
+-- were resolved within their SLA; and how many open bugs are breached or at risk now
+-- (at risk: past 75% of the SLA, i.e. due_at - sla_hours/4 <= now, not yet past due).
 -- Parameters: $1 as-of instant.
--- Index: bugs_open_due_idx for the open counts; the resolved bugs are read once.
-SELECT s.severity::text AS severity,
-       ctodb_default_sla_hours(s.severity) AS sla_hours,
-       count(b.*) FILTER (WHERE b.resolved_at IS NOT NULL) AS resolved,
-       count(b.*) FILTER (WHERE b.resolved_at IS NOT NULL AND b.resolved_at <= b.due_at) AS resolved_within_sla,
-       round(count(b.*) FILTER (WHERE b.resolved_at IS NOT NULL AND b.resolved_at <= b.due_at)::numeric
-             / nullif(count(b.*) FILTER (WHERE b.resolved_at IS NOT NULL), 0), 4) AS compliance_rate,
-       count(b.*) FILTER (WHERE b.status IN ('pending', 'in_progress') AND b.due_at < $1) AS open_breached,
-       count(b.*) FILTER (WHERE b.status IN ('pending', 'in_progress') AND b.due_at >= $1
-                           AND $1 - b.created_at >= 0.75 * b.sla_hours * interval '1 hour') AS open_at_risk
-FROM unnest(enum_range(NULL::bug_severity)) AS s (severity)
-LEFT JOIN bugs b ON b.severity = s.severity
-GROUP BY s.severity
-ORDER BY s.severity
+-- Index: resolved counts from the ctodb.bug_counts summary; open counts index-only on
+-- bugs_open_due_idx (due_at, severity) INCLUDE (sla_hours).
+WITH resolved AS (
+    SELECT severity,
+           sum(bugs) AS resolved,
+           sum(bugs) - sum(resolved_late) AS within_sla
+    FROM ctodb.bug_counts
+    WHERE status IN ('verified', 'shipped', 'closed')
+    GROUP BY severity
+), open_now AS (
+    SELECT severity,
+           count(*) FILTER (WHERE due_at < $1) AS breached,
+           count(*) FILTER (WHERE due_at >= $1 AND due_at - sla_hours * interval '15 minutes' <= $1) AS at_risk
+    FROM bugs
+    WHERE status IN ('pending', 'in_progress')
+    GROUP BY severity
+)
+SELECT r.severity::text AS severity,
+       ctodb_default_sla_hours(r.severity) AS sla_hours,
+       r.resolved::bigint AS resolved,
+       r.within_sla::bigint AS resolved_within_sla,
+       round(r.within_sla::numeric / nullif(r.resolved, 0), 4) AS compliance_rate,
+       coalesce(o.breached, 0) AS open_breached,
+       coalesce(o.at_risk, 0) AS open_at_risk
+FROM resolved r
+LEFT JOIN open_now o USING (severity)
+ORDER BY r.severity

@@ -2,21 +2,33 @@
 -- among bugs under an SLA (open or resolved; deferred excluded) at the as-of instant
 -- (ctodb report bugs).
 -- Parameters: $1 as-of instant.
--- Index: bugs_severity_status_idx (index-only) for the counts.
-SELECT s.severity::text AS severity,
-       count(b.*) FILTER (WHERE b.status = 'pending') AS pending,
-       count(b.*) FILTER (WHERE b.status = 'in_progress') AS in_progress,
-       count(b.*) FILTER (WHERE b.status = 'verified') AS verified,
-       count(b.*) FILTER (WHERE b.status = 'shipped') AS shipped,
-       count(b.*) FILTER (WHERE b.status = 'closed') AS closed,
-       count(b.*) FILTER (WHERE b.status = 'deferred') AS deferred,
-       count(b.*) AS total,
-       count(b.*) FILTER (WHERE b.status IN ('pending', 'in_progress')) AS open,
-       count(b.*) FILTER (WHERE b.status IN ('verified', 'shipped', 'closed')) AS resolved,
-       count(b.*) FILTER (WHERE ctodb_sla_state(b.status, b.created_at, b.due_at, b.sla_hours, b.resolved_at, $1) = 'breached') AS breached,
-       round(count(b.*) FILTER (WHERE ctodb_sla_state(b.status, b.created_at, b.due_at, b.sla_hours, b.resolved_at, $1) = 'breached')::numeric
-             / nullif(count(b.*) FILTER (WHERE b.status <> 'deferred'), 0), 4) AS breach_rate
-FROM unnest(enum_range(NULL::bug_severity)) AS s (severity)
-LEFT JOIN bugs b ON b.severity = s.severity
-GROUP BY s.severity
-ORDER BY s.severity
+-- Index: none for the counts: they come from ctodb.bug_counts, the summary the bugs
+-- triggers keep exact; open bugs past due are counted index-only on bugs_open_due_idx.
+WITH counts AS (
+    SELECT severity,
+           sum(bugs) FILTER (WHERE status = 'pending') AS pending,
+           sum(bugs) FILTER (WHERE status = 'in_progress') AS in_progress,
+           sum(bugs) FILTER (WHERE status = 'verified') AS verified,
+           sum(bugs) FILTER (WHERE status = 'shipped') AS shipped,
+           sum(bugs) FILTER (WHERE status = 'closed') AS closed,
+           sum(bugs) FILTER (WHERE status = 'deferred') AS deferred,
+           sum(bugs) AS total,
+           sum(bugs) FILTER (WHERE status IN ('pending', 'in_progress')) AS open,
+           sum(bugs) FILTER (WHERE status IN ('verified', 'shipped', 'closed')) AS resolved,
+           sum(resolved_late) AS resolved_late
+    FROM ctodb.bug_counts
+    GROUP BY severity
+), open_breached AS (
+    SELECT severity, count(*) AS n
+    FROM bugs
+    WHERE status IN ('pending', 'in_progress') AND due_at < $1
+    GROUP BY severity
+)
+SELECT c.severity::text AS severity,
+       c.pending::bigint, c.in_progress::bigint, c.verified::bigint, c.shipped::bigint,
+       c.closed::bigint, c.deferred::bigint, c.total::bigint, c.open::bigint, c.resolved::bigint,
+       (c.resolved_late + coalesce(o.n, 0))::bigint AS breached,
+       round((c.resolved_late + coalesce(o.n, 0))::numeric / nullif(c.total - c.deferred, 0), 4) AS breach_rate
+FROM counts c
+LEFT JOIN open_breached o USING (severity)
+ORDER BY c.severity

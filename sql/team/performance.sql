@@ -1,7 +1,7 @@
 -- Answers: what each person resolved in the last N days (ctodb report team): bugs
 -- resolved, mean resolution hours, share within SLA, and changes they recorded.
 -- Parameters: $1 number of days, $2 as-of instant.
--- Index: bugs_assignee_status_idx; bug_history_changed_by_idx.
+-- Index: bugs_assignee_resolved_idx (index-only); bug_history_changed_by_idx.
 SELECT u.email, u.name, u.role::text AS role,
        coalesce(r.resolved, 0) AS resolved,
        r.mean_resolution_hours,
@@ -13,8 +13,8 @@ LEFT JOIN LATERAL (
            round((avg(extract(epoch FROM b.resolved_at - b.created_at)) / 3600)::numeric, 2) AS mean_resolution_hours,
            round(avg((b.resolved_at <= b.due_at)::int)::numeric, 4) AS within_sla_rate
     FROM bugs b
+    -- resolved_at is set exactly on resolved bugs (the bugs_defaults trigger)
     WHERE b.assignee_id = u.id
-      AND b.status IN ('verified', 'shipped', 'closed')
       AND b.resolved_at > $2::timestamptz - make_interval(days => $1::int) AND b.resolved_at <= $2
 ) r ON true
 LEFT JOIN LATERAL (
