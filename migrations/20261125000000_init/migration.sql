@@ -172,6 +172,8 @@ CREATE TABLE monthly_metrics (
     low_bugs             integer NOT NULL DEFAULT 0 CHECK (low_bugs >= 0),
     sla_breaches         integer NOT NULL DEFAULT 0 CHECK (sla_breaches >= 0),
     avg_resolution_hours numeric(12,2) CHECK (avg_resolution_hours >= 0),
+    -- the exact sum behind the average, so that trends can pool months and projects
+    resolution_hours     numeric(16,4) NOT NULL DEFAULT 0 CHECK (resolution_hours >= 0),
     resolution_rate      numeric(8,4) CHECK (resolution_rate >= 0),
     engineering_hours    numeric(10,2) NOT NULL DEFAULT 0 CHECK (engineering_hours >= 0),
     engineering_cost     numeric(14,2) NOT NULL DEFAULT 0 CHECK (engineering_cost >= 0),
@@ -346,8 +348,9 @@ CREATE INDEX bugs_open_due_idx ON bugs (due_at, severity) INCLUDE (sla_hours)
 COMMENT ON INDEX bugs_open_due_idx IS 'bugs --breached / --at-risk, breach and at-risk counts: range on due_at, index-only';
 CREATE INDEX bugs_created_at_idx ON bugs (created_at DESC);
 COMMENT ON INDEX bugs_created_at_idx IS 'bugs --sort created; monthly roll-up of opened bugs; trends';
-CREATE INDEX bugs_resolved_at_idx ON bugs (resolved_at) WHERE resolved_at IS NOT NULL;
-COMMENT ON INDEX bugs_resolved_at_idx IS 'monthly roll-up of resolved bugs; engineering metrics; MTTR';
+CREATE INDEX bugs_resolved_at_idx ON bugs (resolved_at) INCLUDE (severity, created_at, due_at)
+    WHERE resolved_at IS NOT NULL;
+COMMENT ON INDEX bugs_resolved_at_idx IS 'report engineering: bugs resolved in a window, index-only; monthly roll-up';
 CREATE INDEX bugs_assignee_status_idx ON bugs (assignee_id, status);
 COMMENT ON INDEX bugs_assignee_status_idx IS 'foreign key bugs.assignee_id; bugs --assignee; report workload';
 CREATE INDEX bugs_assignee_resolved_idx ON bugs (assignee_id, resolved_at) INCLUDE (created_at, due_at)

@@ -48,6 +48,16 @@ impl BugFilter {
         }
     }
 
+    /// Counts of these filters come from the maintained summary, not from a scan.
+    fn only_severity_and_status(&self) -> bool {
+        self.project.is_none()
+            && self.assignee.is_none()
+            && !self.unassigned
+            && !self.blocker
+            && !self.breached
+            && !self.at_risk
+    }
+
     /// One page of matching bugs, sorted, with the total for the footer.
     pub async fn page(
         &self,
@@ -76,7 +86,11 @@ impl BugFilter {
         params.extend([&sort as &(dyn ToSql + Sync), &limit, &offset]);
         let mut frame =
             fetch_frame(client, &sql::BUGS_LIST, &params, "bugs").await?.when_empty("no bugs match");
-        let total: i64 = db::query_one(client, &sql::BUGS_COUNT, &filters).await?.get(0);
+        let total: i64 = if self.only_severity_and_status() {
+            db::query_one(client, &sql::BUGS_COUNT_SUMMARY, &[&severities, &statuses]).await?.get(0)
+        } else {
+            db::query_one(client, &sql::BUGS_COUNT, &filters).await?.get(0)
+        };
         frame.footer = page_footer(offset as u64, frame.rows.len(), total);
         Ok(frame)
     }

@@ -23,6 +23,7 @@ pub struct Probe {
     no_severity: Option<Vec<PgEnum<'static>>>,
     active: Vec<PgEnum<'static>>,
     words: Vec<String>,
+    no_ids: Vec<Uuid>,
     text: String,
     none: Option<Uuid>,
     no_user: Option<String>,
@@ -47,6 +48,7 @@ impl Probe {
             no_severity: None,
             active: vec![PgEnum("active")],
             words: vec!["login".into(), "timeout".into()],
+            no_ids: Vec::new(),
             text: "login timeout".into(),
             none: None,
             no_user: None,
@@ -93,7 +95,8 @@ impl Probe {
             "search" => vec![
                 (&sql::SEARCH_CORRECT_WORDS, vec![&self.words]),
                 (&sql::SEARCH_PROJECTS, vec![&self.text, &self.limit]),
-                (&sql::SEARCH_BUGS, vec![&self.text, &self.limit]),
+                (&sql::SEARCH_BUGS_FULLTEXT, vec![&self.text, &self.limit]),
+                (&sql::SEARCH_BUGS_TITLE, vec![&self.text, &self.limit, &self.no_ids]),
             ],
             "sync" => vec![
                 (&sql::LAST_IMPORTS, vec![]),
@@ -143,13 +146,19 @@ impl Probe {
                 "critical open bugs past due",
                 &sql::BUGS_LIST,
                 critical_breached,
-                &["bugs_open_severity_due_idx", "bugs_open_due_idx"],
+                &["bugs_open_severity_due_idx", "bugs_open_due_idx", "bugs_severity_status_idx"],
             ),
             (
-                "bug search",
-                &sql::SEARCH_BUGS,
+                "bug search, full text",
+                &sql::SEARCH_BUGS_FULLTEXT,
                 vec![&self.text, &self.limit],
-                &["bugs_title_trgm_idx", "bugs_search_vector_idx"],
+                &["bugs_search_vector_idx"],
+            ),
+            (
+                "bug search, titles",
+                &sql::SEARCH_BUGS_TITLE,
+                vec![&self.text, &self.limit, &self.no_ids],
+                &["bugs_title_trgm_idx"],
             ),
         ]
     }

@@ -56,6 +56,13 @@ pub async fn refresh(ctx: &Context) -> Result<Changes> {
         Ok(result)
     })
     .await?;
+    // Outside the transaction (VACUUM cannot run in one): the updated rows leave pages
+    // that index-only scans must visit until vacuumed, and the planner wants fresh counts.
+    let client = db.client().await?;
+    client
+        .batch_execute("VACUUM (ANALYZE) bugs, projects, monthly_metrics, portfolio_metrics")
+        .await
+        .map_err(|err| DbError::query("refresh/vacuum analyze", err))?;
     for name in undefined.iter().take(NAMED_WARNINGS) {
         ui::warn(&format!("the valuation of project {name:?} is undefined: its discount rate does not exceed its terminal growth rate"));
     }

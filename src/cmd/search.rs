@@ -6,7 +6,7 @@ use anyhow::Result;
 use super::{fetch_frame, Context, Outcome};
 use crate::cli::SearchArgs;
 use crate::db;
-use crate::output::{Report, Value};
+use crate::output::{Frame, Report, Value};
 use crate::sql;
 use crate::ui;
 
@@ -38,21 +38,21 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
         ui::info(&format!("searching for \"{query}\" (corrected from \"{}\")", correctable.join(" ")));
     }
     let limit = i64::from(args.limit);
-    let mut results: Option<crate::output::Frame> = None;
-    for (wanted, helper) in [(!args.bugs, &sql::SEARCH_PROJECTS), (!args.projects, &sql::SEARCH_BUGS)] {
-        if !wanted {
-            continue;
-        }
-        let frame = fetch_frame(&**client, helper, &[&query, &limit], "results").await?;
-        results = Some(match results {
-            None => frame,
+    let mut frame: Option<Frame> = None;
+    if !args.bugs {
+        frame = Some(fetch_frame(&**client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
+    }
+    if !args.projects {
+        let bugs = search_bugs(&**client, &query, limit).await?;
+        frame = Some(match frame {
             Some(mut all) => {
-                all.rows.extend(frame.rows);
+                all.rows.extend(bugs.rows);
                 all
             }
+            None => bugs,
         });
     }
-    let Some(mut frame) = results else { unreachable!("clap forbids --projects with --bugs") };
+    let Some(mut frame) = frame else { unreachable!("clap forbids --projects with --bugs") };
     if query.is_empty() {
         frame.rows.clear();
     }
@@ -65,6 +65,31 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let frame = frame.when_empty(format!("nothing matches \"{}\"", args.text));
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
+}
+
+/// Full text first (ranked, cheap at scale); title similarity fills up when it found
+/// fewer bugs than asked for. The id column the SQL returns for that is dropped here.
+async fn search_bugs(client: &tokio_postgres::Client, query: &str, limit: i64) -> Result<Frame> {
+    let mut found = fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &[&query, &limit], "results").await?;
+    let id = found.column_index("id").unwrap_or(found.columns.len() - 1);
+    let missing = limit - found.rows.len() as i64;
+    if missing > 0 {
+        let ids: Vec<uuid::Uuid> = found
+            .rows
+            .iter()
+            .filter_map(|row| match row[id] {
+                Value::Uuid(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        let more = fetch_frame(client, &sql::SEARCH_BUGS_TITLE, &[&query, &missing, &ids], "results").await?;
+        found.rows.extend(more.rows);
+    }
+    found.columns.remove(id);
+    for row in &mut found.rows {
+        row.remove(id);
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
