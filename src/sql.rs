@@ -41,6 +41,7 @@ helpers! {
     BULK_LOAD_OBJECTS => "seed/bulk_load_objects",
     BUG_NUMBER_SEQUENCE => "seed/bug_number_sequence",
     PROJECT_FIND => "projects/find",
+    PROJECT_CLOSEST => "projects/closest",
     PROJECT_DETAIL => "projects/detail",
     PROJECTS_LIST => "projects/list",
     PROJECTS_COUNT => "projects/count",

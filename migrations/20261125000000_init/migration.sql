@@ -334,16 +334,19 @@ CREATE INDEX bugs_project_status_idx ON bugs (project_id, status);
 COMMENT ON INDEX bugs_project_status_idx IS 'foreign key bugs.project_id; project NAME open bugs; bugs --project';
 CREATE INDEX bugs_status_created_at_idx ON bugs (status, created_at DESC);
 COMMENT ON INDEX bugs_status_created_at_idx IS 'bugs --status S --sort created';
+-- The two indexes below carry every column the filters of `ctodb bugs` read, so that a
+-- page of open bugs is chosen by an index-only scan whatever the filters (PostgreSQL 15
+-- cannot keep index order under severity = ANY(...), so a leading severity column would
+-- not help), and only the 50 rows shown are read from the table.
 CREATE INDEX bugs_open_priority_idx ON bugs (priority_score DESC, bug_number)
+    INCLUDE (id, status, severity, due_at, sla_hours, created_at, project_id, assignee_id, is_blocker)
     WHERE status IN ('pending', 'in_progress');
-COMMENT ON INDEX bugs_open_priority_idx IS 'bugs (default list): open bugs by priority; top bugs of report portfolio';
-CREATE INDEX bugs_open_severity_priority_idx ON bugs (severity, priority_score DESC, bug_number)
-    WHERE status IN ('pending', 'in_progress');
-COMMENT ON INDEX bugs_open_severity_priority_idx IS 'bugs --severity S: open bugs of one severity by priority';
+COMMENT ON INDEX bugs_open_priority_idx IS 'bugs (default list, any filter): open bugs by priority, index-only; top bugs of report portfolio';
 CREATE INDEX bugs_open_severity_due_idx ON bugs (severity, due_at)
     WHERE status IN ('pending', 'in_progress');
 COMMENT ON INDEX bugs_open_severity_due_idx IS 'bugs --severity critical --sort due; report sla: most overdue first';
-CREATE INDEX bugs_open_due_idx ON bugs (due_at, severity) INCLUDE (sla_hours)
+CREATE INDEX bugs_open_due_idx ON bugs (due_at, severity)
+    INCLUDE (sla_hours, id, bug_number, status, priority_score, created_at, project_id, assignee_id, is_blocker)
     WHERE status IN ('pending', 'in_progress');
 COMMENT ON INDEX bugs_open_due_idx IS 'bugs --breached / --at-risk, breach and at-risk counts: range on due_at, index-only';
 CREATE INDEX bugs_created_at_idx ON bugs (created_at DESC);

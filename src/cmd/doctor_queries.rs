@@ -129,12 +129,7 @@ impl Probe {
                 "bugs by severity and status",
                 &sql::BUGS_LIST,
                 self.bug_list(&self.critical, &self.priority),
-                &[
-                    "bugs_open_severity_priority_idx",
-                    "bugs_open_priority_idx",
-                    "bugs_severity_status_idx",
-                    "bugs_open_severity_due_idx",
-                ],
+                &["bugs_open_priority_idx", "bugs_severity_status_idx", "bugs_open_severity_due_idx"],
             ),
             (
                 "top bugs by priority",

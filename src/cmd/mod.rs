@@ -110,8 +110,11 @@ pub async fn resolve_project(
     typed: &str,
 ) -> Result<(uuid::Uuid, String)> {
     let rows = crate::db::query(client, &crate::sql::PROJECT_FIND, &[&typed]).await?;
-    match rows.first() {
-        Some(row) if row.get::<_, bool>("matches") => Ok((row.get("id"), row.get("name"))),
+    if let Some(row) = rows.first() {
+        return Ok((row.get("id"), row.get("name")));
+    }
+    let closest = crate::db::query(client, &crate::sql::PROJECT_CLOSEST, &[&typed]).await?;
+    match closest.first() {
         Some(row) => anyhow::bail!(
             "no project named {typed:?}; did you mean {:?}? (`ctodb projects --all` lists them)",
             row.get::<_, String>("name")
