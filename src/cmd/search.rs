@@ -43,7 +43,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
         frame = Some(fetch_frame(&**client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
     }
     if !args.projects {
-        let bugs = search_bugs(&**client, &query, limit).await?;
+        let bugs = search_bugs(&client, &query, limit).await?;
         frame = Some(match frame {
             Some(mut all) => {
                 all.rows.extend(bugs.rows);
