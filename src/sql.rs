@@ -31,6 +31,7 @@ helpers! {
     CREATE_DATABASE_STATEMENT => "admin/create_database_statement",
     SCHEMA_OBJECTS => "admin/schema_objects",
     SERVER_INFO => "admin/server_info",
+    CONNECTION_INFO => "admin/connection_info",
     TABLE_STATS => "admin/table_stats",
     INDEX_USAGE => "admin/index_usage",
     TABLE_HEALTH => "admin/table_health",

@@ -84,3 +84,101 @@ fn usage_errors_exit_2() {
         out.stderr_text()
     );
 }
+
+/// The database URL of a test database over TCP, with extra query parameters.
+fn tcp_url(database: &str, params: &str) -> String {
+    let user = crate::common::admin_user();
+    format!("postgres://{user}@127.0.0.1:{}/{database}?{params}", tcp_port())
+}
+
+fn doctor_connection_line(url: &str) -> CliOutput {
+    ctodb_command(Some(url)).args(["doctor", "-f", "csv"]).output().unwrap().into()
+}
+
+#[test]
+fn sslmodes_mean_what_libpq_means() {
+    let db = crate::common::TestDb::new("tls_modes");
+    let cert: String = crate::common::admin().query_one("SHOW ssl_cert_file", &[]).unwrap().get(0);
+    let ssl: String = crate::common::admin().query_one("SHOW ssl", &[]).unwrap().get(0);
+    assert_eq!(
+        ssl, "on",
+        "the test server must have TLS on (Debian's default, with its snakeoil certificate)"
+    );
+
+    let required = doctor_connection_line(&tcp_url(&db.name, "sslmode=require")).ok();
+    assert!(required.lines().nth(1).unwrap().contains("(TLSv1."), "{required}");
+    let plain = doctor_connection_line(&tcp_url(&db.name, "sslmode=disable")).ok();
+    assert!(plain.lines().nth(1).unwrap().contains("(no TLS,"), "{plain}");
+
+    // verify-full against the public roots: the server's self-signed certificate is refused
+    let refused = doctor_connection_line(&tcp_url(&db.name, "sslmode=verify-full"));
+    assert_eq!(refused.code(), 1);
+    assert!(
+        refused.stdout_text().contains(&format!(
+            "the TLS certificate of 127.0.0.1:{} was not accepted (invalid peer certificate: UnknownIssuer)",
+            tcp_port()
+        )),
+        "{}",
+        refused.stdout_text()
+    );
+    // with the certificate as root: verify-ca checks the chain only, so 127.0.0.1 passes...
+    let chain = doctor_connection_line(&tcp_url(&db.name, &format!("sslmode=verify-ca&sslrootcert={cert}")));
+    assert!(chain.ok().contains("(TLSv1."));
+    // ...and verify-full also checks the name the certificate was made for
+    let cn = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-subject", "-nameopt", "multiline", "-in", &cert])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if cn.contains("commonName                = localhost") {
+        let by_name = format!(
+            "postgres://{}@localhost:{}/{}?sslmode=verify-full&sslrootcert={cert}",
+            crate::common::admin_user(),
+            tcp_port(),
+            db.name
+        );
+        assert!(doctor_connection_line(&by_name).ok().contains("(TLSv1."));
+    }
+    let wrong_name =
+        doctor_connection_line(&tcp_url(&db.name, &format!("sslmode=verify-full&sslrootcert={cert}")));
+    assert_eq!(wrong_name.code(), 1);
+    assert!(
+        wrong_name.stdout_text().contains("certificate not valid for name"),
+        "{}",
+        wrong_name.stdout_text()
+    );
+}
+
+#[test]
+fn a_dot_env_file_supplies_the_url_and_the_environment_wins() {
+    let db = crate::common::TestDb::new("dotenv");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), format!("DATABASE_URL={}\n", db.url)).unwrap();
+    let from_file: CliOutput =
+        ctodb_command(None).current_dir(dir.path()).args(["stats", "-f", "csv"]).output().unwrap().into();
+    assert!(from_file.ok().starts_with("table_name,rows,"));
+    let overridden: CliOutput = ctodb_command(Some("postgres://nobody@127.0.0.1:1/none"))
+        .current_dir(dir.path())
+        .args(["stats"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(overridden.code(), 1, "DATABASE_URL in the environment wins over .env");
+}
+
+#[test]
+fn slow_queries_are_logged_by_name_without_their_values() {
+    let db = crate::common::TestDb::new("slow_log");
+    db.run(&["seed"]);
+    let out: CliOutput = ctodb_command(Some(&db.url))
+        .env("CTODB_SLOW_QUERY_MS", "0")
+        .args(["bugs", "--assignee", "linus@ctodb.dev", "-f", "csv"])
+        .output()
+        .unwrap()
+        .into();
+    out.ok();
+    let log = out.stderr_text();
+    assert!(log.contains("ctodb: slow query team/find_user took "), "{log}");
+    assert!(log.contains("ctodb: slow query bugs/list took "), "{log}");
+    assert!(!log.contains("linus"), "a parameter value reached the log: {log}");
+}

@@ -76,7 +76,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     checks.record(
         "connection",
         started,
-        connected.map(|ms| format!("{} ({ms:.1} ms round trip)", ctx.target.describe())),
+        connected.map(|(ms, tls)| format!("{} ({tls}, {ms:.1} ms round trip)", ctx.target.describe())),
     );
     if checks.failed {
         return finish(ctx, checks);
@@ -154,11 +154,19 @@ fn finish(ctx: &Context, checks: Checklist) -> Result<Outcome> {
     Ok(if failed { Outcome::ChecksFailed } else { Outcome::Success })
 }
 
-async fn round_trip(db: &Db) -> Result<f64, String> {
+/// The round trip of a trivial query, in ms, and how the session is encrypted.
+async fn round_trip(db: &Db) -> Result<(f64, String), String> {
     let client = db.client().await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
-    Ok(started.elapsed().as_secs_f64() * 1000.0)
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let row = db::query_one(&**client, &sql::CONNECTION_INFO, &[]).await.map_err(|e| e.to_string())?;
+    let tls = match (row.get::<_, bool>("ssl"), row.get::<_, Option<String>>("tls_version")) {
+        (true, Some(version)) => version,
+        (true, None) => "TLS".to_string(),
+        (false, _) => "no TLS".to_string(),
+    };
+    Ok((ms, tls))
 }
 
 async fn server_info(db: &Db) -> Result<(String, i32, Vec<String>), String> {

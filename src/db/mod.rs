@@ -39,6 +39,8 @@ pub enum DbError {
     PoolTimeout { secs: u64, limit: usize },
     #[error("TLS setup failed: {0}")]
     Tls(String),
+    #[error("the TLS certificate of {server} was not accepted ({reason}); with sslmode=verify-ca or verify-full, set sslrootcert (or PGSSLROOTCERT) to the CA file that signed it, or use sslmode=require to encrypt without checking")]
+    Certificate { server: String, reason: String },
     #[error(
         "the connection to PostgreSQL was lost during {helper}; check the server and run the command again"
     )]
@@ -178,6 +180,9 @@ fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSet
         return DbError::ConnectTimeout { server, secs: settings.connect_timeout.as_secs() };
     }
     let reason = std::error::Error::source(&err).map(|source| source.to_string()).unwrap_or(text);
+    if reason.contains("certificate") || reason.contains("Certificate") {
+        return DbError::Certificate { server, reason };
+    }
     DbError::Unreachable { server, reason }
 }
 

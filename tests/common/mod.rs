@@ -288,6 +288,11 @@ pub fn password_role() -> (&'static str, &'static str) {
     (ROLE, PASSWORD)
 }
 
+/// The role the tests connect as (the server's, not the OS's, when they differ).
+pub fn admin_user() -> String {
+    server_config().get_user().unwrap_or("postgres").to_string()
+}
+
 /// The TCP port of the test server (for URLs that must use TCP).
 pub fn tcp_port() -> u16 {
     server_config().get_ports().first().copied().unwrap_or(5432)
