@@ -1,27 +1,33 @@
--- Answers: engineering efficiency over the last N months (ctodb report engineering):
--- per severity, bugs resolved, mean resolution hours and SLA compliance; overall, bugs
--- resolved per 100 engineering hours and cost per resolved bug.
+-- Answers: the inputs of the engineering metrics over the last N calendar months up to
+-- the as-of instant (ctodb report engineering): per severity, the bugs resolved in the
+-- window, their summed resolution hours and how many were resolved within their SLA;
+-- and the engineering hours and cost booked for those months. The rates are computed
+-- by src/analytics/engineering.rs.
 -- Parameters: $1 as-of instant, $2 number of months.
--- Index: bugs_resolved_at_idx (range on resolved_at); monthly_metrics_month_idx.
+-- Index: bugs_resolved_at_idx (range on resolved_at, index-only: it carries severity,
+-- created_at and due_at); monthly_metrics_month_idx.
 WITH window_start AS (
     SELECT (date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC') - make_interval(months => $2::int - 1)) AT TIME ZONE 'UTC' AS at
 ), resolved AS (
-    SELECT b.severity, b.resolved_at - b.created_at AS took, b.resolved_at <= b.due_at AS within_sla
+    SELECT b.severity,
+           count(*) AS bugs_resolved,
+           sum(extract(epoch FROM b.resolved_at - b.created_at) / 3600) AS resolution_hours,
+           count(*) FILTER (WHERE b.resolved_at <= b.due_at) AS within_sla
     FROM bugs b, window_start w
     WHERE b.resolved_at >= w.at AND b.resolved_at <= $1
+    GROUP BY b.severity
 ), effort AS (
-    SELECT sum(m.engineering_hours) AS hours, sum(m.engineering_cost) AS cost
+    SELECT coalesce(sum(m.engineering_hours), 0) AS hours, coalesce(sum(m.engineering_cost), 0) AS cost
     FROM monthly_metrics m, window_start w
     WHERE m.month >= (w.at AT TIME ZONE 'UTC')::date AND m.month <= ($1::timestamptz AT TIME ZONE 'UTC')::date
 )
-SELECT coalesce(r.severity::text, 'all') AS severity,
-       count(*) AS bugs_resolved,
-       round((avg(extract(epoch FROM r.took)) / 3600)::numeric, 2) AS mean_resolution_hours,
-       round(avg(r.within_sla::int)::numeric, 4) AS sla_compliance,
-       CASE WHEN r.severity IS NULL THEN round(100 * count(*) / nullif(max(e.hours), 0), 2) END AS resolved_per_100_hours,
-       CASE WHEN r.severity IS NULL THEN round(max(e.cost) / nullif(count(*), 0), 2) END AS cost_per_resolved_bug,
-       CASE WHEN r.severity IS NULL THEN max(e.hours) END AS engineering_hours,
-       CASE WHEN r.severity IS NULL THEN max(e.cost) END AS engineering_cost
-FROM resolved r, effort e
-GROUP BY ROLLUP (r.severity)
-ORDER BY r.severity NULLS LAST
+SELECT s.severity::text AS severity,
+       coalesce(r.bugs_resolved, 0) AS bugs_resolved,
+       coalesce(r.resolution_hours, 0)::float8 AS resolution_hours,
+       coalesce(r.within_sla, 0) AS within_sla,
+       e.hours::float8 AS engineering_hours,
+       e.cost::float8 AS engineering_cost
+FROM unnest(enum_range(NULL::bug_severity)) AS s (severity)
+LEFT JOIN resolved r ON r.severity = s.severity
+CROSS JOIN effort e
+ORDER BY s.severity

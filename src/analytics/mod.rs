@@ -2,6 +2,7 @@
 //! clock; "now" is always a parameter. Commands load the inputs with SQL, call these,
 //! and hand the results to `output` or write them back.
 
+pub mod engineering;
 pub mod priority;
 pub mod trends;
 pub mod valuation;

@@ -4,6 +4,7 @@
 mod bugs;
 mod doctor;
 mod doctor_queries;
+mod frames;
 mod migrate;
 mod projects;
 mod quickstart;
@@ -11,7 +12,6 @@ mod refresh;
 mod report;
 mod search;
 mod stats;
-mod trends;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};

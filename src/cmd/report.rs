@@ -76,15 +76,14 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             let (id, title) = project_or_portfolio(client, project.as_deref()).await?;
             let months = months as i32;
             let rows = crate::db::query(client, &sql::TRENDS_INPUTS, &[&id, now, &months]).await?;
-            let (trends, slope) = super::trends::frames(&rows)?;
+            let (trends, slope) = super::frames::trends(&rows)?;
             report.push(trends.titled(format!("{title}: trends over {months} months")));
             report.push(slope.titled("Bug inflow").styled(Style::Record));
         }
         ReportCommand::Engineering { months } => {
             let months = months as i32;
-            let frame =
-                fetch_frame(client, &sql::ENGINEERING_METRICS, &[now, &months], "engineering").await?;
-            report.push(frame.when_empty("no bugs resolved in this window"));
+            let rows = crate::db::query(client, &sql::ENGINEERING_METRICS, &[now, &months]).await?;
+            report.push(super::frames::engineering(&rows)?);
         }
         ReportCommand::Workload { user } => {
             if let Some(email) = &user {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub use frame::{Column, Frame, Kind, Report, Style, Value};
+pub use frame::{is_money, Column, Frame, Kind, Report, Style, Value};
 pub use render::group_thousands;
 
 use crate::ui;
