@@ -82,7 +82,7 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
     let bugs = db::query(tx, &sql::REFRESH_OPEN_BUGS, &[]).await?;
     let scores = bug_scores(&bugs, now).context("while computing bug priorities")?;
     let mut copy =
-        CopyIn::start(tx, "refresh_bug_scores", &["id", "priority_score"], ui::progress(0, "bug scores"))
+        CopyIn::start(tx, "refresh_bug_scores", &["id", "priority_score"], ui::progress(bugs.len() as u64, "bug scores"))
             .await?;
     for (row, score) in bugs.iter().zip(scores) {
         let current: Decimal = row.get("priority_score");
