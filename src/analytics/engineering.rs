@@ -7,16 +7,7 @@
 
 use polars::prelude::*;
 
-fn round(expr: Expr, decimals: u32) -> Expr {
-    expr.round(decimals, RoundMode::HalfAwayFromZero)
-}
-
-/// numerator / denominator, NULL when the denominator is 0.
-fn ratio(numerator: Expr, denominator: Expr) -> Expr {
-    when(denominator.clone().gt(lit(0.0)))
-        .then(numerator.cast(DataType::Float64) / denominator.cast(DataType::Float64))
-        .otherwise(lit(NULL).cast(DataType::Float64))
-}
+use super::{ratio, round};
 
 /// One row per severity, then an `all` row with the totals and the effort rates.
 pub fn engineering_metrics(per_severity: LazyFrame) -> PolarsResult<LazyFrame> {

@@ -12,7 +12,19 @@ pub mod valuation;
 #[allow(dead_code)]
 pub const FORMULA_VERSION: u32 = 1;
 
-use polars::prelude::{DataFrame, PolarsResult};
+use polars::prelude::{lit, when, DataFrame, DataType, Expr, PolarsResult, RoundMode, NULL};
+
+/// Rounds as the spec's round() means it: half away from zero.
+pub(crate) fn round(expr: Expr, decimals: u32) -> Expr {
+    expr.round(decimals, RoundMode::HalfAwayFromZero)
+}
+
+/// numerator / denominator as floats, NULL when the denominator is not positive.
+pub(crate) fn ratio(numerator: Expr, denominator: Expr) -> Expr {
+    when(denominator.clone().gt(lit(0)))
+        .then(numerator.cast(DataType::Float64) / denominator.cast(DataType::Float64))
+        .otherwise(lit(NULL).cast(DataType::Float64))
+}
 
 /// The values of a float column, by position.
 pub fn f64_values(frame: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {

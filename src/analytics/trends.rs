@@ -9,6 +9,8 @@
 
 use polars::prelude::*;
 
+use super::{ratio, round};
+
 /// The measures that get a month-over-month change and a rolling mean, in output order.
 pub const MEASURES: [&str; 7] = [
     "bugs_opened",
@@ -19,16 +21,6 @@ pub const MEASURES: [&str; 7] = [
     "engineering_cost",
     "cost_per_resolved_bug",
 ];
-
-fn round(expr: Expr, decimals: u32) -> Expr {
-    expr.round(decimals, RoundMode::HalfAwayFromZero)
-}
-
-fn ratio(numerator: Expr, denominator: Expr) -> Expr {
-    when(denominator.clone().gt(lit(0)))
-        .then(numerator.cast(DataType::Float64) / denominator.cast(DataType::Float64))
-        .otherwise(lit(NULL).cast(DataType::Float64))
-}
 
 pub fn monthly_trends(months: LazyFrame) -> LazyFrame {
     let measures = months.with_columns([

@@ -8,12 +8,10 @@
 
 use polars::prelude::*;
 
+use super::round;
+
 /// The five explicit years of the DCF.
 const YEARS: i32 = 5;
-
-fn round(expr: Expr, decimals: u32) -> Expr {
-    expr.round(decimals, RoundMode::HalfAwayFromZero)
-}
 
 /// revenue_t = arr (1+g)^t; fcf_t = revenue_t margin - 12 infra;
 /// terminal = fcf_5 (1+tg) / (r - tg); dcf = Σ fcf_t / (1+r)^t + terminal / (1+r)^5,

@@ -53,6 +53,11 @@ pub fn to_output(data: &DataFrame, name: &str) -> Result<Frame> {
     Ok(frame)
 }
 
+/// One column of query rows, for a DataFrame.
+pub fn column<'a, T: tokio_postgres::types::FromSql<'a>>(rows: &'a [Row], name: &str) -> Vec<T> {
+    rows.iter().map(|row| row.get::<_, T>(name)).collect()
+}
+
 /// Money computed in floating point, as the exact two-place decimal shown and stored.
 fn money(amount: f64) -> Value {
     Decimal::from_f64(amount).map_or(Value::Null, |d| {
@@ -65,12 +70,12 @@ fn money(amount: f64) -> Value {
 /// The trend frames of metrics/trends.sql rows: one row per month, and the inflow slope.
 pub fn trends(rows: &[Row]) -> Result<(Frame, Frame)> {
     let input = df!(
-        "month" => rows.iter().map(|r| r.get::<_, String>("month")).collect::<Vec<_>>(),
-        "bugs_opened" => rows.iter().map(|r| r.get::<_, i64>("bugs_opened")).collect::<Vec<_>>(),
-        "bugs_resolved" => rows.iter().map(|r| r.get::<_, i64>("bugs_resolved")).collect::<Vec<_>>(),
-        "resolution_hours_sum" => rows.iter().map(|r| r.get::<_, f64>("resolution_hours_sum")).collect::<Vec<_>>(),
-        "engineering_hours" => rows.iter().map(|r| r.get::<_, f64>("engineering_hours")).collect::<Vec<_>>(),
-        "engineering_cost" => rows.iter().map(|r| r.get::<_, f64>("engineering_cost")).collect::<Vec<_>>(),
+        "month" => column::<String>(rows, "month"),
+        "bugs_opened" => column::<i64>(rows, "bugs_opened"),
+        "bugs_resolved" => column::<i64>(rows, "bugs_resolved"),
+        "resolution_hours_sum" => column::<f64>(rows, "resolution_hours_sum"),
+        "engineering_hours" => column::<f64>(rows, "engineering_hours"),
+        "engineering_cost" => column::<f64>(rows, "engineering_cost"),
     )
     .context("while preparing the trends")?;
     let monthly =
@@ -82,12 +87,12 @@ pub fn trends(rows: &[Row]) -> Result<(Frame, Frame)> {
 /// The engineering metrics of metrics/engineering.sql rows.
 pub fn engineering(rows: &[Row]) -> Result<Frame> {
     let input = df!(
-        "severity" => rows.iter().map(|r| r.get::<_, String>("severity")).collect::<Vec<_>>(),
-        "bugs_resolved" => rows.iter().map(|r| r.get::<_, i64>("bugs_resolved")).collect::<Vec<_>>(),
-        "resolution_hours" => rows.iter().map(|r| r.get::<_, f64>("resolution_hours")).collect::<Vec<_>>(),
-        "within_sla" => rows.iter().map(|r| r.get::<_, i64>("within_sla")).collect::<Vec<_>>(),
-        "engineering_hours" => rows.iter().map(|r| r.get::<_, f64>("engineering_hours")).collect::<Vec<_>>(),
-        "engineering_cost" => rows.iter().map(|r| r.get::<_, f64>("engineering_cost")).collect::<Vec<_>>(),
+        "severity" => column::<String>(rows, "severity"),
+        "bugs_resolved" => column::<i64>(rows, "bugs_resolved"),
+        "resolution_hours" => column::<f64>(rows, "resolution_hours"),
+        "within_sla" => column::<i64>(rows, "within_sla"),
+        "engineering_hours" => column::<f64>(rows, "engineering_hours"),
+        "engineering_cost" => column::<f64>(rows, "engineering_cost"),
     )
     .context("while preparing the engineering metrics")?;
     let metrics = engineering::engineering_metrics(input.lazy())

@@ -11,6 +11,7 @@ use serde_json::json;
 use tokio_postgres::{Row, Transaction};
 use uuid::Uuid;
 
+use super::frames::column;
 use super::{Context, Outcome};
 use crate::analytics::{self, priority, valuation};
 use crate::db::copy::CopyIn;
@@ -81,9 +82,13 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
 
     let bugs = db::query(tx, &sql::REFRESH_OPEN_BUGS, &[]).await?;
     let scores = bug_scores(&bugs, now).context("while computing bug priorities")?;
-    let mut copy =
-        CopyIn::start(tx, "refresh_bug_scores", &["id", "priority_score"], ui::progress(bugs.len() as u64, "bug scores"))
-            .await?;
+    let mut copy = CopyIn::start(
+        tx,
+        "refresh_bug_scores",
+        &["id", "priority_score"],
+        ui::progress(bugs.len() as u64, "bug scores"),
+    )
+    .await?;
     for (row, score) in bugs.iter().zip(scores) {
         let current: Decimal = row.get("priority_score");
         if current != score {
@@ -143,14 +148,14 @@ fn decimal(value: f64, places: u32) -> Option<Decimal> {
 /// at `now`, with its terms, in row order.
 pub fn priority_frame(rows: &[Row], now: i64) -> PolarsResult<DataFrame> {
     let frame = df!(
-        "severity" => rows.iter().map(|r| r.get::<_, String>("severity")).collect::<Vec<_>>(),
-        "status" => rows.iter().map(|r| r.get::<_, String>("status")).collect::<Vec<_>>(),
-        "is_blocker" => rows.iter().map(|r| r.get::<_, bool>("is_blocker")).collect::<Vec<_>>(),
-        "revenue_impact_daily" => rows.iter().map(|r| r.get::<_, f64>("revenue_impact_daily")).collect::<Vec<_>>(),
-        "sla_hours" => rows.iter().map(|r| r.get::<_, i64>("sla_hours")).collect::<Vec<_>>(),
-        "created_at" => rows.iter().map(|r| r.get::<_, i64>("created_at")).collect::<Vec<_>>(),
-        "due_at" => rows.iter().map(|r| r.get::<_, i64>("due_at")).collect::<Vec<_>>(),
-        "resolved_at" => rows.iter().map(|r| r.get::<_, Option<i64>>("resolved_at")).collect::<Vec<_>>(),
+        "severity" => column::<String>(rows, "severity"),
+        "status" => column::<String>(rows, "status"),
+        "is_blocker" => column::<bool>(rows, "is_blocker"),
+        "revenue_impact_daily" => column::<f64>(rows, "revenue_impact_daily"),
+        "sla_hours" => column::<i64>(rows, "sla_hours"),
+        "created_at" => column::<i64>(rows, "created_at"),
+        "due_at" => column::<i64>(rows, "due_at"),
+        "resolved_at" => column::<Option<i64>>(rows, "resolved_at"),
     )?;
     priority::with_priority(frame.lazy(), now).collect()
 }
@@ -173,8 +178,8 @@ struct ProjectScores {
 
 /// Valuation, ROI and health of each project, in row order.
 fn project_scores(rows: &[Row]) -> PolarsResult<Vec<ProjectScores>> {
-    let floats = |name: &str| rows.iter().map(|r| r.get::<_, f64>(name)).collect::<Vec<_>>();
-    let ints = |name: &str| rows.iter().map(|r| r.get::<_, i64>(name)).collect::<Vec<_>>();
+    let floats = |name: &str| column::<f64>(rows, name);
+    let ints = |name: &str| column::<i64>(rows, name);
     let frame = df!(
         "arr" => floats("arr"),
         "revenue_growth_rate" => floats("revenue_growth_rate"),
@@ -188,7 +193,7 @@ fn project_scores(rows: &[Row]) -> PolarsResult<Vec<ProjectScores>> {
         "open_critical" => ints("open_critical"),
         "open_breached" => ints("open_breached"),
         "open_bugs" => ints("open_bugs"),
-        "recent_commits" => rows.iter().map(|r| r.get::<_, bool>("recent_commits")).collect::<Vec<_>>(),
+        "recent_commits" => column::<bool>(rows, "recent_commits"),
     )?;
     let scored = valuation::with_health(valuation::with_valuation(frame.lazy())).collect()?;
     let projection = analytics::f64_values(&scored, "revenue_projection_12m")?;
