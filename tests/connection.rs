@@ -182,3 +182,24 @@ fn slow_queries_are_logged_by_name_without_their_values() {
     assert!(log.contains("ctodb: slow query bugs/list took "), "{log}");
     assert!(!log.contains("linus"), "a parameter value reached the log: {log}");
 }
+
+#[test]
+fn migrate_and_seed_refuse_a_transaction_pooler() {
+    for command in ["migrate", "seed"] {
+        let out: CliOutput = ctodb_command(Some("postgres://app:pa55word@db.example.com:6543/postgres"))
+            .arg(command)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(out.code(), 1);
+        assert_eq!(
+            out.stderr_text().trim(),
+            format!(
+                "error: db.example.com:6543 looks like a transaction-mode pooler (port 6543 or pgbouncer=true), \
+                 where advisory locks and prepared statements break; run `ctodb {command}` with a direct \
+                 connection (usually port 5432)"
+            )
+        );
+        assert_no_secret(&out, "pa55word");
+    }
+}
