@@ -342,6 +342,12 @@ CREATE INDEX bugs_open_priority_idx ON bugs (priority_score DESC, bug_number)
     INCLUDE (id, status, severity, due_at, sla_hours, created_at, project_id, assignee_id, is_blocker)
     WHERE status IN ('pending', 'in_progress');
 COMMENT ON INDEX bugs_open_priority_idx IS 'bugs (default list, any filter): open bugs by priority, index-only; top bugs of report portfolio';
+-- The few open critical bugs, for the question asked most (`ctodb bugs --severity
+-- critical`): without it the page walks every open bug's entry to find them.
+CREATE INDEX bugs_open_critical_priority_idx ON bugs (priority_score DESC, bug_number)
+    INCLUDE (id, status, due_at, sla_hours, created_at, project_id, assignee_id, is_blocker)
+    WHERE status IN ('pending', 'in_progress') AND severity = 'critical';
+COMMENT ON INDEX bugs_open_critical_priority_idx IS 'bugs --severity critical: open critical bugs by priority, index-only';
 CREATE INDEX bugs_open_severity_due_idx ON bugs (severity, due_at)
     WHERE status IN ('pending', 'in_progress');
 COMMENT ON INDEX bugs_open_severity_due_idx IS 'bugs --severity critical --sort due; report sla: most overdue first';

@@ -129,7 +129,12 @@ impl Probe {
                 "bugs by severity and status",
                 &sql::BUGS_LIST,
                 self.bug_list(&self.critical, &self.priority),
-                &["bugs_open_priority_idx", "bugs_severity_status_idx", "bugs_open_severity_due_idx"],
+                &[
+                    "bugs_open_critical_priority_idx",
+                    "bugs_open_priority_idx",
+                    "bugs_severity_status_idx",
+                    "bugs_open_severity_due_idx",
+                ],
             ),
             (
                 "top bugs by priority",
@@ -141,7 +146,12 @@ impl Probe {
                 "critical open bugs past due",
                 &sql::BUGS_LIST,
                 critical_breached,
-                &["bugs_open_severity_due_idx", "bugs_open_due_idx", "bugs_severity_status_idx"],
+                &[
+                    "bugs_open_critical_priority_idx",
+                    "bugs_open_severity_due_idx",
+                    "bugs_open_due_idx",
+                    "bugs_severity_status_idx",
+                ],
             ),
             (
                 "bug search, full text",
