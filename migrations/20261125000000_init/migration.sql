@@ -432,25 +432,17 @@ CROSS JOIN unnest(enum_range(NULL::bug_status)) AS t (status)
 LEFT JOIN bugs b ON b.severity = s.severity AND b.status = t.status
 GROUP BY s.severity, t.status;
 
-CREATE FUNCTION ctodb_bug_counts_add() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Adds (argument 1) or subtracts (-1) the rows of the statement's transition table, which
+-- every counting trigger names "changed".
+CREATE FUNCTION ctodb_bug_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sign integer := TG_ARGV[0]::integer;
 BEGIN
     UPDATE ctodb.bug_counts c
-    SET bugs = c.bugs + d.n, resolved_late = c.resolved_late + d.late
+    SET bugs = c.bugs + sign * d.n, resolved_late = c.resolved_late + sign * d.late
     FROM (SELECT severity, status, count(*) AS n,
                  count(*) FILTER (WHERE resolved_at > due_at) AS late
-          FROM added GROUP BY severity, status) d
-    WHERE c.severity = d.severity AND c.status = d.status;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION ctodb_bug_counts_remove() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE ctodb.bug_counts c
-    SET bugs = c.bugs - d.n, resolved_late = c.resolved_late - d.late
-    FROM (SELECT severity, status, count(*) AS n,
-                 count(*) FILTER (WHERE resolved_at > due_at) AS late
-          FROM removed GROUP BY severity, status) d
+          FROM changed GROUP BY severity, status) d
     WHERE c.severity = d.severity AND c.status = d.status;
     RETURN NULL;
 END
@@ -464,18 +456,18 @@ END
 $$;
 
 CREATE TRIGGER bugs_counts_insert AFTER INSERT ON bugs
-    REFERENCING NEW TABLE AS added
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_add();
--- an UPDATE is a removal of the old rows and an addition of the new ones; the trigger
--- function names its transition table, so each direction is a trigger of its own
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_apply('1');
+-- an UPDATE is a removal of the old rows and an addition of the new ones; a trigger may
+-- name one transition table only when the function is shared, hence two triggers
 CREATE TRIGGER bugs_counts_update_remove AFTER UPDATE ON bugs
-    REFERENCING OLD TABLE AS removed
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_remove();
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_apply('-1');
 CREATE TRIGGER bugs_counts_update_add AFTER UPDATE ON bugs
-    REFERENCING NEW TABLE AS added
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_add();
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_apply('1');
 CREATE TRIGGER bugs_counts_delete AFTER DELETE ON bugs
-    REFERENCING OLD TABLE AS removed
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_remove();
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_apply('-1');
 CREATE TRIGGER bugs_counts_truncate AFTER TRUNCATE ON bugs
     FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_counts_clear();

@@ -103,6 +103,19 @@ fn template() -> &'static str {
                     quote_ident(&name)
                 ))
                 .unwrap();
+            // templates of older schemas are of no further use
+            let stale: Vec<String> = admin
+                .query(
+                    "SELECT datname::text FROM pg_database WHERE datname LIKE 'ctodb\\_test\\_template\\_%' AND datname <> $1",
+                    &[&name],
+                )
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            for old in stale {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(&old)));
+            }
         }
         admin.execute("SELECT pg_advisory_unlock(72637464)", &[]).unwrap();
         name
