@@ -433,11 +433,17 @@ LEFT JOIN bugs b ON b.severity = s.severity AND b.status = t.status
 GROUP BY s.severity, t.status;
 
 -- Adds (argument 1) or subtracts (-1) the rows of the statement's transition table, which
--- every counting trigger names "changed".
+-- every counting trigger names "changed". The count rows are locked in one fixed order
+-- first, so that two transactions counting at once wait for each other instead of
+-- deadlocking.
 CREATE FUNCTION ctodb_bug_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     sign integer := TG_ARGV[0]::integer;
 BEGIN
+    PERFORM 1 FROM ctodb.bug_counts c
+    WHERE (c.severity, c.status) IN (SELECT DISTINCT severity, status FROM changed)
+    ORDER BY c.severity, c.status
+    FOR UPDATE;
     UPDATE ctodb.bug_counts c
     SET bugs = c.bugs + sign * d.n, resolved_late = c.resolved_late + sign * d.late
     FROM (SELECT severity, status, count(*) AS n,
