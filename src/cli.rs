@@ -386,6 +386,11 @@ mod tests {
     }
 
     #[test]
+    fn the_version_line_carries_the_formula_version() {
+        assert!(VERSION.ends_with(&format!("(formulas: {})", crate::analytics::FORMULA_VERSION)));
+    }
+
+    #[test]
     fn as_of_accepts_rfc3339_and_dates() {
         assert_eq!(
             parse_as_of("2026-11-25T10:00:00+01:00").unwrap().to_rfc3339(),

@@ -14,10 +14,6 @@ macro_rules! helpers {
             name: $path,
             sql: include_str!(concat!("../sql/", $path, ".sql")),
         };)*
-
-        /// Every helper, for doctor and the tests.
-        #[allow(dead_code)]
-        pub const ALL: &[Helper] = &[$($constant),*];
     };
 }
 
@@ -27,7 +23,6 @@ helpers! {
     MIGRATIONS_RECORD => "admin/migrations_record",
     RESET_SCHEMA => "admin/reset_schema",
     AUDIT_INSERT => "admin/audit_insert",
-    DATABASE_EXISTS => "admin/database_exists",
     CREATE_DATABASE_STATEMENT => "admin/create_database_statement",
     SCHEMA_OBJECTS => "admin/schema_objects",
     SERVER_INFO => "admin/server_info",

@@ -9,7 +9,6 @@ pub mod valuation;
 
 /// The version of the formulas; any change to one of them bumps it. Printed by
 /// `ctodb --version` (cli::VERSION) and stored with every snapshot.
-#[allow(dead_code)]
 pub const FORMULA_VERSION: u32 = 1;
 
 use polars::prelude::{lit, when, DataFrame, DataType, Expr, PolarsResult, RoundMode, NULL};
