@@ -17,6 +17,26 @@ macro_rules! helpers {
     };
 }
 
+/// Helpers whose text is a head file followed by a shared tail file (the bug pages: one
+/// head per sort order, one tail that reads the rows).
+macro_rules! composed_helpers {
+    ($($constant:ident => $path:literal + $tail:literal),* $(,)?) => {
+        $(pub const $constant: Helper = Helper {
+            name: $path,
+            sql: concat!(
+                include_str!(concat!("../sql/", $path, ".sql")),
+                include_str!(concat!("../sql/", $tail, ".sql"))
+            ),
+        };)*
+    };
+}
+
+composed_helpers! {
+    BUGS_PAGE_BY_PRIORITY => "bugs/page_by_priority" + "bugs/page_rows",
+    BUGS_PAGE_BY_CREATED => "bugs/page_by_created" + "bugs/page_rows",
+    BUGS_PAGE_BY_DUE => "bugs/page_by_due" + "bugs/page_rows",
+}
+
 helpers! {
     MIGRATIONS_TABLE_EXISTS => "admin/migrations_table_exists",
     MIGRATIONS_APPLIED => "admin/migrations_applied",
@@ -43,7 +63,6 @@ helpers! {
     PROJECTS_COUNT => "projects/count",
     PORTFOLIO_OVERVIEW => "projects/portfolio",
     TOP_PROJECTS_BY_ROI => "projects/top_by_roi",
-    BUGS_LIST => "bugs/list",
     BUGS_COUNT => "bugs/count",
     BUGS_COUNT_SUMMARY => "bugs/count_summary",
     BUG_STATISTICS => "bugs/statistics",

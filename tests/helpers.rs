@@ -464,3 +464,140 @@ fn unknown_values_are_usage_errors_listing_the_valid_ones() {
         assert!(out.stderr_text().contains(valid), "{args:?}: {}", out.stderr_text());
     }
 }
+
+/// The bug pages are a merge of one run per (status, severity) pair. On a generated world
+/// (refreshed, so priorities differ), every page of a spread of filter combinations must
+/// be exactly what one plain `ORDER BY ... LIMIT ... OFFSET` over the same filters gives,
+/// with the footer's total equal to a plain count. The reference judges breached and
+/// at-risk bugs by `ctodb_sla_state`, not by the page's own range conditions.
+#[test]
+fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
+    let db = TestDb::new("helpers_page_merge");
+    db.run(&["seed", "--projects", "12", "--users", "9", "--bugs", "4000", "--days", "20", "--as-of", AS_OF]);
+    db.run(&["refresh", "--as-of", AS_OF]);
+    let mut client = db.client();
+    let mut top = |sql: &str| -> String { client.query_one(sql, &[]).unwrap().get(0) };
+    let project = top("SELECT p.name FROM projects p JOIN bugs b ON b.project_id = p.id GROUP BY p.name ORDER BY count(*) DESC, p.name LIMIT 1");
+    let assignee = top("SELECT u.email FROM users u JOIN bugs b ON b.assignee_id = u.id GROUP BY u.email ORDER BY count(*) DESC, u.email LIMIT 1");
+    let severities = [vec![], vec!["critical"], vec!["low"], vec!["high", "medium"]];
+    let statuses =
+        [vec![], vec!["pending"], vec!["closed"], vec!["in_progress", "verified", "deferred"], vec!["all"]];
+    let sorts = [("priority", "priority_score DESC"), ("created", "created_at DESC"), ("due", "due_at")];
+    let mut state: u64 = 7;
+    let mut next = |n: usize| -> usize {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) as usize) % n
+    };
+    let mut non_empty = 0;
+    for case in 0..60 {
+        let severity = &severities[next(severities.len())];
+        let status = &statuses[next(statuses.len())];
+        let (sort, order) = sorts[next(sorts.len())];
+        let by_project = next(3) == 0;
+        let by_assignee = next(4) == 0;
+        // the CLI refuses --assignee with --unassigned, and --breached with --at-risk
+        let mut flags: Vec<&str> = ["--unassigned", "--blocker", "--breached", "--at-risk"]
+            .into_iter()
+            .filter(|flag| next(4) == 0 && !(by_assignee && *flag == "--unassigned"))
+            .collect();
+        if flags.contains(&"--breached") {
+            flags.retain(|flag| *flag != "--at-risk");
+        }
+        let page = 1 + next(3);
+
+        let mut args: Vec<String> = vec!["bugs".into(), "--sort".into(), sort.into()];
+        let mut conditions = Vec::new();
+        for s in severity {
+            args.extend(["--severity".into(), s.to_string()]);
+        }
+        if !severity.is_empty() {
+            conditions.push(format!("severity::text IN ('{}')", severity.join("', '")));
+        }
+        match status.as_slice() {
+            [] => conditions.push("status IN ('pending', 'in_progress')".into()),
+            ["all"] => args.push("--all".into()),
+            list => {
+                for s in list {
+                    args.extend(["--status".into(), s.to_string()]);
+                }
+                conditions.push(format!("status::text IN ('{}')", list.join("', '")));
+            }
+        }
+        if by_project {
+            args.extend(["--project".into(), project.clone()]);
+            conditions.push(format!("project_id = (SELECT id FROM projects WHERE name = '{project}')"));
+        }
+        if by_assignee {
+            args.extend(["--assignee".into(), assignee.clone()]);
+            conditions.push(format!("assignee_id = (SELECT id FROM users WHERE email = '{assignee}')"));
+        }
+        for flag in &flags {
+            args.push(flag.to_string());
+            conditions.push(
+                match *flag {
+                    "--unassigned" => "assignee_id IS NULL",
+                    "--blocker" => "is_blocker",
+                    "--breached" => "status IN ('pending', 'in_progress') AND ctodb_sla_state(status, created_at, due_at, sla_hours, resolved_at, $1) = 'breached'",
+                    _ => "ctodb_sla_state(status, created_at, due_at, sla_hours, resolved_at, $1) = 'at_risk'",
+                }
+                .to_string(),
+            );
+        }
+        args.extend(["--limit".into(), "9".into(), "--page".into(), page.to_string()]);
+        args.extend(["--as-of".into(), AS_OF.into(), "-f".into(), "json".into()]);
+
+        let filter = if conditions.is_empty() { "true".to_string() } else { conditions.join(" AND ") };
+        let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
+        let expected: Vec<i64> = client
+            .query(
+                &format!(
+                    "SELECT bug_number FROM bugs WHERE {filter} AND $1::timestamptz IS NOT NULL ORDER BY {order}, bug_number LIMIT 9 OFFSET {}",
+                    (page - 1) * 9
+                ),
+                &[&as_of],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let total: i64 = client
+            .query_one(
+                &format!("SELECT count(*) FROM bugs WHERE {filter} AND $1::timestamptz IS NOT NULL"),
+                &[&as_of],
+            )
+            .unwrap()
+            .get(0);
+
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = db.ctodb(&argv);
+        let rows: Value = serde_json::from_str(&out.ok()).expect("valid JSON");
+        let got: Vec<i64> = rows.as_array().unwrap().iter().map(|r| r["bug"].as_i64().unwrap()).collect();
+        assert_eq!(got, expected, "case {case}: ctodb {}", argv.join(" "));
+        let footer = out.stderr_text();
+        if !expected.is_empty() {
+            non_empty += 1;
+            let first = (page - 1) * 9 + 1;
+            let last = first + expected.len() - 1;
+            let total_text = total.to_string();
+            assert!(
+                footer.contains(&format!("rows {first}–{last} of "))
+                    && footer.trim_end().ends_with(&grouped(&total_text)),
+                "case {case}: footer {footer:?}, expected a total of {total}: ctodb {}",
+                argv.join(" ")
+            );
+        }
+    }
+    assert!(non_empty >= 30, "only {non_empty} of 60 combinations matched any bug");
+}
+
+/// 12345 as the footer prints it: 12,345.
+fn grouped(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -27,6 +27,7 @@ fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
     let first = db.run(&["migrate"]);
     assert!(first.contains(&format!("created database {}", db.name)), "{first}");
     assert!(first.contains("applied 20261125000000_init"), "{first}");
+    assert!(first.contains("applied 20261125130000_bug_pages"), "{first}");
     let (tables, enums, indexes) = schema_counts(&db);
     assert_eq!((tables, enums), (9, 5));
     assert!(indexes >= 34, "only {indexes} indexes besides keys and unique constraints");
@@ -46,10 +47,10 @@ fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
     let second = db.run(&["migrate"]);
     assert_eq!(
         second.trim(),
-        format!("database {} is up to date (1 migration applied); nothing to do", db.name)
+        format!("database {} is up to date (2 migrations applied); nothing to do", db.name)
     );
     assert_eq!(objects(&db), before);
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 1);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 2);
     // each run leaves its audit row
     assert_eq!(
         db.count("SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_type = 'schema'"),
@@ -77,7 +78,7 @@ fn two_concurrent_migrates_apply_each_migration_once() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 1);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 2);
     assert_eq!(schema_counts(&db).0, 9);
 }
 
@@ -143,7 +144,7 @@ fn reset_with_force_drops_the_data_and_reapplies() {
     let db = TestDb::new("reset_force");
     db.client().batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')").unwrap();
     let out = db.run(&["migrate", "reset", "--force"]);
-    assert!(out.contains("reset: everything dropped, 1 migration applied"), "{out}");
+    assert!(out.contains("reset: everything dropped, 2 migrations applied"), "{out}");
     assert_eq!(db.count("SELECT count(*) FROM users"), 0);
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'reset'"), 1);
     assert_eq!(schema_counts(&db).0, 9);

@@ -1,10 +1,13 @@
--- Answers: how many bugs match the filters of bugs/list (the "rows X–Y of Z" footer).
--- Parameters: $1..$9 as in bugs/list.sql.
--- Index: as bugs/list; index-only where the filters allow.
+-- Answers: how many bugs match the filters of bugs/page_by_* (the "rows X–Y of Z" footer)
+-- when more than severity and status filter them (bugs/count_summary answers those).
+-- Parameters: $1..$9 as in bugs/page_by_priority.sql.
+-- Index: the most selective filter's: bugs_project_status_idx, bugs_assignee_status_idx,
+-- bugs_blocker_idx, bugs_unassigned_idx, or bugs_open_due_idx for breached and at-risk
+-- bugs; index-only.
 SELECT count(*)
 FROM bugs b
-WHERE ($1::bug_severity[] IS NULL OR b.severity = ANY ($1))
-  AND b.status = ANY ($2::bug_status[])
+WHERE ($1::text[] IS NULL OR b.severity = ANY (ctodb_bug_severities($1)))
+  AND b.status = ANY (ctodb_bug_statuses($2))
   AND ($3::uuid IS NULL OR b.project_id = $3)
   AND ($4::uuid IS NULL OR b.assignee_id = $4)
   AND (NOT $5 OR b.assignee_id IS NULL)

@@ -1,7 +1,7 @@
 -- Answers: projects with their valuation, scores and open bug counts, one page, sorted
 -- (ctodb projects). The page is chosen first and the bug counts are taken for its rows
 -- only, so the cost does not grow with the portfolio.
--- Parameters: $1 statuses (project_status[]), $2 sort: roi | arr | valuation | health | name,
+-- Parameters: $1 statuses (text[] of project_status labels), $2 sort: roi | arr | valuation | health | name,
 -- $3 as-of instant, $4 limit, $5 offset.
 -- Index: projects_roi_score_idx / projects_arr_idx / projects_dcf_valuation_idx /
 -- projects_health_score_idx / projects_status_idx for the order; bugs_project_status_idx
@@ -9,7 +9,7 @@
 WITH page AS (
     SELECT p.*
     FROM projects p
-    WHERE p.status = ANY ($1::project_status[])
+    WHERE p.status = ANY (ctodb_project_statuses($1))
     ORDER BY CASE WHEN $2 = 'roi' THEN p.roi_score END DESC NULLS LAST,
              CASE WHEN $2 = 'arr' THEN p.arr END DESC,
              CASE WHEN $2 = 'valuation' THEN p.dcf_valuation END DESC NULLS LAST,

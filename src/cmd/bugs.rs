@@ -8,7 +8,6 @@ use uuid::Uuid;
 use super::{fetch_frame, label, page_footer, resolve_project, resolve_user, Context, Outcome};
 use crate::cli::{BugSort, BugStatus, BugsArgs};
 use crate::db;
-use crate::db::copy::PgEnum;
 use crate::output::{Column, Frame, Kind, Report, Style, Value};
 use crate::sql;
 
@@ -22,7 +21,7 @@ const ALL: [BugStatus; 6] = [
     BugStatus::Deferred,
 ];
 
-/// The filters of bugs/list.sql and bugs/count.sql, as bound parameters.
+/// The filters of the bug pages (bugs/page_by_*.sql) and bugs/count.sql, as bound parameters.
 pub struct BugFilter {
     pub severities: Option<Vec<String>>,
     pub statuses: Vec<String>,
@@ -67,13 +66,9 @@ impl BugFilter {
         limit: i64,
         offset: i64,
     ) -> Result<Frame> {
-        let severities: Option<Vec<PgEnum>> =
-            self.severities.as_ref().map(|s| s.iter().map(|s| PgEnum(s)).collect());
-        let statuses: Vec<PgEnum> = self.statuses.iter().map(|s| PgEnum(s)).collect();
-        let sort = label(&sort);
         let filters: [&(dyn ToSql + Sync); 9] = [
-            &severities,
-            &statuses,
+            &self.severities,
+            &self.statuses,
             &self.project,
             &self.assignee,
             &self.unassigned,
@@ -83,11 +78,15 @@ impl BugFilter {
             &ctx.as_of,
         ];
         let mut params = filters.to_vec();
-        params.extend([&sort as &(dyn ToSql + Sync), &limit, &offset]);
-        let mut frame =
-            fetch_frame(client, &sql::BUGS_LIST, &params, "bugs").await?.when_empty("no bugs match");
+        params.extend([&limit as &(dyn ToSql + Sync), &offset]);
+        let helper = match sort {
+            BugSort::Priority => &sql::BUGS_PAGE_BY_PRIORITY,
+            BugSort::Created => &sql::BUGS_PAGE_BY_CREATED,
+            BugSort::Due => &sql::BUGS_PAGE_BY_DUE,
+        };
+        let mut frame = fetch_frame(client, helper, &params, "bugs").await?.when_empty("no bugs match");
         let total: i64 = if self.only_severity_and_status() {
-            db::query_one(client, &sql::BUGS_COUNT_SUMMARY, &[&severities, &statuses]).await?.get(0)
+            db::query_one(client, &sql::BUGS_COUNT_SUMMARY, &[&self.severities, &self.statuses]).await?.get(0)
         } else {
             db::query_one(client, &sql::BUGS_COUNT, &filters).await?.get(0)
         };

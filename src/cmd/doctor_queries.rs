@@ -7,7 +7,6 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, GenericClient};
 use uuid::Uuid;
 
-use crate::db::copy::PgEnum;
 use crate::db::{self, DbError};
 use crate::sql::{self, Helper};
 
@@ -18,10 +17,10 @@ pub struct Probe {
     now: DateTime<Utc>,
     today: chrono::NaiveDate,
     nobody: Uuid,
-    open: Vec<PgEnum<'static>>,
-    critical: Option<Vec<PgEnum<'static>>>,
-    no_severity: Option<Vec<PgEnum<'static>>>,
-    active: Vec<PgEnum<'static>>,
+    open: Vec<String>,
+    critical: Option<Vec<String>>,
+    no_severity: Option<Vec<String>>,
+    active: Vec<String>,
     words: Vec<String>,
     no_ids: Vec<Uuid>,
     text: String,
@@ -29,8 +28,6 @@ pub struct Probe {
     no_user: Option<String>,
     yes: bool,
     no: bool,
-    priority: String,
-    due: String,
     roi: String,
     limit: i64,
     offset: i64,
@@ -43,10 +40,10 @@ impl Probe {
             now,
             today: now.date_naive(),
             nobody: Uuid::nil(),
-            open: vec![PgEnum("pending"), PgEnum("in_progress")],
-            critical: Some(vec![PgEnum("critical")]),
+            open: vec!["pending".into(), "in_progress".into()],
+            critical: Some(vec!["critical".into()]),
             no_severity: None,
-            active: vec![PgEnum("active")],
+            active: vec!["active".into()],
             words: vec!["login".into(), "timeout".into()],
             no_ids: Vec::new(),
             text: "login timeout".into(),
@@ -54,8 +51,6 @@ impl Probe {
             no_user: None,
             yes: true,
             no: false,
-            priority: "priority".into(),
-            due: "due".into(),
             roi: "roi".into(),
             limit: 50,
             offset: 0,
@@ -73,7 +68,9 @@ impl Probe {
                 (&sql::PROJECTS_COUNT, vec![&self.active]),
             ],
             "bug" => vec![
-                (&sql::BUGS_LIST, self.bug_list(&self.no_severity, &self.priority)),
+                (&sql::BUGS_PAGE_BY_PRIORITY, self.bug_page(&self.no_severity)),
+                (&sql::BUGS_PAGE_BY_CREATED, self.bug_page(&self.no_severity)),
+                (&sql::BUGS_PAGE_BY_DUE, self.bug_page(&self.no_severity)),
                 (&sql::BUGS_COUNT, self.bug_filters(&self.no_severity)),
                 (&sql::BUG_STATISTICS, vec![&self.now]),
                 (&sql::SLA_COMPLIANCE, vec![&self.now]),
@@ -107,15 +104,15 @@ impl Probe {
         }
     }
 
-    fn bug_filters<'a>(&'a self, severities: &'a Option<Vec<PgEnum<'static>>>) -> Params<'a> {
+    fn bug_filters<'a>(&'a self, severities: &'a Option<Vec<String>>) -> Params<'a> {
         vec![
             severities, &self.open, &self.none, &self.none, &self.no, &self.no, &self.no, &self.no, &self.now,
         ]
     }
 
-    fn bug_list<'a>(&'a self, severities: &'a Option<Vec<PgEnum<'static>>>, sort: &'a String) -> Params<'a> {
+    fn bug_page<'a>(&'a self, severities: &'a Option<Vec<String>>) -> Params<'a> {
         let mut params = self.bug_filters(severities);
-        params.extend([sort as &(dyn ToSql + Sync), &self.limit, &self.offset]);
+        params.extend([&self.limit as &(dyn ToSql + Sync), &self.offset]);
         params
     }
 
@@ -123,18 +120,13 @@ impl Probe {
     pub fn hot_queries(&self) -> Vec<(&'static str, &'static Helper, Params<'_>, &'static [&'static str])> {
         let mut critical_breached = self.bug_filters(&self.critical);
         critical_breached[6] = &self.yes;
-        critical_breached.extend([&self.due as &(dyn ToSql + Sync), &self.limit, &self.offset]);
+        critical_breached.extend([&self.limit as &(dyn ToSql + Sync), &self.offset]);
         vec![
             (
                 "bugs by severity and status",
-                &sql::BUGS_LIST,
-                self.bug_list(&self.critical, &self.priority),
-                &[
-                    "bugs_open_critical_priority_idx",
-                    "bugs_open_priority_idx",
-                    "bugs_severity_status_idx",
-                    "bugs_open_severity_due_idx",
-                ],
+                &sql::BUGS_PAGE_BY_PRIORITY,
+                self.bug_page(&self.critical),
+                &["bugs_page_priority_idx"],
             ),
             (
                 "top bugs by priority",
@@ -144,14 +136,9 @@ impl Probe {
             ),
             (
                 "critical open bugs past due",
-                &sql::BUGS_LIST,
+                &sql::BUGS_PAGE_BY_DUE,
                 critical_breached,
-                &[
-                    "bugs_open_critical_priority_idx",
-                    "bugs_open_severity_due_idx",
-                    "bugs_open_due_idx",
-                    "bugs_severity_status_idx",
-                ],
+                &["bugs_page_due_idx"],
             ),
             (
                 "bug search, full text",

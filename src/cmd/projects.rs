@@ -5,7 +5,6 @@ use tokio_postgres::types::ToSql;
 
 use super::{fetch_frame, label, page_footer, resolve_project, Context, Outcome};
 use crate::cli::{ProjectStatus, ProjectsArgs};
-use crate::db::copy::PgEnum;
 use crate::db::{self};
 use crate::output::{Report, Style};
 use crate::sql;
@@ -21,7 +20,6 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     } else {
         args.status.iter().map(label).collect()
     };
-    let statuses: Vec<PgEnum> = statuses.iter().map(|s| PgEnum(s)).collect();
     let sort = label(&args.sort);
     let limit = i64::from(args.page.limit);
     let offset = i64::from(args.page.page - 1) * limit;
