@@ -35,6 +35,7 @@ composed_helpers! {
     BUGS_PAGE_BY_PRIORITY => "bugs/page_by_priority" + "bugs/page_rows",
     BUGS_PAGE_BY_CREATED => "bugs/page_by_created" + "bugs/page_rows",
     BUGS_PAGE_BY_DUE => "bugs/page_by_due" + "bugs/page_rows",
+    BUGS_PAGE_ALL => "bugs/page_all" + "bugs/page_rows",
 }
 
 helpers! {

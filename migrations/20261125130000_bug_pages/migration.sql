@@ -29,6 +29,18 @@ CREATE INDEX bugs_page_due_idx ON bugs (status, severity, due_at, bug_number)
     INCLUDE (sla_hours, assignee_id, is_blocker);
 COMMENT ON INDEX bugs_page_due_idx IS 'bugs (any filter) --sort due, --breached: one run per status and severity, index-only';
 
+-- A page of every bug with no other filter is one walk down the sort key instead: 24 runs
+-- of limit + offset entries would cost more than the walk. Open bugs lead the priority
+-- order (refresh scores every other bug 0), so the top open bugs are its first entries.
+DROP INDEX bugs_open_priority_idx;
+CREATE INDEX bugs_priority_idx ON bugs (priority_score DESC, bug_number);
+COMMENT ON INDEX bugs_priority_idx IS 'bugs --all --sort priority (no other filter); top bugs of report portfolio';
+DROP INDEX bugs_created_at_idx;
+CREATE INDEX bugs_created_at_idx ON bugs (created_at DESC, bug_number);
+COMMENT ON INDEX bugs_created_at_idx IS 'bugs --all --sort created (no other filter); monthly roll-up of opened bugs; trends';
+CREATE INDEX bugs_due_idx ON bugs (due_at, bug_number);
+COMMENT ON INDEX bugs_due_idx IS 'bugs --all --sort due (no other filter)';
+
 -- The pages above make these redundant: their leading columns are the page indexes'.
 DROP INDEX bugs_severity_status_idx;
 DROP INDEX bugs_status_created_at_idx;

@@ -1,5 +1,5 @@
 -- Answers: the five open bugs with the highest priority score (report portfolio).
--- Parameters: $1 as-of instant. Index: bugs_open_priority_idx.
+-- Parameters: $1 as-of instant. Index: bugs_priority_idx (open bugs come first).
 SELECT b.bug_number AS bug, b.severity::text AS severity, b.priority_score AS priority, b.title,
        p.name AS project,
        ctodb_sla_state(b.status, b.created_at, b.due_at, b.sla_hours, b.resolved_at, $1) AS sla_state

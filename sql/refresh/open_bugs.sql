@@ -1,7 +1,7 @@
 -- Answers: the inputs of the priority score for every open bug, with its current score
 -- (refresh writes back only the scores that change). Instants in microseconds.
 -- Parameters: none.
--- Index: bugs_open_priority_idx covers the open bugs (partial index).
+-- Index: bugs_page_priority_idx (status leads it).
 SELECT b.id, b.severity::text AS severity, b.status::text AS status, b.is_blocker,
        b.revenue_impact_daily::float8 AS revenue_impact_daily, b.sla_hours::bigint AS sla_hours,
        (extract(epoch FROM b.created_at) * 1000000)::bigint AS created_at,

@@ -57,7 +57,16 @@ impl BugFilter {
             && !self.at_risk
     }
 
-    /// One page of matching bugs, sorted, with the total for the footer.
+    /// Nothing filters: every status, every severity, no other condition.
+    fn every_bug(&self) -> bool {
+        self.severities.is_none()
+            && ALL.iter().all(|status| self.statuses.contains(&label(status)))
+            && self.only_severity_and_status()
+    }
+
+    /// One page of matching bugs, sorted, with the total for the footer. The page comes
+    /// from a merge of one run per status and severity (bugs/page_by_*), or from one walk
+    /// down the sort key when nothing filters (bugs/page_all).
     pub async fn page(
         &self,
         client: &impl GenericClient,
@@ -79,10 +88,16 @@ impl BugFilter {
         ];
         let mut params = filters.to_vec();
         params.extend([&limit as &(dyn ToSql + Sync), &offset]);
-        let helper = match sort {
-            BugSort::Priority => &sql::BUGS_PAGE_BY_PRIORITY,
-            BugSort::Created => &sql::BUGS_PAGE_BY_CREATED,
-            BugSort::Due => &sql::BUGS_PAGE_BY_DUE,
+        let sort_label = label(&sort);
+        let helper = if self.every_bug() {
+            params.push(&sort_label);
+            &sql::BUGS_PAGE_ALL
+        } else {
+            match sort {
+                BugSort::Priority => &sql::BUGS_PAGE_BY_PRIORITY,
+                BugSort::Created => &sql::BUGS_PAGE_BY_CREATED,
+                BugSort::Due => &sql::BUGS_PAGE_BY_DUE,
+            }
         };
         let mut frame = fetch_frame(client, helper, &params, "bugs").await?.when_empty("no bugs match");
         let total: i64 = if self.only_severity_and_status() {

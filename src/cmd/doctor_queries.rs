@@ -22,6 +22,7 @@ pub struct Probe {
     no_severity: Option<Vec<String>>,
     active: Vec<String>,
     words: Vec<String>,
+    sort: String,
     no_ids: Vec<Uuid>,
     text: String,
     none: Option<Uuid>,
@@ -45,6 +46,7 @@ impl Probe {
             no_severity: None,
             active: vec!["active".into()],
             words: vec!["login".into(), "timeout".into()],
+            sort: "created".into(),
             no_ids: Vec::new(),
             text: "login timeout".into(),
             none: None,
@@ -71,6 +73,11 @@ impl Probe {
                 (&sql::BUGS_PAGE_BY_PRIORITY, self.bug_page(&self.no_severity)),
                 (&sql::BUGS_PAGE_BY_CREATED, self.bug_page(&self.no_severity)),
                 (&sql::BUGS_PAGE_BY_DUE, self.bug_page(&self.no_severity)),
+                (&sql::BUGS_PAGE_ALL, {
+                    let mut params = self.bug_page(&self.no_severity);
+                    params.push(&self.sort);
+                    params
+                }),
                 (&sql::BUGS_COUNT, self.bug_filters(&self.no_severity)),
                 (&sql::BUG_STATISTICS, vec![&self.now]),
                 (&sql::SLA_COMPLIANCE, vec![&self.now]),
@@ -128,12 +135,7 @@ impl Probe {
                 self.bug_page(&self.critical),
                 &["bugs_page_priority_idx"],
             ),
-            (
-                "top bugs by priority",
-                &sql::TOP_BUGS_BY_PRIORITY,
-                vec![&self.now],
-                &["bugs_open_priority_idx"],
-            ),
+            ("top bugs by priority", &sql::TOP_BUGS_BY_PRIORITY, vec![&self.now], &["bugs_priority_idx"]),
             (
                 "critical open bugs past due",
                 &sql::BUGS_PAGE_BY_DUE,

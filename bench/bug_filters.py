@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Bug-filter benchmark (issue 4): the page and count of `ctodb bugs` for random filter
+combinations, timed inside one warm server session.
+
+Draws COMBOS combinations of severity set x status set x project x assignee x unassigned
+x blocker x breached x at-risk x sort x page (1 or 20, 50 rows a page) with a fixed random
+seed, prepares the three page helpers (sql/bugs/page_by_*.sql followed by
+sql/bugs/page_rows.sql, exactly the text ctodb sends) and the two count helpers, and runs
+each combination twice under EXPLAIN (ANALYZE, SUMMARY): the second run's planning plus
+execution time is the figure, so that the first run pays for reading cold pages. The
+project and the assignee are the ones with the most bugs (the slowest case for them).
+The page uses bugs/count_summary.sql for its total when only severity and status
+filter, as ctodb does.
+
+usage: DATABASE=ctodb_bench bench/bug_filters.py [combos] [seed]   (defaults: 400, 2)
+"""
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+
+COMBOS = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+DATABASE = os.environ.get("DATABASE", "ctodb_bench")
+AS_OF = "2026-11-25T12:00:00Z"
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sql", "bugs")
+FILTER_TYPES = "text[], text[], uuid, uuid, bool, bool, bool, bool, timestamptz"
+
+
+def sql(name):
+    with open(os.path.join(ROOT, name + ".sql")) as f:
+        return f.read()
+
+
+def psql(script):
+    done = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", DATABASE],
+                          input=script, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"psql failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def one_value(query):
+    return psql(f"\\pset tuples_only on\n\\pset format unaligned\n{query};").strip()
+
+
+def quoted(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
+def combinations(project, assignee):
+    severities = ["NULL", "'{critical}'", "'{high}'", "'{medium}'", "'{low}'", "'{critical,high}'"]
+    statuses = ["'{pending,in_progress}'", "'{pending}'", "'{in_progress}'", "'{verified}'", "'{closed}'",
+                "'{deferred}'", "'{pending,in_progress,verified,shipped,closed,deferred}'"]
+    rnd = random.Random(SEED)
+    for _ in range(COMBOS):
+        assignee_id = rnd.choice(["NULL", "NULL", assignee])
+        breached = rnd.choice(["false", "false", "true"])
+        yield {
+            "severity": rnd.choice(severities),
+            "status": rnd.choice(statuses),
+            "project": rnd.choice(["NULL", "NULL", project]),
+            "assignee": assignee_id,
+            # the CLI refuses --assignee with --unassigned and --breached with --at-risk
+            "unassigned": "false" if assignee_id != "NULL" else rnd.choice(["false", "false", "true"]),
+            "blocker": rnd.choice(["false", "false", "true"]),
+            "breached": breached,
+            "at_risk": "false" if breached == "true" else rnd.choice(["false", "false", "true"]),
+            "sort": rnd.choice(["priority", "created", "due"]),
+            "offset": rnd.choice([0, 950]),
+        }
+
+
+def main():
+    project = quoted(one_value("SELECT project_id FROM bugs GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
+    assignee = quoted(one_value(
+        "SELECT assignee_id FROM bugs WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
+    combos = list(combinations(project, assignee))
+    script = [
+        f"PREPARE page_{sort}({FILTER_TYPES}, bigint, bigint) AS {sql('page_by_' + sort)}{sql('page_rows')};"
+        for sort in ("priority", "created", "due")
+    ]
+    script.append(f"PREPARE total({FILTER_TYPES}) AS {sql('count')};")
+    script.append(f"PREPARE total_summary(text[], text[]) AS {sql('count_summary')};")
+    explain = "EXPLAIN (ANALYZE, SUMMARY, COSTS OFF, TIMING OFF)"
+    for i, c in enumerate(combos):
+        filters = (f"{c['severity']}, {c['status']}, {c['project']}, {c['assignee']}, {c['unassigned']}, "
+                   f"{c['blocker']}, {c['breached']}, {c['at_risk']}, '{AS_OF}'")
+        only_summary = all(c[k] in ("NULL", "false") for k in
+                           ("project", "assignee", "unassigned", "blocker", "breached", "at_risk"))
+        count = (f"total_summary({c['severity']}, {c['status']})" if only_summary else f"total({filters})")
+        for kind, statement in (("page", f"page_{c['sort']}({filters}, 50, {c['offset']})"), ("count", count)):
+            script += [f"{explain} EXECUTE {statement};", f"\\echo BEGIN {kind} {i}",
+                       f"{explain} EXECUTE {statement};", f"\\echo END {kind} {i}"]
+    out = psql("\n".join(script))
+    times = {"page": {}, "count": {}}
+    for m in re.finditer(r"BEGIN (\w+) (\d+)\n(.*?)END \1 \2", out, re.S):
+        planning = float(re.search(r"Planning Time: ([0-9.]+)", m.group(3)).group(1))
+        execution = float(re.search(r"Execution Time: ([0-9.]+)", m.group(3)).group(1))
+        times[m.group(1)][int(m.group(2))] = planning + execution
+    pages = [times["page"][i] for i in range(len(combos))]
+    both = [times["page"][i] + times["count"][i] for i in range(len(combos))]
+
+    def summary(label, values, limit):
+        ordered = sorted(values)
+        p90 = ordered[int(len(ordered) * 0.9)]
+        p99 = ordered[int(len(ordered) * 0.99)]
+        under = sum(v < limit for v in values)
+        print(f"| {label} | {statistics.median(values):.2f} | {p90:.2f} | {p99:.2f} | {ordered[-1]:.2f} "
+              f"| {under} of {len(values)} under {limit} ms |")
+
+    print(f"{len(combos)} combinations (seed {SEED}) on database {DATABASE}; planning + execution, ms")
+    print("| measure | median | p90 | p99 | max | within target |")
+    print("|---|---|---|---|---|---|")
+    summary("page", pages, 5)
+    summary("page 1 only", [pages[i] for i, c in enumerate(combos) if c["offset"] == 0], 5)
+    summary("page 20 only", [pages[i] for i, c in enumerate(combos) if c["offset"] > 0], 5)
+    summary("page and count", both, 25)
+    print("\nslowest pages:")
+    for i in sorted(range(len(combos)), key=lambda i: -pages[i])[:8]:
+        c = combos[i]
+        flags = " ".join(k for k in ("unassigned", "blocker", "breached", "at_risk") if c[k] == "true")
+        print(f"  {pages[i]:6.2f} ms (count {times['count'][i]:.2f}): severity {c['severity']} status {c['status']} "
+              f"project {c['project'] != 'NULL'} assignee {c['assignee'] != 'NULL'} {flags} sort {c['sort']} "
+              f"page {1 + c['offset'] // 50}")
+
+
+main()

@@ -1,0 +1,29 @@
+-- Answers: one page of every bug, whatever its status and severity, in the order asked
+-- (ctodb bugs --all with no other filter). Followed by bugs/page_rows.sql.
+-- How: a single walk down the index of the sort key, stopping at limit + offset: with
+-- nothing to filter, the merge of the other page helpers would read 24 runs of that many.
+-- Parameters: $1..$11 as in bugs/page_by_priority.sql (this variant is chosen only when
+-- $1..$8 filter nothing: they are folded away), $12 sort: priority | created | due.
+-- Index: bugs_priority_idx, bugs_created_at_idx or bugs_due_idx (the CASE of the unused
+-- sorts folds to a constant, which the planner drops from the order).
+WITH page AS (
+    SELECT chosen.bug_number, row_number() OVER () AS rank
+    FROM (
+        SELECT b.bug_number
+        FROM bugs b
+        WHERE ($1::text[] IS NULL OR b.severity = ANY (ctodb_bug_severities($1)))
+          AND b.status = ANY (ctodb_bug_statuses($2))
+          AND ($3::uuid IS NULL OR b.project_id = $3)
+          AND ($4::uuid IS NULL OR b.assignee_id = $4)
+          AND (NOT $5 OR b.assignee_id IS NULL)
+          AND (NOT $6 OR b.is_blocker)
+          AND (NOT $7 OR (b.status IN ('pending', 'in_progress') AND b.due_at < $9))
+          AND (NOT $8 OR (b.status IN ('pending', 'in_progress') AND b.due_at >= $9
+                          AND b.due_at - b.sla_hours * interval '15 minutes' <= $9))
+        ORDER BY CASE WHEN $12::text = 'priority' THEN b.priority_score END DESC,
+                 CASE WHEN $12 = 'created' THEN b.created_at END DESC,
+                 CASE WHEN $12 = 'due' THEN b.due_at END,
+                 b.bug_number
+        LIMIT $10::bigint OFFSET $11::bigint
+    ) chosen
+)
