@@ -182,3 +182,35 @@ fn doctor_passes_then_names_a_dropped_index() {
     assert!(schema_line.starts_with('✗'), "{schema_line}");
     assert!(schema_line.contains("missing index bugs_title_trgm_idx"), "{schema_line}");
 }
+
+/// A database created by the first release (only the init migration) and holding data
+/// takes the bug-pages migration: the indexes are replaced, the counts kept by the
+/// summary triggers survive, and the pages answer as they did.
+#[test]
+fn a_database_at_the_first_migration_upgrades_with_its_data() {
+    let db = TestDb::empty_name("migrate_upgrade");
+    let dir = tempfile::tempdir().unwrap();
+    copy_migrations(dir.path());
+    std::fs::remove_dir_all(dir.path().join("20261125130000_bug_pages")).unwrap();
+    let first = dir.path().to_str().unwrap();
+    db.run(&["migrate", "--source", first]);
+    db.run(&["seed", "--projects", "5", "--users", "6", "--bugs", "600", "--days", "10"]);
+    let before = db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts");
+    let status = db.run(&["migrate", "status", "-f", "csv"]);
+    assert!(status.contains(",bug_pages,pending,"), "{status}");
+
+    let out = db.run(&["migrate"]);
+    assert!(out.contains("applied 20261125130000_bug_pages"), "{out}");
+    assert!(!out.contains("applied 20261125000000_init"), "{out}");
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 2);
+    assert_eq!(db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts"), before);
+    assert_eq!(db.count("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'bugs_page_%'"), 3);
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_indexes WHERE indexname IN ('bugs_open_priority_idx', 'bugs_severity_status_idx')"),
+        0
+    );
+    let open = db.count("SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress')");
+    let page = db.ctodb(&["bugs", "--limit", "5", "-f", "csv"]);
+    assert_eq!(page.ok().lines().count(), 6, "a header and 5 rows");
+    assert_eq!(page.stderr_text().trim(), format!("rows 1–5 of {open}"));
+}
