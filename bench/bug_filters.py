@@ -5,7 +5,8 @@ combinations, timed inside one warm server session.
 Draws COMBOS combinations of severity set x status set x project x assignee x unassigned
 x blocker x breached x at-risk x sort x page (1 or 20, 50 rows a page) with a fixed random
 seed, prepares the three page helpers (sql/bugs/page_by_*.sql followed by
-sql/bugs/page_rows.sql, exactly the text ctodb sends) and the two count helpers, and runs
+sql/bugs/page_rows.sql, exactly the text ctodb sends; bugs/page_all.sql where ctodb
+picks it) and the two count helpers, and runs
 each combination twice under EXPLAIN (ANALYZE, SUMMARY): the second run's planning plus
 execution time is the figure, so that the first run pays for reading cold pages. The
 project and the assignee are the ones with the most bugs (the slowest case for them).
@@ -27,6 +28,7 @@ DATABASE = os.environ.get("DATABASE", "ctodb_bench")
 AS_OF = "2026-11-25T12:00:00Z"
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sql", "bugs")
 FILTER_TYPES = "text[], text[], uuid, uuid, bool, bool, bool, bool, timestamptz"
+ALL_STATUSES = "'{pending,in_progress,verified,shipped,closed,deferred}'"
 
 
 def sql(name):
@@ -53,7 +55,7 @@ def quoted(text):
 def combinations(project, assignee):
     severities = ["NULL", "'{critical}'", "'{high}'", "'{medium}'", "'{low}'", "'{critical,high}'"]
     statuses = ["'{pending,in_progress}'", "'{pending}'", "'{in_progress}'", "'{verified}'", "'{closed}'",
-                "'{deferred}'", "'{pending,in_progress,verified,shipped,closed,deferred}'"]
+                "'{deferred}'", ALL_STATUSES]
     rnd = random.Random(SEED)
     for _ in range(COMBOS):
         assignee_id = rnd.choice(["NULL", "NULL", assignee])
@@ -82,6 +84,7 @@ def main():
         f"PREPARE page_{sort}({FILTER_TYPES}, bigint, bigint) AS {sql('page_by_' + sort)}{sql('page_rows')};"
         for sort in ("priority", "created", "due")
     ]
+    script.append(f"PREPARE page_all({FILTER_TYPES}, bigint, bigint, text) AS {sql('page_all')}{sql('page_rows')};")
     script.append(f"PREPARE total({FILTER_TYPES}) AS {sql('count')};")
     script.append(f"PREPARE total_summary(text[], text[]) AS {sql('count_summary')};")
     explain = "EXPLAIN (ANALYZE, SUMMARY, COSTS OFF, TIMING OFF)"
@@ -91,7 +94,12 @@ def main():
         only_summary = all(c[k] in ("NULL", "false") for k in
                            ("project", "assignee", "unassigned", "blocker", "breached", "at_risk"))
         count = (f"total_summary({c['severity']}, {c['status']})" if only_summary else f"total({filters})")
-        for kind, statement in (("page", f"page_{c['sort']}({filters}, 50, {c['offset']})"), ("count", count)):
+        # the variant ctodb picks (BugFilter::walks_every_status in src/cmd/bugs.rs)
+        walk = (c["severity"] == "NULL" and c["status"] == ALL_STATUSES
+                and c["breached"] == "false" and c["at_risk"] == "false")
+        page = (f"page_all({filters}, 50, {c['offset']}, '{c['sort']}')" if walk
+                else f"page_{c['sort']}({filters}, 50, {c['offset']})")
+        for kind, statement in (("page", page), ("count", count)):
             script += [f"{explain} EXECUTE {statement};", f"\\echo BEGIN {kind} {i}",
                        f"{explain} EXECUTE {statement};", f"\\echo END {kind} {i}"]
     out = psql("\n".join(script))

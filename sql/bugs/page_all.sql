@@ -1,11 +1,14 @@
--- Answers: one page of every bug, whatever its status and severity, in the order asked
--- (ctodb bugs --all with no other filter). Followed by bugs/page_rows.sql.
--- How: a single walk down the index of the sort key, stopping at limit + offset: with
--- nothing to filter, the merge of the other page helpers would read 24 runs of that many.
--- Parameters: $1..$11 as in bugs/page_by_priority.sql (this variant is chosen only when
--- $1..$8 filter nothing: they are folded away), $12 sort: priority | created | due.
+-- Answers: one page of bugs of every status and severity, in the order asked (ctodb bugs
+-- --all, alone or with --project, --assignee, --blocker or --unassigned). Followed by
+-- bugs/page_rows.sql.
+-- How: one walk down the index of the sort key, stopping at limit + offset matches; the
+-- merge of bugs/page_by_* would read 24 runs of that many. For a rare filter the planner
+-- may gather its bugs from the filter's index and sort them instead.
+-- Parameters: $1..$11 as in bugs/page_by_priority.sql (unset filters fold away), $12
+-- sort: priority | created | due.
 -- Index: bugs_priority_idx, bugs_created_at_idx or bugs_due_idx (the CASE of the unused
--- sorts folds to a constant, which the planner drops from the order).
+-- sorts folds to a constant, which the planner drops from the order); for a project or
+-- an assignee bugs_project_status_idx or bugs_assignee_status_idx.
 WITH page AS (
     SELECT chosen.bug_number, row_number() OVER () AS rank
     FROM (
