@@ -601,3 +601,37 @@ fn grouped(digits: &str) -> String {
     }
     out
 }
+
+/// `--project` takes an id, a name in any case or the only name starting with what was
+/// typed; `%` and `_` are plain characters there, and a miss names the closest project.
+#[test]
+fn a_project_is_found_by_id_name_in_any_case_or_its_only_prefix() {
+    let db = demo("helpers_find_project");
+    let bugs_of = |typed: &str| -> Vec<i64> {
+        json_of(&db, &["bugs", "--all", "--project", typed])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["bug"].as_i64().unwrap())
+            .collect()
+    };
+    for typed in
+        ["Beacon Analytics", "beacon analytics", "BEACON", "be", "00000000-0000-4000-8000-0000000000a2"]
+    {
+        assert_eq!(bugs_of(typed), vec![4, 5, 6], "--project {typed:?}");
+    }
+    let miss = |typed: &str| -> String {
+        let out = db.ctodb(&["bugs", "--project", typed, "--as-of", AS_OF]);
+        assert_eq!(out.code(), 1, "--project {typed:?}");
+        out.stderr_text().trim().to_string()
+    };
+    assert_eq!(
+        miss("b_acon"),
+        "error: no project named \"b_acon\"; did you mean \"Beacon Analytics\"? (`ctodb projects --all` lists them)"
+    );
+    assert!(miss("%").starts_with("error: no project named \"%\"; did you mean"));
+    // two names start with "beacon" now: a prefix is no longer enough, the full name is
+    db.client().batch_execute("INSERT INTO projects (name) VALUES ('Beacon Mobile')").unwrap();
+    assert!(miss("beacon").starts_with("error: no project named \"beacon\"; did you mean \"Beacon"));
+    assert_eq!(bugs_of("beacon analytics"), vec![4, 5, 6]);
+}

@@ -174,7 +174,7 @@ fn doctor_passes_then_names_a_dropped_index() {
     let db = TestDb::new("doctor_index");
     let out = db.run(&["doctor", "-f", "table"]);
     assert!(out.lines().all(|l| l.starts_with('✓')), "{out}");
-    assert!(out.contains("9 tables, 5 enums, 43 indexes present"), "{out}");
+    assert!(out.contains("9 tables, 5 enums, 44 indexes present"), "{out}");
     db.client().batch_execute("DROP INDEX bugs_title_trgm_idx").unwrap();
     let failed = db.ctodb(&["doctor", "-f", "table"]);
     assert_eq!(failed.code(), 1);

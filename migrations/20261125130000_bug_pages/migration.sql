@@ -67,3 +67,8 @@ CREATE INDEX bugs_unassigned_idx ON bugs (status, severity)
     INCLUDE (bug_number, priority_score, created_at, due_at, sla_hours, project_id, is_blocker)
     WHERE assignee_id IS NULL;
 COMMENT ON INDEX bugs_unassigned_idx IS 'bugs --unassigned: bugs nobody owns, by status and severity, index-only';
+
+-- `--project NAME` (bugs, project, report daily) resolves the name through its lower case
+-- or a prefix of it: a range of this index instead of a scan of every project.
+CREATE INDEX projects_lower_name_idx ON projects (lower(name) text_pattern_ops);
+COMMENT ON INDEX projects_lower_name_idx IS 'project NAME, bugs --project: the name in any case, or a prefix of it';

@@ -64,7 +64,7 @@ impl Probe {
     pub fn helpers(&self, area: &str) -> Vec<(&'static Helper, Params<'_>)> {
         match area {
             "project" => vec![
-                (&sql::PROJECT_FIND, vec![&self.text]),
+                (&sql::PROJECT_FIND, vec![&self.text, &self.none]),
                 (&sql::PROJECT_DETAIL, vec![&self.nobody, &self.now]),
                 (&sql::PROJECTS_LIST, vec![&self.active, &self.roi, &self.now, &self.limit, &self.offset]),
                 (&sql::PROJECTS_COUNT, vec![&self.active]),

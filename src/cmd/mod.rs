@@ -109,7 +109,8 @@ pub async fn resolve_project(
     client: &impl tokio_postgres::GenericClient,
     typed: &str,
 ) -> Result<(uuid::Uuid, String)> {
-    let rows = crate::db::query(client, &crate::sql::PROJECT_FIND, &[&typed]).await?;
+    let id = uuid::Uuid::parse_str(typed).ok();
+    let rows = crate::db::query(client, &crate::sql::PROJECT_FIND, &[&typed, &id]).await?;
     if let Some(row) = rows.first() {
         return Ok((row.get("id"), row.get("name")));
     }
