@@ -4,10 +4,9 @@ combinations, timed inside one warm server session.
 
 Draws COMBOS combinations of severity set x status set x project x assignee x unassigned
 x blocker x breached x at-risk x sort x page (1 or 20, 50 rows a page) with a fixed random
-seed, prepares the three page helpers (sql/bugs/page_by_*.sql followed by
-sql/bugs/page_rows.sql, exactly the text ctodb sends; bugs/page_all.sql where ctodb
-picks it) and the two count helpers, and runs
-each combination twice under EXPLAIN (ANALYZE, SUMMARY): the second run's planning plus
+seed, prepares the two page helpers (sql/bugs/page_runs.sql or page_all.sql, whichever
+ctodb picks, followed by sql/bugs/page_rows.sql: exactly the text ctodb sends) and the
+two count helpers, and runs each combination twice under EXPLAIN (ANALYZE, SUMMARY): the second run's planning plus
 execution time is the figure, so that the first run pays for reading cold pages. The
 project and the assignee are the ones with the most bugs (the slowest case for them).
 The page uses bugs/count_summary.sql for its total when only severity and status
@@ -81,10 +80,9 @@ def main():
         "SELECT assignee_id FROM bugs WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
     combos = list(combinations(project, assignee))
     script = [
-        f"PREPARE page_{sort}({FILTER_TYPES}, bigint, bigint) AS {sql('page_by_' + sort)}{sql('page_rows')};"
-        for sort in ("priority", "created", "due")
+        f"PREPARE page_{variant}({FILTER_TYPES}, bigint, bigint, text) AS {sql('page_' + variant)}{sql('page_rows')};"
+        for variant in ("runs", "all")
     ]
-    script.append(f"PREPARE page_all({FILTER_TYPES}, bigint, bigint, text) AS {sql('page_all')}{sql('page_rows')};")
     script.append(f"PREPARE total({FILTER_TYPES}) AS {sql('count')};")
     script.append(f"PREPARE total_summary(text[], text[]) AS {sql('count_summary')};")
     explain = "EXPLAIN (ANALYZE, SUMMARY, COSTS OFF, TIMING OFF)"
@@ -97,8 +95,7 @@ def main():
         # the variant ctodb picks (BugFilter::walks_every_status in src/cmd/bugs.rs)
         walk = (c["severity"] == "NULL" and c["status"] == ALL_STATUSES
                 and c["breached"] == "false" and c["at_risk"] == "false")
-        page = (f"page_all({filters}, 50, {c['offset']}, '{c['sort']}')" if walk
-                else f"page_{c['sort']}({filters}, 50, {c['offset']})")
+        page = f"page_{'all' if walk else 'runs'}({filters}, 50, {c['offset']}, '{c['sort']}')"
         for kind, statement in (("page", page), ("count", count)):
             script += [f"{explain} EXECUTE {statement};", f"\\echo BEGIN {kind} {i}",
                        f"{explain} EXECUTE {statement};", f"\\echo END {kind} {i}"]

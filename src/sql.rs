@@ -17,8 +17,8 @@ macro_rules! helpers {
     };
 }
 
-/// Helpers whose text is a head file followed by a shared tail file (the bug pages: one
-/// head per sort order, one tail that reads the rows).
+/// Helpers whose text is a head file followed by a shared tail file (the bug pages: the
+/// head chooses the page, the tail reads its rows).
 macro_rules! composed_helpers {
     ($($constant:ident => $path:literal + $tail:literal),* $(,)?) => {
         $(pub const $constant: Helper = Helper {
@@ -32,9 +32,7 @@ macro_rules! composed_helpers {
 }
 
 composed_helpers! {
-    BUGS_PAGE_BY_PRIORITY => "bugs/page_by_priority" + "bugs/page_rows",
-    BUGS_PAGE_BY_CREATED => "bugs/page_by_created" + "bugs/page_rows",
-    BUGS_PAGE_BY_DUE => "bugs/page_by_due" + "bugs/page_rows",
+    BUGS_PAGE_RUNS => "bugs/page_runs" + "bugs/page_rows",
     BUGS_PAGE_ALL => "bugs/page_all" + "bugs/page_rows",
 }
 

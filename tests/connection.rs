@@ -179,7 +179,7 @@ fn slow_queries_are_logged_by_name_without_their_values() {
     out.ok();
     let log = out.stderr_text();
     assert!(log.contains("ctodb: slow query team/find_user took "), "{log}");
-    assert!(log.contains("ctodb: slow query bugs/page_by_priority took "), "{log}");
+    assert!(log.contains("ctodb: slow query bugs/page_runs took "), "{log}");
     assert!(!log.contains("linus"), "a parameter value reached the log: {log}");
 }
 

@@ -1,6 +1,6 @@
--- Answers: how many bugs match the filters of bugs/page_by_* (the "rows X–Y of Z" footer)
+-- Answers: how many bugs match the filters of bugs/page_runs (the "rows X–Y of Z" footer)
 -- when more than severity and status filter them (bugs/count_summary answers those).
--- Parameters: $1..$9 as in bugs/page_by_priority.sql.
+-- Parameters: $1..$9 as in bugs/page_runs.sql.
 -- Index: the most selective filter's: bugs_project_status_idx, bugs_assignee_status_idx,
 -- bugs_blocker_idx, bugs_unassigned_idx, or bugs_open_due_idx for breached and at-risk
 -- bugs; index-only.

@@ -2,10 +2,9 @@
 -- --all, alone or with --project, --assignee, --blocker or --unassigned). Followed by
 -- bugs/page_rows.sql.
 -- How: one walk down the index of the sort key, stopping at limit + offset matches; the
--- merge of bugs/page_by_* would read 24 runs of that many. For a rare filter the planner
+-- merge of bugs/page_runs would read 24 runs of that many. For a rare filter the planner
 -- may gather its bugs from the filter's index and sort them instead.
--- Parameters: $1..$11 as in bugs/page_by_priority.sql (unset filters fold away), $12
--- sort: priority | created | due.
+-- Parameters: $1..$12 as in bugs/page_runs.sql (unset filters fold away).
 -- Index: bugs_priority_idx, bugs_created_at_idx or bugs_due_idx (the CASE of the unused
 -- sorts folds to a constant, which the planner drops from the order); for a project or
 -- an assignee bugs_project_status_idx or bugs_assignee_status_idx.

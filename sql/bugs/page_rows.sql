@@ -1,5 +1,5 @@
--- The rows of a page chosen by bugs/page_by_priority, page_by_created or page_by_due
--- (this text follows theirs): each bug with its project, assignee and its SLA state at
+-- The rows of a page chosen by bugs/page_runs or bugs/page_all (this text follows
+-- theirs): each bug with its project, assignee and its SLA state at
 -- the as-of instant, with the hours left before, or past, the due instant of open bugs.
 -- Index: bugs_bug_number_key, projects_pkey, users_pkey (50 lookups each).
 SELECT b.bug_number AS bug,

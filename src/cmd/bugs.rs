@@ -21,7 +21,7 @@ const ALL: [BugStatus; 6] = [
     BugStatus::Deferred,
 ];
 
-/// The filters of the bug pages (bugs/page_by_*.sql) and bugs/count.sql, as bound parameters.
+/// The filters of the bug pages (bugs/page_runs.sql, page_all.sql) and bugs/count.sql, as bound parameters.
 pub struct BugFilter {
     pub severities: Option<Vec<String>>,
     pub statuses: Vec<String>,
@@ -69,7 +69,7 @@ impl BugFilter {
     }
 
     /// One page of matching bugs, sorted, with the total for the footer. The page comes
-    /// from a merge of one run per status and severity (bugs/page_by_*), or from one walk
+    /// from a merge of one run per status and severity (bugs/page_runs), or from one walk
     /// down the sort key (bugs/page_all).
     pub async fn page(
         &self,
@@ -92,17 +92,9 @@ impl BugFilter {
         ];
         let mut params = filters.to_vec();
         params.extend([&limit as &(dyn ToSql + Sync), &offset]);
-        let sort_label = label(&sort);
-        let helper = if self.walks_every_status() {
-            params.push(&sort_label);
-            &sql::BUGS_PAGE_ALL
-        } else {
-            match sort {
-                BugSort::Priority => &sql::BUGS_PAGE_BY_PRIORITY,
-                BugSort::Created => &sql::BUGS_PAGE_BY_CREATED,
-                BugSort::Due => &sql::BUGS_PAGE_BY_DUE,
-            }
-        };
+        let sort = label(&sort);
+        params.push(&sort);
+        let helper = if self.walks_every_status() { &sql::BUGS_PAGE_ALL } else { &sql::BUGS_PAGE_RUNS };
         let mut frame = fetch_frame(client, helper, &params, "bugs").await?.when_empty("no bugs match");
         let total: i64 = if self.only_severity_and_status() {
             db::query_one(client, &sql::BUGS_COUNT_SUMMARY, &[&self.severities, &self.statuses]).await?.get(0)

@@ -22,7 +22,9 @@ pub struct Probe {
     no_severity: Option<Vec<String>>,
     active: Vec<String>,
     words: Vec<String>,
-    sort: String,
+    priority: String,
+    created: String,
+    due: String,
     no_ids: Vec<Uuid>,
     text: String,
     none: Option<Uuid>,
@@ -46,7 +48,9 @@ impl Probe {
             no_severity: None,
             active: vec!["active".into()],
             words: vec!["login".into(), "timeout".into()],
-            sort: "created".into(),
+            priority: "priority".into(),
+            created: "created".into(),
+            due: "due".into(),
             no_ids: Vec::new(),
             text: "login timeout".into(),
             none: None,
@@ -70,14 +74,10 @@ impl Probe {
                 (&sql::PROJECTS_COUNT, vec![&self.active]),
             ],
             "bug" => vec![
-                (&sql::BUGS_PAGE_BY_PRIORITY, self.bug_page(&self.no_severity)),
-                (&sql::BUGS_PAGE_BY_CREATED, self.bug_page(&self.no_severity)),
-                (&sql::BUGS_PAGE_BY_DUE, self.bug_page(&self.no_severity)),
-                (&sql::BUGS_PAGE_ALL, {
-                    let mut params = self.bug_page(&self.no_severity);
-                    params.push(&self.sort);
-                    params
-                }),
+                (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.priority)),
+                (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.created)),
+                (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.due)),
+                (&sql::BUGS_PAGE_ALL, self.bug_page(&self.no_severity, &self.created)),
                 (&sql::BUGS_COUNT, self.bug_filters(&self.no_severity)),
                 (&sql::BUG_STATISTICS, vec![&self.now]),
                 (&sql::SLA_COMPLIANCE, vec![&self.now]),
@@ -117,9 +117,9 @@ impl Probe {
         ]
     }
 
-    fn bug_page<'a>(&'a self, severities: &'a Option<Vec<String>>) -> Params<'a> {
+    fn bug_page<'a>(&'a self, severities: &'a Option<Vec<String>>, sort: &'a String) -> Params<'a> {
         let mut params = self.bug_filters(severities);
-        params.extend([&self.limit as &(dyn ToSql + Sync), &self.offset]);
+        params.extend([&self.limit as &(dyn ToSql + Sync), &self.offset, sort]);
         params
     }
 
@@ -127,21 +127,16 @@ impl Probe {
     pub fn hot_queries(&self) -> Vec<(&'static str, &'static Helper, Params<'_>, &'static [&'static str])> {
         let mut critical_breached = self.bug_filters(&self.critical);
         critical_breached[6] = &self.yes;
-        critical_breached.extend([&self.limit as &(dyn ToSql + Sync), &self.offset]);
+        critical_breached.extend([&self.limit as &(dyn ToSql + Sync), &self.offset, &self.due]);
         vec![
             (
                 "bugs by severity and status",
-                &sql::BUGS_PAGE_BY_PRIORITY,
-                self.bug_page(&self.critical),
+                &sql::BUGS_PAGE_RUNS,
+                self.bug_page(&self.critical, &self.priority),
                 &["bugs_page_priority_idx"],
             ),
             ("top bugs by priority", &sql::TOP_BUGS_BY_PRIORITY, vec![&self.now], &["bugs_priority_idx"]),
-            (
-                "critical open bugs past due",
-                &sql::BUGS_PAGE_BY_DUE,
-                critical_breached,
-                &["bugs_page_due_idx"],
-            ),
+            ("critical open bugs past due", &sql::BUGS_PAGE_RUNS, critical_breached, &["bugs_page_due_idx"]),
             (
                 "bug search, full text",
                 &sql::SEARCH_BUGS_FULLTEXT,
