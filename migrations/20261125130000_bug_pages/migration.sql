@@ -47,24 +47,25 @@ DROP INDEX bugs_status_created_at_idx;
 DROP INDEX bugs_open_critical_priority_idx;
 
 -- Selective filters (a project, an assignee, blockers, unassigned bugs): within each run
--- the matching bugs are gathered from these, index-only, and sorted; a walk down the
--- sort order would pass over thousands of other bugs for each match.
+-- the matching bugs come from these, index-only, in priority order (the default sort, so
+-- the run stops after limit + offset), or gathered and sorted for the other sorts; a walk
+-- down a page index would pass over thousands of other bugs for each match.
 DROP INDEX bugs_project_status_idx;
-CREATE INDEX bugs_project_status_idx ON bugs (project_id, status, severity)
-    INCLUDE (bug_number, priority_score, created_at, due_at, sla_hours, assignee_id, is_blocker);
+CREATE INDEX bugs_project_status_idx ON bugs (project_id, status, severity, priority_score DESC, bug_number)
+    INCLUDE (created_at, due_at, sla_hours, assignee_id, is_blocker);
 COMMENT ON INDEX bugs_project_status_idx IS 'foreign key bugs.project_id; project NAME open bugs; bugs --project, index-only';
 DROP INDEX bugs_assignee_status_idx;
-CREATE INDEX bugs_assignee_status_idx ON bugs (assignee_id, status, severity)
-    INCLUDE (bug_number, priority_score, created_at, due_at, sla_hours, project_id, is_blocker);
+CREATE INDEX bugs_assignee_status_idx ON bugs (assignee_id, status, severity, priority_score DESC, bug_number)
+    INCLUDE (created_at, due_at, sla_hours, project_id, is_blocker);
 COMMENT ON INDEX bugs_assignee_status_idx IS 'foreign key bugs.assignee_id; report workload; bugs --assignee, index-only';
 DROP INDEX bugs_blocker_idx;
-CREATE INDEX bugs_blocker_idx ON bugs (status, severity)
-    INCLUDE (bug_number, priority_score, created_at, due_at, sla_hours, project_id, assignee_id)
+CREATE INDEX bugs_blocker_idx ON bugs (status, severity, priority_score DESC, bug_number)
+    INCLUDE (created_at, due_at, sla_hours, project_id, assignee_id)
     WHERE is_blocker;
 COMMENT ON INDEX bugs_blocker_idx IS 'bugs --blocker: the few blocking bugs of each status and severity, index-only';
 DROP INDEX bugs_unassigned_idx;
-CREATE INDEX bugs_unassigned_idx ON bugs (status, severity)
-    INCLUDE (bug_number, priority_score, created_at, due_at, sla_hours, project_id, is_blocker)
+CREATE INDEX bugs_unassigned_idx ON bugs (status, severity, priority_score DESC, bug_number)
+    INCLUDE (created_at, due_at, sla_hours, project_id, is_blocker)
     WHERE assignee_id IS NULL;
 COMMENT ON INDEX bugs_unassigned_idx IS 'bugs --unassigned: bugs nobody owns, by status and severity, index-only';
 

@@ -13,9 +13,9 @@
 -- first) | due (earliest due instant first, so most overdue first).
 -- Index: bugs_page_priority_idx, bugs_page_created_idx or bugs_page_due_idx, one
 -- index-only run per pair; for a project, an assignee, blockers or unassigned bugs the
--- planner may gather the pair's bugs from bugs_project_status_idx,
--- bugs_assignee_status_idx, bugs_blocker_idx or bugs_unassigned_idx instead (index-only)
--- and sort them.
+-- planner may take the pair's bugs from bugs_project_status_idx,
+-- bugs_assignee_status_idx, bugs_blocker_idx or bugs_unassigned_idx instead (index-only,
+-- in priority order; gathered and sorted for the other sorts).
 WITH page AS (
     SELECT chosen.bug_number,
            row_number() OVER (ORDER BY CASE WHEN $12::text = 'priority' THEN chosen.priority_score END DESC,
