@@ -56,8 +56,8 @@ CREATE INDEX bugs_project_status_idx ON bugs (project_id, status, severity, prio
 COMMENT ON INDEX bugs_project_status_idx IS 'foreign key bugs.project_id; project NAME open bugs; bugs --project, index-only';
 DROP INDEX bugs_assignee_status_idx;
 CREATE INDEX bugs_assignee_status_idx ON bugs (assignee_id, status, severity, priority_score DESC, bug_number)
-    INCLUDE (created_at, due_at, sla_hours, project_id, is_blocker);
-COMMENT ON INDEX bugs_assignee_status_idx IS 'foreign key bugs.assignee_id; report workload; bugs --assignee, index-only';
+    INCLUDE (created_at, due_at, sla_hours, project_id, is_blocker, revenue_impact_daily);
+COMMENT ON INDEX bugs_assignee_status_idx IS 'foreign key bugs.assignee_id; bugs --assignee; report workload (it carries every column read), index-only';
 DROP INDEX bugs_blocker_idx;
 CREATE INDEX bugs_blocker_idx ON bugs (status, severity, priority_score DESC, bug_number)
     INCLUDE (created_at, due_at, sla_hours, project_id, assignee_id)

@@ -5,7 +5,9 @@
 -- matching bugs of that pair in the order asked; the page is cut from their merge. A run
 -- never reads past limit + offset matches, so the cost does not grow with the table.
 -- The sort is a bound value: the CASE of each unused sort folds to a constant, which the
--- planner drops, so each run is ordered by one index's key.
+-- planner drops, so each run is ordered by one index's key. That needs a plan made for
+-- the values (a custom plan), which is what ctodb gets: it prepares every statement
+-- afresh and runs it once.
 -- Parameters: $1 severities (text[] or NULL for all), $2 statuses (text[]), $3 project id
 -- or NULL, $4 assignee id or NULL, $5 only unassigned, $6 only blockers, $7 only breached
 -- (open and past due), $8 only at risk (open, past 75% of the SLA, not past due), $9 as-of
