@@ -76,6 +76,12 @@ fn bug_filters_combine() {
     assert_eq!(numbers(&["bugs", "--severity", "critical", "--all"]), vec![1, 2, 8]);
     assert_eq!(numbers(&["bugs", "--severity", "critical", "--severity", "high", "--breached"]), vec![1, 4]);
     assert_eq!(numbers(&["bugs", "--status", "closed", "--status", "verified"]), vec![3, 8, 10]);
+    // a value given twice counts once
+    assert_eq!(numbers(&["bugs", "--severity", "critical", "--severity", "critical"]), vec![1, 2]);
+    assert_eq!(
+        numbers(&["bugs", "--status", "closed", "--status", "verified", "--status", "closed"]),
+        vec![3, 8, 10]
+    );
     assert_eq!(numbers(&["bugs", "--project", "beacon analytics", "--all"]), vec![4, 5, 6]);
     assert_eq!(numbers(&["bugs", "--assignee", "linus@ctodb.dev"]), vec![2, 11]);
     assert_eq!(numbers(&["bugs", "--assignee", "linus@ctodb.dev", "--blocker", "--breached"]), vec![11]);

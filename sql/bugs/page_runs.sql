@@ -26,8 +26,10 @@ WITH page AS (
                                        chosen.bug_number) AS rank
     FROM (
         SELECT run.bug_number, run.priority_score, run.created_at, run.due_at
-        FROM unnest(ctodb_bug_statuses($2)) AS st (status)
-        CROSS JOIN unnest(coalesce(ctodb_bug_severities($1), enum_range(NULL::bug_severity))) AS sv (severity)
+        -- DISTINCT: a status or severity given twice must not run (and list its bugs) twice
+        FROM (SELECT DISTINCT unnest(ctodb_bug_statuses($2))) AS st (status)
+        CROSS JOIN (SELECT DISTINCT unnest(coalesce(ctodb_bug_severities($1), enum_range(NULL::bug_severity))))
+            AS sv (severity)
         CROSS JOIN LATERAL (
             SELECT b.bug_number, b.priority_score, b.created_at, b.due_at
             FROM bugs b
