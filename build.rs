@@ -12,6 +12,14 @@ fn main() {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     entries.sort();
+    // The same rule as Migration::parse, checked here so that a misnamed folder fails the
+    // build instead of every run of the binary.
+    for folder in &entries {
+        let well_named = folder.split_once('_').is_some_and(|(version, name)| {
+            version.len() == 14 && version.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
+        });
+        assert!(well_named, "migration folder {folder:?} is not named <14-digit UTC timestamp>_<name>");
+    }
     let mut generated = String::from("&[\n");
     for folder in &entries {
         println!("cargo:rerun-if-changed=migrations/{folder}/migration.sql");

@@ -73,7 +73,7 @@ pub fn embedded() -> Vec<Migration> {
         .iter()
         .map(|(folder, sql)| {
             Migration::parse(folder, sql.to_string())
-                .expect("build.rs embeds only well-named migration folders")
+                .expect("build.rs refuses to build with a misnamed migration folder")
         })
         .collect()
 }
