@@ -635,7 +635,8 @@ fn a_project_is_found_by_id_name_in_any_case_or_its_only_prefix() {
         miss("b_acon"),
         "error: no project named \"b_acon\"; did you mean \"Beacon Analytics\"? (`ctodb projects --all` lists them)"
     );
-    assert!(miss("%").starts_with("error: no project named \"%\"; did you mean"));
+    // unescaped, "beacon%" would be the pattern beacon%% and resolve to Beacon Analytics
+    assert!(miss("beacon%").starts_with("error: no project named \"beacon%\"; did you mean"));
     // two names start with "beacon" now: a prefix is no longer enough, the full name is
     db.client().batch_execute("INSERT INTO projects (name) VALUES ('Beacon Mobile')").unwrap();
     assert!(miss("beacon").starts_with("error: no project named \"beacon\"; did you mean \"Beacon"));
