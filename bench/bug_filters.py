@@ -4,7 +4,7 @@ combinations, timed inside one warm server session.
 
 Draws COMBOS combinations of severity set x status set x project x assignee x unassigned
 x blocker x breached x at-risk x sort x page (1 or 20, 50 rows a page) with a fixed random
-seed, prepares the two page helpers (sql/bugs/page_runs.sql or page_all.sql, whichever
+seed, prepares the two page helpers (sql/bugs/page_merge.sql or page_all.sql, whichever
 ctodb picks, followed by sql/bugs/page_rows.sql: exactly the text ctodb sends) and the
 two count helpers, and runs each combination twice under EXPLAIN (ANALYZE, SUMMARY): the second run's planning plus
 execution time is the figure, so that the first run pays for reading cold pages. The
@@ -33,6 +33,27 @@ ALL_STATUSES = "'{pending,in_progress,verified,shipped,closed,deferred}'"
 def sql(name):
     with open(os.path.join(ROOT, name + ".sql")) as f:
         return f.read()
+
+
+def page_merge(wanted):
+    """bugs/page_merge as ctodb composes it (bugs_page_merge in src/sql.rs): one copy of
+    bugs/page_run per (status, severity) pair wanted, in place of the @runs line."""
+    run = "\n".join(line for line in sql("page_run").splitlines() if not line.lstrip().startswith("--"))
+    pairs = [(status, severity) for status in ALL_STATUSES.strip("'{}").split(",")
+             for severity in ("critical", "high", "medium", "low")]
+    pairs = [pair for pair in pairs if pair in wanted] or pairs[:1]
+    runs = "\nUNION ALL\n".join(run.replace("@status", status).replace("@severity", severity)
+                                 for status, severity in pairs)
+    return "\n".join(runs if line.strip() == "@runs" else line for line in sql("page_merge").splitlines()) + "\n"
+
+
+def wanted_pairs(c):
+    """The pairs BugFilter::wants accepts for a combination."""
+    statuses = c["status"].strip("'{}").split(",")
+    severities = ["critical", "high", "medium", "low"] if c["severity"] == "NULL" else c["severity"].strip("'{}").split(",")
+    open_only = c["breached"] == "true" or c["at_risk"] == "true"
+    return frozenset((st, sv) for st in statuses for sv in severities
+                     if not open_only or st in ("pending", "in_progress"))
 
 
 def psql(script):
@@ -83,6 +104,7 @@ def main():
         f"PREPARE page_{variant}({FILTER_TYPES}, bigint, bigint, text) AS {sql('page_' + variant)}{sql('page_rows')};"
         for variant in ("runs", "all")
     ]
+    merges = {}
     script.append(f"PREPARE total({FILTER_TYPES}) AS {sql('count')};")
     script.append(f"PREPARE total_summary(text[], text[]) AS {sql('count_summary')};")
     explain = "EXPLAIN (ANALYZE, SUMMARY, COSTS OFF, TIMING OFF)"
@@ -93,9 +115,21 @@ def main():
                            ("project", "assignee", "unassigned", "blocker", "breached", "at_risk"))
         count = (f"total_summary({c['severity']}, {c['status']})" if only_summary else f"total({filters})")
         # the variant ctodb picks (BugFilter::walks_every_status in src/cmd/bugs.rs)
-        walk = (c["severity"] == "NULL" and c["status"] == ALL_STATUSES
+        walk = os.environ.get("NO_WALK") is None and (c["severity"] == "NULL" and c["status"] == ALL_STATUSES
                 and c["breached"] == "false" and c["at_risk"] == "false")
-        page = f"page_{'all' if walk else 'runs'}({filters}, 50, {c['offset']}, '{c['sort']}')"
+        pairs = wanted_pairs(c)
+        if walk:
+            name = "page_all"
+        elif len(pairs) * (50 + c["offset"]) <= 2000 and os.environ.get("NO_RUNS") is None:
+            # BugFilter::page_helper: the runs read at most 2,000 entries
+            name = "page_runs"
+        else:
+            if pairs not in merges:
+                merges[pairs] = f"page_merge_{len(merges)}"
+                script.append(f"PREPARE {merges[pairs]}({FILTER_TYPES}, bigint, bigint, text) AS "
+                              f"{page_merge(pairs)}{sql('page_rows')};")
+            name = merges[pairs]
+        page = f"{name}({filters}, 50, {c['offset']}, '{c['sort']}')"
         for kind, statement in (("page", page), ("count", count)):
             script += [f"{explain} EXECUTE {statement};", f"\\echo BEGIN {kind} {i}",
                        f"{explain} EXECUTE {statement};", f"\\echo END {kind} {i}"]

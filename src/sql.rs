@@ -1,6 +1,14 @@
 //! The catalog of hand-written SQL: every file under `sql/` embedded once and named once.
 //! Commands refer to these constants; no SQL text is built from user input anywhere.
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use clap::ValueEnum;
+
+use crate::cli::{BugStatus, Severity};
+use crate::cmd::label;
+
 /// One hand-written statement and the name it is logged under.
 #[derive(Debug, Clone, Copy)]
 pub struct Helper {
@@ -34,6 +42,49 @@ macro_rules! composed_helpers {
 composed_helpers! {
     BUGS_PAGE_RUNS => "bugs/page_runs" + "bugs/page_rows",
     BUGS_PAGE_ALL => "bugs/page_all" + "bugs/page_rows",
+}
+
+/// The bug page for the (status, severity) pairs that `wanted` accepts: bugs/page_merge with
+/// one copy of bugs/page_run per such pair in place of its `@runs` line, followed by
+/// bugs/page_rows. `wanted` is asked about every pair of the schema's enum labels (the
+/// CLI's value names) and the text is made of those labels only, never of the caller's
+/// strings. Each set of pairs is composed once per process. With no pair wanted, the page
+/// keeps the first pair's run, which the same conditions in SQL fold to nothing.
+pub fn bugs_page_merge(wanted: impl Fn(&str, &str) -> bool) -> &'static Helper {
+    static PAGES: Mutex<BTreeMap<u32, &'static Helper>> = Mutex::new(BTreeMap::new());
+    let pairs: Vec<(String, String)> = BugStatus::value_variants()
+        .iter()
+        .flat_map(|status| {
+            Severity::value_variants().iter().map(move |severity| (label(status), label(severity)))
+        })
+        .collect();
+    let mask = pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, (status, severity))| wanted(status, severity))
+        .fold(0u32, |mask, (i, _)| mask | 1 << i);
+    let mask = if mask == 0 { 1 } else { mask };
+    let mut pages = PAGES.lock().unwrap_or_else(PoisonError::into_inner);
+    pages.entry(mask).or_insert_with(|| {
+        let run = without_comment_lines(include_str!("../sql/bugs/page_run.sql"));
+        let runs: Vec<String> = pairs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & 1 << i != 0)
+            .map(|(_, (status, severity))| run.replace("@status", status).replace("@severity", severity))
+            .collect();
+        let runs = runs.join("\nUNION ALL\n");
+        let head: Vec<&str> = include_str!("../sql/bugs/page_merge.sql")
+            .lines()
+            .map(|line| if line.trim() == "@runs" { runs.as_str() } else { line })
+            .collect();
+        let sql = head.join("\n") + "\n" + include_str!("../sql/bugs/page_rows.sql");
+        Box::leak(Box::new(Helper { name: "bugs/page_merge", sql: Box::leak(sql.into_boxed_str()) }))
+    })
+}
+
+fn without_comment_lines(sql: &str) -> String {
+    sql.lines().filter(|line| !line.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n")
 }
 
 helpers! {

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::TestDb;
+use crate::common::{ctodb_command, CliOutput, TestDb};
 
 const AS_OF: &str = "2026-11-25T12:00:00Z";
 
@@ -471,15 +471,29 @@ fn unknown_values_are_usage_errors_listing_the_valid_ones() {
     }
 }
 
-/// The bug pages are a merge of one run per (status, severity) pair. On a generated world
-/// (refreshed, so priorities differ), every page of a spread of filter combinations must
-/// be exactly what one plain `ORDER BY ... LIMIT ... OFFSET` over the same filters gives,
-/// with the footer's total equal to a plain count. The reference judges breached and
+/// The bug pages come from one run per (status, severity) pair (bugs/page_runs, or
+/// bugs/page_merge for deep pages over many pairs) or from one walk (bugs/page_all). On a
+/// generated world (refreshed, so priorities differ), every page of a spread of filter
+/// combinations must be exactly what one plain `ORDER BY ... LIMIT ... OFFSET` over the
+/// same filters gives, with the footer's total equal to a plain count, and each of the
+/// three variants must have served several of them. The reference judges breached and
 /// at-risk bugs by `ctodb_sla_state`, not by the page's own range conditions.
 #[test]
 fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
     let db = TestDb::new("helpers_page_merge");
-    db.run(&["seed", "--projects", "12", "--users", "9", "--bugs", "4000", "--days", "20", "--as-of", AS_OF]);
+    db.run(&[
+        "seed",
+        "--projects",
+        "12",
+        "--users",
+        "9",
+        "--bugs",
+        "12000",
+        "--days",
+        "20",
+        "--as-of",
+        AS_OF,
+    ]);
     db.run(&["refresh", "--as-of", AS_OF]);
     let mut client = db.client();
     let mut top = |sql: &str| -> String { client.query_one(sql, &[]).unwrap().get(0) };
@@ -495,9 +509,17 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
         ((state >> 33) as usize) % n
     };
     let mut non_empty = 0;
+    let mut variants = std::collections::BTreeMap::new();
     for case in 0..60 {
-        let severity = &severities[next(severities.len())];
-        let status = &statuses[next(statuses.len())];
+        // shape 0: any combination; 1: every status and severity (the walk); 2: a deep page
+        // over every status and some severities (the merge)
+        let shape = case % 3;
+        let severity = match shape {
+            0 => &severities[next(severities.len())],
+            1 => &severities[0],
+            _ => &severities[1 + next(severities.len() - 1)],
+        };
+        let status = if shape == 0 { &statuses[next(statuses.len())] } else { &statuses[4] };
         let (sort, order) = sorts[next(sorts.len())];
         let by_project = next(3) == 0;
         let by_assignee = next(4) == 0;
@@ -505,11 +527,14 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
         let mut flags: Vec<&str> = ["--unassigned", "--blocker", "--breached", "--at-risk"]
             .into_iter()
             .filter(|flag| next(4) == 0 && !(by_assignee && *flag == "--unassigned"))
+            .filter(|flag| shape == 0 || !matches!(*flag, "--breached" | "--at-risk"))
             .collect();
         if flags.contains(&"--breached") {
             flags.retain(|flag| *flag != "--at-risk");
         }
-        let page = 1 + next(3);
+        let page = if shape == 2 { 3 } else { 1 + next(3) };
+        // deep pages over many pairs read more than page_runs allows and go to page_merge
+        let limit = if shape == 2 { 150 } else { [9, 150][next(2)] };
 
         let mut args: Vec<String> = vec!["bugs".into(), "--sort".into(), sort.into()];
         let mut conditions = Vec::new();
@@ -549,7 +574,7 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
                 .to_string(),
             );
         }
-        args.extend(["--limit".into(), "9".into(), "--page".into(), page.to_string()]);
+        args.extend(["--limit".into(), limit.to_string(), "--page".into(), page.to_string()]);
         args.extend(["--as-of".into(), AS_OF.into(), "-f".into(), "json".into()]);
 
         let filter = if conditions.is_empty() { "true".to_string() } else { conditions.join(" AND ") };
@@ -557,8 +582,8 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
         let expected: Vec<i64> = client
             .query(
                 &format!(
-                    "SELECT bug_number FROM bugs WHERE {filter} AND $1::timestamptz IS NOT NULL ORDER BY {order}, bug_number LIMIT 9 OFFSET {}",
-                    (page - 1) * 9
+                    "SELECT bug_number FROM bugs WHERE {filter} AND $1::timestamptz IS NOT NULL ORDER BY {order}, bug_number LIMIT {limit} OFFSET {}",
+                    (page - 1) * limit
                 ),
                 &[&as_of],
             )
@@ -575,14 +600,21 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
             .get(0);
 
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = db.ctodb(&argv);
+        // every query is logged by name as slow: the log tells which page variant ran
+        let out: CliOutput =
+            ctodb_command(Some(&db.url)).env("CTODB_SLOW_QUERY_MS", "0").args(&argv).output().unwrap().into();
+        let variant = ["bugs/page_runs", "bugs/page_merge", "bugs/page_all"]
+            .into_iter()
+            .find(|name| out.stderr_text().contains(&format!("slow query {name} took")))
+            .unwrap_or_else(|| panic!("case {case}: no page query in the log: {}", out.stderr_text()));
+        *variants.entry(variant).or_insert(0) += 1;
         let rows: Value = serde_json::from_str(&out.ok()).expect("valid JSON");
         let got: Vec<i64> = rows.as_array().unwrap().iter().map(|r| r["bug"].as_i64().unwrap()).collect();
         assert_eq!(got, expected, "case {case}: ctodb {}", argv.join(" "));
         let footer = out.stderr_text();
         if !expected.is_empty() {
             non_empty += 1;
-            let first = (page - 1) * 9 + 1;
+            let first = (page - 1) * limit + 1;
             let last = first + expected.len() - 1;
             let total_text = total.to_string();
             assert!(
@@ -594,6 +626,7 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
         }
     }
     assert!(non_empty >= 30, "only {non_empty} of 60 combinations matched any bug");
+    assert!(variants.values().all(|&n| n >= 5) && variants.len() == 3, "variants used: {variants:?}");
 }
 
 /// 12345 as the footer prints it: 12,345.

@@ -28,6 +28,7 @@ fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
     assert!(first.contains(&format!("created database {}", db.name)), "{first}");
     assert!(first.contains("applied 20261125000000_init"), "{first}");
     assert!(first.contains("applied 20261125130000_bug_pages"), "{first}");
+    assert!(first.contains("applied 20261125170000_bug_filter_sorts"), "{first}");
     let (tables, enums, indexes) = schema_counts(&db);
     assert_eq!((tables, enums), (9, 5));
     assert!(indexes >= 34, "only {indexes} indexes besides keys and unique constraints");
@@ -47,10 +48,10 @@ fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
     let second = db.run(&["migrate"]);
     assert_eq!(
         second.trim(),
-        format!("database {} is up to date (2 migrations applied); nothing to do", db.name)
+        format!("database {} is up to date (3 migrations applied); nothing to do", db.name)
     );
     assert_eq!(objects(&db), before);
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 3);
     // each run leaves its audit row
     assert_eq!(
         db.count("SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_type = 'schema'"),
@@ -78,7 +79,7 @@ fn two_concurrent_migrates_apply_each_migration_once() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 3);
     assert_eq!(schema_counts(&db).0, 9);
 }
 
@@ -144,7 +145,7 @@ fn reset_with_force_drops_the_data_and_reapplies() {
     let db = TestDb::new("reset_force");
     db.client().batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')").unwrap();
     let out = db.run(&["migrate", "reset", "--force"]);
-    assert!(out.contains("reset: everything dropped, 2 migrations applied"), "{out}");
+    assert!(out.contains("reset: everything dropped, 3 migrations applied"), "{out}");
     assert_eq!(db.count("SELECT count(*) FROM users"), 0);
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'reset'"), 1);
     assert_eq!(schema_counts(&db).0, 9);
@@ -174,7 +175,7 @@ fn doctor_passes_then_names_a_dropped_index() {
     let db = TestDb::new("doctor_index");
     let out = db.run(&["doctor", "-f", "table"]);
     assert!(out.lines().all(|l| l.starts_with('✓')), "{out}");
-    assert!(out.contains("9 tables, 5 enums, 44 indexes present"), "{out}");
+    assert!(out.contains("9 tables, 5 enums, 50 indexes present"), "{out}");
     db.client().batch_execute("DROP INDEX bugs_title_trgm_idx").unwrap();
     let failed = db.ctodb(&["doctor", "-f", "table"]);
     assert_eq!(failed.code(), 1);
@@ -184,7 +185,7 @@ fn doctor_passes_then_names_a_dropped_index() {
 }
 
 /// A database created by the first release (only the init migration) and holding data
-/// takes the bug-pages migration: the indexes are replaced, the counts kept by the
+/// takes the later migrations: the indexes are replaced and added, the counts kept by the
 /// summary triggers survive, and the pages answer as they did.
 #[test]
 fn a_database_at_the_first_migration_upgrades_with_its_data() {
@@ -192,19 +193,26 @@ fn a_database_at_the_first_migration_upgrades_with_its_data() {
     let dir = tempfile::tempdir().unwrap();
     copy_migrations(dir.path());
     std::fs::remove_dir_all(dir.path().join("20261125130000_bug_pages")).unwrap();
+    std::fs::remove_dir_all(dir.path().join("20261125170000_bug_filter_sorts")).unwrap();
     let first = dir.path().to_str().unwrap();
     db.run(&["migrate", "--source", first]);
     db.run(&["seed", "--projects", "5", "--users", "6", "--bugs", "600", "--days", "10"]);
     let before = db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts");
     let status = db.run(&["migrate", "status", "-f", "csv"]);
     assert!(status.contains(",bug_pages,pending,"), "{status}");
+    assert!(status.contains(",bug_filter_sorts,pending,"), "{status}");
 
     let out = db.run(&["migrate"]);
     assert!(out.contains("applied 20261125130000_bug_pages"), "{out}");
+    assert!(out.contains("applied 20261125170000_bug_filter_sorts"), "{out}");
     assert!(!out.contains("applied 20261125000000_init"), "{out}");
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 3);
     assert_eq!(db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts"), before);
     assert_eq!(db.count("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'bugs_page_%'"), 3);
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_indexes WHERE indexname ~ '^bugs_(assignee|unassigned|blocker)_(due|created)_idx$'"),
+        6
+    );
     assert_eq!(
         db.count("SELECT count(*) FROM pg_indexes WHERE indexname IN ('bugs_open_priority_idx', 'bugs_severity_status_idx')"),
         0

@@ -77,6 +77,7 @@ impl Probe {
                 (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.priority)),
                 (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.created)),
                 (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.due)),
+                (open_merge_page(), self.bug_page(&self.no_severity, &self.due)),
                 (&sql::BUGS_PAGE_ALL, self.bug_page(&self.no_severity, &self.created)),
                 (&sql::BUGS_COUNT, self.bug_filters(&self.no_severity)),
                 (&sql::BUG_STATISTICS, vec![&self.now]),
@@ -151,6 +152,11 @@ impl Probe {
             ),
         ]
     }
+}
+
+/// The merged bug page (bugs/page_merge) of open bugs, the probes' statuses.
+fn open_merge_page() -> &'static Helper {
+    sql::bugs_page_merge(|status, _| matches!(status, "pending" | "in_progress"))
 }
 
 /// Runs every helper of an area; the detail counts them, the failure names the one that failed.

@@ -1,0 +1,32 @@
+-- Bug pages of one person, of unassigned bugs or of blockers, sorted by creation or by
+-- due instant (issue 4). Until now these were gathered from the filter's index, which is
+-- in priority order, and sorted: page 20 of the busiest assignee's bugs by due instant
+-- read all 48,000 of them. Each index below is in the order of one sort within one
+-- filter and carries the status, the severity and the other filter columns:
+--   - a page over every status and severity (bugs/page_all) walks it and stops after
+--     limit + offset entries;
+--   - a run of the merge (bugs/page_run) for a common (status, severity) pair walks it
+--     too, skipping other pairs' entries, while a rare pair is still gathered from the
+--     priority-ordered index of its filter and sorted: the planner weighs both per run.
+CREATE INDEX bugs_assignee_due_idx ON bugs (assignee_id, due_at, bug_number)
+    INCLUDE (status, severity, project_id, is_blocker, sla_hours);
+COMMENT ON INDEX bugs_assignee_due_idx IS 'bugs --assignee --sort due: one person''s bugs, earliest due first, index-only';
+CREATE INDEX bugs_assignee_created_idx ON bugs (assignee_id, created_at DESC, bug_number)
+    INCLUDE (status, severity, project_id, is_blocker, due_at, sla_hours);
+COMMENT ON INDEX bugs_assignee_created_idx IS 'bugs --assignee --sort created: one person''s bugs, newest first, index-only';
+CREATE INDEX bugs_unassigned_due_idx ON bugs (due_at, bug_number)
+    INCLUDE (status, severity, project_id, is_blocker, sla_hours)
+    WHERE assignee_id IS NULL;
+COMMENT ON INDEX bugs_unassigned_due_idx IS 'bugs --unassigned --sort due: bugs nobody owns, earliest due first, index-only';
+CREATE INDEX bugs_unassigned_created_idx ON bugs (created_at DESC, bug_number)
+    INCLUDE (status, severity, project_id, is_blocker, due_at, sla_hours)
+    WHERE assignee_id IS NULL;
+COMMENT ON INDEX bugs_unassigned_created_idx IS 'bugs --unassigned --sort created: bugs nobody owns, newest first, index-only';
+CREATE INDEX bugs_blocker_due_idx ON bugs (due_at, bug_number)
+    INCLUDE (status, severity, project_id, assignee_id, sla_hours)
+    WHERE is_blocker;
+COMMENT ON INDEX bugs_blocker_due_idx IS 'bugs --blocker --sort due: blocking bugs, earliest due first, index-only';
+CREATE INDEX bugs_blocker_created_idx ON bugs (created_at DESC, bug_number)
+    INCLUDE (status, severity, project_id, assignee_id, due_at, sla_hours)
+    WHERE is_blocker;
+COMMENT ON INDEX bugs_blocker_created_idx IS 'bugs --blocker --sort created: blocking bugs, newest first, index-only';

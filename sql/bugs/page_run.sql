@@ -1,0 +1,28 @@
+-- One run of bugs/page_merge.sql (not a statement by itself): the bugs of one status and
+-- one severity that match the filters, in the order asked, at most limit + offset of
+-- them. '@status' and '@severity' stand for the pair: ctodb writes this run once for
+-- every pair of labels of bug_status and bug_severity. A pair that was not asked for
+-- folds to a constant false and reads nothing. Comment lines are left out of each copy.
+-- Parameters: those of bugs/page_merge.sql.
+-- Index: bugs_page_priority_idx, bugs_page_created_idx or bugs_page_due_idx (status,
+-- severity, sort key); with --assignee, --unassigned or --blocker the sorted index of that
+-- filter (bugs_assignee_*_idx, bugs_unassigned_*_idx, bugs_blocker_*_idx); with --project
+-- bugs_project_status_idx; index-only in every case.
+(SELECT b.bug_number, b.priority_score, b.created_at, b.due_at
+ FROM bugs b
+ WHERE b.status = '@status'
+   AND b.severity = '@severity'
+   AND '@status' = ANY (ctodb_bug_statuses($2::text[]))
+   AND ($1::text[] IS NULL OR '@severity' = ANY (ctodb_bug_severities($1)))
+   AND ($3::uuid IS NULL OR b.project_id = $3)
+   AND ($4::uuid IS NULL OR b.assignee_id = $4)
+   AND (NOT $5::boolean OR b.assignee_id IS NULL)
+   AND (NOT $6::boolean OR b.is_blocker)
+   AND (NOT $7::boolean OR ('@status' IN ('pending', 'in_progress') AND b.due_at < $9::timestamptz))
+   AND (NOT $8::boolean OR ('@status' IN ('pending', 'in_progress') AND b.due_at >= $9
+                            AND b.due_at - b.sla_hours * interval '15 minutes' <= $9))
+ ORDER BY CASE WHEN $12::text = 'priority' THEN b.priority_score END DESC,
+          CASE WHEN $12 = 'created' THEN b.created_at END DESC,
+          CASE WHEN $12 = 'due' THEN b.due_at END,
+          b.bug_number
+ LIMIT $10::bigint + $11::bigint)
