@@ -3,14 +3,20 @@
 combinations, timed inside one warm server session.
 
 Draws COMBOS combinations of severity set x status set x project x assignee x unassigned
-x blocker x breached x at-risk x sort x page (1 or 20, 50 rows a page) with a fixed random
-seed, prepares the two page helpers (sql/bugs/page_merge.sql or page_all.sql, whichever
-ctodb picks, followed by sql/bugs/page_rows.sql: exactly the text ctodb sends) and the
-two count helpers, and runs each combination twice under EXPLAIN (ANALYZE, SUMMARY): the second run's planning plus
-execution time is the figure, so that the first run pays for reading cold pages. The
-project and the assignee are the ones with the most bugs (the slowest case for them).
-The page uses bugs/count_summary.sql for its total when only severity and status
-filter, as ctodb does.
+x blocker x breached x at-risk x sort x page (1 or 20, 50 rows a page; see DEEP_PAGE) with a fixed random
+seed, prepares the page helper ctodb picks for each (BugFilter::page_helper in
+src/cmd/bugs.rs: sql/bugs/page_all.sql, page_runs.sql, or page_merge.sql with its runs
+written in as src/sql.rs does; each followed by sql/bugs/page_rows.sql: exactly the text
+ctodb sends) and the two count helpers, and runs each combination twice under EXPLAIN
+(ANALYZE, SUMMARY): the second run's planning plus execution time is the figure, so that
+the first run pays for reading cold pages. The project and the assignee are the ones with
+the most bugs (the slowest case for them). The page uses bugs/count_summary.sql for its
+total when only severity and status filter, as ctodb does.
+
+DEEP_PAGE=N draws page 1 or page N instead of 1 or 20. To compare the variants: NO_WALK=1
+sends every-status pages to the merge instead of page_all; RUNS_AT_MOST=N moves the limit
+on entries read by page_runs (2,000 in ctodb; 0 merges every page that is not a walk, a
+huge value never merges).
 
 usage: DATABASE=ctodb_bench bench/bug_filters.py [combos] [seed]   (defaults: 400, 2)
 """
@@ -24,6 +30,7 @@ import sys
 COMBOS = int(sys.argv[1]) if len(sys.argv) > 1 else 400
 SEED = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 DATABASE = os.environ.get("DATABASE", "ctodb_bench")
+DEEP_PAGE = int(os.environ.get("DEEP_PAGE", 20))
 AS_OF = "2026-11-25T12:00:00Z"
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sql", "bugs")
 FILTER_TYPES = "text[], text[], uuid, uuid, bool, bool, bool, bool, timestamptz"
@@ -91,7 +98,7 @@ def combinations(project, assignee):
             "breached": breached,
             "at_risk": "false" if breached == "true" else rnd.choice(["false", "false", "true"]),
             "sort": rnd.choice(["priority", "created", "due"]),
-            "offset": rnd.choice([0, 950]),
+            "offset": rnd.choice([0, 50 * (DEEP_PAGE - 1)]),
         }
 
 
@@ -120,7 +127,7 @@ def main():
         pairs = wanted_pairs(c)
         if walk:
             name = "page_all"
-        elif len(pairs) * (50 + c["offset"]) <= 2000 and os.environ.get("NO_RUNS") is None:
+        elif len(pairs) * (50 + c["offset"]) <= int(os.environ.get("RUNS_AT_MOST", 2000)):
             # BugFilter::page_helper: the runs read at most 2,000 entries
             name = "page_runs"
         else:
@@ -155,7 +162,7 @@ def main():
     print("|---|---|---|---|---|---|")
     summary("page", pages, 5)
     summary("page 1 only", [pages[i] for i, c in enumerate(combos) if c["offset"] == 0], 5)
-    summary("page 20 only", [pages[i] for i, c in enumerate(combos) if c["offset"] > 0], 5)
+    summary(f"page {DEEP_PAGE} only", [pages[i] for i, c in enumerate(combos) if c["offset"] > 0], 5)
     summary("page and count", both, 25)
     print("\nslowest pages:")
     for i in sorted(range(len(combos)), key=lambda i: -pages[i])[:8]:
