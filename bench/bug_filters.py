@@ -107,7 +107,10 @@ def main():
     assignee = quoted(one_value(
         "SELECT assignee_id FROM bugs WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
     combos = list(combinations(project, assignee))
-    script = [
+    # ctodb prepares each statement afresh and runs it once, so every plan is made for its
+    # values (a custom plan); a statement prepared once and run 400 times here could
+    # otherwise switch to a generic plan after five runs
+    script = ["SET plan_cache_mode = force_custom_plan;"] + [
         f"PREPARE page_{variant}({FILTER_TYPES}, bigint, bigint, text) AS {sql('page_' + variant)}{sql('page_rows')};"
         for variant in ("runs", "all")
     ]
