@@ -18,6 +18,8 @@ pub struct Probe {
     today: chrono::NaiveDate,
     nobody: Uuid,
     open: Vec<String>,
+    every_status: Vec<String>,
+    someone: Option<Uuid>,
     critical: Option<Vec<String>>,
     no_severity: Option<Vec<String>>,
     active: Vec<String>,
@@ -44,6 +46,10 @@ impl Probe {
             today: now.date_naive(),
             nobody: Uuid::nil(),
             open: vec!["pending".into(), "in_progress".into()],
+            every_status: ["pending", "in_progress", "verified", "shipped", "closed", "deferred"]
+                .map(String::from)
+                .to_vec(),
+            someone: Some(Uuid::nil()),
             critical: Some(vec!["critical".into()]),
             no_severity: None,
             active: vec!["active".into()],
@@ -129,6 +135,9 @@ impl Probe {
         let mut critical_breached = self.bug_filters(&self.critical);
         critical_breached[6] = &self.yes;
         critical_breached.extend([&self.limit as &(dyn ToSql + Sync), &self.offset, &self.due]);
+        let mut assignee_by_due = self.bug_page(&self.no_severity, &self.due);
+        assignee_by_due[1] = &self.every_status;
+        assignee_by_due[3] = &self.someone;
         vec![
             (
                 "bugs by severity and status",
@@ -138,6 +147,12 @@ impl Probe {
             ),
             ("top bugs by priority", &sql::TOP_BUGS_BY_PRIORITY, vec![&self.now], &["bugs_priority_idx"]),
             ("critical open bugs past due", &sql::BUGS_PAGE_RUNS, critical_breached, &["bugs_page_due_idx"]),
+            (
+                "one person's bugs by due instant",
+                &sql::BUGS_PAGE_ALL,
+                assignee_by_due,
+                &["bugs_assignee_due_idx"],
+            ),
             (
                 "bug search, full text",
                 &sql::SEARCH_BUGS_FULLTEXT,
