@@ -107,15 +107,16 @@ def main():
     assignee = quoted(one_value(
         "SELECT assignee_id FROM bugs WHERE assignee_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"))
     combos = list(combinations(project, assignee))
+    open_sla_max = one_value(sql("open_sla_max")) or "NULL"
     # ctodb prepares each statement afresh and runs it once, so every plan is made for its
     # values (a custom plan); a statement prepared once and run 400 times here could
     # otherwise switch to a generic plan after five runs
     script = ["SET plan_cache_mode = force_custom_plan;"] + [
-        f"PREPARE page_{variant}({FILTER_TYPES}, bigint, bigint, text) AS {sql('page_' + variant)}{sql('page_rows')};"
+        f"PREPARE page_{variant}({FILTER_TYPES}, bigint, bigint, text, integer) AS {sql('page_' + variant)}{sql('page_rows')};"
         for variant in ("runs", "all")
     ]
     merges = {}
-    script.append(f"PREPARE total({FILTER_TYPES}) AS {sql('count')};")
+    script.append(f"PREPARE total({FILTER_TYPES}, integer) AS {sql('count')};")
     script.append(f"PREPARE total_summary(text[], text[]) AS {sql('count_summary')};")
     explain = "EXPLAIN (ANALYZE, SUMMARY, COSTS OFF, TIMING OFF)"
     for i, c in enumerate(combos):
@@ -123,7 +124,9 @@ def main():
                    f"{c['blocker']}, {c['breached']}, {c['at_risk']}, '{AS_OF}'")
         only_summary = all(c[k] in ("NULL", "false") for k in
                            ("project", "assignee", "unassigned", "blocker", "breached", "at_risk"))
-        count = (f"total_summary({c['severity']}, {c['status']})" if only_summary else f"total({filters})")
+        # BugFilter::page reads the at-risk horizon first (bugs/open_sla_max.sql)
+        horizon = open_sla_max if c["at_risk"] == "true" else "NULL"
+        count = (f"total_summary({c['severity']}, {c['status']})" if only_summary else f"total({filters}, {horizon})")
         # the variant ctodb picks (BugFilter::walks_every_status in src/cmd/bugs.rs)
         walk = os.environ.get("NO_WALK") is None and (c["severity"] == "NULL" and c["status"] == ALL_STATUSES
                 and c["breached"] == "false" and c["at_risk"] == "false")
@@ -136,10 +139,10 @@ def main():
         else:
             if pairs not in merges:
                 merges[pairs] = f"page_merge_{len(merges)}"
-                script.append(f"PREPARE {merges[pairs]}({FILTER_TYPES}, bigint, bigint, text) AS "
+                script.append(f"PREPARE {merges[pairs]}({FILTER_TYPES}, bigint, bigint, text, integer) AS "
                               f"{page_merge(pairs)}{sql('page_rows')};")
             name = merges[pairs]
-        page = f"{name}({filters}, 50, {c['offset']}, '{c['sort']}')"
+        page = f"{name}({filters}, 50, {c['offset']}, '{c['sort']}', {horizon})"
         for kind, statement in (("page", page), ("count", count)):
             script += [f"{explain} EXECUTE {statement};", f"\\echo BEGIN {kind} {i}",
                        f"{explain} EXECUTE {statement};", f"\\echo END {kind} {i}"]

@@ -115,6 +115,7 @@ helpers! {
     TOP_PROJECTS_BY_ROI => "projects/top_by_roi",
     BUGS_COUNT => "bugs/count",
     BUGS_COUNT_SUMMARY => "bugs/count_summary",
+    OPEN_SLA_MAX => "bugs/open_sla_max",
     BUG_STATISTICS => "bugs/statistics",
     SLA_COMPLIANCE => "bugs/sla_compliance",
     BUG_SHOW => "bugs/show",

@@ -496,6 +496,19 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
     ]);
     db.run(&["refresh", "--as-of", AS_OF]);
     let mut client = db.client();
+    // Six open bugs with an SLA set by hand, far longer than any default, 2,000 hours old
+    // and so at risk (83% of 2,400 hours): the at-risk pages bound the due instant by the
+    // longest open SLA, and must still find them.
+    let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
+    let custom = client
+        .execute(
+            "UPDATE bugs SET created_at = $1::timestamptz - interval '2000 hours', sla_hours = 2400
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE status IN ('pending', 'in_progress')
+                                  ORDER BY bug_number DESC LIMIT 6)",
+            &[&as_of],
+        )
+        .unwrap();
+    assert_eq!(custom, 6);
     let mut top = |sql: &str| -> String { client.query_one(sql, &[]).unwrap().get(0) };
     let project = top("SELECT p.name FROM projects p JOIN bugs b ON b.project_id = p.id GROUP BY p.name ORDER BY count(*) DESC, p.name LIMIT 1");
     let assignee = top("SELECT u.email FROM users u JOIN bugs b ON b.assignee_id = u.id GROUP BY u.email ORDER BY count(*) DESC, u.email LIMIT 1");
@@ -578,7 +591,6 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
         args.extend(["--as-of".into(), AS_OF.into(), "-f".into(), "json".into()]);
 
         let filter = if conditions.is_empty() { "true".to_string() } else { conditions.join(" AND ") };
-        let as_of: chrono::DateTime<chrono::Utc> = AS_OF.parse().unwrap();
         let expected: Vec<i64> = client
             .query(
                 &format!(
@@ -627,6 +639,25 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
     }
     assert!(non_empty >= 30, "only {non_empty} of 60 combinations matched any bug");
     assert!(variants.values().all(|&n| n >= 5) && variants.len() == 3, "variants used: {variants:?}");
+
+    // every at-risk bug, the six with the long SLA among them, on one page
+    let expected: Vec<i64> = client
+        .query(
+            "SELECT bug_number FROM bugs
+             WHERE ctodb_sla_state(status, created_at, due_at, sla_hours, resolved_at, $1) = 'at_risk'
+             ORDER BY due_at, bug_number",
+            &[&as_of],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let out =
+        db.run(&["bugs", "--at-risk", "--sort", "due", "--limit", "1000", "--as-of", AS_OF, "-f", "json"]);
+    let rows: Value = serde_json::from_str(&out).expect("valid JSON");
+    let got: Vec<i64> = rows.as_array().unwrap().iter().map(|r| r["bug"].as_i64().unwrap()).collect();
+    assert_eq!(got, expected);
+    assert!(expected.len() > 6 && expected.len() < 1000, "{} at-risk bugs", expected.len());
 }
 
 /// 12345 as the footer prints it: 12,345.

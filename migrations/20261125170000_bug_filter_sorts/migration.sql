@@ -30,3 +30,16 @@ CREATE INDEX bugs_blocker_created_idx ON bugs (created_at DESC, bug_number)
     INCLUDE (status, severity, project_id, assignee_id, due_at, sla_hours)
     WHERE is_blocker;
 COMMENT ON INDEX bugs_blocker_created_idx IS 'bugs --blocker --sort created: blocking bugs, newest first, index-only';
+
+-- At-risk bugs (open, past 75% of their SLA, not yet due) are due within a quarter of the
+-- longest SLA of any open bug. ctodb reads that SLA first (one entry of the index below)
+-- and bounds the due instant by it, so a run reads the bugs due within that window
+-- instead of every open bug of its status and severity. The page index of the due sort
+-- now carries the priority and the creation instant, so that such a run stays
+-- index-only whatever the sort.
+CREATE INDEX bugs_open_sla_idx ON bugs (sla_hours) WHERE status IN ('pending', 'in_progress');
+COMMENT ON INDEX bugs_open_sla_idx IS 'bugs --at-risk: the longest SLA of the open bugs, one entry';
+DROP INDEX bugs_page_due_idx;
+CREATE INDEX bugs_page_due_idx ON bugs (status, severity, due_at, bug_number)
+    INCLUDE (sla_hours, assignee_id, is_blocker, priority_score, created_at);
+COMMENT ON INDEX bugs_page_due_idx IS 'bugs (any filter) --sort due, --breached, --at-risk: one run per status and severity, index-only';

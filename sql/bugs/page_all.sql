@@ -4,7 +4,7 @@
 -- How: one walk down the index of the sort key, stopping at limit + offset matches; the
 -- merge of bugs/page_runs would read 24 runs of that many. For a rare filter the planner
 -- may gather its bugs from the filter's index and sort them instead.
--- Parameters: $1..$12 as in bugs/page_runs.sql (unset filters fold away).
+-- Parameters: $1..$13 as in bugs/page_runs.sql (unset filters fold away).
 -- Index: bugs_priority_idx, bugs_created_at_idx or bugs_due_idx (the CASE of the unused
 -- sorts folds to a constant, which the planner drops from the order); for a project or
 -- an assignee bugs_project_status_idx or bugs_assignee_status_idx.
@@ -21,7 +21,8 @@ WITH page AS (
           AND (NOT $6 OR b.is_blocker)
           AND (NOT $7 OR (b.status IN ('pending', 'in_progress') AND b.due_at < $9))
           AND (NOT $8 OR (b.status IN ('pending', 'in_progress') AND b.due_at >= $9
-                          AND b.due_at - b.sla_hours * interval '15 minutes' <= $9))
+                          AND b.due_at - b.sla_hours * interval '15 minutes' <= $9
+                          AND b.due_at <= $9 + $13::integer * interval '15 minutes'))
         ORDER BY CASE WHEN $12::text = 'priority' THEN b.priority_score END DESC,
                  CASE WHEN $12 = 'created' THEN b.created_at END DESC,
                  CASE WHEN $12 = 'due' THEN b.due_at END,

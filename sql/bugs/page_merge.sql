@@ -13,7 +13,10 @@
 -- or NULL, $4 assignee id or NULL, $5 only unassigned, $6 only blockers, $7 only breached
 -- (open and past due), $8 only at risk (open, past 75% of the SLA, not past due), $9 as-of
 -- instant, $10 limit, $11 offset, $12 sort: priority (highest first) | created (newest
--- first) | due (earliest due instant first, so most overdue first).
+-- first) | due (earliest due instant first, so most overdue first), $13 the at-risk
+-- horizon: the longest SLA in hours of any open bug (bugs/open_sla_max.sql; an at-risk
+-- bug is due within a quarter of it, so the at-risk runs read only bugs due that soon),
+-- NULL unless $8.
 -- Index: see bugs/page_run.sql; one index-only run per pair asked for.
 WITH page AS (
     SELECT chosen.bug_number, row_number() OVER () AS rank

@@ -20,7 +20,8 @@
    AND (NOT $6::boolean OR b.is_blocker)
    AND (NOT $7::boolean OR ('@status' IN ('pending', 'in_progress') AND b.due_at < $9::timestamptz))
    AND (NOT $8::boolean OR ('@status' IN ('pending', 'in_progress') AND b.due_at >= $9
-                            AND b.due_at - b.sla_hours * interval '15 minutes' <= $9))
+                            AND b.due_at - b.sla_hours * interval '15 minutes' <= $9
+                            AND b.due_at <= $9 + $13::integer * interval '15 minutes'))
  ORDER BY CASE WHEN $12::text = 'priority' THEN b.priority_score END DESC,
           CASE WHEN $12 = 'created' THEN b.created_at END DESC,
           CASE WHEN $12 = 'due' THEN b.due_at END,

@@ -12,7 +12,10 @@
 -- or NULL, $4 assignee id or NULL, $5 only unassigned, $6 only blockers, $7 only breached
 -- (open and past due), $8 only at risk (open, past 75% of the SLA, not past due), $9 as-of
 -- instant, $10 limit, $11 offset, $12 sort: priority (highest first) | created (newest
--- first) | due (earliest due instant first, so most overdue first).
+-- first) | due (earliest due instant first, so most overdue first), $13 the at-risk
+-- horizon: the longest SLA in hours of any open bug (bugs/open_sla_max.sql; an at-risk
+-- bug is due within a quarter of it, so the at-risk runs read only bugs due that soon),
+-- NULL unless $8.
 -- Index: bugs_page_priority_idx, bugs_page_created_idx or bugs_page_due_idx, one
 -- index-only run per pair; for a project, an assignee, blockers or unassigned bugs the
 -- planner may take the pair's bugs from bugs_project_status_idx,
@@ -40,7 +43,8 @@ WITH page AS (
               AND (NOT $5 OR b.assignee_id IS NULL)
               AND (NOT $6 OR b.is_blocker)
               AND (NOT $7 OR b.due_at < $9)
-              AND (NOT $8 OR (b.due_at >= $9 AND b.due_at - b.sla_hours * interval '15 minutes' <= $9))
+              AND (NOT $8 OR (b.due_at >= $9 AND b.due_at - b.sla_hours * interval '15 minutes' <= $9
+                              AND b.due_at <= $9 + $13::integer * interval '15 minutes'))
             ORDER BY CASE WHEN $12 = 'priority' THEN b.priority_score END DESC,
                      CASE WHEN $12 = 'created' THEN b.created_at END DESC,
                      CASE WHEN $12 = 'due' THEN b.due_at END,

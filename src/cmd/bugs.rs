@@ -122,16 +122,22 @@ impl BugFilter {
             &self.at_risk,
             &ctx.as_of,
         ];
+        // at-risk bugs are due within a quarter of the longest open SLA: the bound lets
+        // their runs read only the bugs due that soon (bugs/open_sla_max.sql)
+        let horizon: Option<i32> =
+            if self.at_risk { db::query_one(client, &sql::OPEN_SLA_MAX, &[]).await?.get(0) } else { None };
         let mut params = filters.to_vec();
         params.extend([&limit as &(dyn ToSql + Sync), &offset]);
         let sort = label(&sort);
-        params.push(&sort);
+        params.extend([&sort as &(dyn ToSql + Sync), &horizon]);
         let helper = self.page_helper(limit, offset);
         let mut frame = fetch_frame(client, helper, &params, "bugs").await?.when_empty("no bugs match");
         let total: i64 = if self.only_severity_and_status() {
             db::query_one(client, &sql::BUGS_COUNT_SUMMARY, &[&self.severities, &self.statuses]).await?.get(0)
         } else {
-            db::query_one(client, &sql::BUGS_COUNT, &filters).await?.get(0)
+            let mut params = filters.to_vec();
+            params.push(&horizon);
+            db::query_one(client, &sql::BUGS_COUNT, &params).await?.get(0)
         };
         frame.footer = page_footer(offset as u64, frame.rows.len(), total);
         Ok(frame)

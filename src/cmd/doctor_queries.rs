@@ -28,6 +28,7 @@ pub struct Probe {
     created: String,
     due: String,
     no_ids: Vec<Uuid>,
+    no_horizon: Option<i32>,
     text: String,
     none: Option<Uuid>,
     no_user: Option<String>,
@@ -58,6 +59,7 @@ impl Probe {
             created: "created".into(),
             due: "due".into(),
             no_ids: Vec::new(),
+            no_horizon: None,
             text: "login timeout".into(),
             none: None,
             no_user: None,
@@ -85,7 +87,8 @@ impl Probe {
                 (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.due)),
                 (open_merge_page(), self.bug_page(&self.no_severity, &self.due)),
                 (&sql::BUGS_PAGE_ALL, self.bug_page(&self.no_severity, &self.created)),
-                (&sql::BUGS_COUNT, self.bug_filters(&self.no_severity)),
+                (&sql::BUGS_COUNT, self.bug_count(&self.no_severity)),
+                (&sql::OPEN_SLA_MAX, vec![]),
                 (&sql::BUG_STATISTICS, vec![&self.now]),
                 (&sql::SLA_COMPLIANCE, vec![&self.now]),
                 (&sql::BUG_SHOW, vec![&self.limit, &self.now]),
@@ -126,15 +129,20 @@ impl Probe {
 
     fn bug_page<'a>(&'a self, severities: &'a Option<Vec<String>>, sort: &'a String) -> Params<'a> {
         let mut params = self.bug_filters(severities);
-        params.extend([&self.limit as &(dyn ToSql + Sync), &self.offset, sort]);
+        params.extend([&self.limit as &(dyn ToSql + Sync), &self.offset, sort, &self.no_horizon]);
+        params
+    }
+
+    fn bug_count<'a>(&'a self, severities: &'a Option<Vec<String>>) -> Params<'a> {
+        let mut params = self.bug_filters(severities);
+        params.push(&self.no_horizon);
         params
     }
 
     /// The hot queries and the indexes that may serve each (any one of them will do).
     pub fn hot_queries(&self) -> Vec<(&'static str, &'static Helper, Params<'_>, &'static [&'static str])> {
-        let mut critical_breached = self.bug_filters(&self.critical);
+        let mut critical_breached = self.bug_page(&self.critical, &self.due);
         critical_breached[6] = &self.yes;
-        critical_breached.extend([&self.limit as &(dyn ToSql + Sync), &self.offset, &self.due]);
         let mut assignee_by_due = self.bug_page(&self.no_severity, &self.due);
         assignee_by_due[1] = &self.every_status;
         assignee_by_due[3] = &self.someone;
