@@ -145,3 +145,27 @@ helpers! {
     REFRESH_APPLY_PROJECT_SCORES => "refresh/apply_project_scores",
     REFRESH_PORTFOLIO_SNAPSHOT => "refresh/portfolio_snapshot",
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_merged_page_has_one_run_per_pair_asked_for() {
+        let page =
+            bugs_page_merge(|status, severity| status == "closed" && matches!(severity, "low" | "high"));
+        assert_eq!(page.name, "bugs/page_merge");
+        assert_eq!(page.sql.matches("\nUNION ALL\n").count(), 1);
+        assert!(page.sql.contains("b.status = 'closed'") && page.sql.contains("b.severity = 'low'"));
+        assert!(page.sql.contains("b.severity = 'high'") && !page.sql.contains("b.severity = 'medium'"));
+        assert!(!page.sql.contains("'@"), "a placeholder was left in");
+        assert!(!page.sql.lines().any(|line| line.trim() == "@runs"), "the runs were not written in");
+        // the same pairs give the very same text, composed once
+        let again =
+            bugs_page_merge(|status, severity| status == "closed" && matches!(severity, "high" | "low"));
+        assert!(std::ptr::eq(page, again));
+        // no pair at all still gives a statement: the first pair's run, which SQL folds away
+        let none = bugs_page_merge(|_, _| false);
+        assert!(none.sql.contains("b.status = 'pending'") && !none.sql.contains("\nUNION ALL\n"));
+    }
+}

@@ -1,13 +1,16 @@
 -- One run of bugs/page_merge.sql (not a statement by itself): the bugs of one status and
 -- one severity that match the filters, in the order asked, at most limit + offset of
 -- them. '@status' and '@severity' stand for the pair: ctodb writes this run once for
--- every pair of labels of bug_status and bug_severity. A pair that was not asked for
--- folds to a constant false and reads nothing. Comment lines are left out of each copy.
+-- each pair of labels of bug_status and bug_severity that the filters ask for
+-- (bugs_page_merge in src/sql.rs). The run also checks its pair against $1 and $2, so a
+-- pair that was not asked for folds to a constant false and reads nothing. Comment
+-- lines are left out of each copy.
 -- Parameters: those of bugs/page_merge.sql.
 -- Index: bugs_page_priority_idx, bugs_page_created_idx or bugs_page_due_idx (status,
 -- severity, sort key); with --assignee, --unassigned or --blocker the sorted index of that
 -- filter (bugs_assignee_*_idx, bugs_unassigned_*_idx, bugs_blocker_*_idx); with --project
--- bugs_project_status_idx; index-only in every case.
+-- bugs_project_status_idx; at-risk runs a range of bugs_page_due_idx up to the horizon
+-- ($13); index-only in every case.
 (SELECT b.bug_number, b.priority_score, b.created_at, b.due_at
  FROM bugs b
  WHERE b.status = '@status'
