@@ -203,3 +203,45 @@ fn migrate_and_seed_refuse_a_transaction_pooler() {
         assert_no_secret(&out, "pa55word");
     }
 }
+
+/// ctodb ends every connection as psql does: the replies still due are read and a
+/// Terminate message is sent, so the server neither writes to a closed socket (a "could
+/// not send data to client" line in its log) nor counts an abandoned session, and a
+/// session pooler can hand the server connection to the next client.
+#[test]
+fn connections_end_with_a_terminate_message() {
+    let db = crate::common::TestDb::new("clean_close");
+    let mut client = db.client();
+    let mut abandoned = || -> i64 {
+        client.batch_execute("SELECT pg_stat_clear_snapshot()").unwrap();
+        client
+            .query_one(
+                "SELECT sessions_abandoned FROM pg_stat_database WHERE datname = current_database()",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let before = abandoned();
+    db.run(&["seed"]);
+    db.run(&["bugs", "-f", "csv"]);
+    db.run(&["report", "portfolio", "-f", "csv"]);
+    let failed = db.ctodb(&["bugs", "--project", "no such project", "-f", "csv"]);
+    assert_eq!(failed.code(), 1);
+    // the server counts a session when its backend has gone: wait for ctodb's to go
+    let mut watcher = db.client();
+    for _ in 0..250 {
+        let left: i64 = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ctodb'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        if left == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(abandoned(), before, "a ctodb session ended without a Terminate message");
+}

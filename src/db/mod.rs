@@ -6,14 +6,18 @@ pub mod migrate;
 mod retry;
 mod tls;
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use deadpool_postgres::{Hook, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
+use deadpool_postgres::{Connect, Hook, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use thiserror::Error;
+use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{CancelToken, GenericClient, NoTls, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::config::{PoolSettings, Target};
 use crate::sql::Helper;
@@ -103,9 +107,51 @@ pub async fn cancel_running_queries() {
     }
 }
 
-/// A pool of connections to one target.
+type ConnectionTasks = Arc<Mutex<Vec<JoinHandle<()>>>>;
+
+/// Opens connections for the pool as deadpool's own connector does, except for who owns
+/// the connection's task. deadpool aborts the task it is handed as soon as it drops a
+/// client, which cuts the socket while the server may still be replying (tokio-postgres
+/// closes a dropped statement without waiting for the reply): the server then logs
+/// "could not send data to client: Broken pipe" and "connection to client lost", and a
+/// session pooler throws its server connection away. So deadpool gets a stand-in task,
+/// and the real one is kept in `tasks`: once its client is gone it reads the replies
+/// still due, sends Terminate and ends, which `Db::close` waits for.
+struct GracefulConnect {
+    tls: MakeRustlsConnect,
+    tasks: ConnectionTasks,
+}
+
+impl Connect for GracefulConnect {
+    fn connect(
+        &self,
+        pg: &tokio_postgres::Config,
+    ) -> Pin<
+        Box<
+            dyn Future<Output = Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>>
+                + Send
+                + '_,
+        >,
+    > {
+        let pg = pg.clone();
+        Box::pin(async move {
+            let (client, connection) = pg.connect(self.tls.clone()).await?;
+            let task = tokio::spawn(async move {
+                // the error of a connection that broke reaches its client's next query
+                let _ = connection.await;
+            });
+            self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
+            Ok((client, tokio::spawn(async {})))
+        })
+    }
+}
+
+/// A pool of connections to one target. Clones share the pool.
+#[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// The task of every connection the pool opened (`GracefulConnect`).
+    tasks: ConnectionTasks,
     target: Target,
     settings: PoolSettings,
 }
@@ -122,8 +168,12 @@ impl Db {
         if let Some(timeout) = settings.statement_timeout {
             pg.options(format!("-c statement_timeout={}", timeout.as_millis()));
         }
-        let manager =
-            Manager::from_config(pg, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let tasks = ConnectionTasks::default();
+        let manager = Manager::from_connect(
+            pg,
+            GracefulConnect { tls, tasks: tasks.clone() },
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
         let pool = Pool::builder(manager)
             .max_size(settings.max_size)
             .runtime(deadpool_postgres::Runtime::Tokio1)
@@ -137,9 +187,24 @@ impl Db {
             }))
             .build()
             .map_err(|err| DbError::Tls(err.to_string()))?;
-        let db = Db { pool, target: target.clone(), settings: settings.clone() };
+        let db = Db { pool, tasks, target: target.clone(), settings: settings.clone() };
         let _probe = db.client().await?;
         Ok(db)
+    }
+
+    /// Closes the pool and lets each of its connections end cleanly: the replies still
+    /// due are read, a Terminate message is sent, and the server sees a client leave,
+    /// not a socket cut mid-reply (see `GracefulConnect`). Waits at most two seconds in
+    /// all; the command's outcome is already decided, so nothing here is an error.
+    pub async fn close(&self) {
+        self.pool.close();
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
+        let ended = async {
+            for task in tasks {
+                let _ = task.await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), ended).await;
     }
 
     /// A connection from the pool.
