@@ -175,7 +175,7 @@ fn doctor_passes_then_names_a_dropped_index() {
     let db = TestDb::new("doctor_index");
     let out = db.run(&["doctor", "-f", "table"]);
     assert!(out.lines().all(|l| l.starts_with('✓')), "{out}");
-    assert!(out.contains("9 tables, 5 enums, 51 indexes present"), "{out}");
+    assert!(out.contains("9 tables, 5 enums, 59 indexes present"), "{out}");
     let line = out.lines().find(|l| l.contains("one person's bugs by due instant")).unwrap_or_default();
     assert!(line.contains("uses bugs_assignee_due_idx"), "{out}");
     db.client().batch_execute("DROP INDEX bugs_title_trgm_idx").unwrap();
@@ -212,8 +212,8 @@ fn a_database_at_the_first_migration_upgrades_with_its_data() {
     assert_eq!(db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts"), before);
     assert_eq!(db.count("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'bugs_page_%'"), 3);
     assert_eq!(
-        db.count("SELECT count(*) FROM pg_indexes WHERE indexname ~ '^bugs_(assignee|unassigned|blocker)_(due|created)_idx$'"),
-        6
+        db.count("SELECT count(*) FROM pg_indexes WHERE indexname ~ '^bugs_(assignee|unassigned|blocker|project)_(page_)?(due|created|priority)_idx$'"),
+        14
     );
     assert_eq!(
         db.count("SELECT count(*) FROM pg_indexes WHERE indexname IN ('bugs_open_priority_idx', 'bugs_severity_status_idx')"),

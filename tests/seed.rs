@@ -168,7 +168,7 @@ fn a_killed_seed_leaves_the_database_empty() {
         assert_eq!(db.count(&format!("SELECT count(*) FROM {table}")), 0, "{table}");
     }
     // and the indexes dropped for the load are all still there
-    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 51 indexes present"));
+    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 59 indexes present"));
 }
 
 #[test]
