@@ -6,8 +6,10 @@
 -- may gather its bugs from the filter's index and sort them instead.
 -- Parameters: $1..$13 as in bugs/page_runs.sql (unset filters fold away).
 -- Index: bugs_priority_idx, bugs_created_at_idx or bugs_due_idx (the CASE of the unused
--- sorts folds to a constant, which the planner drops from the order); for a project or
--- an assignee bugs_project_status_idx or bugs_assignee_status_idx.
+-- sorts folds to a constant, which the planner drops from the order); with one person,
+-- unassigned bugs or blockers that filter's walk (bugs_assignee_due_idx / _created_idx,
+-- bugs_unassigned_priority_idx / _due_idx / _created_idx, bugs_blocker_priority_idx /
+-- _due_idx / _created_idx); for a project bugs_project_status_idx.
 WITH page AS (
     SELECT chosen.bug_number, row_number() OVER () AS rank
     FROM (

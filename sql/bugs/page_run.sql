@@ -7,10 +7,11 @@
 -- lines are left out of each copy.
 -- Parameters: those of bugs/page_merge.sql.
 -- Index: bugs_page_priority_idx, bugs_page_created_idx or bugs_page_due_idx (status,
--- severity, sort key); with --assignee, --unassigned or --blocker the sorted index of that
--- filter (bugs_assignee_*_idx, bugs_unassigned_*_idx, bugs_blocker_*_idx); with --project
--- bugs_project_status_idx; at-risk runs a range of bugs_page_due_idx up to the horizon
--- ($13); index-only in every case.
+-- severity, sort key); with a filter, that filter's index of the same shape:
+-- bugs_project_status_idx / _due_idx / _created_idx, bugs_unassigned_idx / _page_due_idx /
+-- _page_created_idx, bugs_blocker_idx / _page_due_idx / _page_created_idx; for one person
+-- bugs_assignee_status_idx (gathered) or bugs_assignee_due_idx / _created_idx (walked);
+-- at-risk runs a range of bugs_page_due_idx up to the horizon ($13); index-only.
 (SELECT b.bug_number, b.priority_score, b.created_at, b.due_at
  FROM bugs b
  WHERE b.status = '@status'

@@ -17,10 +17,8 @@
 -- bug is due within a quarter of it, so the at-risk runs read only bugs due that soon),
 -- NULL unless $8.
 -- Index: bugs_page_priority_idx, bugs_page_created_idx or bugs_page_due_idx, one
--- index-only run per pair; for a project, an assignee, blockers or unassigned bugs the
--- planner may take the pair's bugs from bugs_project_status_idx,
--- bugs_assignee_status_idx, bugs_blocker_idx or bugs_unassigned_idx instead (index-only,
--- in priority order; gathered and sorted for the other sorts).
+-- index-only run per pair; with a filter, that filter's index of the same shape, as
+-- listed in bugs/page_run.sql.
 WITH page AS (
     SELECT chosen.bug_number,
            row_number() OVER (ORDER BY CASE WHEN $12::text = 'priority' THEN chosen.priority_score END DESC,
