@@ -70,7 +70,7 @@ impl BugFilter {
     }
 
     /// Whether a page reads bugs of this status and severity (labels).
-    pub fn wants(&self, status: &str, severity: &str) -> bool {
+    fn wants(&self, status: &str, severity: &str) -> bool {
         self.statuses.iter().any(|wanted| wanted == status)
             && self.severities.as_ref().is_none_or(|wanted| wanted.iter().any(|wanted| wanted == severity))
             && (!(self.breached || self.at_risk) || OPEN.iter().any(|open| label(open) == status))
@@ -84,7 +84,7 @@ impl BugFilter {
     /// them serves pages of 2,000 to 12,000 entries, and the merge wins deeper (page 100
     /// of two severities over every status: 2.7 ms against 16.8 ms), hence the merge
     /// once the runs would read more than 2,000 entries.
-    pub fn page_helper(&self, limit: i64, offset: i64) -> &'static Helper {
+    fn page_helper(&self, limit: i64, offset: i64) -> &'static Helper {
         const RUNS_READ_AT_MOST: i64 = 2_000;
         if self.walks_every_status() {
             return &sql::BUGS_PAGE_ALL;

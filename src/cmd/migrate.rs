@@ -81,15 +81,13 @@ async fn run_migrations(
 /// Connects to the target, creating its database first when the server says it is
 /// missing (through the `postgres` maintenance database).
 async fn connect_creating(ctx: &Context) -> Result<Db> {
-    let db = match Db::connect(&ctx.target, &ctx.pool).await {
+    match Db::connect(&ctx.target, &ctx.pool).await {
         Err(DbError::MissingDatabase { .. }) => {
             create_database(ctx).await?;
-            Db::connect(&ctx.target, &ctx.pool).await?
+            Ok(Db::connect(&ctx.target, &ctx.pool).await?)
         }
-        other => other?,
-    };
-    ctx.opened(&db);
-    Ok(db)
+        other => Ok(other?),
+    }
 }
 
 async fn create_database(ctx: &Context) -> Result<()> {
@@ -98,7 +96,6 @@ async fn create_database(ctx: &Context) -> Result<()> {
     let admin = Db::connect(&maintenance, &ctx.pool)
         .await
         .context("while connecting to the maintenance database `postgres` to create the database")?;
-    ctx.opened(&admin);
     let client = admin.client().await?;
     let statement = db::query_one(&**client, &sql::CREATE_DATABASE_STATEMENT, &[&database]).await?;
     let statement: String = statement.get(0);

@@ -13,8 +13,6 @@ mod report;
 mod search;
 mod stats;
 
-use std::sync::{Mutex, PoisonError};
-
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
@@ -39,28 +37,11 @@ pub struct Context {
     pub output: Output,
     /// "now" for every age, SLA and trend: --as-of or the clock.
     pub as_of: DateTime<Utc>,
-    /// Every pool the command opened, closed cleanly when it ends (`Db::close`).
-    opened: Mutex<Vec<Db>>,
 }
 
 impl Context {
     pub async fn connect(&self) -> Result<Db> {
-        let db = Db::connect(&self.target, &self.pool).await?;
-        self.opened(&db);
-        Ok(db)
-    }
-
-    /// Registers a pool the command opened itself, to be closed with the others.
-    pub fn opened(&self, db: &Db) {
-        self.opened.lock().unwrap_or_else(PoisonError::into_inner).push(db.clone());
-    }
-
-    /// Closes every pool the command opened (see `Db::close`).
-    async fn close(&self) {
-        let opened = std::mem::take(&mut *self.opened.lock().unwrap_or_else(PoisonError::into_inner));
-        for db in opened {
-            db.close().await;
-        }
+        Ok(Db::connect(&self.target, &self.pool).await?)
     }
 
     /// Refuses a transaction-mode pooler for commands that need session features.
@@ -90,7 +71,6 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         pool,
         output: Output::resolve(global.format, global.output, global.no_color),
         as_of: global.as_of.unwrap_or_else(Utc::now),
-        opened: Mutex::new(Vec::new()),
     };
     let outcome = match cli.command {
         Command::Migrate(args) => migrate::run(&ctx, args).await,
@@ -106,7 +86,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Refresh => refresh::run(&ctx).await,
         Command::Quickstart => quickstart::run(&ctx).await,
     };
-    ctx.close().await;
+    crate::db::close_all().await;
     outcome
 }
 

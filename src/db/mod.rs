@@ -109,6 +109,17 @@ pub async fn cancel_running_queries() {
 
 type ConnectionTasks = Arc<Mutex<Vec<JoinHandle<()>>>>;
 
+/// Every pool this process opened, for `close_all`.
+static OPENED: Mutex<Vec<Db>> = Mutex::new(Vec::new());
+
+/// Closes every pool this process opened (`Db::close`); called once a command has ended.
+pub async fn close_all() {
+    let opened = std::mem::take(&mut *OPENED.lock().unwrap_or_else(PoisonError::into_inner));
+    for db in opened {
+        db.close().await;
+    }
+}
+
 /// Opens connections for the pool as deadpool's own connector does, except for who owns
 /// the connection's task. deadpool aborts the task it is handed as soon as it drops a
 /// client, which cuts the socket while the server may still be replying (tokio-postgres
@@ -188,6 +199,7 @@ impl Db {
             .build()
             .map_err(|err| DbError::Tls(err.to_string()))?;
         let db = Db { pool, tasks, target: target.clone(), settings: settings.clone() };
+        OPENED.lock().unwrap_or_else(PoisonError::into_inner).push(db.clone());
         let _probe = db.client().await?;
         Ok(db)
     }
