@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::output::Format;
+use crate::queries::{BugSort, ProjectSort};
+use crate::seed::Profile;
 
 /// The version line: the crate version and the version of the formulas (SPEC §6).
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (formulas: 1)");
@@ -88,52 +91,6 @@ pub enum Command {
     Refresh,
     /// First run: create and migrate the database, seed the demo if empty, refresh, show the portfolio
     Quickstart,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Severity {
-    Critical,
-    High,
-    Medium,
-    Low,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BugStatus {
-    Pending,
-    #[value(name = "in_progress", alias = "in-progress")]
-    InProgress,
-    Verified,
-    Shipped,
-    Closed,
-    Deferred,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProjectStatus {
-    Active,
-    Shipped,
-    Deferred,
-    Cancelled,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProjectSort {
-    Roi,
-    Arr,
-    Valuation,
-    Health,
-    Name,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum BugSort {
-    /// highest priority score first
-    Priority,
-    /// newest first
-    Created,
-    /// earliest SLA due instant first
-    Due,
 }
 
 /// `--limit` and `--page`.
@@ -290,18 +247,6 @@ pub enum ReportCommand {
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
         limit: u32,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Profile {
-    /// 6 users, 5 projects, 12 bugs written by hand, relative to --as-of
-    Demo,
-    /// 180 projects, 10,000 bugs, 50 users, ~50,000 daily metric rows
-    Standard,
-    /// 1,000 projects, 100,000 bugs, 200 users, 365 days of metrics
-    Large,
-    /// 10,000 projects, 1,000,000 bugs, 500 users, 3,650,000 daily metric rows
-    Xl,
 }
 
 #[derive(Debug, Args)]

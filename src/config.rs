@@ -123,18 +123,44 @@ impl PoolSettings {
         }
         let statement_timeout = match env::var("CTODB_STATEMENT_TIMEOUT") {
             Ok(value) if !value.trim().is_empty() => {
-                Some(Duration::from_millis(parse_number("CTODB_STATEMENT_TIMEOUT", &value)?))
+                let ms = parse_number("CTODB_STATEMENT_TIMEOUT", &value)?;
+                // the server's setting is a 32-bit count of milliseconds
+                if ms > i32::MAX as u64 {
+                    return Err(ConfigError::InvalidSetting {
+                        name: "CTODB_STATEMENT_TIMEOUT",
+                        value,
+                        reason: "expected milliseconds, at most 2147483647 (about 24 days)",
+                    });
+                }
+                Some(Duration::from_millis(ms))
             }
             _ => None,
         };
         Ok(PoolSettings {
             max_size: max_size as usize,
-            connect_timeout: Duration::from_secs(env_number("DATABASE_CONNECTION_TIMEOUT", 20)?),
-            wait_timeout: Duration::from_secs(env_number("DATABASE_POOL_TIMEOUT", 10)?),
+            connect_timeout: Duration::from_secs(env_seconds("DATABASE_CONNECTION_TIMEOUT", 20)?),
+            wait_timeout: Duration::from_secs(env_seconds("DATABASE_POOL_TIMEOUT", 10)?),
             statement_timeout,
             slow_query: Duration::from_millis(env_number("CTODB_SLOW_QUERY_MS", 1000)?),
         })
     }
+}
+
+/// The longest timeout in seconds ctodb takes: a day. Waiting longer is waiting forever,
+/// and larger values overflow the clocks' arithmetic.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// A timeout in whole seconds, at most a day.
+fn env_seconds(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    let secs = env_number(name, default)?;
+    if secs > MAX_TIMEOUT_SECS {
+        return Err(ConfigError::InvalidSetting {
+            name,
+            value: secs.to_string(),
+            reason: "expected seconds, at most 86400 (a day)",
+        });
+    }
+    Ok(secs)
 }
 
 fn env_number(name: &'static str, default: u64) -> Result<u64, ConfigError> {

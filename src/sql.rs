@@ -4,10 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
-use clap::ValueEnum;
-
-use crate::cli::{BugStatus, Severity};
-use crate::cmd::label;
+use crate::model::{BugStatus, Severity};
 
 /// One hand-written statement and the name it is logged under.
 #[derive(Debug, Clone, Copy)]
@@ -46,22 +43,20 @@ composed_helpers! {
 
 /// The bug page for the (status, severity) pairs that `wanted` accepts: bugs/page_merge with
 /// one copy of bugs/page_run per such pair in place of its `@runs` line, followed by
-/// bugs/page_rows. `wanted` is asked about every pair of the schema's enum labels (the
-/// CLI's value names) and the text is made of those labels only, never of the caller's
-/// strings. Each set of pairs is composed once per process. With no pair wanted, the page
+/// bugs/page_rows. `wanted` is asked about every pair of the schema's enum values and the
+/// text is made of their labels (`model`) only, never of the caller's strings. Each set
+/// of pairs is composed once per process. With no pair wanted, the page
 /// keeps the first pair's run, which the same conditions in SQL fold to nothing.
-pub fn bugs_page_merge(wanted: impl Fn(&str, &str) -> bool) -> &'static Helper {
+pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool) -> &'static Helper {
     static PAGES: Mutex<BTreeMap<u32, &'static Helper>> = Mutex::new(BTreeMap::new());
-    let pairs: Vec<(String, String)> = BugStatus::value_variants()
+    let pairs: Vec<(BugStatus, Severity)> = BugStatus::ALL
         .iter()
-        .flat_map(|status| {
-            Severity::value_variants().iter().map(move |severity| (label(status), label(severity)))
-        })
+        .flat_map(|status| Severity::ALL.iter().map(move |severity| (*status, *severity)))
         .collect();
     let mask = pairs
         .iter()
         .enumerate()
-        .filter(|(_, (status, severity))| wanted(status, severity))
+        .filter(|(_, (status, severity))| wanted(*status, *severity))
         .fold(0u32, |mask, (i, _)| mask | 1 << i);
     let mask = if mask == 0 { 1 } else { mask };
     let mut pages = PAGES.lock().unwrap_or_else(PoisonError::into_inner);
@@ -71,7 +66,7 @@ pub fn bugs_page_merge(wanted: impl Fn(&str, &str) -> bool) -> &'static Helper {
             .iter()
             .enumerate()
             .filter(|(i, _)| mask & 1 << i != 0)
-            .map(|(_, (status, severity))| run.replace("@status", status).replace("@severity", severity))
+            .map(|(_, (status, severity))| run.replace("@status", status.label()).replace("@severity", severity.label()))
             .collect();
         let runs = runs.join("\nUNION ALL\n");
         let head: Vec<&str> = include_str!("../sql/bugs/page_merge.sql")
@@ -152,8 +147,9 @@ mod tests {
 
     #[test]
     fn a_merged_page_has_one_run_per_pair_asked_for() {
-        let page =
-            bugs_page_merge(|status, severity| status == "closed" && matches!(severity, "low" | "high"));
+        let page = bugs_page_merge(|status, severity| {
+            status == BugStatus::Closed && matches!(severity, Severity::Low | Severity::High)
+        });
         assert_eq!(page.name, "bugs/page_merge");
         assert_eq!(page.sql.matches("\nUNION ALL\n").count(), 1);
         assert!(page.sql.contains("b.status = 'closed'") && page.sql.contains("b.severity = 'low'"));
@@ -161,8 +157,9 @@ mod tests {
         assert!(!page.sql.contains("'@"), "a placeholder was left in");
         assert!(!page.sql.lines().any(|line| line.trim() == "@runs"), "the runs were not written in");
         // the same pairs give the very same text, composed once
-        let again =
-            bugs_page_merge(|status, severity| status == "closed" && matches!(severity, "high" | "low"));
+        let again = bugs_page_merge(|status, severity| {
+            status == BugStatus::Closed && matches!(severity, Severity::High | Severity::Low)
+        });
         assert!(std::ptr::eq(page, again));
         // no pair at all still gives a statement: the first pair's run, which SQL folds away
         let none = bugs_page_merge(|_, _| false);

@@ -17,11 +17,11 @@ fn json_of(db: &TestDb, args: &[&str]) -> Value {
 fn refresh_scores_the_demo_as_documented_and_a_second_run_changes_nothing() {
     let db = TestDb::new("refresh_demo");
     db.run(&["seed", "--as-of", AS_OF]);
-    let first = db.ctodb(&["refresh", "--as-of", AS_OF]);
-    assert!(first.ok().contains("7 bug priorities"), "{}", first.stdout_text());
+    let first = db.run_status(&["refresh", "--as-of", AS_OF]);
     assert_eq!(
-        first.stderr_text().trim(),
-        "warning: the valuation of project \"Echo Voice Lab\" is undefined: its discount rate does not exceed its terminal growth rate"
+        first.trim(),
+        "warning: the valuation of project \"Echo Voice Lab\" is undefined: its discount rate does not exceed its terminal growth rate\n\
+         refreshed at 2026-11-25T12:00:00Z: 7 bug priorities (0 closed bugs zeroed), 5 projects, 0 monthly rows, 1 portfolio snapshot changed"
     );
 
     let projects = json_of(&db, &["projects", "--all", "--sort", "name"]);
@@ -113,7 +113,7 @@ fn refresh_scores_the_demo_as_documented_and_a_second_run_changes_nothing() {
             .get(0)
     };
     let before = fingerprint(&db);
-    let second = db.run(&["refresh", "--as-of", AS_OF]);
+    let second = db.run_status(&["refresh", "--as-of", AS_OF]);
     assert!(
         second.contains("0 bug priorities (0 closed bugs zeroed), 0 projects, 0 monthly rows, 0 portfolio snapshot changed"),
         "{second}"
@@ -178,7 +178,7 @@ fn trends_report_rates_changes_and_slope() {
         vec![
             vec![
                 json!("2026-09-01"),
-                json!(0.0),
+                json!(0),
                 json!(null),
                 json!(null),
                 json!(null),
@@ -187,7 +187,7 @@ fn trends_report_rates_changes_and_slope() {
             ],
             vec![
                 json!("2026-10-01"),
-                json!(2.0),
+                json!(2),
                 json!(null),
                 json!(null),
                 json!(0.0),
@@ -196,7 +196,7 @@ fn trends_report_rates_changes_and_slope() {
             ],
             vec![
                 json!("2026-11-01"),
-                json!(10.0),
+                json!(10),
                 json!(400.0),
                 json!(4.0),
                 json!(0.4),
@@ -267,14 +267,19 @@ fn quickstart_creates_seeds_refreshes_and_reports_once() {
     };
     let first = run();
     let out = first.ok();
-    assert!(out.contains(&format!("created database {}", db.name)), "{out}");
-    assert!(out.contains("seeded demo"), "{out}");
+    let status = first.stderr_text();
+    assert!(status.contains(&format!("created database {}", db.name)), "{status}");
+    assert!(status.contains("seeded demo"), "{status}");
+    assert!(status.contains("refreshed at 2026-11-25T12:00:00Z"), "{status}");
+    // stdout is the portfolio report alone
+    assert!(out.starts_with("Portfolio\n"), "{out}");
     assert!(out.contains("Top projects by ROI"), "{out}");
     assert!(out.contains("│ Drift Legacy CRM"), "{out}");
     let second = run();
-    let out = second.ok();
-    assert!(out.contains("the database already has projects: not seeding"), "{out}");
-    assert!(!out.contains("seeded demo"));
+    let status = second.stderr_text();
+    assert!(second.ok().starts_with("Portfolio\n"));
+    assert!(status.contains("the database already has projects: not seeding"), "{status}");
+    assert!(!status.contains("seeded demo"));
     assert_eq!(db.count("SELECT count(*) FROM projects"), 5);
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'seed'"), 1);
 }

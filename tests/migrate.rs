@@ -24,11 +24,12 @@ fn schema_counts(db: &TestDb) -> (i64, i64, i64) {
 #[test]
 fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
     let db = TestDb::empty_name("migrate_creates");
-    let first = db.run(&["migrate"]);
+    let first = db.run_status(&["migrate"]);
     assert!(first.contains(&format!("created database {}", db.name)), "{first}");
     assert!(first.contains("applied 20261125000000_init"), "{first}");
     assert!(first.contains("applied 20261125130000_bug_pages"), "{first}");
     assert!(first.contains("applied 20261125170000_bug_filter_sorts"), "{first}");
+    assert!(first.contains("applied 20261130120000_exact_rounding"), "{first}");
     let (tables, enums, indexes) = schema_counts(&db);
     assert_eq!((tables, enums), (9, 5));
     assert!(indexes >= 34, "only {indexes} indexes besides keys and unique constraints");
@@ -45,13 +46,13 @@ fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
             .collect()
     };
     let before = objects(&db);
-    let second = db.run(&["migrate"]);
+    let second = db.run_status(&["migrate"]);
     assert_eq!(
         second.trim(),
-        format!("database {} is up to date (3 migrations applied); nothing to do", db.name)
+        format!("database {} is up to date (4 migrations applied); nothing to do", db.name)
     );
     assert_eq!(objects(&db), before);
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 3);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 4);
     // each run leaves its audit row
     assert_eq!(
         db.count("SELECT count(*) FROM audit_log WHERE action = 'migrate' AND entity_type = 'schema'"),
@@ -79,7 +80,7 @@ fn two_concurrent_migrates_apply_each_migration_once() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 3);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 4);
     assert_eq!(schema_counts(&db).0, 9);
 }
 
@@ -144,8 +145,8 @@ fn reset_without_force_refuses_and_changes_nothing() {
 fn reset_with_force_drops_the_data_and_reapplies() {
     let db = TestDb::new("reset_force");
     db.client().batch_execute("INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada')").unwrap();
-    let out = db.run(&["migrate", "reset", "--force"]);
-    assert!(out.contains("reset: everything dropped, 3 migrations applied"), "{out}");
+    let out = db.run_status(&["migrate", "reset", "--force"]);
+    assert!(out.contains("reset: everything dropped, 4 migrations applied"), "{out}");
     assert_eq!(db.count("SELECT count(*) FROM users"), 0);
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'reset'"), 1);
     assert_eq!(schema_counts(&db).0, 9);
@@ -204,11 +205,11 @@ fn a_database_at_the_first_migration_upgrades_with_its_data() {
     assert!(status.contains(",bug_pages,pending,"), "{status}");
     assert!(status.contains(",bug_filter_sorts,pending,"), "{status}");
 
-    let out = db.run(&["migrate"]);
+    let out = db.run_status(&["migrate"]);
     assert!(out.contains("applied 20261125130000_bug_pages"), "{out}");
     assert!(out.contains("applied 20261125170000_bug_filter_sorts"), "{out}");
     assert!(!out.contains("applied 20261125000000_init"), "{out}");
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 3);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), 4);
     assert_eq!(db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts"), before);
     assert_eq!(db.count("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'bugs_page_%'"), 3);
     assert_eq!(

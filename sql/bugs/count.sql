@@ -4,7 +4,7 @@
 -- Index: the most selective filter's: bugs_project_status_idx, bugs_assignee_status_idx,
 -- bugs_blocker_idx, bugs_unassigned_idx, or bugs_open_due_idx for breached and at-risk
 -- bugs; index-only.
-SELECT count(*)
+SELECT count(*) AS total
 FROM bugs b
 WHERE ($1::text[] IS NULL OR b.severity = ANY (ctodb_bug_severities($1)))
   AND b.status = ANY (ctodb_bug_statuses($2))

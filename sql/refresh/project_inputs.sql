@@ -28,12 +28,9 @@ WITH window_start AS (
     WHERE m.metric_date > w.today - 14 AND m.metric_date <= w.today AND m.commits > 0
 )
 SELECT p.id, p.name,
-       p.arr::float8 AS arr, p.revenue_growth_rate::float8 AS revenue_growth_rate,
-       p.operating_margin::float8 AS operating_margin, p.discount_rate::float8 AS discount_rate,
-       p.terminal_growth_rate::float8 AS terminal_growth_rate,
-       p.monthly_infra_cost::float8 AS monthly_infra_cost,
-       p.complexity_score::bigint AS complexity_score, p.appeal_score::float8 AS appeal_score,
-       coalesce(e.cost, 0)::float8 AS engineering_cost_12m,
+       p.arr, p.revenue_growth_rate, p.operating_margin, p.discount_rate, p.terminal_growth_rate,
+       p.monthly_infra_cost, p.complexity_score::bigint AS complexity_score, p.appeal_score,
+       coalesce(e.cost, 0) AS engineering_cost_12m,
        coalesce(o.open_bugs, 0) AS open_bugs,
        coalesce(o.open_critical, 0) AS open_critical,
        coalesce(o.open_breached, 0) AS open_breached,

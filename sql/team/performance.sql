@@ -10,8 +10,8 @@ SELECT u.email, u.name, u.role::text AS role,
 FROM users u
 LEFT JOIN LATERAL (
     SELECT count(*) AS resolved,
-           round((avg(extract(epoch FROM b.resolved_at - b.created_at)) / 3600)::numeric, 2) AS mean_resolution_hours,
-           round(avg((b.resolved_at <= b.due_at)::int)::numeric, 4) AS within_sla_rate
+           ctodb_round_ratio(sum(extract(epoch FROM b.resolved_at - b.created_at)), count(*) * 3600, 2) AS mean_resolution_hours,
+           ctodb_round_ratio(count(*) FILTER (WHERE b.resolved_at <= b.due_at), count(*), 4) AS within_sla_rate
     FROM bugs b
     -- resolved_at is set exactly on resolved bugs (the bugs_defaults trigger)
     WHERE b.assignee_id = u.id

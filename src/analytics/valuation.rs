@@ -1,111 +1,132 @@
-//! Project revenue projection, DCF valuation, ROI and health (SPEC §6).
+//! Project revenue projection, DCF valuation, ROI and health (SPEC §6), exact.
 //!
-//! Input columns: `arr`, `revenue_growth_rate`, `operating_margin`, `discount_rate`,
-//! `terminal_growth_rate`, `monthly_infra_cost`, `appeal_score`, `engineering_cost_12m`
-//! (f64), `complexity_score` (i64); for health: `open_critical`, `open_breached`,
-//! `open_bugs` (i64) and `recent_commits` (bool: a metrics row with commits > 0 in the 14
-//! days up to today).
+//! The inputs are the exact decimals of the database. The DCF discounts by powers of
+//! (1 + r), whose quotients have no finite decimal, so every step is an exact rational
+//! (`exact`) and only the result is rounded, half away from zero: a valuation that is
+//! exactly x.xx5 rounds up whatever the path to it.
 
-use polars::prelude::*;
+use rust_decimal::Decimal;
 
-use super::round;
+use super::exact::{self, Exact};
 
 /// The five explicit years of the DCF.
-const YEARS: i32 = 5;
+const YEARS: usize = 5;
 
-/// revenue_t = arr (1+g)^t; fcf_t = revenue_t margin - 12 infra;
-/// terminal = fcf_5 (1+tg) / (r - tg); dcf = Σ fcf_t / (1+r)^t + terminal / (1+r)^5,
-/// NULL when r ≤ tg.
-fn dcf() -> Expr {
-    let growth = lit(1.0) + col("revenue_growth_rate");
-    let discount = lit(1.0) + col("discount_rate");
-    let annual_infra = lit(12.0) * col("monthly_infra_cost");
-    let mut revenue = col("arr");
-    let mut discount_factor = lit(1.0);
-    let mut present_value = lit(0.0);
-    let mut fcf = lit(0.0);
-    for _ in 0..YEARS {
-        revenue = revenue * growth.clone();
-        discount_factor = discount_factor * discount.clone();
-        fcf = revenue.clone() * col("operating_margin") - annual_infra.clone();
-        present_value = present_value + fcf.clone() / discount_factor.clone();
-    }
-    let terminal =
-        fcf * (lit(1.0) + col("terminal_growth_rate")) / (col("discount_rate") - col("terminal_growth_rate"));
-    let value = present_value + terminal / discount_factor;
-    when(col("discount_rate").gt(col("terminal_growth_rate")))
-        .then(round(value, 2))
-        .otherwise(lit(NULL).cast(DataType::Float64))
+/// What a project's valuation and ROI are computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValuationInputs {
+    pub arr: Decimal,
+    pub revenue_growth_rate: Decimal,
+    pub operating_margin: Decimal,
+    pub discount_rate: Decimal,
+    pub terminal_growth_rate: Decimal,
+    pub monthly_infra_cost: Decimal,
+    /// Σ engineering_cost of the 12 calendar months before the month of now.
+    pub engineering_cost_12m: Decimal,
+    pub complexity_score: i64,
+    pub appeal_score: Decimal,
 }
 
-pub fn with_valuation(projects: LazyFrame) -> LazyFrame {
-    let annual_cost = lit(12.0) * col("monthly_infra_cost") + col("engineering_cost_12m");
-    projects
-        .with_columns([
-            round(col("arr") * (lit(1.0) + col("revenue_growth_rate")), 2).alias("revenue_projection_12m"),
-            dcf().alias("dcf_valuation"),
-            annual_cost.alias("annual_cost"),
-        ])
-        .with_column(
-            round(
-                col("dcf_valuation") / col("annual_cost").clip_min(lit(1.0)) * col("appeal_score")
-                    / col("complexity_score").cast(DataType::Float64),
-                4,
-            )
-            .alias("roi_score"),
-        )
+#[derive(Debug, Clone, PartialEq)]
+pub struct Valuation {
+    /// round(arr × (1 + g), 2)
+    pub revenue_projection_12m: Option<Decimal>,
+    /// round(DCF, 2); None when r ≤ tg (undefined)
+    pub dcf_valuation: Option<Decimal>,
+    /// 12 × monthly_infra_cost + engineering_cost_12m, exact
+    pub annual_cost: Decimal,
+    /// round(dcf_valuation / max(annual_cost, 1) × appeal / complexity, 4)
+    pub roi_score: Option<Decimal>,
+}
+
+/// revenue_t = arr (1+g)^t; fcf_t = revenue_t × margin − 12 infra;
+/// terminal = fcf_5 (1+tg) / (r − tg); dcf = Σ fcf_t / (1+r)^t + terminal / (1+r)^5.
+/// The exact value, or None when r ≤ tg.
+pub fn dcf_exact(p: &ValuationInputs) -> Option<Exact> {
+    if p.discount_rate <= p.terminal_growth_rate {
+        return None;
+    }
+    let one = exact::int(1);
+    let growth = &one + exact::decimal(p.revenue_growth_rate);
+    let discount = &one + exact::decimal(p.discount_rate);
+    let margin = exact::decimal(p.operating_margin);
+    let annual_infra = exact::int(12) * exact::decimal(p.monthly_infra_cost);
+    let mut revenue = exact::decimal(p.arr);
+    let mut discount_factor = one.clone();
+    let mut present_value = exact::int(0);
+    let mut fcf = exact::int(0);
+    for _ in 0..YEARS {
+        revenue *= &growth;
+        discount_factor *= &discount;
+        fcf = &revenue * &margin - &annual_infra;
+        present_value += &fcf / &discount_factor;
+    }
+    let r = exact::decimal(p.discount_rate);
+    let tg = exact::decimal(p.terminal_growth_rate);
+    let terminal = fcf * (&one + &tg) / (r - tg);
+    Some(present_value + terminal / discount_factor)
+}
+
+pub fn valuation(p: &ValuationInputs) -> Valuation {
+    let projection = exact::decimal(p.arr) * (exact::int(1) + exact::decimal(p.revenue_growth_rate));
+    let dcf_valuation = dcf_exact(p).and_then(|dcf| exact::round(&dcf, 2));
+    let annual_cost = Decimal::from(12) * p.monthly_infra_cost + p.engineering_cost_12m;
+    // ROI divides the stored (rounded) valuation, as SPEC §6 names dcf_valuation
+    let roi_score = dcf_valuation.and_then(|dcf| {
+        let cost = exact::decimal(annual_cost.max(Decimal::ONE));
+        let numerator = exact::decimal(dcf) * exact::decimal(p.appeal_score);
+        exact::round_ratio(&numerator, &(cost * exact::int(p.complexity_score)), 4)
+    });
+    Valuation {
+        revenue_projection_12m: exact::round(&projection, 2),
+        dcf_valuation,
+        annual_cost,
+        roi_score,
+    }
+}
+
+/// What a project's health is computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthInputs {
+    pub open_critical: i64,
+    pub open_breached: i64,
+    pub open_bugs: i64,
+    /// a project_metrics row with commits > 0 in (today − 14 days, today]
+    pub recent_commits: bool,
 }
 
 /// 100, minus 15 per open critical bug (at most 45), minus 5 per open breached bug (at most
 /// 25), minus 20 without commits in the last 14 days, minus 10 with more than 20 open
 /// bugs; clamped to 0..100.
-pub fn with_health(projects: LazyFrame) -> LazyFrame {
-    let critical = (lit(15) * col("open_critical")).clip_max(lit(45));
-    let breached = (lit(5) * col("open_breached")).clip_max(lit(25));
-    let idle = when(col("recent_commits")).then(lit(0)).otherwise(lit(20));
-    let crowded = when(col("open_bugs").gt(lit(20))).then(lit(10)).otherwise(lit(0));
-    projects.with_column(
-        (lit(100) - critical - breached - idle - crowded)
-            .clip(lit(0), lit(100))
-            .cast(DataType::Int64)
-            .alias("health_score"),
-    )
+pub fn health(h: HealthInputs) -> i16 {
+    let critical = h.open_critical.saturating_mul(15).min(45);
+    let breached = h.open_breached.saturating_mul(5).min(25);
+    let idle = if h.recent_commits { 0 } else { 20 };
+    let crowded = if h.open_bugs > 20 { 10 } else { 0 };
+    // every deduction is at most 45, so the difference cannot overflow
+    (100 - critical.max(0) - breached.max(0) - idle - crowded).clamp(0, 100) as i16
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    struct Project {
-        arr: f64,
-        growth: f64,
-        margin: f64,
-        discount: f64,
-        terminal: f64,
-        infra: f64,
-        engineering: f64,
-        complexity: i64,
-        appeal: f64,
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap()
     }
 
-    fn valued(p: Project) -> DataFrame {
-        let frame = df!(
-            "arr" => [p.arr],
-            "revenue_growth_rate" => [p.growth],
-            "operating_margin" => [p.margin],
-            "discount_rate" => [p.discount],
-            "terminal_growth_rate" => [p.terminal],
-            "monthly_infra_cost" => [p.infra],
-            "engineering_cost_12m" => [p.engineering],
-            "complexity_score" => [p.complexity],
-            "appeal_score" => [p.appeal],
-        )
-        .unwrap();
-        with_valuation(frame.lazy()).collect().unwrap()
-    }
-
-    fn get(frame: &DataFrame, column: &str) -> Option<f64> {
-        frame.column(column).unwrap().f64().unwrap().get(0)
+    fn project(arr: &str, growth: &str, margin: &str, discount: &str, terminal: &str, infra: &str) -> ValuationInputs {
+        ValuationInputs {
+            arr: d(arr),
+            revenue_growth_rate: d(growth),
+            operating_margin: d(margin),
+            discount_rate: d(discount),
+            terminal_growth_rate: d(terminal),
+            monthly_infra_cost: d(infra),
+            engineering_cost_12m: Decimal::ZERO,
+            complexity_score: 1,
+            appeal_score: d("1"),
+        }
     }
 
     #[test]
@@ -116,39 +137,61 @@ mod tests {
         // pv: 145,454.545 + 150,413.223 + 154,921.112 + 159,019.193 + 162,744.721 = 772,552.794
         // terminal: 262,102 x 1.02 / 0.08 = 3,341,800.5; / 1.1^5 = 2,074,995.188
         // dcf = 2,847,547.98
-        let p = valued(Project {
-            arr: 1_000_000.0,
-            growth: 0.10,
-            margin: 0.20,
-            discount: 0.10,
-            terminal: 0.02,
-            infra: 5_000.0,
-            engineering: 240_000.0,
-            complexity: 3,
-            appeal: 6.0,
-        });
-        assert_eq!(get(&p, "revenue_projection_12m"), Some(1_100_000.0));
-        assert_eq!(get(&p, "dcf_valuation"), Some(2_847_547.98));
-        // annual cost 60,000 + 240,000 = 300,000; roi = 2,847,547.98 / 300,000 x 6 / 3 = 18.98365
-        assert_eq!(get(&p, "roi_score"), Some(18.9837));
+        let p = ValuationInputs {
+            engineering_cost_12m: d("240000"),
+            complexity_score: 3,
+            appeal_score: d("6"),
+            ..project("1000000", "0.10", "0.20", "0.10", "0.02", "5000")
+        };
+        let v = valuation(&p);
+        assert_eq!(v.revenue_projection_12m, Some(d("1100000.00")));
+        assert_eq!(v.dcf_valuation, Some(d("2847547.98")));
+        // annual cost 60,000 + 240,000 = 300,000; roi = 2,847,547.98 / 300,000 x 6 / 3 = 18.9836532
+        assert_eq!(v.annual_cost, d("300000"));
+        assert_eq!(v.roi_score, Some(d("18.9837")));
+    }
+
+    #[test]
+    fn a_dcf_that_is_exactly_a_tie_rounds_up() {
+        // r = 0, tg = -0.5: no discounting, terminal = fcf_5 x 0.5 / 0.5 = fcf_5
+        // arr 1.00, g 0, margin 0.0025, no infra: fcf_t = 0.0025 each year
+        // dcf = 5 x 0.0025 + 0.0025 = 0.015 exactly -> 0.02 (a float sum gives 0.01499...)
+        let p = project("1.00", "0", "0.0025", "0", "-0.5", "0");
+        assert_eq!(dcf_exact(&p), Some(Exact::new(15.into(), 1000.into())));
+        assert_eq!(valuation(&p).dcf_valuation, Some(d("0.02")));
+        // the same, negative: margin -0.0025 -> -0.015 -> -0.02
+        let p = project("1.00", "0", "-0.0025", "0", "-0.5", "0");
+        assert_eq!(valuation(&p).dcf_valuation, Some(d("-0.02")));
+    }
+
+    #[test]
+    fn revenue_projection_ties_round_up() {
+        // 10.50 x 1.0001 = 10.501050 -> 10.50; 0.50 x 1.0100 = 0.505 -> 0.51
+        assert_eq!(valuation(&project("10.50", "0.0001", "0", "0.1", "0", "0")).revenue_projection_12m, Some(d("10.50")));
+        assert_eq!(valuation(&project("0.50", "0.01", "0", "0.1", "0", "0")).revenue_projection_12m, Some(d("0.51")));
+    }
+
+    #[test]
+    fn roi_ties_round_up() {
+        // arr 0.01, g 0, margin 1, r 0, tg -0.5, no infra: fcf_t = 0.01, terminal = fcf_5,
+        // dcf = 6 x 0.01 = 0.06; annual cost 0 -> 1; appeal 0.03, complexity 4:
+        // roi = 0.06 x 0.03 / 4 = 0.00045 exactly, a tie at the 4th place -> 0.0005
+        let p = ValuationInputs {
+            complexity_score: 4,
+            appeal_score: d("0.03"),
+            ..project("0.01", "0", "1", "0", "-0.5", "0")
+        };
+        let v = valuation(&p);
+        assert_eq!(v.dcf_valuation, Some(d("0.06")));
+        assert_eq!(v.roi_score, Some(d("0.0005")));
     }
 
     #[test]
     fn dcf_is_undefined_when_discount_does_not_exceed_terminal_growth() {
-        let p = valued(Project {
-            arr: 500_000.0,
-            growth: 0.1,
-            margin: 0.2,
-            discount: 0.03,
-            terminal: 0.03,
-            infra: 100.0,
-            engineering: 0.0,
-            complexity: 2,
-            appeal: 5.0,
-        });
-        assert_eq!(get(&p, "dcf_valuation"), None);
-        assert_eq!(get(&p, "roi_score"), None);
-        assert_eq!(get(&p, "revenue_projection_12m"), Some(550_000.0));
+        let v = valuation(&project("500000", "0.1", "0.2", "0.03", "0.03", "100"));
+        assert_eq!(v.dcf_valuation, None);
+        assert_eq!(v.roi_score, None);
+        assert_eq!(v.revenue_projection_12m, Some(d("550000.00")));
     }
 
     #[test]
@@ -157,56 +200,41 @@ mod tests {
         // pv = -12,000 x (1/1.12 + ... + 1/1.12^5) = -12,000 x 3.604776 = -43,257.31
         // terminal = -12,000 x 1.03 / 0.09 = -137,333.33; / 1.12^5 = -77,926.62
         // dcf = -121,183.94
-        let p = valued(Project {
-            arr: 0.0,
-            growth: 0.1,
-            margin: 0.2,
-            discount: 0.12,
-            terminal: 0.03,
-            infra: 1_000.0,
-            engineering: 0.0,
-            complexity: 1,
-            appeal: 10.0,
-        });
-        assert_eq!(get(&p, "dcf_valuation"), Some(-121_183.94));
-        assert_eq!(get(&p, "revenue_projection_12m"), Some(0.0));
-        // cost 12,000: -121,183.94 / 12,000 x 10 / 1 = -100.98662
-        assert_eq!(get(&p, "roi_score"), Some(-100.9866));
+        let p = ValuationInputs { appeal_score: d("10"), ..project("0", "0.1", "0.2", "0.12", "0.03", "1000") };
+        let v = valuation(&p);
+        assert_eq!(v.dcf_valuation, Some(d("-121183.94")));
+        assert_eq!(v.revenue_projection_12m, Some(d("0.00")));
+        // cost 12,000: -121,183.94 / 12,000 x 10 / 1 = -100.986617 -> -100.9866
+        assert_eq!(v.roi_score, Some(d("-100.9866")));
     }
 
     #[test]
     fn roi_with_zero_cost_divides_by_one() {
         // no infra, no engineering: annual cost 0 -> max(0, 1) = 1
-        // fcf_t = revenue_t x 0.5 with revenue 100 flat (g 0): 50 a year
-        // pv = 50 x 3.790787 (r 10%) = 189.54; terminal = 50 x 1 / 0.1 = 500 / 1.61051 = 310.46
-        // dcf = 500.00; roi = 500 / 1 x 4 / 2 = 1000
-        let p = valued(Project {
-            arr: 100.0,
-            growth: 0.0,
-            margin: 0.5,
-            discount: 0.1,
-            terminal: 0.0,
-            infra: 0.0,
-            engineering: 0.0,
-            complexity: 2,
-            appeal: 4.0,
-        });
-        assert_eq!(get(&p, "dcf_valuation"), Some(500.0));
-        assert_eq!(get(&p, "roi_score"), Some(1000.0));
+        // fcf_t = 100 x 0.5 = 50 a year; pv = 50 x 3.790787 (r 10%) = 189.54;
+        // terminal = 50 / 0.1 = 500 / 1.61051 = 310.46; dcf = 500.00; roi = 500 x 4 / 2 = 1000
+        let p = ValuationInputs {
+            complexity_score: 2,
+            appeal_score: d("4"),
+            ..project("100", "0", "0.5", "0.1", "0", "0")
+        };
+        let v = valuation(&p);
+        assert_eq!(v.dcf_valuation, Some(d("500.00")));
+        assert_eq!(v.roi_score, Some(d("1000.0000")));
     }
 
     #[test]
     fn health_deductions_are_capped_and_clamped() {
-        let frame = df!(
-            "open_critical" => [0i64, 1, 5, 4],
-            "open_breached" => [0i64, 2, 9, 0],
-            "open_bugs" => [0i64, 21, 30, 4],
-            "recent_commits" => [true, true, false, true],
-        )
-        .unwrap();
-        let health = with_health(frame.lazy()).collect().unwrap();
-        let scores = crate::analytics::i64_values(&health, "health_score").unwrap();
-        // 100; 100-15-10-10 = 65; 100-45-25-20-10 = 0; 100-45 = 55
-        assert_eq!(scores, vec![Some(100), Some(65), Some(0), Some(55)]);
+        let h = |open_critical, open_breached, open_bugs, recent_commits| {
+            health(HealthInputs { open_critical, open_breached, open_bugs, recent_commits })
+        };
+        assert_eq!(h(0, 0, 0, true), 100);
+        // 100 - 15 - 10 - 10 = 65
+        assert_eq!(h(1, 2, 21, true), 65);
+        // 100 - 45 - 25 - 20 - 10 = 0
+        assert_eq!(h(5, 9, 30, false), 0);
+        // 100 - 45 = 55; exactly 20 open bugs is not "more than 20"
+        assert_eq!(h(4, 0, 20, true), 55);
+        assert_eq!(h(0, 0, 21, true), 90);
     }
 }

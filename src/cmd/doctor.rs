@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use anyhow::Result;
+use rust_decimal::Decimal;
 
 use super::{Context, Outcome};
 use crate::db::migrate::{self, Migration};
@@ -37,7 +38,7 @@ impl Checklist {
                 vec![
                     Column::new("ok", Kind::Bool),
                     Column::new("check", Kind::Text),
-                    Column::new("ms", Kind::Float),
+                    Column::new("ms", Kind::Decimal),
                     Column::new("detail", Kind::Text),
                 ],
             )
@@ -47,7 +48,8 @@ impl Checklist {
     }
 
     fn record(&mut self, check: &str, started: Instant, result: Result<String, String>) {
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        // milliseconds to a tenth: what a health check's timing means
+        let ms = Decimal::new(i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX), 3).round_dp(1);
         let (ok, detail) = match result {
             Ok(detail) => (true, detail),
             Err(problem) => (false, problem),
@@ -56,7 +58,7 @@ impl Checklist {
         self.frame.push(vec![
             Value::Bool(ok),
             Value::Text(check.to_string()),
-            Value::Float(ms),
+            Value::Decimal(ms),
             Value::Text(detail),
         ]);
     }
@@ -161,7 +163,10 @@ async fn round_trip(db: &Db) -> Result<(f64, String), String> {
     client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let row = db::query_one(&**client, &sql::CONNECTION_INFO, &[]).await.map_err(|e| e.to_string())?;
-    let tls = match (row.get::<_, bool>("ssl"), row.get::<_, Option<String>>("tls_version")) {
+    let helper = sql::CONNECTION_INFO.name;
+    let ssl: bool = db::get(&row, helper, "ssl").map_err(|e| e.to_string())?;
+    let version: Option<String> = db::get(&row, helper, "tls_version").map_err(|e| e.to_string())?;
+    let tls = match (ssl, version) {
         (true, Some(version)) => version,
         (true, None) => "TLS".to_string(),
         (false, _) => "no TLS".to_string(),
@@ -172,7 +177,12 @@ async fn round_trip(db: &Db) -> Result<(f64, String), String> {
 async fn server_info(db: &Db) -> Result<(String, i32, Vec<String>), String> {
     let client = db.client().await.map_err(|e| e.to_string())?;
     let row = db::query_one(&**client, &sql::SERVER_INFO, &[]).await.map_err(|e| e.to_string())?;
-    Ok((row.get("version"), row.get("version_num"), row.get("extensions")))
+    let helper = sql::SERVER_INFO.name;
+    Ok((
+        db::get(&row, helper, "version").map_err(|e| e.to_string())?,
+        db::get(&row, helper, "version_num").map_err(|e| e.to_string())?,
+        db::get(&row, helper, "extensions").map_err(|e| e.to_string())?,
+    ))
 }
 
 async fn migrations_check(db: &Db, migrations: &[Migration]) -> Result<String, String> {
@@ -195,8 +205,12 @@ async fn schema_check(db: &Db, migrations: &[Migration]) -> Result<String, Strin
     let expected = expected_objects(migrations);
     let client = db.client().await.map_err(|e| e.to_string())?;
     let rows = db::query(&**client, &sql::SCHEMA_OBJECTS, &[]).await.map_err(|e| e.to_string())?;
-    let present: BTreeSet<(String, String)> =
-        rows.iter().map(|row| (row.get("kind"), row.get("name"))).collect();
+    let helper = sql::SCHEMA_OBJECTS.name;
+    let present: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|row| Ok((db::get(row, helper, "kind")?, db::get(row, helper, "name")?)))
+        .collect::<Result<_, db::DbError>>()
+        .map_err(|e| e.to_string())?;
     let missing: Vec<String> = expected
         .iter()
         .filter(|object| !present.contains(*object))
@@ -221,10 +235,12 @@ async fn statistics_check(db: &Db) -> (Result<String, String>, i64) {
     };
     match rows {
         Ok(rows) => {
+            let helper = sql::TABLE_HEALTH.name;
             let bugs = rows
                 .iter()
-                .find(|row| row.get::<_, String>("table_name") == "bugs")
-                .map_or(0, |row| row.get("live_rows"));
+                .find(|row| db::get::<String>(row, helper, "table_name").is_ok_and(|name| name == "bugs"))
+                .and_then(|row| db::get(row, helper, "live_rows").ok())
+                .unwrap_or(0);
             (judge_statistics(&rows), bugs)
         }
         Err(err) => (Err(err.to_string()), 0),
@@ -234,12 +250,14 @@ async fn statistics_check(db: &Db) -> (Result<String, String>, i64) {
 fn judge_statistics(rows: &[tokio_postgres::Row]) -> Result<String, String> {
     let mut total_rows = 0i64;
     let mut never_analyzed = Vec::new();
+    let helper = sql::TABLE_HEALTH.name;
     for row in rows {
-        let live: i64 = row.get("live_rows");
+        let live: i64 = db::get(row, helper, "live_rows").map_err(|e| e.to_string())?;
         total_rows += live;
-        let analyzed: Option<chrono::DateTime<chrono::Utc>> = row.get("last_analyzed");
+        let analyzed: Option<chrono::DateTime<chrono::Utc>> =
+            db::get(row, helper, "last_analyzed").map_err(|e| e.to_string())?;
         if live >= ANALYZE_THRESHOLD_ROWS && analyzed.is_none() {
-            never_analyzed.push(row.get::<_, String>("table_name"));
+            never_analyzed.push(db::get::<String>(row, helper, "table_name").map_err(|e| e.to_string())?);
         }
     }
     if never_analyzed.is_empty() {

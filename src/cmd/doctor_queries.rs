@@ -8,6 +8,9 @@ use tokio_postgres::{Client, GenericClient};
 use uuid::Uuid;
 
 use crate::db::{self, DbError};
+use crate::model::{BugStatus, ProjectStatus, Severity};
+use crate::queries::bug_filter::BugPageParams;
+use crate::queries::{BugFilter, BugSort, ProjectSort};
 use crate::sql::{self, Helper};
 
 type Params<'a> = Vec<&'a (dyn ToSql + Sync)>;
@@ -17,58 +20,58 @@ pub struct Probe {
     now: DateTime<Utc>,
     today: chrono::NaiveDate,
     nobody: Uuid,
-    open: Vec<String>,
-    every_status: Vec<String>,
-    someone: Option<Uuid>,
-    critical: Option<Vec<String>>,
-    no_severity: Option<Vec<String>>,
-    active: Vec<String>,
+    active: Vec<&'static str>,
     words: Vec<String>,
-    priority: String,
-    created: String,
-    due: String,
     no_ids: Vec<Uuid>,
-    no_horizon: Option<i32>,
     text: String,
     none: Option<Uuid>,
     no_user: Option<String>,
-    yes: bool,
-    no: bool,
-    roi: String,
+    roi: &'static str,
     limit: i64,
     offset: i64,
     days: i32,
+    /// open bugs, by priority, creation and due instant
+    open_by_priority: BugPageParams,
+    open_by_created: BugPageParams,
+    open_by_due: BugPageParams,
+    /// open critical bugs by priority, and past their due instant
+    critical_by_priority: BugPageParams,
+    critical_breached: BugPageParams,
+    /// every bug of one person, earliest due first
+    assignee_by_due: BugPageParams,
 }
 
 impl Probe {
     pub fn new(now: DateTime<Utc>) -> Probe {
+        let open = BugFilter::open();
+        let critical = BugFilter { severities: Some(vec![Severity::Critical]), ..BugFilter::open() };
+        let critical_breached = BugFilter { breached: true, ..critical.clone() };
+        let someone = BugFilter {
+            statuses: BugStatus::ALL.to_vec(),
+            assignee: Some(Uuid::nil()),
+            ..BugFilter::open()
+        };
+        let (limit, offset) = (50, 0);
         Probe {
             now,
             today: now.date_naive(),
             nobody: Uuid::nil(),
-            open: vec!["pending".into(), "in_progress".into()],
-            every_status: ["pending", "in_progress", "verified", "shipped", "closed", "deferred"]
-                .map(String::from)
-                .to_vec(),
-            someone: Some(Uuid::nil()),
-            critical: Some(vec!["critical".into()]),
-            no_severity: None,
-            active: vec!["active".into()],
+            active: vec![ProjectStatus::Active.label()],
             words: vec!["login".into(), "timeout".into()],
-            priority: "priority".into(),
-            created: "created".into(),
-            due: "due".into(),
             no_ids: Vec::new(),
-            no_horizon: None,
             text: "login timeout".into(),
             none: None,
             no_user: None,
-            yes: true,
-            no: false,
-            roi: "roi".into(),
-            limit: 50,
-            offset: 0,
+            roi: ProjectSort::Roi.key(),
+            limit,
+            offset,
             days: 30,
+            open_by_priority: open.params(now, BugSort::Priority, limit, offset, None),
+            open_by_created: open.params(now, BugSort::Created, limit, offset, None),
+            open_by_due: open.params(now, BugSort::Due, limit, offset, None),
+            critical_by_priority: critical.params(now, BugSort::Priority, limit, offset, None),
+            critical_breached: critical_breached.params(now, BugSort::Due, limit, offset, None),
+            assignee_by_due: someone.params(now, BugSort::Due, limit, offset, None),
         }
     }
 
@@ -82,12 +85,12 @@ impl Probe {
                 (&sql::PROJECTS_COUNT, vec![&self.active]),
             ],
             "bug" => vec![
-                (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.priority)),
-                (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.created)),
-                (&sql::BUGS_PAGE_RUNS, self.bug_page(&self.no_severity, &self.due)),
-                (open_merge_page(), self.bug_page(&self.no_severity, &self.due)),
-                (&sql::BUGS_PAGE_ALL, self.bug_page(&self.no_severity, &self.created)),
-                (&sql::BUGS_COUNT, self.bug_count(&self.no_severity)),
+                (&sql::BUGS_PAGE_RUNS, self.open_by_priority.page()),
+                (&sql::BUGS_PAGE_RUNS, self.open_by_created.page()),
+                (&sql::BUGS_PAGE_RUNS, self.open_by_due.page()),
+                (open_merge_page(), self.open_by_due.page()),
+                (&sql::BUGS_PAGE_ALL, self.assignee_by_due.page()),
+                (&sql::BUGS_COUNT, self.open_by_priority.count()),
                 (&sql::OPEN_SLA_MAX, vec![]),
                 (&sql::BUG_STATISTICS, vec![&self.now]),
                 (&sql::SLA_COMPLIANCE, vec![&self.now]),
@@ -121,44 +124,26 @@ impl Probe {
         }
     }
 
-    fn bug_filters<'a>(&'a self, severities: &'a Option<Vec<String>>) -> Params<'a> {
-        vec![
-            severities, &self.open, &self.none, &self.none, &self.no, &self.no, &self.no, &self.no, &self.now,
-        ]
-    }
-
-    fn bug_page<'a>(&'a self, severities: &'a Option<Vec<String>>, sort: &'a String) -> Params<'a> {
-        let mut params = self.bug_filters(severities);
-        params.extend([&self.limit as &(dyn ToSql + Sync), &self.offset, sort, &self.no_horizon]);
-        params
-    }
-
-    fn bug_count<'a>(&'a self, severities: &'a Option<Vec<String>>) -> Params<'a> {
-        let mut params = self.bug_filters(severities);
-        params.push(&self.no_horizon);
-        params
-    }
-
     /// The hot queries and the indexes that may serve each (any one of them will do).
     pub fn hot_queries(&self) -> Vec<(&'static str, &'static Helper, Params<'_>, &'static [&'static str])> {
-        let mut critical_breached = self.bug_page(&self.critical, &self.due);
-        critical_breached[6] = &self.yes;
-        let mut assignee_by_due = self.bug_page(&self.no_severity, &self.due);
-        assignee_by_due[1] = &self.every_status;
-        assignee_by_due[3] = &self.someone;
         vec![
             (
                 "bugs by severity and status",
                 &sql::BUGS_PAGE_RUNS,
-                self.bug_page(&self.critical, &self.priority),
+                self.critical_by_priority.page(),
                 &["bugs_page_priority_idx"],
             ),
             ("top bugs by priority", &sql::TOP_BUGS_BY_PRIORITY, vec![&self.now], &["bugs_priority_idx"]),
-            ("critical open bugs past due", &sql::BUGS_PAGE_RUNS, critical_breached, &["bugs_page_due_idx"]),
+            (
+                "critical open bugs past due",
+                &sql::BUGS_PAGE_RUNS,
+                self.critical_breached.page(),
+                &["bugs_page_due_idx"],
+            ),
             (
                 "one person's bugs by due instant",
                 &sql::BUGS_PAGE_ALL,
-                assignee_by_due,
+                self.assignee_by_due.page(),
                 &["bugs_assignee_due_idx"],
             ),
             (
@@ -179,7 +164,7 @@ impl Probe {
 
 /// The merged bug page (bugs/page_merge) of open bugs, the probes' statuses.
 fn open_merge_page() -> &'static Helper {
-    sql::bugs_page_merge(|status, _| matches!(status, "pending" | "in_progress"))
+    sql::bugs_page_merge(|status, _| status.is_open())
 }
 
 /// Runs every helper of an area; the detail counts them, the failure names the one that failed.
@@ -232,7 +217,10 @@ async fn explain(
     // the statement is the helper's own constant text; the values stay bound parameters
     let explain = format!("EXPLAIN (FORMAT JSON) {}", helper.sql);
     let rows = tx.query(explain.as_str(), params).await.map_err(|e| DbError::query(helper.name, e))?;
-    let plan: serde_json::Value = rows.first().map(|row| row.get(0)).unwrap_or_default();
+    let plan: serde_json::Value = match rows.first() {
+        Some(row) => db::get(row, helper.name, "QUERY PLAN")?,
+        None => serde_json::Value::Null,
+    };
     tx.rollback().await.map_err(|e| DbError::query("doctor/explain", e))?;
     Ok(plan.to_string())
 }

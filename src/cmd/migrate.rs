@@ -37,15 +37,15 @@ async fn apply(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
     let applied = run_migrations(&db, &migrations, "migrate", source).await?;
     let database = ctx.target.database();
     if applied.is_empty() {
-        ctx.output.message(&format!(
+        crate::ui::info(&format!(
             "database {database} is up to date ({}); nothing to do",
             count(migrations.len(), "migration applied", "migrations applied")
         ));
     } else {
         for m in &applied {
-            ctx.output.message(&format!("applied {}", m.folder()));
+            crate::ui::info(&format!("applied {}", m.folder()));
         }
-        ctx.output.message(&format!(
+        crate::ui::info(&format!(
             "database {database} migrated: {} applied, {} in all",
             applied.len(),
             migrations.len()
@@ -98,10 +98,10 @@ async fn create_database(ctx: &Context) -> Result<()> {
         .context("while connecting to the maintenance database `postgres` to create the database")?;
     let client = admin.client().await?;
     let statement = db::query_one(&**client, &sql::CREATE_DATABASE_STATEMENT, &[&database]).await?;
-    let statement: String = statement.get(0);
+    let statement: String = db::get(&statement, sql::CREATE_DATABASE_STATEMENT.name, "statement")?;
     match client.batch_execute(&statement).await {
         Ok(()) => {
-            ctx.output.message(&format!("created database {database}"));
+            crate::ui::info(&format!("created database {database}"));
             Ok(())
         }
         // another `ctodb migrate` created it a moment ago
@@ -168,7 +168,8 @@ fn new(ctx: &Context, source: Option<&Path>, name: &str) -> Result<Outcome> {
     let file = folder.join("migration.sql");
     std::fs::write(&file, format!("-- {name}\n"))
         .with_context(|| format!("cannot write {}", file.display()))?;
-    ctx.output.message(&format!("created {}", file.display()));
+    // the new file's path is the result (`$EDITOR "$(ctodb migrate new add_x)"`)
+    ctx.output.emit_line(&file.display().to_string())?;
     Ok(Outcome::Success)
 }
 
@@ -187,7 +188,7 @@ async fn reset(ctx: &Context, source: Option<&Path>, force: bool) -> Result<Outc
         migrate::drop_everything(&mut client).await?;
     }
     let applied = run_migrations(&db, &migrations, "reset", source).await?;
-    ctx.output.message(&format!(
+    crate::ui::info(&format!(
         "database {} reset: everything dropped, {}",
         ctx.target.database(),
         count(applied.len(), "migration applied", "migrations applied")

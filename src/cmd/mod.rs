@@ -4,13 +4,13 @@
 mod bugs;
 mod doctor;
 mod doctor_queries;
-mod frames;
 mod migrate;
 mod projects;
 mod quickstart;
 mod refresh;
 mod report;
 mod search;
+mod seed;
 mod stats;
 
 use anyhow::Result;
@@ -76,7 +76,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Migrate(args) => migrate::run(&ctx, args).await,
         Command::Doctor => doctor::run(&ctx).await,
         Command::Stats => stats::run(&ctx).await,
-        Command::Seed(args) => crate::seed::run(&ctx, args).await,
+        Command::Seed(args) => seed::run(&ctx, args).await,
         Command::Projects(args) => projects::list(&ctx, args).await,
         Command::Project { name } => projects::show(&ctx, &name).await,
         Command::Bugs(args) => bugs::list(&ctx, args).await,
@@ -88,59 +88,4 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     };
     crate::db::close_all().await;
     outcome
-}
-
-/// Runs a helper and turns its rows into a frame named `name`.
-pub async fn fetch_frame(
-    client: &impl tokio_postgres::GenericClient,
-    helper: &crate::sql::Helper,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    name: &str,
-) -> Result<crate::output::Frame> {
-    let (statement, rows) = crate::db::query_with_columns(client, helper, params).await?;
-    Ok(crate::output::Frame::from_rows(name, statement.columns(), &rows))
-}
-
-/// The database label of a clap value (`in_progress`, `critical`).
-pub fn label<T: clap::ValueEnum>(value: &T) -> String {
-    value.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
-}
-
-/// The project a user means by NAME-or-ID, or an error naming the closest one.
-pub async fn resolve_project(
-    client: &impl tokio_postgres::GenericClient,
-    typed: &str,
-) -> Result<(uuid::Uuid, String)> {
-    let id = uuid::Uuid::parse_str(typed).ok();
-    let rows = crate::db::query(client, &crate::sql::PROJECT_FIND, &[&typed, &id]).await?;
-    if let Some(row) = rows.first() {
-        return Ok((row.get("id"), row.get("name")));
-    }
-    let closest = crate::db::query(client, &crate::sql::PROJECT_CLOSEST, &[&typed]).await?;
-    match closest.first() {
-        Some(row) => anyhow::bail!(
-            "no project named {typed:?}; did you mean {:?}? (`ctodb projects --all` lists them)",
-            row.get::<_, String>("name")
-        ),
-        None => {
-            anyhow::bail!("no project named {typed:?}: the database has no projects yet (try `ctodb seed`)")
-        }
-    }
-}
-
-/// The user with this e-mail, or an error saying there is none.
-pub async fn resolve_user(client: &impl tokio_postgres::GenericClient, email: &str) -> Result<uuid::Uuid> {
-    let rows = crate::db::query(client, &crate::sql::FIND_USER, &[&email]).await?;
-    match rows.first() {
-        Some(row) => Ok(row.get("id")),
-        None => anyhow::bail!("no user with e-mail {email:?} (`ctodb report workload` lists active users)"),
-    }
-}
-
-/// "rows 51–100 of 1,234" for a page that starts after `offset` rows.
-pub fn page_footer(offset: u64, shown: usize, total: i64) -> Option<String> {
-    (shown > 0).then(|| {
-        let total = crate::output::group_thousands(&rust_decimal::Decimal::from(total), 0);
-        format!("rows {}–{} of {total}", offset + 1, offset + shown as u64)
-    })
 }

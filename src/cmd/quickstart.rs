@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::{migrate, refresh, report, Context, Outcome};
+use super::{migrate, refresh, report, seed, Context, Outcome};
 use crate::cli::{MigrateAction, MigrateArgs, ReportCommand, SeedArgs};
 use crate::db;
 use crate::sql;
@@ -15,11 +15,11 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         let db = ctx.connect().await?;
         let client = db.client().await?;
         let row = db::query_one(&**client, &sql::SEED_IS_EMPTY, &[]).await?;
-        row.get::<_, i64>("projects") == 0
+        db::get::<i64>(&row, sql::SEED_IS_EMPTY.name, "projects")? == 0
     };
     if empty {
         let demo = SeedArgs {
-            profile: Some(crate::cli::Profile::Demo),
+            profile: Some(crate::seed::Profile::Demo),
             projects: None,
             bugs: None,
             users: None,
@@ -27,9 +27,9 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
             rng_seed: 42,
             append: false,
         };
-        crate::seed::run(ctx, demo).await?;
+        seed::run(ctx, demo).await?;
     } else {
-        ctx.output.message("the database already has projects: not seeding");
+        crate::ui::info("the database already has projects: not seeding");
     }
     refresh::run(ctx).await?;
     report::run(ctx, ReportCommand::Portfolio).await

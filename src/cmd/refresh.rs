@@ -4,18 +4,17 @@
 //! Runs as the nightly cron job; a second run changes nothing.
 
 use anyhow::{Context as _, Result};
-use polars::prelude::{df, DataFrame, IntoLazy, PolarsResult};
-use rust_decimal::prelude::FromPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
+use polars::prelude::IntoLazy;
+use rust_decimal::Decimal;
 use serde_json::json;
 use tokio_postgres::{Row, Transaction};
 use uuid::Uuid;
 
-use super::frames::column;
 use super::{Context, Outcome};
 use crate::analytics::{self, priority, valuation};
 use crate::db::copy::CopyIn;
 use crate::db::{self, DbError};
+use crate::queries::inputs;
 use crate::sql;
 use crate::ui;
 
@@ -33,7 +32,7 @@ pub struct Changes {
 
 pub async fn run(ctx: &Context) -> Result<Outcome> {
     let changes = refresh(ctx).await?;
-    ctx.output.message(&format!(
+    crate::ui::info(&format!(
         "refreshed at {}: {} bug priorities ({} closed bugs zeroed), {} projects, {} monthly rows, {} portfolio snapshot changed",
         ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         changes.bug_scores,
@@ -48,7 +47,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
 /// Refreshes everything; retried as a whole on a transient failure.
 pub async fn refresh(ctx: &Context) -> Result<Changes> {
     let db = ctx.connect().await?;
-    let (changes, undefined) = db::with_retry("refresh", || async {
+    let (changes, undefined, too_large) = db::with_retry("refresh", || async {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
         let tx = client.transaction().await.map_err(|err| DbError::query("refresh/begin", err))?;
@@ -67,13 +66,18 @@ pub async fn refresh(ctx: &Context) -> Result<Changes> {
     for name in undefined.iter().take(NAMED_WARNINGS) {
         ui::warn(&format!("the valuation of project {name:?} is undefined: its discount rate does not exceed its terminal growth rate"));
     }
+    for name in &too_large {
+        ui::warn(&format!("a computed value of project {name:?} is too large for its column; it was left empty"));
+    }
     if undefined.len() > NAMED_WARNINGS {
         ui::warn(&format!("{} more projects have an undefined valuation", undefined.len() - NAMED_WARNINGS));
     }
     Ok(changes)
 }
 
-async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec<String>)> {
+/// The changes, the projects whose valuation is undefined and those whose values are too
+/// large for their columns.
+async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec<String>, Vec<String>)> {
     let mut changes = Changes::default();
     tx.batch_execute(sql::REFRESH_STAGING.sql)
         .await
@@ -82,6 +86,7 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
 
     let bugs = db::query(tx, &sql::REFRESH_OPEN_BUGS, &[]).await?;
     let scores = bug_scores(&bugs, now).context("while computing bug priorities")?;
+    let helper = sql::REFRESH_OPEN_BUGS.name;
     let mut copy = CopyIn::start(
         tx,
         "refresh_bug_scores",
@@ -90,9 +95,9 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
     )
     .await?;
     for (row, score) in bugs.iter().zip(scores) {
-        let current: Decimal = row.get("priority_score");
+        let current: Decimal = db::get(row, helper, "priority_score")?;
         if current != score {
-            let id: Uuid = row.get("id");
+            let id: Uuid = db::get(row, helper, "id")?;
             copy.write(&[&id, &score]).await?;
         }
     }
@@ -101,8 +106,9 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
     changes.closed_scores = db::execute(tx, &sql::REFRESH_ZERO_CLOSED, &[]).await?;
 
     let projects = db::query(tx, &sql::REFRESH_PROJECT_INPUTS, &[&ctx.as_of]).await?;
-    let scored = project_scores(&projects).context("while computing project valuations")?;
+    let helper = sql::REFRESH_PROJECT_INPUTS.name;
     let mut undefined = Vec::new();
+    let mut too_large = Vec::new();
     let mut copy = CopyIn::start(
         tx,
         "refresh_project_scores",
@@ -110,10 +116,14 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
         ui::progress(projects.len() as u64, "project scores"),
     )
     .await?;
-    for (row, s) in projects.iter().zip(scored) {
-        let id: Uuid = row.get("id");
-        if s.dcf_valuation.is_none() {
-            undefined.push(row.get::<_, String>("name"));
+    for row in &projects {
+        let s = project_scores(row).context("while computing project valuations")?;
+        let id: Uuid = db::get(row, helper, "id")?;
+        let name: String = db::get(row, helper, "name")?;
+        if s.overflowed {
+            too_large.push(name);
+        } else if s.dcf_valuation.is_none() {
+            undefined.push(name);
         }
         copy.write(&[&id, &s.revenue_projection_12m, &s.dcf_valuation, &s.roi_score, &s.health_score])
             .await?;
@@ -136,76 +146,47 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
         "formulas": analytics::FORMULA_VERSION,
     });
     db::audit(tx, None, "refresh", "database", None, &audit).await?;
-    Ok((changes, undefined))
-}
-
-/// A float rounded by a formula, as the exact decimal the database stores.
-fn decimal(value: f64, places: u32) -> Option<Decimal> {
-    Decimal::from_f64(value).map(|d| d.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
-}
-
-/// The priority of each bug of the rows (refresh/open_bugs.sql or bugs/priority_inputs.sql)
-/// at `now`, with its terms, in row order.
-pub fn priority_frame(rows: &[Row], now: i64) -> PolarsResult<DataFrame> {
-    let frame = df!(
-        "severity" => column::<String>(rows, "severity"),
-        "status" => column::<String>(rows, "status"),
-        "is_blocker" => column::<bool>(rows, "is_blocker"),
-        "revenue_impact_daily" => column::<f64>(rows, "revenue_impact_daily"),
-        "sla_hours" => column::<i64>(rows, "sla_hours"),
-        "created_at" => column::<i64>(rows, "created_at"),
-        "due_at" => column::<i64>(rows, "due_at"),
-        "resolved_at" => column::<Option<i64>>(rows, "resolved_at"),
-    )?;
-    priority::with_priority(frame.lazy(), now).collect()
+    Ok((changes, undefined, too_large))
 }
 
 /// The new priority score of each open bug, in row order.
-fn bug_scores(rows: &[Row], now: i64) -> PolarsResult<Vec<Decimal>> {
-    let scored = priority_frame(rows, now)?;
-    Ok(analytics::f64_values(&scored, "priority_score")?
+fn bug_scores(rows: &[Row], now: i64) -> Result<Vec<Decimal>> {
+    let frame = inputs::priority_frame(rows, &sql::REFRESH_OPEN_BUGS)?;
+    let scored = priority::with_priority(frame.lazy(), now).collect()?;
+    Ok(analytics::i64_values(&scored, "priority_hundredths")?
         .into_iter()
-        .map(|score| score.and_then(|s| decimal(s, 2)).unwrap_or_default())
+        .map(|hundredths| priority::score(hundredths.unwrap_or_default()))
         .collect())
+}
+
+/// The bounds of the columns refresh writes (projects: numeric(16,2), numeric(18,2),
+/// numeric(18,4)): a value beyond them is reported and stored as NULL rather than
+/// failing the whole refresh.
+fn within(value: Option<Decimal>, integer_digits: u32) -> Option<Decimal> {
+    value.filter(|v| v.abs() < Decimal::from(10u64.pow(integer_digits)))
 }
 
 struct ProjectScores {
     revenue_projection_12m: Option<Decimal>,
     dcf_valuation: Option<Decimal>,
     roi_score: Option<Decimal>,
-    health_score: Option<i16>,
+    health_score: i16,
+    /// a computed value did not fit its column
+    overflowed: bool,
 }
 
-/// Valuation, ROI and health of each project, in row order.
-fn project_scores(rows: &[Row]) -> PolarsResult<Vec<ProjectScores>> {
-    let floats = |name: &str| column::<f64>(rows, name);
-    let ints = |name: &str| column::<i64>(rows, name);
-    let frame = df!(
-        "arr" => floats("arr"),
-        "revenue_growth_rate" => floats("revenue_growth_rate"),
-        "operating_margin" => floats("operating_margin"),
-        "discount_rate" => floats("discount_rate"),
-        "terminal_growth_rate" => floats("terminal_growth_rate"),
-        "monthly_infra_cost" => floats("monthly_infra_cost"),
-        "appeal_score" => floats("appeal_score"),
-        "engineering_cost_12m" => floats("engineering_cost_12m"),
-        "complexity_score" => ints("complexity_score"),
-        "open_critical" => ints("open_critical"),
-        "open_breached" => ints("open_breached"),
-        "open_bugs" => ints("open_bugs"),
-        "recent_commits" => column::<bool>(rows, "recent_commits"),
-    )?;
-    let scored = valuation::with_health(valuation::with_valuation(frame.lazy())).collect()?;
-    let projection = analytics::f64_values(&scored, "revenue_projection_12m")?;
-    let dcf = analytics::f64_values(&scored, "dcf_valuation")?;
-    let roi = analytics::f64_values(&scored, "roi_score")?;
-    let health = analytics::i64_values(&scored, "health_score")?;
-    Ok((0..rows.len())
-        .map(|i| ProjectScores {
-            revenue_projection_12m: projection[i].and_then(|v| decimal(v, 2)),
-            dcf_valuation: dcf[i].filter(|v| v.is_finite()).and_then(|v| decimal(v, 2)),
-            roi_score: roi[i].filter(|v| v.is_finite()).and_then(|v| decimal(v, 4)),
-            health_score: health[i].and_then(|h| i16::try_from(h).ok()),
-        })
-        .collect())
+/// Valuation, ROI and health of a project of refresh/project_inputs.sql.
+fn project_scores(row: &Row) -> Result<ProjectScores> {
+    let (valuation_inputs, health_inputs) = inputs::project(row, &sql::REFRESH_PROJECT_INPUTS)?;
+    let v = valuation::valuation(&valuation_inputs);
+    let projection = within(v.revenue_projection_12m, 14);
+    let dcf = within(v.dcf_valuation, 16);
+    let roi = within(v.roi_score, 14);
+    Ok(ProjectScores {
+        overflowed: projection != v.revenue_projection_12m || dcf != v.dcf_valuation || roi != v.roi_score,
+        revenue_projection_12m: projection,
+        dcf_valuation: dcf,
+        roi_score: roi,
+        health_score: valuation::health(health_inputs),
+    })
 }

@@ -2,10 +2,11 @@
 
 use anyhow::Result;
 
-use super::bugs::BugFilter;
-use super::{fetch_frame, resolve_project, resolve_user, Context, Outcome};
-use crate::cli::{BugSort, ReportCommand};
-use crate::output::{Report, Style};
+use super::{Context, Outcome};
+use crate::analytics::{engineering, trends};
+use crate::cli::ReportCommand;
+use crate::output::{computed, Report, Style};
+use crate::queries::{fetch_frame, inputs, resolve_project, resolve_user, BugFilter, BugSort};
 use crate::sql;
 
 pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
@@ -36,7 +37,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             let limit = i64::from(page.limit);
             let offset = i64::from(page.page - 1) * limit;
             let breached = BugFilter { breached: true, ..BugFilter::open() };
-            let frame = breached.page(client, ctx, BugSort::Due, limit, offset).await?;
+            let frame = breached.page(client, ctx.as_of, BugSort::Due, limit, offset).await?;
             report.push(
                 frame
                     .renamed("breached")
@@ -44,7 +45,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
                     .when_empty("no breached bugs"),
             );
             let at_risk = BugFilter { at_risk: true, ..BugFilter::open() };
-            let frame = at_risk.page(client, ctx, BugSort::Due, limit, offset).await?;
+            let frame = at_risk.page(client, ctx.as_of, BugSort::Due, limit, offset).await?;
             report.push(
                 frame.renamed("at_risk").titled("At risk, due soonest first").when_empty("no bugs at risk"),
             );
@@ -76,14 +77,17 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             let (id, title) = project_or_portfolio(client, project.as_deref()).await?;
             let months = months as i32;
             let rows = crate::db::query(client, &sql::TRENDS_INPUTS, &[&id, now, &months]).await?;
-            let (trends, slope) = super::frames::trends(&rows)?;
-            report.push(trends.titled(format!("{title}: trends over {months} months")));
+            let inputs = inputs::months(&rows, &sql::TRENDS_INPUTS)?;
+            let monthly = computed::trends(&trends::monthly_trends(&inputs));
+            report.push(monthly.titled(format!("{title}: trends over {months} months")));
+            let slope = computed::inflow(inputs.len(), trends::inflow_slope(&inputs));
             report.push(slope.titled("Bug inflow").styled(Style::Record));
         }
         ReportCommand::Engineering { months } => {
             let months = months as i32;
             let rows = crate::db::query(client, &sql::ENGINEERING_METRICS, &[now, &months]).await?;
-            report.push(super::frames::engineering(&rows)?);
+            let (severities, hours, cost) = inputs::engineering(&rows, &sql::ENGINEERING_METRICS)?;
+            report.push(computed::engineering(&engineering::engineering_metrics(&severities, hours, cost)));
         }
         ReportCommand::Workload { user } => {
             if let Some(email) = &user {

@@ -3,10 +3,11 @@
 
 use anyhow::Result;
 
-use super::{fetch_frame, Context, Outcome};
+use super::{Context, Outcome};
 use crate::cli::SearchArgs;
 use crate::db;
 use crate::output::{Frame, Report, Value};
+use crate::queries::fetch_frame;
 use crate::sql;
 use crate::ui;
 
@@ -30,8 +31,8 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
         db::query(&**client, &sql::SEARCH_CORRECT_WORDS, &[&correctable])
             .await?
             .iter()
-            .map(|row| row.get("corrected"))
-            .collect()
+            .map(|row| db::get(row, sql::SEARCH_CORRECT_WORDS.name, "corrected"))
+            .collect::<Result<_, _>>()?
     };
     let query = corrected.join(" ");
     if corrected != correctable {

@@ -15,7 +15,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         [(&sql::TABLE_STATS, "tables", "Tables"), (&sql::INDEX_USAGE, "indexes", "Index usage")]
     {
         let (statement, rows) = db::query_with_columns(&**client, helper, &[]).await?;
-        report.push(Frame::from_rows(name, statement.columns(), &rows).titled(title));
+        report.push(Frame::from_rows(name, helper.name, statement.columns(), &rows)?.titled(title));
     }
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)

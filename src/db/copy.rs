@@ -1,34 +1,15 @@
 //! Binary COPY into tables: the bulk path of `seed` (and later of imports). Column types
-//! come from the server, so enums and arrays are encoded exactly as it expects.
+//! come from the server, so enums (`model`'s types) and arrays are encoded exactly as it
+//! expects.
 
-use std::error::Error as StdError;
 use std::pin::Pin;
 
-use bytes::BytesMut;
 use indicatif::ProgressBar;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{to_sql_checked, IsNull, Kind, ToSql, Type};
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::DbError;
-
-/// A value of a PostgreSQL enum, given by its label (tokio-postgres encodes `&str` only
-/// for text types; an enum's binary form is its label's bytes).
-#[derive(Debug, Clone, Copy)]
-pub struct PgEnum<'a>(pub &'a str);
-
-impl ToSql for PgEnum<'_> {
-    fn to_sql(&self, _ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn StdError + Sync + Send>> {
-        out.extend_from_slice(self.0.as_bytes());
-        Ok(IsNull::No)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        matches!(ty.kind(), Kind::Enum(_))
-    }
-
-    to_sql_checked!();
-}
 
 /// The column types of `table (columns)` as the server sees them.
 pub async fn column_types(

@@ -151,23 +151,23 @@ struct AppliedRow {
 
 async fn applied(client: &impl GenericClient) -> Result<BTreeMap<i64, AppliedRow>> {
     let exists = crate::db::query_one(client, &sql::MIGRATIONS_TABLE_EXISTS, &[]).await?;
-    if !exists.get::<_, bool>(0) {
+    if !crate::db::get::<bool>(&exists, sql::MIGRATIONS_TABLE_EXISTS.name, "present")? {
         return Ok(BTreeMap::new());
     }
     let rows = crate::db::query(client, &sql::MIGRATIONS_APPLIED, &[]).await?;
-    Ok(rows
-        .iter()
+    let helper = sql::MIGRATIONS_APPLIED.name;
+    rows.iter()
         .map(|row| {
-            (
-                row.get("version"),
+            Ok((
+                crate::db::get(row, helper, "version")?,
                 AppliedRow {
-                    name: row.get("name"),
-                    checksum: row.get("checksum"),
-                    applied_at: row.get("applied_at"),
+                    name: crate::db::get(row, helper, "name")?,
+                    checksum: crate::db::get(row, helper, "checksum")?,
+                    applied_at: crate::db::get(row, helper, "applied_at")?,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// Refuses to go on when the recorded history and the files disagree.

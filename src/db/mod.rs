@@ -51,8 +51,14 @@ pub enum DbError {
     ConnectionLost { helper: String },
     #[error("{helper} was cancelled by the statement timeout (CTODB_STATEMENT_TIMEOUT); raise it or narrow the question")]
     StatementTimeout { helper: String },
+    #[error("the database has no ctodb schema ({message}); run `ctodb migrate` first")]
+    MissingSchema { message: String },
     #[error("{helper} failed: {message}")]
     Query { helper: String, message: String, code: Option<SqlState> },
+    #[error("{helper} returned a value ctodb cannot read in column {column}: {reason}")]
+    Decode { helper: String, column: String, reason: String },
+    #[error("cannot set up the connection pool: {0}")]
+    Pool(String),
 }
 
 impl DbError {
@@ -62,16 +68,63 @@ impl DbError {
             Some(code) if *code == SqlState::QUERY_CANCELED => {
                 DbError::StatementTimeout { helper: helper.to_string() }
             }
+            // a table, enum or function of the schema is missing: not migrated (yet)
+            Some(code)
+                if *code == SqlState::UNDEFINED_TABLE
+                    || *code == SqlState::UNDEFINED_OBJECT
+                    || *code == SqlState::UNDEFINED_FUNCTION =>
+            {
+                DbError::MissingSchema { message: describe_db_error(&err) }
+            }
             Some(code) => DbError::Query {
                 helper: helper.to_string(),
                 message: describe_db_error(&err),
                 code: Some(code.clone()),
             },
-            None if err.is_closed() || err.to_string().contains("connection") => {
-                DbError::ConnectionLost { helper: helper.to_string() }
-            }
+            // no SQLSTATE: the driver's own failure; a closed connection or an I/O error
+            // below it (std::io::Error in the source chain) is a lost connection
+            None if err.is_closed() || has_io_source(&err) => DbError::ConnectionLost { helper: helper.to_string() },
             None => DbError::Query { helper: helper.to_string(), message: err.to_string(), code: None },
         }
+    }
+}
+
+/// Whether an error was caused by an I/O error (a reset or closed socket).
+fn has_io_source(err: &tokio_postgres::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// One column of a row, or an error naming the helper and the column (a NULL where a
+/// value was expected, a type ctodb does not read) instead of a panic.
+pub fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    helper: &str,
+    column: &str,
+) -> Result<T, DbError> {
+    row.try_get(column).map_err(|err| DbError::Decode {
+        helper: helper.to_string(),
+        column: column.to_string(),
+        reason: decode_reason(&err),
+    })
+}
+
+/// Why a value could not be read, in words (tokio-postgres says "error deserializing
+/// column 3" and keeps the reason in its source).
+pub fn decode_reason(err: &tokio_postgres::Error) -> String {
+    match std::error::Error::source(err) {
+        Some(source) if source.is::<postgres_types::WasNull>() => "it is NULL".to_string(),
+        Some(source) if source.is::<postgres_types::WrongType>() => {
+            format!("its type does not match ({source})")
+        }
+        Some(source) => source.to_string(),
+        None => err.to_string(),
     }
 }
 
@@ -197,7 +250,7 @@ impl Db {
                 Ok(())
             }))
             .build()
-            .map_err(|err| DbError::Tls(err.to_string()))?;
+            .map_err(|err| DbError::Pool(err.to_string()))?;
         let db = Db { pool, tasks, target: target.clone(), settings: settings.clone() };
         OPENED.lock().unwrap_or_else(PoisonError::into_inner).push(db.clone());
         let _probe = db.client().await?;

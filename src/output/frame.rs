@@ -7,6 +7,21 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use crate::db::DbError;
+
+/// The label of any PostgreSQL enum value (its binary form is the label's bytes).
+struct EnumLabel(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for EnumLabel {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(EnumLabel(std::str::from_utf8(raw)?.to_string()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(ty.kind(), tokio_postgres::types::Kind::Enum(_))
+    }
+}
+
 /// How a column is rendered: alignment and grouping in tables, quoting in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -23,6 +38,8 @@ pub enum Kind {
     List,
     /// A size in bytes: humanised in tables, a plain number elsewhere.
     Bytes,
+    /// A label of one of the schema's enums, shown as text.
+    Enum,
 }
 
 impl Kind {
@@ -127,19 +144,36 @@ impl Frame {
         }
     }
 
-    /// A frame from query results: the column kinds follow the PostgreSQL types (and the
-    /// money naming convention), so a helper's SELECT list decides its output.
-    pub fn from_rows(name: &str, columns: &[tokio_postgres::Column], rows: &[Row]) -> Frame {
+    /// A frame from the results of `helper`: the column kinds follow the PostgreSQL types
+    /// (and the money naming convention), so a helper's SELECT list decides its output. A
+    /// value that cannot be read is an error naming the helper and the column.
+    pub fn from_rows(
+        name: &str,
+        helper: &str,
+        columns: &[tokio_postgres::Column],
+        rows: &[Row],
+    ) -> Result<Frame, DbError> {
         let columns: Vec<Column> =
             columns.iter().map(|c| Column::new(c.name(), kind_of(c.name(), c.type_()))).collect();
         let mut frame = Frame::new(name, columns);
         frame.rows = rows
             .iter()
             .map(|row| {
-                frame.columns.iter().enumerate().map(|(i, column)| read_value(row, i, column.kind)).collect()
+                frame
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, column)| {
+                        read_value(row, i, column.kind).map_err(|err| DbError::Decode {
+                            helper: helper.to_string(),
+                            column: column.name.clone(),
+                            reason: crate::db::decode_reason(&err),
+                        })
+                    })
+                    .collect::<Result<Vec<Value>, DbError>>()
             })
-            .collect();
-        frame
+            .collect::<Result<_, _>>()?;
+        Ok(frame)
     }
 
     pub fn titled(mut self, title: impl Into<String>) -> Frame {
@@ -204,11 +238,15 @@ fn kind_of(name: &str, ty: &Type) -> Kind {
         Type::TIMESTAMPTZ => Kind::Timestamp,
         Type::DATE => Kind::Date,
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY | Type::NAME_ARRAY => Kind::List,
-        _ => Kind::Text,
+        _ => match ty.kind() {
+            // the schema's enums read as their labels
+            tokio_postgres::types::Kind::Enum(_) => Kind::Enum,
+            _ => Kind::Text,
+        },
     }
 }
 
-fn read_value(row: &Row, i: usize, kind: Kind) -> Value {
+fn read_value(row: &Row, i: usize, kind: Kind) -> Result<Value, tokio_postgres::Error> {
     let ty = row.columns()[i].type_();
     let value = match kind {
         Kind::Bool => row.try_get::<_, Option<bool>>(i).map(|v| v.map(Value::Bool)),
@@ -227,6 +265,7 @@ fn read_value(row: &Row, i: usize, kind: Kind) -> Value {
         Kind::Timestamp => row.try_get::<_, Option<DateTime<Utc>>>(i).map(|v| v.map(Value::Timestamp)),
         Kind::Date => row.try_get::<_, Option<NaiveDate>>(i).map(|v| v.map(Value::Date)),
         Kind::List => row.try_get::<_, Option<Vec<String>>>(i).map(|v| v.map(Value::List)),
+        Kind::Enum => row.try_get::<_, Option<EnumLabel>>(i).map(|v| v.map(|label| Value::Text(label.0))),
         Kind::Text => match *ty {
             Type::JSON | Type::JSONB => row
                 .try_get::<_, Option<serde_json::Value>>(i)
@@ -234,9 +273,7 @@ fn read_value(row: &Row, i: usize, kind: Kind) -> Value {
             _ => row.try_get::<_, Option<String>>(i).map(|v| v.map(Value::Text)),
         },
     };
-    // A type the helper forgot to cast (an enum, inet) shows as a marker rather than
-    // aborting the whole report; the SQL files cast such columns to text.
-    value.unwrap_or_else(|_| Some(Value::Text(format!("<{}>", ty.name())))).unwrap_or(Value::Null)
+    Ok(value?.unwrap_or(Value::Null))
 }
 
 /// What a command hands to the output layer: one or more frames, and warnings that go to

@@ -1,6 +1,7 @@
 //! The only code that prints results. Every command builds a [`Report`]; this module
 //! renders it as a table, CSV, JSON or ndjson, to stdout or atomically to a file.
 
+pub mod computed;
 mod frame;
 mod render;
 mod table;
@@ -14,6 +15,15 @@ use anyhow::{Context, Result};
 
 pub use frame::{is_money, Column, Frame, Kind, Report, Style, Value};
 pub use render::group_thousands;
+
+/// "rows 51–100 of 1,234" for a page that starts after `offset` rows; nothing for an
+/// empty page.
+pub fn page_footer(offset: i64, shown: usize, total: i64) -> Option<String> {
+    (shown > 0).then(|| {
+        let total = group_thousands(&rust_decimal::Decimal::from(total), 0);
+        format!("rows {}–{} of {total}", offset + 1, offset + shown as i64)
+    })
+}
 
 use crate::ui;
 
@@ -86,10 +96,17 @@ impl Output {
         Ok(())
     }
 
-    /// A plain status line for people ("database is up to date"), on stdout.
-    pub fn message(&self, text: &str) {
-        if !ui::is_quiet() {
-            println!("{text}");
+    /// A result that is one line of text (the path `migrate new` created).
+    pub fn emit_line(&self, line: &str) -> Result<()> {
+        match &self.path {
+            None => {
+                let mut out = io::stdout().lock();
+                match writeln!(out, "{line}").and_then(|_| out.flush()) {
+                    Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.context("cannot write to standard output"),
+                }
+            }
+            Some(path) => write_atomically(path, |out| writeln!(out, "{line}")),
         }
     }
 }

@@ -11,13 +11,29 @@ pub fn plain(value: &Value) -> String {
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
         Value::Int(n) => n.to_string(),
-        Value::Float(x) => x.to_string(),
+        Value::Float(x) => plain_float(*x),
         Value::Decimal(d) => d.to_string(),
         Value::Text(s) => s.clone(),
         Value::Uuid(u) => u.to_string(),
         Value::Timestamp(t) => t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
         Value::Date(d) => d.to_string(),
         Value::List(items) => items.join(";"),
+    }
+}
+
+/// A binary float as people read it: at most six decimals, no trailing zeros, so that
+/// 1.0485360000000001 reads 1.048536 (the exact values ctodb computes are decimals; a
+/// float here is a measurement, such as a similarity).
+pub fn plain_float(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let text = format!("{x:.6}");
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
     }
 }
 
@@ -90,6 +106,15 @@ mod tests {
         assert_eq!(group_thousands(&d("-1000"), 2), "-1,000.00");
         assert_eq!(group_thousands(&d("999.99"), 2), "999.99");
         assert_eq!(group_thousands(&d("100"), 0), "100");
+    }
+
+    #[test]
+    fn floats_print_without_binary_noise() {
+        assert_eq!(plain_float(1.0485360000000001), "1.048536");
+        assert_eq!(plain_float(0.1 + 0.2), "0.3");
+        assert_eq!(plain_float(2.0), "2");
+        assert_eq!(plain_float(-0.0000001), "0");
+        assert_eq!(plain_float(f64::NAN), "");
     }
 
     #[test]

@@ -9,6 +9,8 @@ use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Tab
 
 use super::frame::{Frame, Kind, Report, Style, Value};
 use super::render::human;
+use crate::analytics::sla::SlaState;
+use crate::model::Severity;
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {
     for (i, frame) in report.frames.iter().enumerate() {
@@ -86,10 +88,16 @@ fn cell(frame_column: &str, kind: Kind, value: &Value, color: bool, limit: Optio
 
 /// Severity and SLA state in colour: what is on fire is red, what is close is yellow.
 fn highlight(column: &str, text: &str) -> Option<Color> {
-    match (column, text) {
-        ("severity", "critical") | ("sla_state", "breached") => Some(Color::Red),
-        ("severity", "high") | ("sla_state", "at_risk") => Some(Color::Yellow),
-        _ => None,
+    let red = (column == "severity" && text == Severity::Critical.label())
+        || (column == "sla_state" && text == SlaState::Breached.label());
+    let yellow = (column == "severity" && text == Severity::High.label())
+        || (column == "sla_state" && text == SlaState::AtRisk.label());
+    if red {
+        Some(Color::Red)
+    } else if yellow {
+        Some(Color::Yellow)
+    } else {
+        None
     }
 }
 
@@ -148,8 +156,8 @@ fn checklist(frame: &Frame, out: &mut dyn Write, color: bool) -> io::Result<()> 
             (false, true) => "\x1b[31m✗\x1b[0m",
             (false, false) => "✗",
         };
-        let ms = match row[ms] {
-            Value::Float(ms) => format!("{ms:.0} ms"),
+        let ms = match &row[ms] {
+            Value::Decimal(ms) => format!("{} ms", ms.round_dp(0)),
             _ => String::new(),
         };
         writeln!(

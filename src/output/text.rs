@@ -63,20 +63,22 @@ fn objects(frame: &Frame) -> impl Iterator<Item = Json> + '_ {
     })
 }
 
+/// A JSON number with exactly these digits.
+fn exact_number(text: &str) -> Option<Number> {
+    serde_json::from_str::<Number>(text).ok()
+}
+
 fn to_json(value: &Value, kind: Kind) -> Json {
     match value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
         Value::Int(n) => Json::Number((*n).into()),
-        Value::Float(x) => Number::from_f64(*x).map_or(Json::Null, Json::Number),
-        // money keeps its exact decimal text; other decimals are numbers
+        // the number as CSV prints it (no binary noise)
+        Value::Float(_) => exact_number(&plain(value)).map_or(Json::Null, Json::Number),
+        // money keeps its exact decimal text; other decimals are numbers (a rounded rate or
+        // score has far fewer digits than a double holds)
         Value::Decimal(d) if kind == Kind::Money => Json::String(d.to_string()),
-        Value::Decimal(d) => d
-            .to_string()
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map_or_else(|| Json::String(d.to_string()), Json::Number),
+        Value::Decimal(d) => exact_number(&d.to_string()).map_or_else(|| Json::String(d.to_string()), Json::Number),
         Value::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
         other => Json::String(plain(other)),
     }

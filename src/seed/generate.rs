@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::vocabulary::*;
+use crate::model::{BugStatus, ImportSource, ProjectStatus, Severity, UserRole};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -52,7 +53,7 @@ pub struct User {
     pub id: Uuid,
     pub email: String,
     pub name: String,
-    pub role: &'static str,
+    pub role: UserRole,
     pub is_active: bool,
     pub weekly_capacity_hours: Decimal,
     pub github_login: Option<String>,
@@ -63,7 +64,7 @@ pub struct Project {
     pub id: Uuid,
     pub name: String,
     pub description: String,
-    pub status: &'static str,
+    pub status: ProjectStatus,
     pub tags: Vec<&'static str>,
     pub github_repo: Option<String>,
     pub primary_language: &'static str,
@@ -93,8 +94,8 @@ pub struct Bug {
     pub project_id: Uuid,
     pub title: String,
     pub description: String,
-    pub severity: &'static str,
-    pub status: &'static str,
+    pub severity: Severity,
+    pub status: BugStatus,
     pub is_blocker: bool,
     pub revenue_impact_daily: Decimal,
     pub sla_hours: i32,
@@ -102,7 +103,7 @@ pub struct Bug {
     pub reporter_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub labels: Vec<&'static str>,
-    pub source: &'static str,
+    pub source: ImportSource,
     pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -173,15 +174,6 @@ fn zipf_weights(n: usize, exponent: f64, rng: &mut ChaCha8Rng) -> Vec<f64> {
     ranks.into_iter().map(|rank| 1.0 / (rank as f64).powf(exponent)).collect()
 }
 
-pub fn default_sla_hours(severity: &str) -> i32 {
-    match severity {
-        "critical" => 4,
-        "high" => 24,
-        "medium" => 72,
-        _ => 720,
-    }
-}
-
 impl Generator {
     pub fn new(seed: u64, anchor: DateTime<Utc>, counts: Counts, offsets: Offsets) -> Generator {
         Generator { seed, anchor, counts, offsets }
@@ -209,11 +201,11 @@ impl Generator {
             .map(|i| {
                 let global = self.offsets.users + i;
                 let role = match (global, rng.gen_range(0..100)) {
-                    (0, _) => "cto",
-                    (_, 0..=7) => "manager",
-                    (_, 8..=32) => "senior_engineer",
-                    (_, 33..=47) => "qa_engineer",
-                    _ => "engineer",
+                    (0, _) => UserRole::Cto,
+                    (_, 0..=7) => UserRole::Manager,
+                    (_, 8..=32) => UserRole::SeniorEngineer,
+                    (_, 33..=47) => UserRole::QaEngineer,
+                    _ => UserRole::Engineer,
                 };
                 let first = *FIRST_NAMES.choose(&mut rng).unwrap_or(&"Alex");
                 let last = *LAST_NAMES.choose(&mut rng).unwrap_or(&"Doe");
@@ -245,7 +237,7 @@ impl Generator {
         let mut rng = self.rng(PROJECTS_STREAM);
         let owners: Vec<Uuid> = users
             .iter()
-            .filter(|u| matches!(u.role, "cto" | "manager" | "senior_engineer"))
+            .filter(|u| matches!(u.role, UserRole::Cto | UserRole::Manager | UserRole::SeniorEngineer))
             .map(|u| u.id)
             .collect();
         let weights = zipf_weights(self.counts.projects, 0.9, &mut rng);
@@ -261,10 +253,10 @@ impl Generator {
                     format!("{adjective} {noun} {}", global / combos + 1)
                 };
                 let status = match rng.gen_range(0..100) {
-                    0..=69 => "active",
-                    70..=84 => "shipped",
-                    85..=94 => "deferred",
-                    _ => "cancelled",
+                    0..=69 => ProjectStatus::Active,
+                    70..=84 => ProjectStatus::Shipped,
+                    85..=94 => ProjectStatus::Deferred,
+                    _ => ProjectStatus::Cancelled,
                 };
                 let language = *LANGUAGES.choose(&mut rng).unwrap_or(&"Rust");
                 let tag_count = rng.gen_range(1..=4);
@@ -329,20 +321,20 @@ impl Generator {
         let mut rng = self.rng(BUGS_STREAM);
         let project_weights = cumulative(projects.iter().map(|p| p.bug_weight));
         // a few people carry most of the assigned work
-        let assignees: Vec<&User> = users.iter().filter(|u| u.role != "cto").collect();
+        let assignees: Vec<&User> = users.iter().filter(|u| u.role != UserRole::Cto).collect();
         let assignee_weights = cumulative(zipf_weights(assignees.len(), 0.7, &mut rng).into_iter());
         let reporter_weights =
-            cumulative(users.iter().map(|u| if u.role == "qa_engineer" { 3.0 } else { 1.0 }));
+            cumulative(users.iter().map(|u| if u.role == UserRole::QaEngineer { 3.0 } else { 1.0 }));
         let window_hours = (self.counts.days * 24) as f64;
         (0..self.counts.bugs).map(move |i| {
             let project = &projects[pick(&project_weights, &mut rng)];
             let severity = match rng.gen_range(0..100) {
-                0..=4 => "critical",
-                5..=24 => "high",
-                25..=69 => "medium",
-                _ => "low",
+                0..=4 => Severity::Critical,
+                5..=24 => Severity::High,
+                25..=69 => Severity::Medium,
+                _ => Severity::Low,
             };
-            let sla_hours = default_sla_hours(severity);
+            let sla_hours = severity.default_sla_hours();
             // more recent bugs are more frequent: inflow grows over the window
             let age_hours = window_hours * (1.0 - rng.gen::<f64>().sqrt());
             let created_at = self.anchor - Duration::seconds((age_hours * 3600.0) as i64 + 1);
@@ -352,24 +344,24 @@ impl Generator {
             let resolved_candidate = created_at + Duration::seconds((resolution_hours * 3600.0) as i64 + 60);
             let deferred = rng.gen_bool(0.04);
             let (status, resolved_at) = if deferred {
-                ("deferred", None)
+                (BugStatus::Deferred, None)
             } else if resolved_candidate <= self.anchor {
                 let status = match rng.gen_range(0..100) {
-                    0..=59 => "closed",
-                    60..=84 => "shipped",
-                    _ => "verified",
+                    0..=59 => BugStatus::Closed,
+                    60..=84 => BugStatus::Shipped,
+                    _ => BugStatus::Verified,
                 };
                 (status, Some(resolved_candidate))
             } else if rng.gen_bool(0.45) {
-                ("in_progress", None)
+                (BugStatus::InProgress, None)
             } else {
-                ("pending", None)
+                (BugStatus::Pending, None)
             };
             let impact_chance = match severity {
-                "critical" => 0.7,
-                "high" => 0.4,
-                "medium" => 0.15,
-                _ => 0.05,
+                Severity::Critical => 0.7,
+                Severity::High => 0.4,
+                Severity::Medium => 0.15,
+                Severity::Low => 0.05,
             };
             let revenue = if rng.gen_bool(impact_chance) {
                 (6.7 + 1.3 * normal(&mut rng)).exp().min(5_000_000.0)
@@ -377,10 +369,10 @@ impl Generator {
                 0.0
             };
             let blocker_chance = match severity {
-                "critical" => 0.25,
-                "high" => 0.08,
-                "medium" => 0.02,
-                _ => 0.005,
+                Severity::Critical => 0.25,
+                Severity::High => 0.08,
+                Severity::Medium => 0.02,
+                Severity::Low => 0.005,
             };
             let component = *COMPONENTS.choose(&mut rng).unwrap_or(&"Checkout");
             let problem = *PROBLEMS.choose(&mut rng).unwrap_or(&"crashes");
@@ -393,8 +385,8 @@ impl Generator {
                 description.push_str(DESCRIPTION_DETAILS.choose(&mut rng).unwrap_or(&""));
             }
             let assigned = match status {
-                "pending" => rng.gen_bool(0.4),
-                "deferred" => rng.gen_bool(0.3),
+                BugStatus::Pending => rng.gen_bool(0.4),
+                BugStatus::Deferred => rng.gen_bool(0.3),
                 _ => rng.gen_bool(0.95),
             };
             let assignee_id =
@@ -402,16 +394,16 @@ impl Generator {
             let reporter_id = (!users.is_empty()).then(|| users[pick(&reporter_weights, &mut rng)].id);
             let bug_number = self.offsets.bug_number + i as i64 + 1;
             let source = match rng.gen_range(0..100) {
-                0..=79 => "manual",
-                80..=94 => "github",
-                _ => "csv",
+                0..=79 => ImportSource::Manual,
+                80..=94 => ImportSource::Github,
+                _ => ImportSource::Csv,
             };
             let external_id = match source {
-                "github" => {
+                ImportSource::Github => {
                     Some(format!("{}#{bug_number}", project.github_repo.as_deref().unwrap_or("acme/unknown")))
                 }
-                "csv" => Some(format!("csv-{bug_number}")),
-                _ => None,
+                ImportSource::Csv => Some(format!("csv-{bug_number}")),
+                ImportSource::Manual => None,
             };
             let mut labels = vec![component_label(component)];
             if rng.gen_bool(0.2) {
@@ -465,7 +457,7 @@ impl Generator {
             };
             let growth = 1.0 + 0.3 * day as f64 / days.max(1) as f64;
             // paused projects stopped committing a month ago
-            let paused = matches!(project.status, "deferred" | "cancelled") && days - day <= 30;
+            let paused = matches!(project.status, ProjectStatus::Deferred | ProjectStatus::Cancelled) && days - day <= 30;
             let expected = if paused { 0.0 } else { project.base_commits * weekday * growth };
             let commits = (expected * rng.gen_range(0.5..1.5)).round() as i32;
             let lines_added = commits * rng.gen_range(10..150);
@@ -574,7 +566,7 @@ mod tests {
         let users = g.users();
         let projects = g.projects(&users);
         for bug in g.bugs(&projects, &users) {
-            let resolved = matches!(bug.status, "verified" | "shipped" | "closed");
+            let resolved = bug.status.is_resolved();
             assert_eq!(resolved, bug.resolved_at.is_some(), "{}", bug.status);
             if let Some(at) = bug.resolved_at {
                 assert!(at > bug.created_at && at <= g.anchor);
@@ -590,11 +582,11 @@ mod tests {
         let users = g.users();
         let projects = g.projects(&users);
         let bugs: Vec<Bug> = g.bugs(&projects, &users).collect();
-        let share = |s: &str| bugs.iter().filter(|b| b.severity == s).count() as f64 / bugs.len() as f64;
-        assert!((share("critical") - 0.05).abs() < 0.02);
-        assert!((share("high") - 0.20).abs() < 0.03);
-        assert!((share("medium") - 0.45).abs() < 0.03);
-        assert!((share("low") - 0.30).abs() < 0.03);
+        let share = |s| bugs.iter().filter(|b| b.severity == s).count() as f64 / bugs.len() as f64;
+        assert!((share(Severity::Critical) - 0.05).abs() < 0.02);
+        assert!((share(Severity::High) - 0.20).abs() < 0.03);
+        assert!((share(Severity::Medium) - 0.45).abs() < 0.03);
+        assert!((share(Severity::Low) - 0.30).abs() < 0.03);
     }
 
     #[test]

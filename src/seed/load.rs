@@ -11,7 +11,8 @@ use tokio_postgres::Transaction;
 use uuid::Uuid;
 
 use super::generate::{Counts, Generator};
-use crate::db::copy::{CopyIn, PgEnum};
+use crate::db::copy::CopyIn;
+use crate::model::ImportSource;
 use crate::db::{self, DbError};
 use crate::sql;
 use crate::ui;
@@ -45,7 +46,7 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
             &u.id,
             &u.email,
             &u.name,
-            &PgEnum(u.role),
+            &u.role,
             &u.is_active,
             &u.weekly_capacity_hours,
             &u.github_login,
@@ -90,7 +91,7 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
             &p.id,
             &p.name,
             &p.description,
-            &PgEnum(p.status),
+            &p.status,
             &p.tags,
             &p.github_repo,
             &p.primary_language,
@@ -146,8 +147,8 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
             &b.project_id,
             &b.title,
             &b.description,
-            &PgEnum(b.severity),
-            &PgEnum(b.status),
+            &b.severity,
+            &b.status,
             &b.is_blocker,
             &b.revenue_impact_daily,
             &b.sla_hours,
@@ -155,7 +156,7 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
             &b.reporter_id,
             &b.assignee_id,
             &b.labels,
-            &PgEnum(b.source),
+            &b.source,
             &b.external_id,
             &b.created_at,
             &b.updated_at,
@@ -223,7 +224,7 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
     Ok(counts)
 }
 
-type ImportLogRow = (u128, &'static str, &'static str, &'static str, i32, i32, i32, i64);
+type ImportLogRow = (u128, ImportSource, &'static str, &'static str, i32, i32, i32, i64);
 
 /// A few import_logs rows so that `report sync` and `report imports` have history.
 async fn import_logs(
@@ -252,11 +253,11 @@ async fn import_logs(
     let by = users.first().map(|u| u.id);
     // (id suffix, source, target, status, rows total, imported, failed, hours ago)
     let rows: [ImportLogRow; 3] = [
-        (1, "github", "acme/*", "succeeded", 5000, 5000, 0, 26),
-        (2, "csv", "bugs-backlog.csv", "partial", 1200, 1187, 13, 72),
+        (1, ImportSource::Github, "acme/*", "succeeded", 5000, 5000, 0, 26),
+        (2, ImportSource::Csv, "bugs-backlog.csv", "partial", 1200, 1187, 13, 72),
         (
             3,
-            "manual",
+            ImportSource::Manual,
             "ctodb seed",
             "succeeded",
             generator.counts.bugs as i32,
@@ -272,7 +273,7 @@ async fn import_logs(
         let id = Uuid::from_u128((generator.anchor.timestamp() as u128) << 64 | n);
         copy.write(&[
             &id,
-            &PgEnum(source),
+            &source,
             &target,
             &status,
             &total,
@@ -293,9 +294,9 @@ async fn drop_for_bulk_load(tx: &Transaction<'_>) -> Result<Vec<String>, DbError
     let rows = db::query(tx, &sql::BULK_LOAD_OBJECTS, &[&tables]).await?;
     let mut rebuild = Vec::with_capacity(rows.len() + 1);
     for row in &rows {
-        let drop: String = row.get("drop_statement");
+        let drop: String = db::get(row, sql::BULK_LOAD_OBJECTS.name, "drop_statement")?;
         tx.batch_execute(&drop).await.map_err(|err| DbError::query("seed/drop for bulk load", err))?;
-        rebuild.push(row.get("create_statement"));
+        rebuild.push(db::get(row, sql::BULK_LOAD_OBJECTS.name, "create_statement")?);
     }
     tx.batch_execute(BUGS_DEFAULTS_OFF).await.map_err(|err| DbError::query("seed/trigger off", err))?;
     rebuild.push(BUGS_DEFAULTS_ON.to_string());

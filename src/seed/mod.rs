@@ -1,5 +1,6 @@
-//! `ctodb seed`: the demo set or generated data, loaded in one transaction so that a
-//! failed or interrupted seed leaves nothing behind.
+//! Seeding: the demo set or generated data, loaded inside the caller's transaction so
+//! that a failed or interrupted seed leaves nothing behind (`ctodb seed` lives in
+//! `cmd::seed`).
 
 mod generate;
 mod load;
@@ -9,16 +10,26 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
 use tokio_postgres::Transaction;
 
-use crate::cli::{Profile, SeedArgs};
-use crate::cmd::{Context, Outcome};
 use crate::db::{self, DbError};
 use crate::sql;
 use crate::ui;
 
 pub use generate::{Counts, Offsets};
+
+/// The data sets of `ctodb seed --profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// 6 users, 5 projects, 12 bugs written by hand, relative to --as-of
+    Demo,
+    /// 180 projects, 10,000 bugs, 50 users, ~50,000 daily metric rows
+    Standard,
+    /// 1,000 projects, 100,000 bugs, 200 users, 365 days of metrics
+    Large,
+    /// 10,000 projects, 1,000,000 bugs, 500 users, 3,650,000 daily metric rows
+    Xl,
+}
 
 impl Profile {
     fn counts(self) -> Counts {
@@ -32,7 +43,7 @@ impl Profile {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Profile::Demo => "demo",
             Profile::Standard => "standard",
@@ -43,56 +54,81 @@ impl Profile {
 }
 
 /// What a seed is asked to do, resolved from the options.
-struct Plan {
-    profile: Profile,
-    counts: Counts,
-    rng_seed: u64,
-    append: bool,
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    pub profile: Profile,
+    pub counts: Counts,
+    pub rng_seed: u64,
+    pub append: bool,
 }
 
-fn plan(args: &SeedArgs) -> Result<Plan> {
-    let overridden =
-        args.projects.is_some() || args.bugs.is_some() || args.users.is_some() || args.days.is_some();
-    let profile = args.profile.unwrap_or(if overridden { Profile::Standard } else { Profile::Demo });
-    if profile == Profile::Demo && overridden {
-        bail!("--projects, --bugs, --users and --days do not apply to --profile demo, which is written by hand; use --profile standard with them");
-    }
-    if profile == Profile::Demo && args.append {
-        bail!("--append does not apply to --profile demo (its ids are fixed); append a generated profile instead");
-    }
-    let base = profile.counts();
-    let counts = Counts {
-        users: args.users.map_or(base.users, |n| n as usize),
-        projects: args.projects.map_or(base.projects, |n| n as usize),
-        bugs: args.bugs.map_or(base.bugs, |n| n as usize),
-        days: args.days.map_or(base.days, |n| n as usize),
-    };
-    Ok(Plan { profile, counts, rng_seed: args.rng_seed, append: args.append })
+/// The counts a user may give in place of the profile's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides {
+    pub users: Option<u32>,
+    pub projects: Option<u32>,
+    pub bugs: Option<u32>,
+    pub days: Option<u32>,
 }
 
-pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
-    let plan = plan(&args)?;
-    ctx.require_direct_connection("seed")?;
-    let db = ctx.connect().await?;
-    let mut pooled = db.client().await?;
-    let client: &mut tokio_postgres::Client = &mut pooled;
-    let started = Instant::now();
-    let tx = client.transaction().await.map_err(|err| DbError::query("seed/begin", err))?;
-    let existing = db::query_one(&tx, &sql::SEED_IS_EMPTY, &[]).await?;
-    let (users, projects, bugs): (i64, i64, i64) =
-        (existing.get("users"), existing.get("projects"), existing.get("bugs"));
-    if (users > 0 || projects > 0 || bugs > 0) && !plan.append {
-        bail!(
-            "database {} already has data ({projects} projects, {bugs} bugs, {users} users); seed adds to it only with --append (or start over with `ctodb migrate reset --force`)",
-            ctx.target.database()
-        );
+impl Plan {
+    pub fn new(profile: Option<Profile>, overrides: Overrides, rng_seed: u64, append: bool) -> Result<Plan> {
+        let overridden = overrides.projects.is_some()
+            || overrides.bugs.is_some()
+            || overrides.users.is_some()
+            || overrides.days.is_some();
+        let profile = profile.unwrap_or(if overridden { Profile::Standard } else { Profile::Demo });
+        if profile == Profile::Demo && overridden {
+            bail!("--projects, --bugs, --users and --days do not apply to --profile demo, which is written by hand; use --profile standard with them");
+        }
+        if profile == Profile::Demo && append {
+            bail!("--append does not apply to --profile demo (its ids are fixed); append a generated profile instead");
+        }
+        let base = profile.counts();
+        let counts = Counts {
+            users: overrides.users.map_or(base.users, |n| n as usize),
+            projects: overrides.projects.map_or(base.projects, |n| n as usize),
+            bugs: overrides.bugs.map_or(base.bugs, |n| n as usize),
+            days: overrides.days.map_or(base.days, |n| n as usize),
+        };
+        Ok(Plan { profile, counts, rng_seed, append })
     }
-    let as_of_text = ctx.as_of.to_rfc3339();
-    db::query(&tx, &sql::SET_AS_OF, &[&as_of_text]).await?;
+}
 
+/// What the database holds before a seed.
+#[derive(Debug, Clone, Copy)]
+pub struct Existing {
+    pub users: i64,
+    pub projects: i64,
+    pub bugs: i64,
+    pub max_bug_number: i64,
+}
+
+impl Existing {
+    pub fn is_empty(&self) -> bool {
+        self.users == 0 && self.projects == 0 && self.bugs == 0
+    }
+}
+
+pub async fn existing(tx: &Transaction<'_>) -> Result<Existing> {
+    let row = db::query_one(tx, &sql::SEED_IS_EMPTY, &[]).await?;
+    let get = |column| db::get::<i64>(&row, sql::SEED_IS_EMPTY.name, column);
+    Ok(Existing {
+        users: get("users")?,
+        projects: get("projects")?,
+        bugs: get("bugs")?,
+        max_bug_number: get("max_bug_number")?,
+    })
+}
+
+/// Loads the plan's rows into `tx` (which already holds `existing`), then rolls the bugs
+/// up into monthly metrics and refreshes the search dictionary. Returns what was loaded.
+pub async fn load(tx: &Transaction<'_>, plan: &Plan, existing: Existing, as_of: DateTime<Utc>) -> Result<Counts> {
+    let as_of_text = as_of.to_rfc3339();
+    db::query(tx, &sql::SET_AS_OF, &[&as_of_text]).await?;
     // the time written into created_at/updated_at of rolled-up rows: the demo's as-of, the
     // generated world's anchor, so that the same seed writes the same rows
-    let mut written_at = ctx.as_of;
+    let mut written_at = as_of;
     let loaded = match plan.profile {
         Profile::Demo => {
             tx.batch_execute(sql::SEED_DEMO.sql)
@@ -102,59 +138,22 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
         }
         _ => {
             let offsets = Offsets {
-                users: users as usize,
-                projects: projects as usize,
-                bug_number: existing.get("max_bug_number"),
+                users: existing.users as usize,
+                projects: existing.projects as usize,
+                bug_number: existing.max_bug_number,
             };
-            let anchor = generated_anchor(ctx.as_of);
+            let anchor = generated_anchor(as_of);
             written_at = anchor;
             let generator = generate::Generator::new(plan.rng_seed, anchor, plan.counts, offsets);
-            let fresh = users == 0 && projects == 0 && bugs == 0;
-            load::generated(&tx, &generator, fresh).await?
+            load::generated(tx, &generator, existing.is_empty()).await?
         }
     };
     let step = Instant::now();
-    db::execute(&tx, &sql::MONTHLY_ROLLUP, &[&ctx.as_of, &written_at]).await?;
+    db::execute(tx, &sql::MONTHLY_ROLLUP, &[&as_of, &written_at]).await?;
     ui::verbose(&format!("monthly roll-up in {:.2} s", step.elapsed().as_secs_f64()));
-    db::query(&tx, &sql::BUG_NUMBER_SEQUENCE, &[]).await?;
-    db::execute(&tx, &sql::SEARCH_REFRESH_WORDS, &[]).await?;
-    let changes = json!({
-        "profile": plan.profile.name(),
-        "users": loaded.users,
-        "projects": loaded.projects,
-        "bugs": loaded.bugs,
-        "days": loaded.days,
-        "rng_seed": plan.rng_seed,
-        "append": plan.append,
-    });
-    db::audit(&tx, None, "seed", "database", Some(ctx.target.database()), &changes).await?;
-    let step = Instant::now();
-    commit(tx).await?;
-    ui::verbose(&format!("commit in {:.2} s", step.elapsed().as_secs_f64()));
-    let step = Instant::now();
-    ui::info("analyzing the loaded tables");
-    // outside the transaction: VACUUM cannot run in one. It sets the visibility map that
-    // index-only scans need, and fresh statistics for the planner.
-    client
-        .batch_execute("VACUUM (ANALYZE) users, projects, bugs, project_metrics, monthly_metrics, import_logs, bug_history")
-        .await
-        .map_err(|err| DbError::query("seed/vacuum analyze", err))?;
-    ui::verbose(&format!("vacuum analyze in {:.2} s", step.elapsed().as_secs_f64()));
-    ctx.output.message(&format!(
-        "seeded {} (rng seed {}): {} users, {} projects, {} bugs, {} days of metrics in {:.1} s",
-        plan.profile.name(),
-        if plan.profile == Profile::Demo { "–".to_string() } else { plan.rng_seed.to_string() },
-        loaded.users,
-        loaded.projects,
-        loaded.bugs,
-        loaded.days,
-        started.elapsed().as_secs_f64()
-    ));
-    Ok(Outcome::Success)
-}
-
-async fn commit(tx: Transaction<'_>) -> Result<(), DbError> {
-    tx.commit().await.map_err(|err| DbError::query("seed/commit", err))
+    db::query(tx, &sql::BUG_NUMBER_SEQUENCE, &[]).await?;
+    db::execute(tx, &sql::SEARCH_REFRESH_WORDS, &[]).await?;
+    Ok(loaded)
 }
 
 /// Generated data is anchored at midnight UTC of the as-of day, so that seeds made the

@@ -155,6 +155,13 @@ impl CliOutput {
     pub fn code(&self) -> i32 {
         self.status.code().unwrap_or(-1)
     }
+    /// Asserts exit 0 and nothing on stdout; returns stderr.
+    pub fn status_only(&self) -> String {
+        let stdout = self.ok();
+        assert!(stdout.is_empty(), "status lines belong on stderr, found on stdout:\n{stdout}");
+        self.stderr_text()
+    }
+
     /// Asserts exit 0 and returns stdout.
     pub fn ok(&self) -> String {
         assert!(
@@ -242,6 +249,12 @@ impl TestDb {
     /// Runs ctodb and returns stdout, asserting success.
     pub fn run(&self, args: &[&str]) -> String {
         self.ctodb(args).ok()
+    }
+
+    /// Runs a command whose output is status only (migrate, seed, refresh): asserts
+    /// success and an empty stdout, and returns stderr, where the status lines go.
+    pub fn run_status(&self, args: &[&str]) -> String {
+        self.ctodb(args).status_only()
     }
 
     pub fn count(&self, sql: &str) -> i64 {

@@ -1,0 +1,93 @@
+//! Exact arithmetic for the formulas whose value is a fraction with no finite decimal
+//! (the DCF's discounting, ROI, means, rates, changes, slopes): the inputs are exact
+//! decimals, every step is a rational of big integers, and only the final value is
+//! rounded, half away from zero (SPEC §6). A tie such as 5.015 is therefore decided by
+//! the exact value, never by a binary float that lands just below or above it.
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_rational::BigRational;
+use num_traits::{Signed, ToPrimitive, Zero};
+use rust_decimal::Decimal;
+
+/// An exact rational number.
+pub type Exact = BigRational;
+
+/// The exact value of a decimal.
+pub fn decimal(value: Decimal) -> Exact {
+    Exact::new(BigInt::from(value.mantissa()), BigInt::from(10u32).pow(value.scale()))
+}
+
+/// The exact value of an integer.
+pub fn int(value: i64) -> Exact {
+    Exact::from_integer(BigInt::from(value))
+}
+
+/// numerator / denominator, or None when the denominator is zero.
+pub fn ratio(numerator: &Exact, denominator: &Exact) -> Option<Exact> {
+    (!denominator.is_zero()).then(|| numerator / denominator)
+}
+
+/// Rounds half away from zero to `places` decimals: the decimal with that scale nearest
+/// to `value`, the one further from zero when two are equally near. None when the result
+/// does not fit a decimal (28 digits).
+pub fn round(value: &Exact, places: u32) -> Option<Decimal> {
+    let scaled = value * int(10).pow(places as i32);
+    // the denominator of a BigRational is positive; |n|/d rounded half up is
+    // floor((2|n| + d) / 2d)
+    let numerator = scaled.numer();
+    let denominator = scaled.denom();
+    let two_d: BigInt = denominator * 2;
+    let doubled: BigInt = numerator.abs() * 2 + denominator;
+    let magnitude = doubled.div_floor(&two_d);
+    let signed = if numerator.is_negative() { -magnitude } else { magnitude };
+    Decimal::try_from_i128_with_scale(signed.to_i128()?, places).ok()
+}
+
+/// Rounds numerator / denominator, None when the denominator is zero or the result does
+/// not fit.
+pub fn round_ratio(numerator: &Exact, denominator: &Exact, places: u32) -> Option<Decimal> {
+    round(&ratio(numerator, denominator)?, places)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn ties_round_away_from_zero() {
+        // 5 + 15.00/1000 = 5.015 exactly: 5.02, where a binary float gives 5.01
+        let score = int(5) + decimal(d("15.00")) / int(1000);
+        assert_eq!(round(&score, 2), Some(d("5.02")));
+        assert_eq!(round(&decimal(d("-5.015")), 2), Some(d("-5.02")));
+        assert_eq!(round(&decimal(d("2.5")), 0), Some(d("3")));
+        assert_eq!(round(&decimal(d("-2.5")), 0), Some(d("-3")));
+        // just below and above a tie
+        assert_eq!(round(&decimal(d("5.01499999999")), 2), Some(d("5.01")));
+        assert_eq!(round(&decimal(d("5.01500000001")), 2), Some(d("5.02")));
+    }
+
+    #[test]
+    fn results_carry_the_scale_asked_for() {
+        assert_eq!(round(&int(10), 2).unwrap().to_string(), "10.00");
+        assert_eq!(round(&decimal(d("0.5")), 4).unwrap().to_string(), "0.5000");
+    }
+
+    #[test]
+    fn thirds_round_to_the_nearest() {
+        assert_eq!(round_ratio(&int(1), &int(3), 4), Some(d("0.3333")));
+        assert_eq!(round_ratio(&int(2), &int(3), 4), Some(d("0.6667")));
+        assert_eq!(round_ratio(&int(-2), &int(3), 2), Some(d("-0.67")));
+        assert_eq!(round_ratio(&int(1), &int(0), 2), None);
+    }
+
+    #[test]
+    fn too_large_for_a_decimal_is_none() {
+        assert_eq!(round(&int(10).pow(30), 2), None);
+    }
+}

@@ -1,0 +1,83 @@
+//! The computed reports as output frames: the trends and engineering metrics of
+//! `analytics`, column by column, with exact decimals (money as money).
+
+use rust_decimal::Decimal;
+
+use crate::analytics::engineering::EngineeringRow;
+use crate::analytics::trends::{MonthTrends, MEASURES};
+use super::{is_money, Column, Frame, Kind, Value};
+
+fn decimal(value: Option<Decimal>) -> Value {
+    value.map_or(Value::Null, Value::Decimal)
+}
+
+/// One row per month: each measure, its change in percent and its rolling mean.
+pub fn trends(months: &[MonthTrends]) -> Frame {
+    let mut columns = vec![Column::new("month", Kind::Date)];
+    for (measure, places) in MEASURES {
+        let kind = match (places, is_money(measure)) {
+            (0, _) => Kind::Int,
+            (_, true) => Kind::Money,
+            _ => Kind::Decimal,
+        };
+        columns.push(Column::new(measure, kind));
+        columns.push(Column::new(&format!("{measure}_mom_pct"), Kind::Decimal));
+        columns.push(Column::new(&format!("{measure}_rolling_3"), Kind::Decimal));
+    }
+    let mut frame = Frame::new("trends", columns).when_empty("no months in the window");
+    for month in months {
+        let mut row = vec![chrono::NaiveDate::parse_from_str(&month.month, "%Y-%m-%d")
+            .map_or_else(|_| Value::Text(month.month.clone()), Value::Date)];
+        for ((_, places), trend) in MEASURES.iter().zip(&month.measures) {
+            row.push(match (places, trend.value) {
+                // counts are whole numbers, exact as they are
+                (0, Some(count)) => count.try_into().map_or(Value::Decimal(count), Value::Int),
+                (_, value) => decimal(value),
+            });
+            row.push(decimal(trend.mom_pct));
+            row.push(decimal(trend.rolling_3));
+        }
+        frame.push(row);
+    }
+    frame
+}
+
+/// The inflow slope and the number of months it was fitted over.
+pub fn inflow(months: usize, slope: Option<Decimal>) -> Frame {
+    let mut frame = Frame::new(
+        "inflow",
+        vec![Column::new("months", Kind::Int), Column::new("bugs_opened_slope_per_month", Kind::Decimal)],
+    );
+    frame.push(vec![Value::Int(months as i64), decimal(slope)]);
+    frame
+}
+
+/// One row per severity and one over all of them.
+pub fn engineering(rows: &[EngineeringRow]) -> Frame {
+    let mut frame = Frame::new(
+        "engineering",
+        vec![
+            Column::new("severity", Kind::Text),
+            Column::new("bugs_resolved", Kind::Int),
+            Column::new("mean_resolution_hours", Kind::Decimal),
+            Column::new("sla_compliance", Kind::Decimal),
+            Column::new("resolved_per_100_hours", Kind::Decimal),
+            Column::new("cost_per_resolved_bug", Kind::Money),
+            Column::new("engineering_hours", Kind::Decimal),
+            Column::new("engineering_cost", Kind::Money),
+        ],
+    );
+    for row in rows {
+        frame.push(vec![
+            Value::from(row.severity.map_or("all", |s| s.label())),
+            Value::Int(row.bugs_resolved),
+            decimal(row.mean_resolution_hours),
+            decimal(row.sla_compliance),
+            decimal(row.resolved_per_100_hours),
+            decimal(row.cost_per_resolved_bug),
+            decimal(row.engineering_hours),
+            decimal(row.engineering_cost),
+        ]);
+    }
+    frame
+}
