@@ -10,6 +10,8 @@ mod output;
 mod queries;
 mod seed;
 mod sql;
+#[cfg(test)]
+mod testing;
 mod ui;
 
 use std::process::ExitCode;

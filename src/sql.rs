@@ -66,7 +66,9 @@ pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool) -> &'static
             .iter()
             .enumerate()
             .filter(|(i, _)| mask & 1 << i != 0)
-            .map(|(_, (status, severity))| run.replace("@status", status.label()).replace("@severity", severity.label()))
+            .map(|(_, (status, severity))| {
+                run.replace("@status", status.label()).replace("@severity", severity.label())
+            })
             .collect();
         let runs = runs.join("\nUNION ALL\n");
         let head: Vec<&str> = include_str!("../sql/bugs/page_merge.sql")

@@ -11,7 +11,10 @@ const AS_OF: &str = "2026-11-25T12:00:00Z";
 fn demo_has_the_documented_counts_and_every_severity_and_status() {
     let db = TestDb::new("seed_demo");
     let out = db.run_status(&["seed", "--as-of", AS_OF]);
-    assert!(out.contains("\nseeded demo (rng seed –): 6 users, 5 projects, 12 bugs, 30 days of metrics in "), "{out}");
+    assert!(
+        out.contains("\nseeded demo (rng seed –): 6 users, 5 projects, 12 bugs, 30 days of metrics in "),
+        "{out}"
+    );
     for (table, expected) in [
         ("users", 6),
         ("projects", 5),

@@ -72,7 +72,11 @@ pub fn engineering_metrics(
             &exact::decimal(engineering_hours),
             2,
         ),
-        cost_per_resolved_bug: exact::round_ratio(&exact::decimal(engineering_cost), &exact::int(resolved), 2),
+        cost_per_resolved_bug: exact::round_ratio(
+            &exact::decimal(engineering_cost),
+            &exact::int(resolved),
+            2,
+        ),
         engineering_hours: Some(engineering_hours),
         engineering_cost: Some(engineering_cost),
     });
@@ -108,7 +112,10 @@ mod tests {
         // critical 6/2 = 3 h, high: nothing resolved (NULL), medium 150/3 = 50, low 2000/5 = 400;
         // all: 2156/10 = 215.6
         let means: Vec<Option<Decimal>> = out.iter().map(|r| r.mean_resolution_hours).collect();
-        assert_eq!(means, vec![Some(d("3.00")), None, Some(d("50.00")), Some(d("400.00")), Some(d("215.60"))]);
+        assert_eq!(
+            means,
+            vec![Some(d("3.00")), None, Some(d("50.00")), Some(d("400.00")), Some(d("215.60"))]
+        );
         // 2/2, -, 1/3, 4/5; all 7/10
         let compliance: Vec<Option<Decimal>> = out.iter().map(|r| r.sla_compliance).collect();
         assert_eq!(
@@ -125,7 +132,12 @@ mod tests {
     fn ties_round_up() {
         // 18 s over 1 bug = 0.005 h exactly -> 0.01
         let out = engineering_metrics(
-            &[SeverityInputs { severity: Severity::High, bugs_resolved: 1, resolution_seconds: d("18"), within_sla: 1 }],
+            &[SeverityInputs {
+                severity: Severity::High,
+                bugs_resolved: 1,
+                resolution_seconds: d("18"),
+                within_sla: 1,
+            }],
             d("800"),
             d("0.05"),
         );

@@ -73,9 +73,13 @@ pub fn with_priority(bugs: LazyFrame, now_micros: i64) -> LazyFrame {
             zero_unless_open(sla).cast(DataType::Int64).alias("sla_units"),
         ])
         .with_column(
-            (col("severity_units") + col("revenue_units") + col("blocker_units") + col("age_units") + col("sla_units"))
-                .clip_max(units(100))
-                .alias("priority_units"),
+            (col("severity_units")
+                + col("revenue_units")
+                + col("blocker_units")
+                + col("age_units")
+                + col("sla_units"))
+            .clip_max(units(100))
+            .alias("priority_units"),
         )
         // units are 10^-5 points, hundredths 10^-2: divide by 1,000, halves up (never negative)
         .with_column(

@@ -85,8 +85,10 @@ pub fn monthly_trends(months: &[MonthInputs]) -> Vec<MonthTrends> {
                     let previous = t.checked_sub(1).and_then(|p| exact_measures[p][k].as_ref());
                     // no change from nothing: NULL when the previous month is 0 or unknown
                     let mom_pct = match (value, previous) {
-                        (Some(now), Some(before)) => exact::ratio(&((now - before) * &hundred), &before.abs())
-                            .and_then(|change| exact::round(&change, 2)),
+                        (Some(now), Some(before)) => {
+                            exact::ratio(&((now - before) * &hundred), &before.abs())
+                                .and_then(|change| exact::round(&change, 2))
+                        }
                         _ => None,
                     };
                     let rolling_3 = (t >= 2)
@@ -146,7 +148,11 @@ mod tests {
             .collect()
     }
 
-    fn column(trends: &[MonthTrends], measure: &str, part: fn(&Trend) -> Option<Decimal>) -> Vec<Option<Decimal>> {
+    fn column(
+        trends: &[MonthTrends],
+        measure: &str,
+        part: fn(&Trend) -> Option<Decimal>,
+    ) -> Vec<Option<Decimal>> {
         let k = MEASURES.iter().position(|(name, _)| *name == measure).unwrap();
         trends.iter().map(|m| part(&m.measures[k])).collect()
     }

@@ -77,12 +77,7 @@ pub fn valuation(p: &ValuationInputs) -> Valuation {
         let numerator = exact::decimal(dcf) * exact::decimal(p.appeal_score);
         exact::round_ratio(&numerator, &(cost * exact::int(p.complexity_score)), 4)
     });
-    Valuation {
-        revenue_projection_12m: exact::round(&projection, 2),
-        dcf_valuation,
-        annual_cost,
-        roi_score,
-    }
+    Valuation { revenue_projection_12m: exact::round(&projection, 2), dcf_valuation, annual_cost, roi_score }
 }
 
 /// What a project's health is computed from.
@@ -115,7 +110,14 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn project(arr: &str, growth: &str, margin: &str, discount: &str, terminal: &str, infra: &str) -> ValuationInputs {
+    fn project(
+        arr: &str,
+        growth: &str,
+        margin: &str,
+        discount: &str,
+        terminal: &str,
+        infra: &str,
+    ) -> ValuationInputs {
         ValuationInputs {
             arr: d(arr),
             revenue_growth_rate: d(growth),
@@ -167,8 +169,14 @@ mod tests {
     #[test]
     fn revenue_projection_ties_round_up() {
         // 10.50 x 1.0001 = 10.501050 -> 10.50; 0.50 x 1.0100 = 0.505 -> 0.51
-        assert_eq!(valuation(&project("10.50", "0.0001", "0", "0.1", "0", "0")).revenue_projection_12m, Some(d("10.50")));
-        assert_eq!(valuation(&project("0.50", "0.01", "0", "0.1", "0", "0")).revenue_projection_12m, Some(d("0.51")));
+        assert_eq!(
+            valuation(&project("10.50", "0.0001", "0", "0.1", "0", "0")).revenue_projection_12m,
+            Some(d("10.50"))
+        );
+        assert_eq!(
+            valuation(&project("0.50", "0.01", "0", "0.1", "0", "0")).revenue_projection_12m,
+            Some(d("0.51"))
+        );
     }
 
     #[test]
@@ -200,7 +208,8 @@ mod tests {
         // pv = -12,000 x (1/1.12 + ... + 1/1.12^5) = -12,000 x 3.604776 = -43,257.31
         // terminal = -12,000 x 1.03 / 0.09 = -137,333.33; / 1.12^5 = -77,926.62
         // dcf = -121,183.94
-        let p = ValuationInputs { appeal_score: d("10"), ..project("0", "0.1", "0.2", "0.12", "0.03", "1000") };
+        let p =
+            ValuationInputs { appeal_score: d("10"), ..project("0", "0.1", "0.2", "0.12", "0.03", "1000") };
         let v = valuation(&p);
         assert_eq!(v.dcf_valuation, Some(d("-121183.94")));
         assert_eq!(v.revenue_projection_12m, Some(d("0.00")));

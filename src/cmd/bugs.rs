@@ -90,7 +90,11 @@ fn priority_breakdown(rows: &[tokio_postgres::Row], ctx: &Context) -> Result<Fra
     ];
     for (term, rule, column) in terms {
         let units = crate::analytics::i64_values(&scored, column)?.first().copied().flatten();
-        breakdown.push(vec![Value::from(term), Value::from(rule), units.map_or(Value::Null, |u| points(u).into())]);
+        breakdown.push(vec![
+            Value::from(term),
+            Value::from(rule),
+            units.map_or(Value::Null, |u| points(u).into()),
+        ]);
     }
     let hundredths = crate::analytics::i64_values(&scored, "priority_hundredths")?.first().copied().flatten();
     breakdown.push(vec![

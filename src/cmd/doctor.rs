@@ -49,7 +49,8 @@ impl Checklist {
 
     fn record(&mut self, check: &str, started: Instant, result: Result<String, String>) {
         // milliseconds to a tenth: what a health check's timing means
-        let ms = Decimal::new(i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX), 3).round_dp(1);
+        let ms =
+            Decimal::new(i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX), 3).round_dp(1);
         let (ok, detail) = match result {
             Ok(detail) => (true, detail),
             Err(problem) => (false, problem),

@@ -46,11 +46,8 @@ impl Probe {
         let open = BugFilter::open();
         let critical = BugFilter { severities: Some(vec![Severity::Critical]), ..BugFilter::open() };
         let critical_breached = BugFilter { breached: true, ..critical.clone() };
-        let someone = BugFilter {
-            statuses: BugStatus::ALL.to_vec(),
-            assignee: Some(Uuid::nil()),
-            ..BugFilter::open()
-        };
+        let someone =
+            BugFilter { statuses: BugStatus::ALL.to_vec(), assignee: Some(Uuid::nil()), ..BugFilter::open() };
         let (limit, offset) = (50, 0);
         Probe {
             now,

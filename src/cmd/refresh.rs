@@ -67,7 +67,9 @@ pub async fn refresh(ctx: &Context) -> Result<Changes> {
         ui::warn(&format!("the valuation of project {name:?} is undefined: its discount rate does not exceed its terminal growth rate"));
     }
     for name in &too_large {
-        ui::warn(&format!("a computed value of project {name:?} is too large for its column; it was left empty"));
+        ui::warn(&format!(
+            "a computed value of project {name:?} is too large for its column; it was left empty"
+        ));
     }
     if undefined.len() > NAMED_WARNINGS {
         ui::warn(&format!("{} more projects have an undefined valuation", undefined.len() - NAMED_WARNINGS));

@@ -13,7 +13,8 @@ use crate::seed::{self, Overrides, Plan, Profile};
 use crate::ui;
 
 pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
-    let overrides = Overrides { users: args.users, projects: args.projects, bugs: args.bugs, days: args.days };
+    let overrides =
+        Overrides { users: args.users, projects: args.projects, bugs: args.bugs, days: args.days };
     let plan = Plan::new(args.profile, overrides, args.rng_seed, args.append)?;
     ctx.require_direct_connection("seed")?;
     let db = ctx.connect().await?;

@@ -83,7 +83,9 @@ impl DbError {
             },
             // no SQLSTATE: the driver's own failure; a closed connection or an I/O error
             // below it (std::io::Error in the source chain) is a lost connection
-            None if err.is_closed() || has_io_source(&err) => DbError::ConnectionLost { helper: helper.to_string() },
+            None if err.is_closed() || has_io_source(&err) => {
+                DbError::ConnectionLost { helper: helper.to_string() }
+            }
             None => DbError::Query { helper: helper.to_string(), message: err.to_string(), code: None },
         }
     }

@@ -78,7 +78,9 @@ fn to_json(value: &Value, kind: Kind) -> Json {
         // money keeps its exact decimal text; other decimals are numbers (a rounded rate or
         // score has far fewer digits than a double holds)
         Value::Decimal(d) if kind == Kind::Money => Json::String(d.to_string()),
-        Value::Decimal(d) => exact_number(&d.to_string()).map_or_else(|| Json::String(d.to_string()), Json::Number),
+        Value::Decimal(d) => {
+            exact_number(&d.to_string()).map_or_else(|| Json::String(d.to_string()), Json::Number)
+        }
         Value::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
         other => Json::String(plain(other)),
     }

@@ -220,7 +220,8 @@ impl BugFilter {
         };
         let params = self.params(as_of, sort, limit, offset, horizon);
         let helper = self.page_helper(limit, offset);
-        let mut frame = super::fetch_frame(client, helper, &params.page(), "bugs").await?.when_empty("no bugs match");
+        let mut frame =
+            super::fetch_frame(client, helper, &params.page(), "bugs").await?.when_empty("no bugs match");
         let (count, count_params) = if self.only_severity_and_status() {
             (&sql::BUGS_COUNT_SUMMARY, params.summary_count())
         } else {

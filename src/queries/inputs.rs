@@ -16,7 +16,11 @@ use crate::model::{BugStatus, Severity};
 use crate::sql::Helper;
 
 /// One column of every row.
-fn column<'a, T: tokio_postgres::types::FromSql<'a>>(rows: &'a [Row], helper: &Helper, name: &str) -> Result<Vec<T>> {
+fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
+    rows: &'a [Row],
+    helper: &Helper,
+    name: &str,
+) -> Result<Vec<T>> {
     Ok(rows.iter().map(|row| db::get(row, helper.name, name)).collect::<Result<_, _>>()?)
 }
 
@@ -93,7 +97,9 @@ pub fn engineering(rows: &[Row], helper: &Helper) -> Result<(Vec<SeverityInputs>
         })
         .collect::<Result<Vec<_>>>()?;
     let (hours, cost) = match rows.first() {
-        Some(row) => (db::get(row, helper.name, "engineering_hours")?, db::get(row, helper.name, "engineering_cost")?),
+        Some(row) => {
+            (db::get(row, helper.name, "engineering_hours")?, db::get(row, helper.name, "engineering_cost")?)
+        }
         None => (Decimal::ZERO, Decimal::ZERO),
     };
     Ok((severities, hours, cost))

@@ -60,13 +60,18 @@ pub async fn resolve_project(client: &impl GenericClient, typed: &str) -> Result
     let id = Uuid::parse_str(typed).ok();
     let rows = db::query(client, &sql::PROJECT_FIND, &[&typed, &id]).await?;
     if let Some(row) = rows.first() {
-        return Ok((db::get(row, sql::PROJECT_FIND.name, "id")?, db::get(row, sql::PROJECT_FIND.name, "name")?));
+        return Ok((
+            db::get(row, sql::PROJECT_FIND.name, "id")?,
+            db::get(row, sql::PROJECT_FIND.name, "name")?,
+        ));
     }
     let closest = db::query(client, &sql::PROJECT_CLOSEST, &[&typed]).await?;
     match closest.first() {
         Some(row) => {
             let name: String = db::get(row, sql::PROJECT_CLOSEST.name, "name")?;
-            anyhow::bail!("no project named {typed:?}; did you mean {name:?}? (`ctodb projects --all` lists them)")
+            anyhow::bail!(
+                "no project named {typed:?}; did you mean {name:?}? (`ctodb projects --all` lists them)"
+            )
         }
         None => {
             anyhow::bail!("no project named {typed:?}: the database has no projects yet (try `ctodb seed`)")

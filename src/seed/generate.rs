@@ -457,7 +457,8 @@ impl Generator {
             };
             let growth = 1.0 + 0.3 * day as f64 / days.max(1) as f64;
             // paused projects stopped committing a month ago
-            let paused = matches!(project.status, ProjectStatus::Deferred | ProjectStatus::Cancelled) && days - day <= 30;
+            let paused = matches!(project.status, ProjectStatus::Deferred | ProjectStatus::Cancelled)
+                && days - day <= 30;
             let expected = if paused { 0.0 } else { project.base_commits * weekday * growth };
             let commits = (expected * rng.gen_range(0.5..1.5)).round() as i32;
             let lines_added = commits * rng.gen_range(10..150);

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use super::generate::{Counts, Generator};
 use crate::db::copy::CopyIn;
-use crate::model::ImportSource;
 use crate::db::{self, DbError};
+use crate::model::ImportSource;
 use crate::sql;
 use crate::ui;
 
@@ -271,19 +271,8 @@ async fn import_logs(
         let finished = started + chrono::Duration::seconds(9);
         // ids derived from the anchor day, so reseeding another day gives other rows
         let id = Uuid::from_u128((generator.anchor.timestamp() as u128) << 64 | n);
-        copy.write(&[
-            &id,
-            &source,
-            &target,
-            &status,
-            &total,
-            &imported,
-            &failed,
-            &started,
-            &finished,
-            &by,
-        ])
-        .await?;
+        copy.write(&[&id, &source, &target, &status, &total, &imported, &failed, &started, &finished, &by])
+            .await?;
     }
     copy.finish().await?;
     Ok(())

@@ -123,7 +123,12 @@ pub async fn existing(tx: &Transaction<'_>) -> Result<Existing> {
 
 /// Loads the plan's rows into `tx` (which already holds `existing`), then rolls the bugs
 /// up into monthly metrics and refreshes the search dictionary. Returns what was loaded.
-pub async fn load(tx: &Transaction<'_>, plan: &Plan, existing: Existing, as_of: DateTime<Utc>) -> Result<Counts> {
+pub async fn load(
+    tx: &Transaction<'_>,
+    plan: &Plan,
+    existing: Existing,
+    as_of: DateTime<Utc>,
+) -> Result<Counts> {
     let as_of_text = as_of.to_rfc3339();
     db::query(tx, &sql::SET_AS_OF, &[&as_of_text]).await?;
     // the time written into created_at/updated_at of rolled-up rows: the demo's as-of, the
