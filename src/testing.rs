@@ -23,10 +23,9 @@ fn server() -> tokio_postgres::Config {
 async fn connect(database: &str) -> Client {
     let mut config = server();
     config.dbname(database);
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .unwrap_or_else(|err| panic!("cannot reach the test PostgreSQL ({err}); start it or set CTODB_TEST_DATABASE_URL"));
+    let (client, connection) = config.connect(NoTls).await.unwrap_or_else(|err| {
+        panic!("cannot reach the test PostgreSQL ({err}); start it or set CTODB_TEST_DATABASE_URL")
+    });
     tokio::spawn(async move {
         let _ = connection.await;
     });

@@ -156,7 +156,7 @@ fn a_dot_env_file_supplies_the_url_and_the_environment_wins() {
     std::fs::write(dir.path().join(".env"), format!("DATABASE_URL={}\n", db.url)).unwrap();
     let from_file: CliOutput =
         ctodb_command(None).current_dir(dir.path()).args(["stats", "-f", "csv"]).output().unwrap().into();
-    assert!(from_file.ok().starts_with("table_name,rows,"));
+    assert!(from_file.ok().starts_with("section,table_name,rows,"));
     let overridden: CliOutput = ctodb_command(Some("postgres://nobody@127.0.0.1:1/none"))
         .current_dir(dir.path())
         .args(["stats"])

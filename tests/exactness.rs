@@ -270,7 +270,8 @@ fn refresh_matches_an_exact_reference_on_random_inputs_and_ties() {
             } else {
                 money(&mut rng, 4_000_000)
             };
-            let resolved = STATUSES[2..5].contains(&status).then(|| created + Duration::minutes(rng.gen_range(1..5000)));
+            let resolved =
+                STATUSES[2..5].contains(&status).then(|| created + Duration::minutes(rng.gen_range(1..5000)));
             bugs.push(Bug {
                 project: p.id,
                 severity,
@@ -329,16 +330,14 @@ fn refresh_matches_an_exact_reference_on_random_inputs_and_ties() {
     assert!(ties > 50, "only {ties} bugs scored an exact tie");
 
     // valuations, ROI, health
-    let open: HashMap<Uuid, (i64, i64, i64)> = bugs.iter().filter(|b| is_open(b.status)).fold(
-        HashMap::new(),
-        |mut counts, b| {
+    let open: HashMap<Uuid, (i64, i64, i64)> =
+        bugs.iter().filter(|b| is_open(b.status)).fold(HashMap::new(), |mut counts, b| {
             let entry = counts.entry(b.project).or_insert((0, 0, 0));
             entry.0 += 1;
             entry.1 += i64::from(b.severity == "critical");
             entry.2 += i64::from(now > b.created + Duration::hours(b.sla_hours));
             counts
-        },
-    );
+        });
     let rows = client
         .query("SELECT id, revenue_projection_12m, dcf_valuation, roi_score, health_score FROM projects", &[])
         .unwrap();
@@ -358,7 +357,9 @@ fn refresh_matches_an_exact_reference_on_random_inputs_and_ties() {
         });
         assert_eq!(text(row.get(3)), expected_roi, "roi of {}", p.id);
         let (open_bugs, critical, breached) = open.get(&p.id).copied().unwrap_or_default();
-        let health = 100 - (15 * critical).min(45) - (5 * breached).min(25)
+        let health = 100
+            - (15 * critical).min(45)
+            - (5 * breached).min(25)
             - if p.recent_commits { 0 } else { 20 }
             - if open_bugs > 20 { 10 } else { 0 };
         assert_eq!(row.get::<_, Option<i16>>(4), Some(health.clamp(0, 100) as i16), "health of {}", p.id);

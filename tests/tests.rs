@@ -5,6 +5,7 @@ mod common;
 
 mod analytics;
 mod connection;
+mod contract;
 mod exactness;
 mod helpers;
 mod history;

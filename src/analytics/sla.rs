@@ -117,8 +117,11 @@ mod tests {
                     for age in ages {
                         let created = NOW - age;
                         let due = created + sla_span;
-                        let resolutions: &[Option<i64>] =
-                            if status.is_resolved() { &[Some(due - 1), Some(due), Some(due + 1)] } else { &[None] };
+                        let resolutions: &[Option<i64>] = if status.is_resolved() {
+                            &[Some(due - 1), Some(due), Some(due + 1)]
+                        } else {
+                            &[None]
+                        };
                         for resolved in resolutions {
                             cases.push((*severity, sla, *status, created, *resolved));
                         }
@@ -178,7 +181,8 @@ mod tests {
             states_seen.insert(sql_state);
         }
         // the cases reach every state
-        let all: std::collections::BTreeSet<String> = SlaState::ALL.iter().map(|s| s.label().to_string()).collect();
+        let all: std::collections::BTreeSet<String> =
+            SlaState::ALL.iter().map(|s| s.label().to_string()).collect();
         assert_eq!(states_seen, all);
         db.drop().await;
     }

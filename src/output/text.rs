@@ -8,20 +8,38 @@ use serde_json::{Map, Number, Value as Json};
 use super::frame::{Frame, Kind, Report, Value};
 use super::render::plain;
 
+/// One CSV table. A report of several frames stays one valid table (the same fields on
+/// every record, so spreadsheets and CSV tools read it whole): a first `section` column
+/// names the frame, as ndjson's `section` key does, and the header is every frame's
+/// columns in order of first appearance, empty where a frame has no such column.
 pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for (i, frame) in report.frames.iter().enumerate() {
-        if i > 0 {
-            // several sections: separated by an empty line, each with its own header
-            writeln!(out)?;
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut *out);
+    match report.frames.as_slice() {
+        [frame] => {
+            writer.write_record(frame.columns.iter().map(|c| c.name.as_str()))?;
+            for row in &frame.rows {
+                writer.write_record(row.iter().map(plain))?;
+            }
         }
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut *out);
-        writer.write_record(frame.columns.iter().map(|c| c.name.as_str()))?;
-        for row in &frame.rows {
-            writer.write_record(row.iter().map(plain))?;
+        frames => {
+            let mut header: Vec<&str> = vec!["section"];
+            for column in frames.iter().flat_map(|frame| &frame.columns) {
+                if !header.contains(&column.name.as_str()) {
+                    header.push(&column.name);
+                }
+            }
+            writer.write_record(&header)?;
+            for frame in frames {
+                let positions: Vec<Option<usize>> =
+                    header[1..].iter().map(|name| frame.column_index(name)).collect();
+                for row in &frame.rows {
+                    let fields = positions.iter().map(|at| at.map_or_else(String::new, |i| plain(&row[i])));
+                    writer.write_record(std::iter::once(frame.name.clone()).chain(fields))?;
+                }
+            }
         }
-        writer.flush()?;
     }
-    Ok(())
+    writer.flush()
 }
 
 pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
