@@ -20,7 +20,7 @@ fn server() -> tokio_postgres::Config {
     }
 }
 
-async fn connect(database: &str) -> Client {
+pub async fn connect(database: &str) -> Client {
     let mut config = server();
     config.dbname(database);
     let (client, connection) = config.connect(NoTls).await.unwrap_or_else(|err| {

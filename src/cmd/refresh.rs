@@ -87,7 +87,13 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
     let now = ctx.as_of.timestamp_micros();
 
     let bugs = db::query(tx, &sql::REFRESH_OPEN_BUGS, &[]).await?;
+    let step = std::time::Instant::now();
     let scores = bug_scores(&bugs, now).context("while computing bug priorities")?;
+    ui::verbose(&format!(
+        "priorities of {} open bugs computed in {:.1} ms",
+        bugs.len(),
+        step.elapsed().as_secs_f64() * 1000.0
+    ));
     let helper = sql::REFRESH_OPEN_BUGS.name;
     let mut copy = CopyIn::start(
         tx,
@@ -111,6 +117,17 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
     let helper = sql::REFRESH_PROJECT_INPUTS.name;
     let mut undefined = Vec::new();
     let mut too_large = Vec::new();
+    let step = std::time::Instant::now();
+    let scored = projects
+        .iter()
+        .map(project_scores)
+        .collect::<Result<Vec<_>>>()
+        .context("while computing project valuations")?;
+    ui::verbose(&format!(
+        "valuations, ROI and health of {} projects computed in {:.1} ms",
+        projects.len(),
+        step.elapsed().as_secs_f64() * 1000.0
+    ));
     let mut copy = CopyIn::start(
         tx,
         "refresh_project_scores",
@@ -118,8 +135,7 @@ async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec
         ui::progress(projects.len() as u64, "project scores"),
     )
     .await?;
-    for row in &projects {
-        let s = project_scores(row).context("while computing project valuations")?;
+    for (row, s) in projects.iter().zip(scored) {
         let id: Uuid = db::get(row, helper, "id")?;
         let name: String = db::get(row, helper, "name")?;
         if s.overflowed {

@@ -83,24 +83,12 @@ impl DbError {
             },
             // no SQLSTATE: the driver's own failure; a closed connection or an I/O error
             // below it (std::io::Error in the source chain) is a lost connection
-            None if err.is_closed() || has_io_source(&err) => {
+            None if err.is_closed() || io_source(&err).is_some() => {
                 DbError::ConnectionLost { helper: helper.to_string() }
             }
             None => DbError::Query { helper: helper.to_string(), message: err.to_string(), code: None },
         }
     }
-}
-
-/// Whether an error was caused by an I/O error (a reset or closed socket).
-fn has_io_source(err: &tokio_postgres::Error) -> bool {
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        if cause.is::<std::io::Error>() {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// One column of a row, or an error naming the helper and the column (a NULL where a
@@ -304,18 +292,35 @@ fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSet
             _ => DbError::Refused { user, server, message: db.message().to_string() },
         };
     }
-    let text = err.to_string();
-    if text.contains("password missing") {
-        return DbError::PasswordMissing { user, server };
-    }
-    if text.contains("timed out") || text.contains("timeout") {
+    // the I/O error under the failure: a timeout, or a TLS handshake that rejected the
+    // server's certificate (rustls reports it inside the I/O error)
+    let io = io_source(&err);
+    if io.is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut) {
         return DbError::ConnectTimeout { server, secs: settings.connect_timeout.as_secs() };
     }
-    let reason = std::error::Error::source(&err).map(|source| source.to_string()).unwrap_or(text);
-    if reason.contains("certificate") || reason.contains("Certificate") {
+    let reason = std::error::Error::source(&err).map_or_else(|| err.to_string(), |source| source.to_string());
+    let rejected = io.and_then(|io| io.get_ref()).and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    if matches!(rejected, Some(rustls::Error::InvalidCertificate(_))) {
         return DbError::Certificate { server, reason };
     }
+    // tokio-postgres has no kind for this one: a configuration error with this message,
+    // raised when the server asks for a password and none was given
+    if err.to_string().contains("password missing") {
+        return DbError::PasswordMissing { user, server };
+    }
     DbError::Unreachable { server, reason }
+}
+
+/// The I/O error a driver error was caused by, if any.
+fn io_source(err: &tokio_postgres::Error) -> Option<&std::io::Error> {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -389,4 +394,37 @@ pub async fn query_with_columns(
     .await;
     ui::query_timing(helper.name, started.elapsed());
     result.map_err(|err| DbError::query(helper.name, err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Frame;
+
+    #[tokio::test]
+    async fn a_null_or_an_unexpected_type_is_an_error_naming_helper_and_column() {
+        let client = crate::testing::connect("postgres").await;
+        let sql = "SELECT NULL::int AS n, '10.0.0.1'::inet AS address, 7 AS seven";
+        let row = client.query_one(sql, &[]).await.unwrap();
+        let err = get::<i32>(&row, "test/helper", "n").unwrap_err().to_string();
+        assert_eq!(err, "test/helper returned a value ctodb cannot read in column n: it is NULL");
+        let err = get::<String>(&row, "test/helper", "address").unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "test/helper returned a value ctodb cannot read in column address: its type does not match"
+            ),
+            "{err}"
+        );
+        let err = get::<i32>(&row, "test/helper", "eight").unwrap_err().to_string();
+        assert!(err.starts_with("test/helper returned a value ctodb cannot read in column eight: "), "{err}");
+        assert_eq!(get::<i32>(&row, "test/helper", "seven").unwrap(), 7);
+        // a frame never shows a placeholder for a value it cannot decode: it fails
+        let statement = client.prepare(sql).await.unwrap();
+        let rows = client.query(&statement, &[]).await.unwrap();
+        let err = Frame::from_rows("f", "test/helper", statement.columns(), &rows).unwrap_err().to_string();
+        assert!(
+            err.starts_with("test/helper returned a value ctodb cannot read in column address: "),
+            "{err}"
+        );
+    }
 }
