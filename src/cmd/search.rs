@@ -53,7 +53,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
             None => bugs,
         });
     }
-    let Some(mut frame) = frame else { unreachable!("clap forbids --projects with --bugs") };
+    let Some(mut frame) = frame else { anyhow::bail!("--projects and --bugs cannot be given together") };
     if query.is_empty() {
         frame.rows.clear();
     }
