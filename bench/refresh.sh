@@ -31,11 +31,13 @@ done
 for step in "first:$T" "again:$T" "next-day:$NEXT"; do
   name=${step%%:*}; as_of=${step#*:}
   for build in "${builds[@]}"; do
-    /usr/bin/time -f "%e %M" -o "$WORK/time" env DATABASE_URL="$(url_of "$build")" \
-      "$(bin_of "$build")" -v refresh --as-of "$as_of" 2> "$WORK/log" > /dev/null
+    if ! /usr/bin/time -f "%e %M" -o "$WORK/time" env DATABASE_URL="$(url_of "$build")" \
+      "$(bin_of "$build")" -v refresh --as-of "$as_of" 2> "$WORK/log" > /dev/null; then
+      echo "$name $build: failed"; cat "$WORK/log"; exit 1
+    fi
     read -r wall rss < "$WORK/time"
     changed=$(grep -o "refreshed at .*" "$WORK/log" | sed 's/^refreshed at [^:]*:[^:]*:[^:]*: //')
     echo "$name $build: ${wall} s wall, $((rss / 1024)) MB peak RSS; $changed"
-    [ "$build" = new ] && grep -E "computed in" "$WORK/log" | sed 's/^ctodb: /    /'
+    if [ "$build" = new ]; then grep -E "computed in" "$WORK/log" | sed 's/^ctodb: /    /' || true; fi
   done
 done

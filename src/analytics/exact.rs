@@ -44,6 +44,28 @@ pub fn round(value: &Exact, places: u32) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(signed.to_i128()?, places).ok()
 }
 
+/// Rounds the fraction numerator / denominator of two integers half away from zero to
+/// `places` decimals: one integer division, no reduction (a `BigRational` reduces by the
+/// gcd after every step, which costs more than the whole formula). None when the
+/// denominator is zero or the result does not fit a decimal.
+pub fn round_fraction(numerator: &BigInt, denominator: &BigInt, places: u32) -> Option<Decimal> {
+    if denominator.is_zero() {
+        return None;
+    }
+    let scaled = numerator.abs() * BigInt::from(10u32).pow(places);
+    let d = denominator.abs();
+    let doubled: BigInt = scaled * 2 + &d;
+    let magnitude = doubled.div_floor(&(d * 2));
+    let negative = numerator.is_negative() != denominator.is_negative() && !magnitude.is_zero();
+    let signed = if negative { -magnitude } else { magnitude };
+    Decimal::try_from_i128_with_scale(signed.to_i128()?, places).ok()
+}
+
+/// A decimal as an integer numerator over 10^scale.
+pub fn parts(value: Decimal) -> (BigInt, BigInt) {
+    (BigInt::from(value.mantissa()), BigInt::from(10u32).pow(value.scale()))
+}
+
 /// Rounds numerator / denominator, None when the denominator is zero or the result does
 /// not fit.
 pub fn round_ratio(numerator: &Exact, denominator: &Exact, places: u32) -> Option<Decimal> {
@@ -84,6 +106,20 @@ mod tests {
         assert_eq!(round_ratio(&int(2), &int(3), 4), Some(d("0.6667")));
         assert_eq!(round_ratio(&int(-2), &int(3), 2), Some(d("-0.67")));
         assert_eq!(round_ratio(&int(1), &int(0), 2), None);
+    }
+
+    #[test]
+    fn fractions_of_integers_round_like_rationals() {
+        let b = |n: i64| BigInt::from(n);
+        assert_eq!(round_fraction(&b(5015), &b(1000), 2), Some(d("5.02")));
+        assert_eq!(round_fraction(&b(-5015), &b(1000), 2), Some(d("-5.02")));
+        assert_eq!(round_fraction(&b(5015), &b(-1000), 2), Some(d("-5.02")));
+        assert_eq!(round_fraction(&b(-1), &b(3), 2), Some(d("-0.33")));
+        assert_eq!(round_fraction(&b(-1), &b(1000), 2), Some(d("0.00")));
+        assert_eq!(round_fraction(&b(1), &b(0), 2), None);
+        for (n, den) in [(7i64, 9i64), (-22, 7), (123456789, 1000), (1, 8)] {
+            assert_eq!(round_fraction(&b(n), &b(den), 4), round_ratio(&int(n), &int(den), 4));
+        }
     }
 
     #[test]

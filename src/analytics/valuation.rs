@@ -7,7 +7,12 @@
 
 use rust_decimal::Decimal;
 
-use super::exact::{self, Exact};
+use num_bigint::BigInt;
+use num_traits::Zero;
+
+use super::exact;
+#[cfg(test)]
+use super::exact::Exact;
 
 /// The five explicit years of the DCF.
 const YEARS: usize = 5;
@@ -39,9 +44,49 @@ pub struct Valuation {
     pub roi_score: Option<Decimal>,
 }
 
+/// The DCF as one fraction of integers, or None when r ≤ tg. Every input is an integer
+/// over a power of ten (arr = A/a, infra = C/c, g = gn/gd, margin = mn/md, r = rn/rd,
+/// tg = tn/td), so with 1 + g = G/gd and 1 + r = R/rd every term has a denominator that
+/// divides base R^5 (r − tg), base = a c gd^5 md: the terms are summed over that one
+/// denominator, and nothing is divided (or reduced by a gcd) before the one rounding.
+fn dcf_fraction(p: &ValuationInputs) -> Option<(BigInt, BigInt)> {
+    if p.discount_rate <= p.terminal_growth_rate {
+        return None;
+    }
+    let (arr, a) = exact::parts(p.arr);
+    let (infra, c) = exact::parts(p.monthly_infra_cost);
+    let (gn, gd) = exact::parts(p.revenue_growth_rate);
+    let (mn, md) = exact::parts(p.operating_margin);
+    let (rn, rd) = exact::parts(p.discount_rate);
+    let (tn, td) = exact::parts(p.terminal_growth_rate);
+    let growth = &gd + &gn; // (1 + g) = growth / gd
+    let discount = &rd + &rn; // (1 + r) = discount / rd
+                              // fcf_t = (arr growth^t mn c − 12 infra a gd^t md) / (a c gd^t md): keep the numerator
+                              // over the common denominator a c gd^5 md by scaling with gd^(5−t)
+    let fcf_numerator = |t: u32| -> BigInt {
+        (&arr * growth.pow(t) * &mn * &c - BigInt::from(12) * &infra * &a * gd.pow(t) * &md) * gd.pow(5 - t)
+    };
+    // Σ fcf_t / (1+r)^t = Σ fcf_numerator(t) rd^t discount^(5−t) / (base discount^5)
+    let base = &a * &c * gd.pow(5) * &md;
+    let mut explicit = BigInt::zero();
+    for t in 1..=5u32 {
+        explicit += fcf_numerator(t) * rd.pow(t) * discount.pow(5 - t);
+    }
+    // terminal / (1+r)^5 = fcf_5 (1 + tg) / (r − tg) / (1+r)^5
+    //   = fcf_numerator(5) (td + tn) rd^5 / (base discount^5 (r − tg) td)
+    // with r − tg = (rn td − tn rd) / (rd td)
+    let spread = &rn * &td - &tn * &rd;
+    let terminal = fcf_numerator(5) * (&td + &tn) * rd.pow(5) * &rd;
+    // explicit / (base discount^5) + terminal / (base discount^5 spread)
+    let numerator = explicit * &spread + terminal;
+    let denominator = base * discount.pow(5) * spread;
+    Some((numerator, denominator))
+}
+
 /// revenue_t = arr (1+g)^t; fcf_t = revenue_t × margin − 12 infra;
 /// terminal = fcf_5 (1+tg) / (r − tg); dcf = Σ fcf_t / (1+r)^t + terminal / (1+r)^5.
 /// The exact value, or None when r ≤ tg.
+#[cfg(test)]
 pub fn dcf_exact(p: &ValuationInputs) -> Option<Exact> {
     if p.discount_rate <= p.terminal_growth_rate {
         return None;
@@ -69,13 +114,15 @@ pub fn dcf_exact(p: &ValuationInputs) -> Option<Exact> {
 
 pub fn valuation(p: &ValuationInputs) -> Valuation {
     let projection = exact::decimal(p.arr) * (exact::int(1) + exact::decimal(p.revenue_growth_rate));
-    let dcf_valuation = dcf_exact(p).and_then(|dcf| exact::round(&dcf, 2));
+    let dcf_valuation = dcf_fraction(p).and_then(|(n, d)| exact::round_fraction(&n, &d, 2));
     let annual_cost = Decimal::from(12) * p.monthly_infra_cost + p.engineering_cost_12m;
-    // ROI divides the stored (rounded) valuation, as SPEC §6 names dcf_valuation
+    // ROI divides the stored (rounded) valuation, as SPEC §6 names dcf_valuation:
+    // (dn/dd) (an/ad) / ((cn/cd) complexity) = dn an cd / (dd ad cn complexity)
     let roi_score = dcf_valuation.and_then(|dcf| {
-        let cost = exact::decimal(annual_cost.max(Decimal::ONE));
-        let numerator = exact::decimal(dcf) * exact::decimal(p.appeal_score);
-        exact::round_ratio(&numerator, &(cost * exact::int(p.complexity_score)), 4)
+        let (dn, dd) = exact::parts(dcf);
+        let (an, ad) = exact::parts(p.appeal_score);
+        let (cn, cd) = exact::parts(annual_cost.max(Decimal::ONE));
+        exact::round_fraction(&(dn * an * cd), &(dd * ad * cn * BigInt::from(p.complexity_score)), 4)
     });
     Valuation { revenue_projection_12m: exact::round(&projection, 2), dcf_valuation, annual_cost, roi_score }
 }
@@ -230,6 +277,26 @@ mod tests {
         let v = valuation(&p);
         assert_eq!(v.dcf_valuation, Some(d("500.00")));
         assert_eq!(v.roi_score, Some(d("1000.0000")));
+    }
+
+    #[test]
+    fn the_integer_fraction_equals_the_rational_dcf_on_random_inputs() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for _ in 0..2_000 {
+            let p = ValuationInputs {
+                arr: Decimal::new(rng.gen_range(0..100_000_000_000), 2),
+                revenue_growth_rate: Decimal::new(rng.gen_range(-9_999..50_000), 4),
+                operating_margin: Decimal::new(rng.gen_range(-20_000..=10_000), 4),
+                discount_rate: Decimal::new(rng.gen_range(-9_999..5_000), 4),
+                terminal_growth_rate: Decimal::new(rng.gen_range(-9_999..5_000), 4),
+                monthly_infra_cost: Decimal::new(rng.gen_range(0..1_000_000_000), 2),
+                ..project("0", "0", "0", "0", "0", "0")
+            };
+            let rational = dcf_exact(&p).and_then(|v| exact::round(&v, 2));
+            let fraction = dcf_fraction(&p).and_then(|(n, d)| exact::round_fraction(&n, &d, 2));
+            assert_eq!(fraction, rational, "{p:?}");
+        }
     }
 
     #[test]
