@@ -32,11 +32,12 @@ for step in "first:$T" "again:$T" "next-day:$NEXT"; do
   name=${step%%:*}; as_of=${step#*:}
   for build in "${builds[@]}"; do
     if ! /usr/bin/time -f "%e %M" -o "$WORK/time" env DATABASE_URL="$(url_of "$build")" \
-      "$(bin_of "$build")" -v refresh --as-of "$as_of" 2> "$WORK/log" > /dev/null; then
+      "$(bin_of "$build")" -v refresh --as-of "$as_of" > "$WORK/log" 2>&1; then
       echo "$name $build: failed"; cat "$WORK/log"; exit 1
     fi
     read -r wall rss < "$WORK/time"
-    changed=$(grep -o "refreshed at .*" "$WORK/log" | sed 's/^refreshed at [^:]*:[^:]*:[^:]*: //')
+    # (builds before 2026-11-30 print this line on stdout, later ones on stderr: both are in the log)
+    changed=$(grep -o "refreshed at .*" "$WORK/log" | sed 's/^refreshed at [^:]*:[^:]*:[^:]*: //' || true)
     echo "$name $build: ${wall} s wall, $((rss / 1024)) MB peak RSS; $changed"
     if [ "$build" = new ]; then grep -E "computed in" "$WORK/log" | sed 's/^ctodb: /    /' || true; fi
   done
