@@ -387,3 +387,176 @@ fn the_reference_rounding_is_half_away_from_zero() {
     assert_eq!(rounded(&d("0.00015"), 4), "0.0002");
     assert_eq!(rounded(&d("12"), 0), "12");
 }
+
+/// A CSV document as header and records.
+fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let records = reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    (header, records)
+}
+
+fn month_of(instant: DateTime<Utc>) -> NaiveDate {
+    instant.date_naive().with_day(1).unwrap()
+}
+
+#[test]
+fn trends_and_engineering_match_an_exact_reference() {
+    let db = TestDb::new("exact_trends");
+    let mut client = db.client();
+    let now = as_of();
+    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    let months: Vec<NaiveDate> = (0..5u32)
+        .rev()
+        .map(|back| month_of(now).checked_sub_months(chrono::Months::new(back)).unwrap())
+        .collect();
+    let mut tx = client.transaction().unwrap();
+    let projects: Vec<Uuid> = (0..4).map(|_| Uuid::from_u128(rng.gen())).collect();
+    let mut effort: HashMap<NaiveDate, (Decimal, Decimal)> = HashMap::new();
+    for (i, id) in projects.iter().enumerate() {
+        tx.execute("INSERT INTO projects (id, name) VALUES ($1, $2)", &[id, &format!("p{i}")]).unwrap();
+        for month in &months {
+            let hours = Decimal::new(rng.gen_range(0..100_000), 2);
+            let cost = money(&mut rng, 5_000_000);
+            tx.execute(
+                "INSERT INTO monthly_metrics (project_id, month, engineering_hours, engineering_cost)
+                 VALUES ($1, $2, $3, $4)",
+                &[id, month, &hours, &cost],
+            )
+            .unwrap();
+            let entry = effort.entry(*month).or_insert((Decimal::ZERO, Decimal::ZERO));
+            entry.0 += hours;
+            entry.1 += cost;
+        }
+    }
+    // (severity, created, resolved): created over five months, resolved within 20 days
+    let mut bugs: Vec<(&str, DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
+    for _ in 0..400 {
+        let severity = SEVERITIES[rng.gen_range(0..4)];
+        let created = now - Duration::microseconds(rng.gen_range(0..140 * 86_400_000_000i64));
+        let resolved = created + Duration::microseconds(rng.gen_range(1..20 * 86_400_000_000i64));
+        let resolved = (rng.gen_bool(0.7) && resolved <= now).then_some(resolved);
+        bugs.push((severity, created, resolved));
+    }
+    for (n, (severity, created, resolved)) in bugs.iter().enumerate() {
+        let status = if resolved.is_some() { "closed" } else { "pending" };
+        tx.execute(
+            "INSERT INTO bugs (bug_number, project_id, title, severity, status, created_at, resolved_at)
+             VALUES ($1, $2, 'a bug', $3::text::bug_severity, $4::text::bug_status, $5, $6)",
+            &[&(n as i64 + 1), &projects[n % projects.len()], severity, &status, created, resolved],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+
+    // the reference: each month's exact measures, from the bugs themselves
+    let seconds = |c: DateTime<Utc>, r: DateTime<Utc>| {
+        Q::new(BigInt::from((r - c).num_microseconds().unwrap()), BigInt::from(1_000_000))
+    };
+    let ratio = |n: &Q, d: &Q| (!d.is_zero()).then(|| n / d);
+    let measures: Vec<[Option<Q>; 7]> = months
+        .iter()
+        .map(|month| {
+            let opened = qi(bugs.iter().filter(|b| month_of(b.1) == *month).count() as i64);
+            let resolved_here: Vec<_> =
+                bugs.iter().filter(|b| b.2.is_some_and(|r| month_of(r) == *month)).collect();
+            let resolved = qi(resolved_here.len() as i64);
+            let total: Q = resolved_here.iter().map(|b| seconds(b.1, b.2.unwrap())).sum();
+            let (hours, cost) = effort[month];
+            [
+                Some(opened.clone()),
+                Some(resolved.clone()),
+                ratio(&resolved, &opened),
+                ratio(&total, &(&resolved * qi(3600))),
+                Some(q(hours)),
+                Some(q(cost)),
+                ratio(&q(cost), &resolved),
+            ]
+        })
+        .collect();
+    let names = [
+        ("bugs_opened", 0),
+        ("bugs_resolved", 0),
+        ("resolution_rate", 4),
+        ("mttr_hours", 2),
+        ("engineering_hours", 2),
+        ("engineering_cost", 2),
+        ("cost_per_resolved_bug", 2),
+    ];
+    let (header, records) =
+        csv_rows(&db.run(&["report", "trends", "--months", "5", "--as-of", AS_OF, "-f", "csv"]));
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let trends: Vec<&Vec<String>> = records.iter().filter(|r| r[0] == "trends").collect();
+    assert_eq!(trends.len(), 5);
+    for (t, row) in trends.iter().enumerate() {
+        assert_eq!(row[at("month")], months[t].to_string());
+        for (k, (name, places)) in names.iter().enumerate() {
+            let show = |v: Option<Q>, places: u32| v.map_or(String::new(), |v| rounded(&v, places));
+            assert_eq!(row[at(name)], show(measures[t][k].clone(), *places), "{name} in {}", months[t]);
+            let change = match (&measures[t][k], t.checked_sub(1).and_then(|p| measures[p][k].as_ref())) {
+                (Some(now), Some(before)) if !before.is_zero() => {
+                    Some((now - before) * qi(100) / before.abs())
+                }
+                _ => None,
+            };
+            assert_eq!(
+                row[at(&format!("{name}_mom_pct"))],
+                show(change, 2),
+                "{name} change in {}",
+                months[t]
+            );
+            let mean = (t >= 2)
+                .then(|| (t - 2..=t).map(|i| measures[i][k].clone()).collect::<Option<Vec<Q>>>())
+                .flatten()
+                .map(|window| window.into_iter().sum::<Q>() / qi(3));
+            assert_eq!(
+                row[at(&format!("{name}_rolling_3"))],
+                show(mean, (*places).max(2)),
+                "{name} mean in {}",
+                months[t]
+            );
+        }
+    }
+    // the slope of bugs opened over positions 0..4
+    let ys: Vec<Q> = measures.iter().map(|m| m[0].clone().unwrap()).collect();
+    let mean_y = ys.iter().cloned().sum::<Q>() / qi(5);
+    let (mut covariance, mut variance) = (qi(0), qi(0));
+    for (x, y) in ys.iter().enumerate() {
+        let dx = qi(x as i64) - qi(2);
+        covariance += &dx * (y - &mean_y);
+        variance += &dx * &dx;
+    }
+    let inflow = records.iter().find(|r| r[0] == "inflow").unwrap();
+    assert_eq!(inflow[at("bugs_opened_slope_per_month")], rounded(&(covariance / variance), 4));
+
+    // engineering metrics over the last 3 calendar months
+    let start = months[2];
+    let (header, records) =
+        csv_rows(&db.run(&["report", "engineering", "--months", "3", "--as-of", AS_OF, "-f", "csv"]));
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let in_window: Vec<_> =
+        bugs.iter().filter(|b| b.2.is_some_and(|r| r.date_naive() >= start && r <= now)).collect();
+    assert_eq!(records.len(), 5, "four severities and all");
+    let (hours, cost) = months[2..]
+        .iter()
+        .fold((Decimal::ZERO, Decimal::ZERO), |(h, c), m| (h + effort[m].0, c + effort[m].1));
+    for row in &records {
+        let chosen: Vec<_> =
+            in_window.iter().filter(|b| row[at("severity")] == "all" || b.0 == row[at("severity")]).collect();
+        let n = qi(chosen.len() as i64);
+        let total: Q = chosen.iter().map(|b| seconds(b.1, b.2.unwrap())).sum();
+        let within =
+            qi(chosen.iter().filter(|b| b.2.unwrap() <= b.1 + Duration::hours(default_sla(b.0))).count()
+                as i64);
+        let show = |v: Option<Q>, places| v.map_or(String::new(), |v| rounded(&v, places));
+        assert_eq!(row[at("bugs_resolved")], chosen.len().to_string());
+        assert_eq!(row[at("mean_resolution_hours")], show(ratio(&total, &(&n * qi(3600))), 2), "{row:?}");
+        assert_eq!(row[at("sla_compliance")], show(ratio(&within, &n), 4), "{row:?}");
+        if row[at("severity")] == "all" {
+            assert_eq!(row[at("resolved_per_100_hours")], show(ratio(&(&n * qi(100)), &q(hours)), 2));
+            assert_eq!(row[at("cost_per_resolved_bug")], show(ratio(&q(cost), &n), 2));
+            assert_eq!(row[at("engineering_cost")], cost.to_string());
+        }
+    }
+}

@@ -127,3 +127,57 @@ mod tests {
         assert_eq!(round(&int(10).pow(30), 2), None);
     }
 }
+
+#[cfg(test)]
+mod sql_tests {
+    use super::*;
+    use crate::testing::ScratchDb;
+    use rand::{Rng, SeedableRng};
+
+    /// ctodb_round_ratio, the SQL helpers' rounding, against `round_ratio` on ties and on
+    /// random numerators and denominators of every sign and scale.
+    #[tokio::test]
+    async fn the_sql_rounding_agrees_with_the_exact_rounding() {
+        let db = ScratchDb::new("round_ratio").await;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut cases: Vec<(Decimal, Decimal, i32)> = vec![
+            (Decimal::new(5015, 3), Decimal::ONE, 2),
+            (Decimal::new(-5015, 3), Decimal::ONE, 2),
+            (Decimal::new(18, 0), Decimal::new(3600, 0), 2),
+            (Decimal::new(1, 0), Decimal::new(32, 0), 4),
+            (Decimal::new(1, 0), Decimal::new(-8, 0), 2),
+            (Decimal::new(7, 0), Decimal::ZERO, 2),
+            (Decimal::new(45, 0), Decimal::new(86400, 0), 1),
+        ];
+        for _ in 0..2_000 {
+            let numerator = Decimal::new(rng.gen_range(-10_000_000_000..10_000_000_000), rng.gen_range(0..7));
+            let denominator = Decimal::new(rng.gen_range(-100_000..100_000), rng.gen_range(0..3));
+            cases.push((numerator, denominator, rng.gen_range(0..5)));
+        }
+        let numerators: Vec<Decimal> = cases.iter().map(|c| c.0).collect();
+        let denominators: Vec<Decimal> = cases.iter().map(|c| c.1).collect();
+        let places: Vec<i32> = cases.iter().map(|c| c.2).collect();
+        let rows = db
+            .client
+            .query(
+                "SELECT ctodb_round_ratio(n, d, p) FROM unnest($1::numeric[], $2::numeric[], $3::int[])
+                        WITH ORDINALITY AS c (n, d, p, i) ORDER BY i",
+                &[&numerators, &denominators, &places],
+            )
+            .await
+            .unwrap();
+        for (case, row) in cases.iter().zip(&rows) {
+            let sql: Option<Decimal> = row.get(0);
+            let rust = round_ratio(&decimal(case.0), &decimal(case.1), case.2 as u32);
+            assert_eq!(sql.map(|d| d.to_string()), rust.map(|d| d.to_string()), "{case:?}");
+        }
+        // the ties above: 5.015, -5.015, 0.005 h, 1/32, -1/8 and 45 s in days
+        let ties: Vec<Option<String>> =
+            rows[..7].iter().map(|row| row.get::<_, Option<Decimal>>(0).map(|d| d.to_string())).collect();
+        let expected = ["5.02", "-5.02", "0.01", "0.0313", "-0.13"].map(|s| Some(s.to_string()));
+        assert_eq!(ties[..5], expected);
+        assert_eq!(ties[5], None, "a zero denominator gives NULL");
+        assert_eq!(ties[6].as_deref(), Some("0.0"), "45 s is 0.0005 days");
+        db.drop().await;
+    }
+}
