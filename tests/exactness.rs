@@ -396,6 +396,9 @@ fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, records)
 }
 
+/// A bug's severity, creation and resolution instants.
+type Resolution = (&'static str, DateTime<Utc>, Option<DateTime<Utc>>);
+
 fn month_of(instant: DateTime<Utc>) -> NaiveDate {
     instant.date_naive().with_day(1).unwrap()
 }
@@ -429,8 +432,8 @@ fn trends_and_engineering_match_an_exact_reference() {
             entry.1 += cost;
         }
     }
-    // (severity, created, resolved): created over five months, resolved within 20 days
-    let mut bugs: Vec<(&str, DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
+    // created over five months, resolved within 20 days
+    let mut bugs: Vec<Resolution> = Vec::new();
     for _ in 0..400 {
         let severity = SEVERITIES[rng.gen_range(0..4)];
         let created = now - Duration::microseconds(rng.gen_range(0..140 * 86_400_000_000i64));

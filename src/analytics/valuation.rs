@@ -15,7 +15,7 @@ use super::exact;
 use super::exact::Exact;
 
 /// The five explicit years of the DCF.
-const YEARS: usize = 5;
+const YEARS: u32 = 5;
 
 /// What a project's valuation and ROI are computed from.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,22 +64,23 @@ fn dcf_fraction(p: &ValuationInputs) -> Option<(BigInt, BigInt)> {
                               // fcf_t = (arr growth^t mn c − 12 infra a gd^t md) / (a c gd^t md): keep the numerator
                               // over the common denominator a c gd^5 md by scaling with gd^(5−t)
     let fcf_numerator = |t: u32| -> BigInt {
-        (&arr * growth.pow(t) * &mn * &c - BigInt::from(12) * &infra * &a * gd.pow(t) * &md) * gd.pow(5 - t)
+        (&arr * growth.pow(t) * &mn * &c - BigInt::from(12) * &infra * &a * gd.pow(t) * &md)
+            * gd.pow(YEARS - t)
     };
     // Σ fcf_t / (1+r)^t = Σ fcf_numerator(t) rd^t discount^(5−t) / (base discount^5)
-    let base = &a * &c * gd.pow(5) * &md;
+    let base = &a * &c * gd.pow(YEARS) * &md;
     let mut explicit = BigInt::zero();
-    for t in 1..=5u32 {
-        explicit += fcf_numerator(t) * rd.pow(t) * discount.pow(5 - t);
+    for t in 1..=YEARS {
+        explicit += fcf_numerator(t) * rd.pow(t) * discount.pow(YEARS - t);
     }
     // terminal / (1+r)^5 = fcf_5 (1 + tg) / (r − tg) / (1+r)^5
     //   = fcf_numerator(5) (td + tn) rd^5 / (base discount^5 (r − tg) td)
     // with r − tg = (rn td − tn rd) / (rd td)
     let spread = &rn * &td - &tn * &rd;
-    let terminal = fcf_numerator(5) * (&td + &tn) * rd.pow(5) * &rd;
+    let terminal = fcf_numerator(YEARS) * (&td + &tn) * rd.pow(YEARS + 1);
     // explicit / (base discount^5) + terminal / (base discount^5 spread)
     let numerator = explicit * &spread + terminal;
-    let denominator = base * discount.pow(5) * spread;
+    let denominator = base * discount.pow(YEARS) * spread;
     Some((numerator, denominator))
 }
 
