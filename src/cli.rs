@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::export::writer::Codec;
 use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::output::Format;
 use crate::queries::{BugSort, ProjectSort};
@@ -91,6 +92,43 @@ pub enum Command {
     Refresh,
     /// First run: create and migrate the database, seed the demo if empty, refresh, show the portfolio
     Quickstart,
+    /// Write a Parquet snapshot of every table into DIR/snapshot=ID/ (one database snapshot)
+    Export(ExportArgs),
+    /// List the snapshots in DIR; --verify re-hashes every file against its manifest
+    Snapshots(SnapshotsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Folder of the snapshots
+    #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports")]
+    pub dir: PathBuf,
+    /// Snapshot ID, the folder's name after `snapshot=` [default: the ISO week of --as-of, e.g. 2026-W48]
+    #[arg(long, value_parser = check_snapshot_id)]
+    pub id: Option<String>,
+    /// Only these tables, comma-separated [default: all nine]
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,...")]
+    pub tables: Vec<String>,
+    /// Parquet compression
+    #[arg(long, value_enum, default_value_t = Codec::Zstd)]
+    pub compression: Codec,
+    /// Replace an existing snapshot of the same ID (once the new one is complete)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotsArgs {
+    /// Folder of the snapshots
+    #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports")]
+    pub dir: PathBuf,
+    /// Re-hash every file against its manifest; exit 1 on any mismatch
+    #[arg(long)]
+    pub verify: bool,
+}
+
+fn check_snapshot_id(id: &str) -> Result<String, String> {
+    crate::export::check_id(id).map(|_| id.to_string())
 }
 
 /// `--limit` and `--page`.

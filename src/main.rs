@@ -5,6 +5,7 @@ mod cli;
 mod cmd;
 mod config;
 mod db;
+mod export;
 mod model;
 mod output;
 mod queries;

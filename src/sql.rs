@@ -141,6 +141,8 @@ helpers! {
     REFRESH_PROJECT_INPUTS => "refresh/project_inputs",
     REFRESH_APPLY_PROJECT_SCORES => "refresh/apply_project_scores",
     REFRESH_PORTFOLIO_SNAPSHOT => "refresh/portfolio_snapshot",
+    EXPORT_COLUMNS => "export/columns",
+    EXPORT_ESTIMATE => "export/estimate",
 }
 
 #[cfg(test)]

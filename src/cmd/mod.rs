@@ -4,6 +4,7 @@
 mod bugs;
 mod doctor;
 mod doctor_queries;
+mod export;
 mod migrate;
 mod projects;
 mod quickstart;
@@ -11,6 +12,7 @@ mod refresh;
 mod report;
 mod search;
 mod seed;
+mod snapshots;
 mod stats;
 
 use anyhow::Result;
@@ -85,6 +87,8 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Report(command) => report::run(&ctx, command).await,
         Command::Refresh => refresh::run(&ctx).await,
         Command::Quickstart => quickstart::run(&ctx).await,
+        Command::Export(args) => export::run(&ctx, args).await,
+        Command::Snapshots(args) => snapshots::run(&ctx, args),
     };
     crate::db::close_all().await;
     outcome

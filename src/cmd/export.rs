@@ -1,0 +1,39 @@
+//! `ctodb export`: a Parquet snapshot of every table, from one database snapshot, written
+//! into DIR/snapshot=ID/ all at once or not at all.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use super::{Context, Outcome};
+use crate::cli::ExportArgs;
+use crate::export::{self, ExportPlan};
+use crate::ui;
+
+pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
+    let plan = ExportPlan {
+        dir: args.dir,
+        id: args.id.unwrap_or_else(|| export::week_id(ctx.as_of)),
+        tables: export::tables(&args.tables).map_err(anyhow::Error::msg)?,
+        codec: args.compression,
+        force: args.force,
+        as_of: ctx.as_of,
+        database: ctx.target.describe(),
+    };
+    // an unwritable folder or an existing snapshot fails before any query runs
+    export::prepare(&plan)?;
+    let started = Instant::now();
+    let db = ctx.connect().await?;
+    let mut pooled = db.client().await?;
+    let manifest = export::export(&mut pooled, &plan).await?;
+    ui::info(&format!(
+        "exported {} to {}: {} files, {} rows, {:.1} MB in {:.1} s",
+        plan.id,
+        export::snapshot_folder(&plan.dir, &plan.id).display(),
+        manifest.files().count(),
+        manifest.rows(),
+        manifest.bytes() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    ));
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,62 @@
+//! `ctodb snapshots [--verify]`: the snapshots of the export folder, from their manifests;
+//! `--verify` re-hashes every file and exits 1 on any mismatch. No database needed.
+
+use anyhow::{Context as _, Result};
+
+use super::{Context, Outcome};
+use crate::cli::SnapshotsArgs;
+use crate::export::manifest::Manifest;
+use crate::output::{Column, Frame, Kind, Report, Value};
+use crate::ui;
+
+pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
+    let mut folders: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(&args.dir)
+        .with_context(|| format!("cannot read the export folder {}", args.dir.display()))?
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("snapshot=").map(|id| (id.to_string(), entry.path()))
+        })
+        .collect();
+    folders.sort();
+    let mut columns = vec![
+        Column::new("snapshot", Kind::Text),
+        Column::new("as_of", Kind::Text),
+        Column::new("files", Kind::Int),
+        Column::new("rows", Kind::Int),
+        Column::new("bytes", Kind::Bytes),
+    ];
+    if args.verify {
+        columns.push(Column::new("verified", Kind::Bool));
+    }
+    let mut frame = Frame::new("snapshots", columns).when_empty("no snapshots");
+    let mut failed = false;
+    for (id, folder) in folders {
+        let manifest = match Manifest::read(&folder) {
+            Ok(manifest) => manifest,
+            Err(err) => {
+                ui::warn(&format!("{err:#}"));
+                failed |= args.verify;
+                continue;
+            }
+        };
+        let mut row = vec![
+            Value::Text(id),
+            Value::Text(manifest.document["as_of"].as_str().unwrap_or_default().to_string()),
+            Value::Int(manifest.files().count() as i64),
+            Value::Int(manifest.rows() as i64),
+            Value::Int(manifest.bytes() as i64),
+        ];
+        if args.verify {
+            let problems = manifest.verify(&folder);
+            for problem in &problems {
+                ui::warn(problem);
+            }
+            failed |= !problems.is_empty();
+            row.push(Value::Bool(problems.is_empty()));
+        }
+        frame.push(row);
+    }
+    ctx.output.emit(&Report::single(frame))?;
+    Ok(if failed { Outcome::ChecksFailed } else { Outcome::Success })
+}

@@ -1,0 +1,104 @@
+//! Which Arrow type each PostgreSQL column becomes (SPEC §8), from the catalog: numeric(p,s)
+//! → Decimal128(p,s); uuid → FixedSizeBinary(16) with the UUID extension (the Parquet
+//! UUID logical type); enums → dictionary-encoded strings; timestamptz → Timestamp(µs,
+//! UTC); date → Date32; smallint, integer, bigint → Int16/32/64; boolean; text → Utf8;
+//! text[] → List<Utf8>; jsonb and inet → Utf8. Any other type is an error naming the table
+//! and the column.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Result};
+use arrow_schema::extension::Uuid as UuidExtension;
+use arrow_schema::{DataType, Field, TimeUnit};
+use tokio_postgres::Row;
+
+use crate::db;
+use crate::sql;
+
+/// How a column is decoded from binary COPY and stored in Arrow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Bool,
+    Int16,
+    Int32,
+    Int64,
+    Decimal { precision: u8, scale: i8 },
+    Uuid,
+    Text,
+    Enum,
+    Timestamp,
+    Date,
+    TextArray,
+    Jsonb,
+    Inet,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportColumn {
+    pub name: String,
+    pub kind: ColumnKind,
+    pub nullable: bool,
+}
+
+impl ExportColumn {
+    /// The column of sql/export/columns.sql's row, or an error for a type with no
+    /// faithful Arrow form.
+    pub fn from_catalog(table: &str, row: &Row) -> Result<ExportColumn> {
+        let helper = sql::EXPORT_COLUMNS.name;
+        let name: String = db::get(row, helper, "name")?;
+        let type_name: String = db::get(row, helper, "type_name")?;
+        let type_kind: String = db::get(row, helper, "type_kind")?;
+        let element: Option<String> = db::get(row, helper, "element_type")?;
+        let precision: Option<i32> = db::get(row, helper, "numeric_precision")?;
+        let scale: Option<i32> = db::get(row, helper, "numeric_scale")?;
+        let not_null: bool = db::get(row, helper, "not_null")?;
+        let kind = match (type_name.as_str(), type_kind.as_str(), element.as_deref()) {
+            ("bool", _, _) => ColumnKind::Bool,
+            ("int2", _, _) => ColumnKind::Int16,
+            ("int4", _, _) => ColumnKind::Int32,
+            ("int8", _, _) => ColumnKind::Int64,
+            ("numeric", _, _) => match (precision, scale) {
+                (Some(p), Some(s)) if (1..=38).contains(&p) && (0..=p).contains(&s) => {
+                    ColumnKind::Decimal { precision: p as u8, scale: s as i8 }
+                }
+                _ => bail!(
+                    "cannot export {table}.{name}: a numeric without precision and scale has no exact Parquet decimal type"
+                ),
+            },
+            ("uuid", _, _) => ColumnKind::Uuid,
+            ("text" | "varchar", _, _) => ColumnKind::Text,
+            (_, "e", _) => ColumnKind::Enum,
+            ("timestamptz", _, _) => ColumnKind::Timestamp,
+            ("date", _, _) => ColumnKind::Date,
+            ("_text" | "_varchar", _, Some("text" | "varchar")) => ColumnKind::TextArray,
+            ("jsonb", _, _) => ColumnKind::Jsonb,
+            ("inet", _, _) => ColumnKind::Inet,
+            _ => bail!("cannot export {table}.{name}: ctodb has no Parquet form for type {type_name}"),
+        };
+        Ok(ExportColumn { name, kind, nullable: !not_null })
+    }
+
+    /// The column's Arrow field.
+    pub fn field(&self) -> Field {
+        let data_type = match self.kind {
+            ColumnKind::Bool => DataType::Boolean,
+            ColumnKind::Int16 => DataType::Int16,
+            ColumnKind::Int32 => DataType::Int32,
+            ColumnKind::Int64 => DataType::Int64,
+            ColumnKind::Decimal { precision, scale } => DataType::Decimal128(precision, scale),
+            ColumnKind::Uuid => DataType::FixedSizeBinary(16),
+            ColumnKind::Text | ColumnKind::Jsonb | ColumnKind::Inet => DataType::Utf8,
+            ColumnKind::Enum => DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+            ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC"))),
+            ColumnKind::Date => DataType::Date32,
+            ColumnKind::TextArray => DataType::List(Arc::new(Field::new("item", DataType::Utf8, true))),
+        };
+        let field = Field::new(&self.name, data_type, self.nullable);
+        if self.kind == ColumnKind::Uuid {
+            // FixedSizeBinary(16) carrying the extension is written as Parquet's UUID
+            field.with_extension_type(UuidExtension)
+        } else {
+            field
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! `_manifest.json` beside a snapshot's files: ctodb and formula versions, the source
+//! database (never a password), the as-of instant, start and end, and per file its rows,
+//! bytes, sha-256 and Arrow schema. `ctodb snapshots` lists snapshots from it and
+//! `--verify` re-hashes every file against it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use arrow_schema::Schema;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::writer::{hex, Written};
+use super::ExportPlan;
+
+pub const MANIFEST: &str = "_manifest.json";
+
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    pub name: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+    pub schema: Value,
+}
+
+impl FileEntry {
+    pub fn new(written: &Written, schema: &Schema) -> FileEntry {
+        let fields: Vec<Value> = schema
+            .fields()
+            .iter()
+            .map(|field| {
+                let mut entry = json!({
+                    "name": field.name(),
+                    "type": field.data_type().to_string(),
+                    "nullable": field.is_nullable(),
+                });
+                if let Some(extension) = field.extension_type_name() {
+                    entry["extension"] = json!(extension);
+                }
+                entry
+            })
+            .collect();
+        FileEntry {
+            name: written.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            rows: written.rows,
+            bytes: written.bytes,
+            sha256: written.sha256.clone(),
+            schema: Value::Array(fields),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub document: Value,
+}
+
+impl Manifest {
+    pub fn new(
+        plan: &ExportPlan,
+        started_at: DateTime<Utc>,
+        finished_at: DateTime<Utc>,
+        files: Vec<FileEntry>,
+    ) -> Manifest {
+        let files: Vec<Value> = files
+            .into_iter()
+            .map(|f| json!({"file": f.name, "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256, "schema": f.schema}))
+            .collect();
+        let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        Manifest {
+            document: json!({
+                "ctodb_version": env!("CARGO_PKG_VERSION"),
+                "formulas": crate::analytics::FORMULA_VERSION,
+                "database": plan.database,
+                "snapshot": plan.id,
+                "as_of": stamp(plan.as_of),
+                "started_at": stamp(started_at),
+                "finished_at": stamp(finished_at),
+                "compression": format!("{:?}", plan.codec).to_lowercase(),
+                "files": files,
+            }),
+        }
+    }
+
+    /// Writes `_manifest.json` into `folder`, synced.
+    pub fn write(&self, folder: &Path) -> Result<()> {
+        let path = folder.join(MANIFEST);
+        let text = serde_json::to_string_pretty(&self.document)? + "\n";
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("cannot sync {}", path.display()))
+    }
+
+    pub fn read(folder: &Path) -> Result<Manifest> {
+        let path = folder.join(MANIFEST);
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let document =
+            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
+        Ok(Manifest { document })
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = &Value> {
+        self.document["files"].as_array().into_iter().flatten()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.files().filter_map(|f| f["rows"].as_u64()).sum()
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.files().filter_map(|f| f["bytes"].as_u64()).sum()
+    }
+
+    /// Re-hashes every file of `folder` against the manifest: the problems, one line each.
+    pub fn verify(&self, folder: &Path) -> Vec<String> {
+        let mut problems = Vec::new();
+        for file in self.files() {
+            let name = file["file"].as_str().unwrap_or_default();
+            let path: PathBuf = folder.join(name);
+            match sha256_of(&path) {
+                Ok((digest, bytes)) => {
+                    if Some(bytes) != file["bytes"].as_u64() {
+                        problems.push(format!(
+                            "{}: {bytes} bytes, the manifest says {}",
+                            path.display(),
+                            file["bytes"]
+                        ));
+                    } else if Some(digest.as_str()) != file["sha256"].as_str() {
+                        problems.push(format!(
+                            "{}: sha-256 {digest} does not match the manifest",
+                            path.display()
+                        ));
+                    }
+                }
+                Err(err) => problems.push(format!("{}: {err:#}", path.display())),
+            }
+        }
+        problems
+    }
+}
+
+fn sha256_of(path: &Path) -> Result<(String, u64)> {
+    let mut file = std::fs::File::open(path).context("cannot read it")?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let read = file.read(&mut buffer).context("cannot read it")?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        bytes += read as u64;
+    }
+    Ok((hex(&hasher.finalize()), bytes))
+}

@@ -1,0 +1,292 @@
+//! `ctodb export`'s engine: every table read from one REPEATABLE READ, READ ONLY database
+//! snapshot with `COPY … TO STDOUT (FORMAT binary)`, decoded into Arrow record batches of
+//! bounded size (`decode`) and written as Parquet on a second thread (`writer`), into a
+//! dot-prefixed temporary folder that is renamed into place only when complete, with a
+//! manifest (`manifest`) that names every file's rows, bytes, sha-256 and schema.
+
+pub mod columns;
+pub mod decode;
+pub mod manifest;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail, Context, Result};
+use arrow_schema::Schema;
+use chrono::{DateTime, Datelike, Utc};
+use futures_util::StreamExt;
+use tokio_postgres::{Client, IsolationLevel, Transaction};
+
+use crate::db::{self, DbError};
+use crate::sql;
+use crate::ui;
+use columns::ExportColumn;
+use decode::CopyDecoder;
+use manifest::{FileEntry, Manifest};
+use writer::{write_parquet, Codec, Written};
+
+/// ctodb's nine tables, in the order they are exported.
+pub const TABLES: [&str; 9] = [
+    "users",
+    "projects",
+    "bugs",
+    "project_metrics",
+    "monthly_metrics",
+    "portfolio_metrics",
+    "bug_history",
+    "import_logs",
+    "audit_log",
+];
+
+/// Rows per record batch: 64k rows of the widest table (bugs) are about 30 MB decoded.
+const BATCH_ROWS: usize = 64 * 1024;
+/// Batches waiting for the writer: decoding runs ahead of encoding by at most this many.
+const QUEUED_BATCHES: usize = 2;
+
+/// What to export and where.
+#[derive(Debug, Clone)]
+pub struct ExportPlan {
+    pub dir: PathBuf,
+    pub id: String,
+    pub tables: Vec<&'static str>,
+    pub codec: Codec,
+    pub force: bool,
+    pub as_of: DateTime<Utc>,
+    /// `user@host/database`, never a password
+    pub database: String,
+}
+
+/// The default snapshot ID: the ISO week of the as-of instant (`2026-W48`).
+pub fn week_id(as_of: DateTime<Utc>) -> String {
+    let week = as_of.iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
+/// A snapshot ID becomes a folder name: letters, digits, `-`, `_` and `.` only.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let valid = !id.is_empty()
+        && !id.starts_with('.')
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("{id:?} cannot name a snapshot folder: use letters, digits, -, _ and . (e.g. 2026-W48)"))
+    }
+}
+
+/// The tables of `--tables`, each one of the nine.
+pub fn tables(asked: &[String]) -> Result<Vec<&'static str>, String> {
+    if asked.is_empty() {
+        return Ok(TABLES.to_vec());
+    }
+    asked
+        .iter()
+        .map(|name| {
+            TABLES
+                .iter()
+                .copied()
+                .find(|table| table == name)
+                .ok_or_else(|| format!("--tables: no table {name:?}; the tables are {}", TABLES.join(", ")))
+        })
+        .collect()
+}
+
+/// The folder of a finished snapshot.
+pub fn snapshot_folder(dir: &Path, id: &str) -> PathBuf {
+    dir.join(format!("snapshot={id}"))
+}
+
+/// A temporary folder that is removed when dropped, unless it was moved into place.
+struct TempFolder {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Drop for TempFolder {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Removes the temporary folders of exports whose process is gone (killed mid-way).
+fn remove_stale_folders(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) =
+            name.strip_prefix(".snapshot=").and_then(|rest| rest.rsplit_once(".tmp-")).map(|(_, pid)| pid)
+        else {
+            continue;
+        };
+        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            ui::verbose(&format!(
+                "removing {}, left by an export that did not finish",
+                entry.path().display()
+            ));
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Checks the destination before any query runs: DIR can be created and written, and
+/// the snapshot does not exist yet (or may be replaced).
+pub fn prepare(plan: &ExportPlan) -> Result<()> {
+    std::fs::create_dir_all(&plan.dir)
+        .with_context(|| format!("cannot create the export folder {}", plan.dir.display()))?;
+    tempfile::Builder::new()
+        .prefix(".ctodb-write-test-")
+        .tempfile_in(&plan.dir)
+        .with_context(|| format!("cannot write into the export folder {}", plan.dir.display()))?;
+    let final_folder = snapshot_folder(&plan.dir, &plan.id);
+    if final_folder.exists() && !plan.force {
+        bail!(
+            "{} exists already; pass --force to replace it, or --id to export under another name",
+            final_folder.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs the export and returns its manifest.
+pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> {
+    prepare(plan)?;
+    remove_stale_folders(&plan.dir);
+    let started_at = Utc::now();
+    let temp = TempFolder {
+        path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())),
+        kept: false,
+    };
+    std::fs::create_dir_all(&temp.path).with_context(|| format!("cannot create {}", temp.path.display()))?;
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|err| DbError::query("export/begin", err))?;
+    let mut files = Vec::new();
+    for table in &plan.tables {
+        let path = temp.path.join(format!("{table}.parquet"));
+        let (written, schema) = export_table(&tx, table, &path, plan.codec).await?;
+        files.push(FileEntry::new(&written, &schema));
+    }
+    tx.commit().await.map_err(|err| DbError::query("export/commit", err))?;
+    let manifest = Manifest::new(plan, started_at, Utc::now(), files);
+    manifest.write(&temp.path)?;
+    sync_folder(&temp.path)?;
+    move_into_place(temp, plan)?;
+    Ok(manifest)
+}
+
+/// Renames the finished folder into place; an existing snapshot (with --force) is moved
+/// aside first and removed only once the new one is in place.
+fn move_into_place(mut temp: TempFolder, plan: &ExportPlan) -> Result<()> {
+    let final_folder = snapshot_folder(&plan.dir, &plan.id);
+    let old = plan.dir.join(format!(".snapshot={}.old-{}", plan.id, std::process::id()));
+    let replacing = final_folder.exists();
+    if replacing {
+        std::fs::rename(&final_folder, &old)
+            .with_context(|| format!("cannot move {} aside", final_folder.display()))?;
+    }
+    std::fs::rename(&temp.path, &final_folder)
+        .with_context(|| format!("cannot move the snapshot into {}", final_folder.display()))?;
+    temp.kept = true;
+    if replacing {
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("cannot remove the replaced {}", old.display()))?;
+    }
+    sync_folder(&plan.dir)
+}
+
+fn sync_folder(path: &Path) -> Result<()> {
+    std::fs::File::open(path)
+        .and_then(|folder| folder.sync_all())
+        .with_context(|| format!("cannot sync {}", path.display()))
+}
+
+/// One table into one Parquet file: COPY data decoded here, encoded on a writer thread.
+async fn export_table(
+    tx: &Transaction<'_>,
+    table: &str,
+    path: &Path,
+    codec: Codec,
+) -> Result<(Written, Arc<Schema>)> {
+    let rows = db::query(tx, &sql::EXPORT_COLUMNS, &[&table]).await?;
+    let columns =
+        rows.iter().map(|row| ExportColumn::from_catalog(table, row)).collect::<Result<Vec<_>>>()?;
+    let schema = Arc::new(Schema::new(columns.iter().map(ExportColumn::field).collect::<Vec<_>>()));
+    let estimate: i64 = db::get(
+        &db::query_one(tx, &sql::EXPORT_ESTIMATE, &[&table]).await?,
+        sql::EXPORT_ESTIMATE.name,
+        "estimate",
+    )?;
+    let progress = ui::progress(estimate.max(0) as u64, table);
+
+    let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUED_BATCHES);
+    let writer = {
+        let (path, schema) = (path.to_path_buf(), schema.clone());
+        std::thread::spawn(move || write_parquet(&path, schema, receiver, codec))
+    };
+    // the column names are the catalog's, of ctodb's own tables: quoted, never user text
+    let list: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.name.replace('"', "\"\""))).collect();
+    let copy = format!("COPY (SELECT {} FROM public.{table}) TO STDOUT (FORMAT binary)", list.join(", "));
+    let helper = format!("export/{table}");
+    let decoded = async {
+        let stream = tx.copy_out(copy.as_str()).await.map_err(|err| DbError::query(&helper, err))?;
+        let mut stream = Box::pin(stream);
+        let mut decoder = CopyDecoder::new(table, columns, schema.clone(), BATCH_ROWS);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|err| DbError::query(&helper, err))?;
+            for batch in decoder.push(&chunk)? {
+                progress.inc(batch.num_rows() as u64);
+                // the writer stopped (a write failed): its error is reported below
+                if tokio::task::block_in_place(|| sender.send(batch)).is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        if let Some(batch) = decoder.finish()? {
+            progress.inc(batch.num_rows() as u64);
+            let _ = tokio::task::block_in_place(|| sender.send(batch));
+        }
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    drop(sender);
+    let written = tokio::task::block_in_place(|| writer.join())
+        .map_err(|_| anyhow!("the Parquet writer of {table} failed"));
+    progress.finish_and_clear();
+    decoded?;
+    Ok((written??, schema))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_id_is_the_iso_week() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(week_id(at("2026-11-25T12:00:00Z")), "2026-W48");
+        // 2027-01-01 is a Friday: it belongs to the last ISO week of 2026
+        assert_eq!(week_id(at("2027-01-01T00:00:00Z")), "2026-W53");
+        assert_eq!(week_id(at("2026-01-01T00:00:00Z")), "2026-W01");
+    }
+
+    #[test]
+    fn ids_and_tables_are_checked() {
+        assert!(check_id("2026-W48").is_ok());
+        assert!(check_id("../etc").is_err());
+        assert!(check_id(".hidden").is_err());
+        assert!(check_id("").is_err());
+        assert_eq!(tables(&["bugs".into(), "users".into()]), Ok(vec!["bugs", "users"]));
+        assert_eq!(
+            tables(&["bug".into()]).unwrap_err(),
+            "--tables: no table \"bug\"; the tables are users, projects, bugs, project_metrics, monthly_metrics, portfolio_metrics, bug_history, import_logs, audit_log"
+        );
+    }
+}
