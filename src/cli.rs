@@ -107,7 +107,8 @@ pub struct ExportArgs {
     #[arg(long, value_parser = check_snapshot_id)]
     pub id: Option<String>,
     /// Only these tables, comma-separated [default: all nine]
-    #[arg(long, value_delimiter = ',', value_name = "TABLE,...")]
+    #[arg(long, value_delimiter = ',', value_name = "TABLE,...",
+          value_parser = clap::builder::PossibleValuesParser::new(crate::export::TABLES))]
     pub tables: Vec<String>,
     /// Parquet compression
     #[arg(long, value_enum, default_value_t = Codec::Zstd)]

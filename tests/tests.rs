@@ -7,6 +7,7 @@ mod analytics;
 mod connection;
 mod contract;
 mod exactness;
+mod export;
 mod helpers;
 mod history;
 mod migrate;

@@ -1,0 +1,226 @@
+//! `ctodb export` and `ctodb snapshots` on the demo: what the Parquet files hold, read back
+//! with the parquet crate and compared with the database; the manifest; atomic folders,
+//! --force and --verify.
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Decimal128Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde_json::Value;
+
+use crate::common::TestDb;
+
+const AS_OF: &str = "2026-11-25T12:00:00Z";
+
+fn read(path: &Path) -> (RecordBatch, parquet::file::metadata::ParquetMetaData) {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+    let metadata = builder.metadata().as_ref().clone();
+    let schema = builder.schema().clone();
+    let batches: Vec<RecordBatch> = builder.build().unwrap().map(|b| b.unwrap()).collect();
+    (arrow_select_concat(&schema, &batches), metadata)
+}
+
+/// The batches of a file as one (the demo's tables fit one batch each).
+fn arrow_select_concat(schema: &arrow_schema::SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
+    match batches {
+        [one] => one.clone(),
+        [] => RecordBatch::new_empty(schema.clone()),
+        many => panic!("expected one batch, got {}", many.len()),
+    }
+}
+
+fn exported(name: &str) -> (TestDb, tempfile::TempDir) {
+    let db = TestDb::new(name);
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = db.run_status(&["export", "--dir", dir.path().to_str().unwrap(), "--as-of", AS_OF]);
+    assert!(out.starts_with("exported 2026-W48 to "), "{out}");
+    (db, dir)
+}
+
+#[test]
+fn every_table_is_written_with_faithful_types_and_a_manifest() {
+    let (db, dir) = exported("export_types");
+    let folder = dir.path().join("snapshot=2026-W48");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("_manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["snapshot"], "2026-W48");
+    assert_eq!(manifest["as_of"], "2026-11-25T12:00:00.000000Z");
+    assert_eq!(manifest["formulas"], 1);
+    assert!(
+        manifest["database"].as_str().unwrap().ends_with("/ctodb_t_export_types"),
+        "{}",
+        manifest["database"]
+    );
+    let files = manifest["files"].as_array().unwrap();
+    assert_eq!(files.len(), 9);
+    for file in files {
+        let name = file["file"].as_str().unwrap();
+        let table = name.strip_suffix(".parquet").unwrap();
+        let (batch, _) = read(&folder.join(name));
+        // every row, as the database counts them, and as the manifest says
+        let count = db.count(&format!("SELECT count(*) FROM {table}"));
+        assert_eq!(batch.num_rows() as i64, count, "{table}");
+        assert_eq!(file["rows"].as_i64(), Some(count), "{table}");
+        assert_eq!(
+            file["bytes"].as_u64(),
+            Some(std::fs::metadata(folder.join(name)).unwrap().len()),
+            "{table}"
+        );
+        assert_eq!(file["sha256"].as_str().unwrap().len(), 64);
+    }
+
+    // bugs: every kind of column
+    let (bugs, metadata) = read(&folder.join("bugs.parquet"));
+    let schema = bugs.schema();
+    let field = |name: &str| schema.field_with_name(name).unwrap().clone();
+    assert_eq!(field("id").data_type(), &DataType::FixedSizeBinary(16));
+    assert_eq!(field("id").extension_type_name(), Some("arrow.uuid"));
+    assert_eq!(field("revenue_impact_daily").data_type(), &DataType::Decimal128(12, 2));
+    assert_eq!(field("priority_score").data_type(), &DataType::Decimal128(5, 2));
+    assert!(
+        matches!(field("severity").data_type(), DataType::Dictionary(_, value) if **value == DataType::Utf8)
+    );
+    assert_eq!(field("created_at").data_type().to_string(), "Timestamp(µs, \"UTC\")");
+    assert!(matches!(field("labels").data_type(), DataType::List(_)));
+    assert!(schema.field_with_name("search_vector").is_err(), "the generated column is not exported");
+    assert!(!field("id").is_nullable() && field("assignee_id").is_nullable());
+    // the Parquet logical types themselves
+    let parquet_schema = metadata.file_metadata().schema_descr();
+    let logical = |name: &str| {
+        let i = (0..parquet_schema.num_columns()).find(|i| parquet_schema.column(*i).name() == name).unwrap();
+        format!("{:?}", parquet_schema.column(i).logical_type())
+    };
+    assert_eq!(logical("id"), "Some(Uuid)");
+    assert_eq!(logical("revenue_impact_daily"), "Some(Decimal(DecimalType { scale: 2, precision: 12 }))");
+
+    // the values of bug #11 against the database
+    let numbers = bugs.column_by_name("bug_number").unwrap().as_primitive::<Int64Type>();
+    let row = (0..bugs.num_rows()).find(|i| numbers.value(*i) == 11).unwrap();
+    let expected = db
+        .client()
+        .query_one(
+            "SELECT id::text, (revenue_impact_daily * 100)::bigint, (priority_score * 100)::int,
+                    (extract(epoch FROM created_at) * 1000000)::bigint, labels, severity::text
+             FROM bugs WHERE bug_number = 11",
+            &[],
+        )
+        .unwrap();
+    let uuid = bugs.column_by_name("id").unwrap().as_fixed_size_binary().value(row).to_vec();
+    assert_eq!(uuid::Uuid::from_slice(&uuid).unwrap().to_string(), expected.get::<_, String>(0));
+    let revenue =
+        bugs.column_by_name("revenue_impact_daily").unwrap().as_primitive::<Decimal128Type>().value(row);
+    assert_eq!(revenue as i64, expected.get::<_, i64>(1), "45,000.00 a day, in cents");
+    let score = bugs.column_by_name("priority_score").unwrap().as_primitive::<Decimal128Type>().value(row);
+    assert_eq!(score as i32, expected.get::<_, i32>(2));
+    let created =
+        bugs.column_by_name("created_at").unwrap().as_primitive::<TimestampMicrosecondType>().value(row);
+    assert_eq!(created, expected.get::<_, i64>(3));
+    let labels = bugs.column_by_name("labels").unwrap().as_list::<i32>().value(row);
+    let labels: Vec<&str> = labels.as_string::<i32>().iter().map(|l| l.unwrap()).collect();
+    assert_eq!(labels, expected.get::<_, Vec<String>>(4));
+    let severity = bugs.column_by_name("severity").unwrap().as_dictionary::<Int32Type>();
+    let values = severity.values().as_string::<i32>();
+    assert_eq!(values.value(severity.keys().value(row) as usize), expected.get::<_, String>(5));
+    // NULLs stay NULL: unassigned bugs
+    let unassigned = db.count("SELECT count(*) FROM bugs WHERE assignee_id IS NULL");
+    assert_eq!(bugs.column_by_name("assignee_id").unwrap().null_count() as i64, unassigned);
+
+    // jsonb and inet as text
+    let (logs, _) = read(&folder.join("import_logs.parquet"));
+    let errors = logs.column_by_name("errors").unwrap().as_string::<i32>();
+    let parsed: Vec<Value> =
+        (0..logs.num_rows()).map(|i| serde_json::from_str(errors.value(i)).unwrap()).collect();
+    assert!(parsed.iter().any(|e| e.as_array().is_some_and(|a| a.len() == 3)), "{parsed:?}");
+    let (audit, _) = read(&folder.join("audit_log.parquet"));
+    assert_eq!(audit.schema().field_with_name("ip_address").unwrap().data_type(), &DataType::Utf8);
+}
+
+#[test]
+fn snapshots_are_atomic_replaced_only_with_force_and_verified() {
+    let (db, dir) = exported("export_atomic");
+    let path = dir.path().to_str().unwrap();
+    // a second export of the same week is refused before any query
+    let again = db.ctodb(&["export", "--dir", path, "--as-of", AS_OF]);
+    assert_eq!(again.code(), 1);
+    let folder = dir.path().join("snapshot=2026-W48");
+    assert_eq!(
+        again.stderr_text().trim(),
+        format!(
+            "error: {} exists already; pass --force to replace it, or --id to export under another name",
+            folder.display()
+        )
+    );
+    // with --force it is replaced; only the finished folders remain
+    db.client().batch_execute("INSERT INTO users (email, name) VALUES ('new@example.com', 'New')").unwrap();
+    db.run_status(&["export", "--dir", path, "--as-of", AS_OF, "--force"]);
+    db.run_status(&[
+        "export",
+        "--dir",
+        path,
+        "--id",
+        "weekly-copy",
+        "--tables",
+        "users,bugs",
+        "--compression",
+        "snappy",
+    ]);
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["snapshot=2026-W48", "snapshot=weekly-copy"]);
+    let (users, _) = read(&folder.join("users.parquet"));
+    assert_eq!(users.num_rows(), 7);
+
+    let listed = db.run(&["snapshots", "--dir", path, "--verify", "-f", "csv"]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines[0], "snapshot,as_of,files,rows,bytes,verified");
+    assert!(lines[1].starts_with("2026-W48,2026-11-25T12:00:00.000000Z,9,"), "{listed}");
+    assert!(lines[2].starts_with("weekly-copy,") && lines[2].ends_with(",true"), "{listed}");
+    // a file changed after the export fails verification, naming it
+    std::fs::write(dir.path().join("snapshot=weekly-copy/users.parquet"), b"not parquet").unwrap();
+    let verify = db.ctodb(&["snapshots", "--dir", path, "--verify", "-f", "csv"]);
+    assert_eq!(verify.code(), 1);
+    assert!(verify.stdout_text().lines().nth(2).unwrap().ends_with(",false"));
+    assert!(
+        verify.stderr_text().contains("snapshot=weekly-copy/users.parquet: 11 bytes, the manifest says"),
+        "{}",
+        verify.stderr_text()
+    );
+}
+
+#[test]
+fn bad_destinations_and_options_fail_before_any_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    // no database is reachable: the checks come first
+    let url = "postgres://nobody@127.0.0.1:1/none";
+    let out = crate::common::ctodb_at(url, &["export", "--dir", file.to_str().unwrap()], None);
+    assert_eq!(out.code(), 1);
+    assert!(
+        out.stderr_text().starts_with(&format!("error: cannot create the export folder {}", file.display())),
+        "{}",
+        out.stderr_text()
+    );
+    let out = crate::common::ctodb_at(url, &["export", "--id", "../up"], None);
+    assert_eq!(out.code(), 2);
+    assert!(out.stderr_text().contains("cannot name a snapshot folder"), "{}", out.stderr_text());
+    let out = crate::common::ctodb_at(
+        url,
+        &["export", "--dir", dir.path().to_str().unwrap(), "--tables", "bug"],
+        None,
+    );
+    assert_eq!(out.code(), 2);
+    let err = out.stderr_text();
+    assert!(err.contains("invalid value 'bug' for '--tables <TABLE,...>'"), "{err}");
+    assert!(err.contains("users, projects, bugs, project_metrics"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing written");
+}
