@@ -94,7 +94,7 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
     let parquet_schema = metadata.file_metadata().schema_descr();
     let logical = |name: &str| {
         let i = (0..parquet_schema.num_columns()).find(|i| parquet_schema.column(*i).name() == name).unwrap();
-        format!("{:?}", parquet_schema.column(i).logical_type())
+        format!("{:?}", parquet_schema.column(i).logical_type_ref())
     };
     assert_eq!(logical("id"), "Some(Uuid)");
     assert_eq!(logical("revenue_impact_daily"), "Some(Decimal(DecimalType { scale: 2, precision: 12 }))");
