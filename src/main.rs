@@ -33,23 +33,64 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         tokio::select! {
-            result = cmd::run(cli) => Some(result),
-            _ = tokio::signal::ctrl_c() => None,
+            result = cmd::run(cli) => Ok(result),
+            signal = interrupted() => Err(signal),
         }
     });
     match outcome {
-        Some(Ok(cmd::Outcome::Success)) => ExitCode::SUCCESS,
-        Some(Ok(cmd::Outcome::ChecksFailed)) => ExitCode::from(1),
-        Some(Err(err)) => {
+        Ok(Ok(cmd::Outcome::Success)) => ExitCode::SUCCESS,
+        Ok(Ok(cmd::Outcome::ChecksFailed)) => ExitCode::from(1),
+        Ok(Err(err)) => {
             eprintln!("error: {}", ui::redact(&format!("{err:#}")));
             ExitCode::from(1)
         }
-        None => {
+        Err(signal) => {
             // The command's future is dropped by now: its temporary files are gone and
             // its open transactions die with their connections. Stop the server's work too.
             runtime.block_on(db::cancel_running_queries());
-            eprintln!("interrupted");
-            ExitCode::from(130)
+            eprintln!("interrupted ({})", signal.name());
+            ExitCode::from(signal.exit_status())
         }
+    }
+}
+
+/// The signals that stop a command as Ctrl-C does.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Interrupt,
+    Terminate,
+}
+
+impl Stop {
+    fn name(self) -> &'static str {
+        match self {
+            Stop::Interrupt => "SIGINT",
+            Stop::Terminate => "SIGTERM",
+        }
+    }
+
+    /// 128 + the signal's number, as shells report a process a signal ended.
+    fn exit_status(self) -> u8 {
+        match self {
+            Stop::Interrupt => 130,
+            Stop::Terminate => 143,
+        }
+    }
+}
+
+/// Resolves when SIGINT (Ctrl-C) or SIGTERM arrives.
+async fn interrupted() -> Stop {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            // without a handler SIGTERM keeps its default action
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => Stop::Interrupt,
+        _ = terminate => Stop::Terminate,
     }
 }

@@ -39,7 +39,18 @@ fn output_files_take_their_format_from_the_extension() {
 
 #[test]
 fn ctrl_c_cancels_with_status_130_and_leaves_nothing() {
-    let db = TestDb::new("output_interrupt");
+    stopped_seed_leaves_nothing("output_interrupt", "-INT", 130, "interrupted (SIGINT)");
+}
+
+#[test]
+fn sigterm_cancels_with_status_143_and_leaves_nothing() {
+    stopped_seed_leaves_nothing("output_terminate", "-TERM", 143, "interrupted (SIGTERM)");
+}
+
+/// Stops a seed mid-COPY with a signal: the exit status, the last stderr line, no rows
+/// and no ctodb query left on the server.
+fn stopped_seed_leaves_nothing(name: &str, signal: &str, status: i32, message: &str) {
+    let db = TestDb::new(name);
     let child = ctodb_command(Some(&db.url))
         .args(["seed", "--profile", "large", "--as-of", AS_OF])
         .stdout(std::process::Stdio::null())
@@ -56,12 +67,21 @@ fn ctrl_c_cancels_with_status_130_and_leaves_nothing() {
         assert!(started.elapsed() < Duration::from_secs(60), "the seed never got going");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
+    let killed = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
-    assert!(String::from_utf8_lossy(&out.stderr).trim_end().ends_with("interrupted"));
+    assert_eq!(out.status.code(), Some(status));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).trim_end().ends_with(message),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(db.count("SELECT count(*) FROM bugs"), 0);
     assert_eq!(db.count("SELECT count(*) FROM projects"), 0);
+    let left = db.count(&format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'ctodb'",
+        db.name
+    ));
+    assert_eq!(left, 0, "a ctodb session is still on the server");
 }
