@@ -58,10 +58,33 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
         manifest["database"]
     );
     let files = manifest["files"].as_array().unwrap();
-    assert_eq!(files.len(), 9);
+    let names: Vec<&str> = files.iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "users.parquet",
+            "projects.parquet",
+            "bugs.parquet",
+            "project_metrics.parquet",
+            "monthly_metrics.parquet",
+            "portfolio_metrics.parquet",
+            "bug_history.parquet",
+            "import_logs.parquet",
+            "audit_log.parquet",
+            "report_portfolio.parquet",
+            "report_projects.parquet",
+            "report_open_bugs.parquet",
+            "report_sla.parquet",
+            "report_trends.parquet",
+            "report_engineering.parquet",
+        ]
+    );
     for file in files {
         let name = file["file"].as_str().unwrap();
         let table = name.strip_suffix(".parquet").unwrap();
+        if table.starts_with("report_") {
+            continue;
+        }
         let (batch, _) = read(&folder.join(name));
         // every row, as the database counts them, and as the manifest says
         let count = db.count(&format!("SELECT count(*) FROM {table}"));
@@ -139,6 +162,75 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
     assert!(parsed.iter().any(|e| e.as_array().is_some_and(|a| a.len() == 3)), "{parsed:?}");
     let (audit, _) = read(&folder.join("audit_log.parquet"));
     assert_eq!(audit.schema().field_with_name("ip_address").unwrap().data_type(), &DataType::Utf8);
+
+    // the report frames, from the same database snapshot
+    let (portfolio, _) = read(&folder.join("report_portfolio.parquet"));
+    assert_eq!(portfolio.num_rows(), 1);
+    let total_arr = portfolio.column_by_name("total_arr").unwrap();
+    assert_eq!(total_arr.data_type(), &DataType::Decimal128(38, 2));
+    // 2,750,000.00 in cents
+    assert_eq!(total_arr.as_primitive::<Decimal128Type>().value(0), 275_000_000);
+    let (open, _) = read(&folder.join("report_open_bugs.parquet"));
+    assert_eq!(
+        open.num_rows() as i64,
+        db.count("SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress')")
+    );
+    let (trends, _) = read(&folder.join("report_trends.parquet"));
+    assert_eq!(trends.num_rows(), 12);
+    let schema = trends.schema();
+    assert_eq!(schema.field_with_name("month").unwrap().data_type(), &DataType::Date32);
+    // declared scales, whatever values a month has: a change with no value is still (38, 2)
+    assert_eq!(
+        schema.field_with_name("bugs_resolved_mom_pct").unwrap().data_type(),
+        &DataType::Decimal128(38, 2)
+    );
+    assert_eq!(schema.field_with_name("resolution_rate").unwrap().data_type(), &DataType::Decimal128(38, 4));
+    let (projects, _) = read(&folder.join("report_projects.parquet"));
+    assert_eq!(projects.num_rows(), 5, "every project, not a page");
+}
+
+#[test]
+fn any_report_writes_parquet_one_file_per_frame() {
+    let db = TestDb::new("export_format");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    // one frame: the file named, its format from the extension
+    let projects = dir.path().join("projects.parquet");
+    db.run(&["projects", "--all", "--as-of", AS_OF, "-o", projects.to_str().unwrap()]);
+    let (batch, _) = read(&projects);
+    assert_eq!(batch.num_rows(), 5);
+    assert_eq!(
+        batch.schema().field_with_name("dcf_valuation").unwrap().data_type(),
+        &DataType::Decimal128(38, 2)
+    );
+    assert_eq!(
+        batch.schema().field_with_name("roi_score").unwrap().data_type(),
+        &DataType::Decimal128(38, 4)
+    );
+    // several frames: FILE's stem and the frame's name, each named on stderr
+    let sla = dir.path().join("sla.parquet");
+    let out = db.ctodb(&["report", "sla", "--as-of", AS_OF, "-f", "parquet", "-o", sla.to_str().unwrap()]);
+    let status = out.status_only();
+    for (frame, rows) in [("sla_compliance", 4), ("breached", 3), ("at_risk", 2)] {
+        let file = dir.path().join(format!("sla.{frame}.parquet"));
+        assert!(status.contains(&format!("wrote {} ({rows} rows)", file.display())), "{status}");
+        assert_eq!(read(&file).0.num_rows(), rows);
+    }
+    assert!(!sla.exists());
+    // a single frame may go to a pipe; several may not
+    let piped = db.ctodb(&["bugs", "--as-of", AS_OF, "-f", "parquet"]);
+    let batch = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(piped.stdout.clone()))
+        .unwrap()
+        .build()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(batch.num_rows(), 7);
+    let several = db.ctodb(&["report", "sla", "--as-of", AS_OF, "-f", "parquet"]);
+    assert_eq!(several.code(), 1);
+    assert!(several.stderr_text().contains("this report has 3 frames"), "{}", several.stderr_text());
 }
 
 #[test]
@@ -182,7 +274,7 @@ fn snapshots_are_atomic_replaced_only_with_force_and_verified() {
     let listed = db.run(&["snapshots", "--dir", path, "--verify", "-f", "csv"]);
     let lines: Vec<&str> = listed.lines().collect();
     assert_eq!(lines[0], "snapshot,as_of,files,rows,bytes,verified");
-    assert!(lines[1].starts_with("2026-W48,2026-11-25T12:00:00.000000Z,9,"), "{listed}");
+    assert!(lines[1].starts_with("2026-W48,2026-11-25T12:00:00.000000Z,15,"), "{listed}");
     assert!(lines[2].starts_with("weekly-copy,") && lines[2].ends_with(",true"), "{listed}");
     // a file changed after the export fails verification, naming it
     std::fs::write(dir.path().join("snapshot=weekly-copy/users.parquet"), b"not parquet").unwrap();

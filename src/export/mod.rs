@@ -7,6 +7,7 @@
 pub mod columns;
 pub mod decode;
 pub mod manifest;
+mod reports;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -174,6 +175,13 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
         let (written, schema) = export_table(&tx, table, &path, plan.codec).await?;
         files.push(FileEntry::new(&written, &schema));
     }
+    for frame in reports::report_frames(&tx, plan.as_of).await? {
+        let path = temp.path.join(format!("report_{}.parquet", frame.name));
+        let batch = crate::output::parquet::record_batch(&frame)
+            .map_err(|err| anyhow!("cannot write the {} report as Parquet: {err}", frame.name))?;
+        let written = write_small_file(&path, &batch)?;
+        files.push(FileEntry::new(&written, &batch.schema()));
+    }
     tx.commit().await.map_err(|err| DbError::query("export/commit", err))?;
     let manifest = Manifest::new(plan, started_at, Utc::now(), files);
     manifest.write(&temp.path)?;
@@ -200,6 +208,22 @@ fn move_into_place(mut temp: TempFolder, plan: &ExportPlan) -> Result<()> {
             .with_context(|| format!("cannot remove the replaced {}", old.display()))?;
     }
     sync_folder(&plan.dir)
+}
+
+/// A report frame's file: encoded in memory, written, synced and hashed.
+fn write_small_file(path: &Path, batch: &arrow_array::RecordBatch) -> Result<Written> {
+    use sha2::Digest;
+    let bytes = crate::output::parquet::batch_bytes(batch)
+        .map_err(|err| anyhow!("cannot encode {}: {err}", path.display()))?;
+    std::fs::write(path, &bytes)
+        .and_then(|_| std::fs::File::open(path)?.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Written {
+        path: path.to_path_buf(),
+        rows: batch.num_rows() as u64,
+        bytes: bytes.len() as u64,
+        sha256: writer::hex(&sha2::Sha256::digest(&bytes)),
+    })
 }
 
 fn sync_folder(path: &Path) -> Result<()> {

@@ -20,9 +20,9 @@ pub fn trends(months: &[MonthTrends]) -> Frame {
             (_, true) => Kind::Money,
             _ => Kind::Decimal,
         };
-        columns.push(Column::new(measure, kind));
-        columns.push(Column::new(&format!("{measure}_mom_pct"), Kind::Decimal));
-        columns.push(Column::new(&format!("{measure}_rolling_3"), Kind::Decimal));
+        columns.push(Column::new(measure, kind).with_scale(places));
+        columns.push(Column::new(&format!("{measure}_mom_pct"), Kind::Decimal).with_scale(2));
+        columns.push(Column::new(&format!("{measure}_rolling_3"), Kind::Decimal).with_scale(places.max(2)));
     }
     let mut frame = Frame::new("trends", columns).when_empty("no months in the window");
     for month in months {
@@ -46,7 +46,10 @@ pub fn trends(months: &[MonthTrends]) -> Frame {
 pub fn inflow(months: usize, slope: Option<Decimal>) -> Frame {
     let mut frame = Frame::new(
         "inflow",
-        vec![Column::new("months", Kind::Int), Column::new("bugs_opened_slope_per_month", Kind::Decimal)],
+        vec![
+            Column::new("months", Kind::Int),
+            Column::new("bugs_opened_slope_per_month", Kind::Decimal).with_scale(4),
+        ],
     );
     frame.push(vec![Value::Int(months as i64), decimal(slope)]);
     frame
@@ -59,12 +62,12 @@ pub fn engineering(rows: &[EngineeringRow]) -> Frame {
         vec![
             Column::new("severity", Kind::Text),
             Column::new("bugs_resolved", Kind::Int),
-            Column::new("mean_resolution_hours", Kind::Decimal),
-            Column::new("sla_compliance", Kind::Decimal),
-            Column::new("resolved_per_100_hours", Kind::Decimal),
-            Column::new("cost_per_resolved_bug", Kind::Money),
-            Column::new("engineering_hours", Kind::Decimal),
-            Column::new("engineering_cost", Kind::Money),
+            Column::new("mean_resolution_hours", Kind::Decimal).with_scale(2),
+            Column::new("sla_compliance", Kind::Decimal).with_scale(4),
+            Column::new("resolved_per_100_hours", Kind::Decimal).with_scale(2),
+            Column::new("cost_per_resolved_bug", Kind::Money).with_scale(2),
+            Column::new("engineering_hours", Kind::Decimal).with_scale(2),
+            Column::new("engineering_cost", Kind::Money).with_scale(2),
         ],
     );
     for row in rows {

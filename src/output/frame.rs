@@ -97,11 +97,19 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 pub struct Column {
     pub name: String,
     pub kind: Kind,
+    /// The decimals of an exact column when they are known up front (a computed rate),
+    /// so that a Parquet schema does not depend on which values a run happened to have.
+    pub scale: Option<u32>,
 }
 
 impl Column {
     pub fn new(name: &str, kind: Kind) -> Column {
-        Column { name: name.to_string(), kind }
+        Column { name: name.to_string(), kind, scale: None }
+    }
+
+    pub fn with_scale(mut self, scale: u32) -> Column {
+        self.scale = Some(scale);
+        self
     }
 }
 

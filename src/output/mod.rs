@@ -3,6 +3,7 @@
 
 pub mod computed;
 mod frame;
+pub mod parquet;
 mod render;
 mod table;
 mod text;
@@ -37,6 +38,8 @@ pub enum Format {
     Json,
     /// one JSON object per line
     Ndjson,
+    /// Apache Parquet, one file per frame (-o FILE; FILE.<frame>.parquet for several)
+    Parquet,
 }
 
 /// Where and how results are written, resolved once from the global options.
@@ -46,6 +49,7 @@ pub struct Output {
     path: Option<PathBuf>,
     color: bool,
     width: Option<u16>,
+    to_terminal: bool,
 }
 
 impl Output {
@@ -61,12 +65,15 @@ impl Output {
         let to_terminal = path.is_none() && stdout_is_terminal;
         let color = to_terminal && !no_color && std::env::var_os("NO_COLOR").is_none();
         let width = to_terminal.then(|| comfy_table::Table::new().width()).flatten();
-        Output { format, path, color, width }
+        Output { format, path, color, width, to_terminal }
     }
 
     /// Writes the report. A file is written to a temporary sibling and renamed into place
     /// when complete, so an interrupted run never leaves half a file at the final path.
     pub fn emit(&self, report: &Report) -> Result<()> {
+        if self.format == Format::Parquet {
+            return self.emit_parquet(report);
+        }
         match &self.path {
             None => {
                 let stdout = io::stdout();
@@ -81,12 +88,57 @@ impl Output {
         }
     }
 
+    /// Parquet: one file per frame. With `-o FILE` and several frames, each goes to
+    /// FILE's stem + `.<frame>.parquet` beside it, named on stderr; on standard output
+    /// only a single frame, and never to a terminal.
+    fn emit_parquet(&self, report: &Report) -> Result<()> {
+        for footer in report.frames.iter().filter_map(|f| f.footer.as_ref()) {
+            ui::info(footer);
+        }
+        let encode = |frame: &Frame| {
+            parquet::parquet_bytes(frame)
+                .map_err(|err| anyhow::anyhow!("cannot write {} as Parquet: {err}", frame.name))
+        };
+        match (&self.path, report.frames.as_slice()) {
+            (None, _) if self.to_terminal => anyhow::bail!(
+                "Parquet is binary and standard output is a terminal; write it to a file with -o FILE.parquet"
+            ),
+            (None, [frame]) => {
+                let bytes = encode(frame)?;
+                let mut out = io::stdout().lock();
+                match out.write_all(&bytes).and_then(|_| out.flush()) {
+                    Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.context("cannot write to standard output"),
+                }
+            }
+            (None, frames) => anyhow::bail!(
+                "this report has {} frames, and Parquet holds one table a file; write them with -o FILE.parquet (one file per frame)",
+                frames.len()
+            ),
+            (Some(path), [frame]) => {
+                let bytes = encode(frame)?;
+                write_atomically(path, |out| out.write_all(&bytes))
+            }
+            (Some(path), frames) => {
+                for frame in frames {
+                    let bytes = encode(frame)?;
+                    let file = frame_path(path, &frame.name);
+                    write_atomically(&file, |out| out.write_all(&bytes))?;
+                    ui::info(&format!("wrote {} ({} rows)", file.display(), frame.rows.len()));
+                }
+                Ok(())
+            }
+        }
+    }
+
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         match self.format {
             Format::Table => table::render(report, out, self.color, self.width)?,
             Format::Csv => text::csv(report, out)?,
             Format::Json => text::json(report, out)?,
             Format::Ndjson => text::ndjson(report, out)?,
+            // emit() writes Parquet itself
+            Format::Parquet => {}
         }
         if self.format != Format::Table {
             for footer in report.frames.iter().filter_map(|f| f.footer.as_ref()) {
@@ -111,8 +163,15 @@ impl Output {
     }
 }
 
+/// FILE.parquet's sibling for one frame: `portfolio.parquet` → `portfolio.top_bugs.parquet`.
+fn frame_path(path: &Path, frame: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!("{stem}.{frame}.parquet"))
+}
+
 fn format_from_extension(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "parquet" => Some(Format::Parquet),
         "csv" => Some(Format::Csv),
         "json" => Some(Format::Json),
         "ndjson" | "jsonl" => Some(Format::Ndjson),
