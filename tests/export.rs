@@ -316,3 +316,49 @@ fn bad_destinations_and_options_fail_before_any_query() {
     assert!(err.contains("users, projects, bugs, project_metrics"), "{err}");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing written");
 }
+
+#[test]
+fn duckdb_and_pyarrow_read_the_weekly_history_as_one_dataset() {
+    let db = TestDb::new("export_duckdb");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    db.run_status(&["export", "--dir", path, "--as-of", AS_OF]);
+    // a week later, two more bugs
+    db.client()
+        .batch_execute(
+            "INSERT INTO bugs (project_id, title, severity) SELECT id, 'new', 'high' FROM projects ORDER BY name LIMIT 2",
+        )
+        .unwrap();
+    db.run_status(&["export", "--dir", path, "--as-of", "2026-12-02T12:00:00Z"]);
+    let script = format!(
+        r#"
+import duckdb, json, pyarrow.parquet as pq
+rows = duckdb.sql("SELECT snapshot, count(*) FROM read_parquet('{path}/snapshot=*/bugs.parquet', hive_partitioning = true) GROUP BY 1 ORDER BY 1").fetchall()
+for snapshot, count in rows:
+    manifest = json.load(open('{path}/snapshot=' + snapshot + '/_manifest.json'))
+    expected = [f['rows'] for f in manifest['files'] if f['file'] == 'bugs.parquet'][0]
+    print(snapshot, count, expected)
+money = duckdb.sql("SELECT sum(revenue_impact_daily)::VARCHAR FROM read_parquet('{path}/snapshot=2026-W48/bugs.parquet')").fetchall()[0][0]
+print('money', money)
+schema = pq.ParquetFile('{path}/snapshot=2026-W48/bugs.parquet').schema_arrow
+print('id', schema.field('id').type)
+print('revenue', schema.field('revenue_impact_daily').type)
+print('created', schema.field('created_at').type)
+"#
+    );
+    let out = crate::common::run_python(&script);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "2026-W48 12 12");
+    assert_eq!(lines[1], "2026-W49 14 14");
+    // the demo's revenue impact, cent for cent
+    let total: String = db
+        .client()
+        .query_one("SELECT sum(revenue_impact_daily)::text FROM bugs WHERE title <> 'new'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(lines[2], format!("money {total}"));
+    assert_eq!(lines[3], "id extension<arrow.uuid>");
+    assert_eq!(lines[4], "revenue decimal128(12, 2)");
+    assert_eq!(lines[5], "created timestamp[us, tz=UTC]");
+}

@@ -172,10 +172,20 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
     let mut files = Vec::new();
     for table in &plan.tables {
         let path = temp.path.join(format!("{table}.parquet"));
+        let step = std::time::Instant::now();
         let (written, schema) = export_table(&tx, table, &path, plan.codec).await?;
+        ui::verbose(&format!(
+            "{table}: {} rows, {:.1} MB in {:.2} s",
+            written.rows,
+            written.bytes as f64 / 1e6,
+            step.elapsed().as_secs_f64()
+        ));
         files.push(FileEntry::new(&written, &schema));
     }
-    for frame in reports::report_frames(&tx, plan.as_of).await? {
+    let step = std::time::Instant::now();
+    let frames = reports::report_frames(&tx, plan.as_of).await?;
+    ui::verbose(&format!("report frames computed in {:.2} s", step.elapsed().as_secs_f64()));
+    for frame in frames {
         let path = temp.path.join(format!("report_{}.parquet", frame.name));
         let batch = crate::output::parquet::record_batch(&frame)
             .map_err(|err| anyhow!("cannot write the {} report as Parquet: {err}", frame.name))?;

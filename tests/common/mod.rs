@@ -323,3 +323,47 @@ pub fn admin_user() -> String {
 pub fn tcp_port() -> u16 {
     server_config().get_ports().first().copied().unwrap_or(5432)
 }
+
+/// A Python with pyarrow and duckdb (from PyPI), for reading exports as other tools do:
+/// the virtual environment `.ci/run` makes in ~/.cache/ctodb-venv, made here when
+/// missing (built under a temporary name and renamed, so concurrent tests never see
+/// half of one).
+pub fn python() -> PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+            let venv = PathBuf::from(home).join(".cache/ctodb-venv");
+            let python = venv.join("bin/python");
+            let ready = |python: &Path| {
+                Command::new(python)
+                    .args(["-c", "import pyarrow, duckdb"])
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            if !ready(&python) {
+                let building = venv.with_file_name(format!("ctodb-venv-building-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&building);
+                let made = Command::new("python3").arg("-m").arg("venv").arg(&building).status();
+                assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed: install python3-venv");
+                let installed = Command::new(building.join("bin/python"))
+                    .args(["-m", "pip", "install", "-q", "pyarrow", "duckdb"])
+                    .status();
+                assert!(installed.is_ok_and(|s| s.success()), "pip install pyarrow duckdb failed");
+                if std::fs::rename(&building, &venv).is_err() {
+                    // another test process finished first
+                    let _ = std::fs::remove_dir_all(&building);
+                }
+            }
+            assert!(ready(&python), "{} cannot import pyarrow and duckdb", python.display());
+            python
+        })
+        .clone()
+}
+
+/// Runs a Python script with pyarrow and duckdb; returns its stdout, asserting success.
+pub fn run_python(script: &str) -> String {
+    let out = Command::new(python()).args(["-c", script]).output().expect("python runs");
+    assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

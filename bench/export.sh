@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Export benchmark (issue 15), side by side in one run on one database:
+#   - the limit: psql's `COPY (SELECT <exported columns>) TO STDOUT (FORMAT binary)` of each
+#     table to /dev/null;
+#   - `ctodb export --tables bugs` (the bugs table, plus the report frames, timed apart by -v);
+#   - pg2parquet (crates.io) on the same bugs columns, if PG2PARQUET names its binary;
+#   - the whole snapshot: `ctodb export` of the nine tables and the report frames.
+# RUNS runs of each, alternating; prints every run and the medians, with peak RSS.
+#   usage: DATABASE_URL=... bench/export.sh [runs]          (default 3; an xl database)
+#   CTODB_BIN=path (default: the release build), PG2PARQUET=path/to/pg2parquet
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ctodb-target}
+BIN=${CTODB_BIN:-$CARGO_TARGET_DIR/release/ctodb}
+DB=$(psql -X -At -d "$DATABASE_URL" -c "SELECT current_database()")
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+TABLES="users projects bugs project_metrics monthly_metrics portfolio_metrics bug_history import_logs audit_log"
+columns() {
+  psql -X -At -d "$DATABASE_URL" -c "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+    WHERE attrelid = 'public.$1'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+timed() { # name command...: appends "wall rss" to $WORK/name
+  local name=$1; shift
+  /usr/bin/time -f "%e %M" -o "$WORK/t" "$@" > /dev/null 2> "$WORK/err" || { cat "$WORK/err"; exit 1; }
+  cat "$WORK/t" >> "$WORK/$name"
+  read -r wall rss < "$WORK/t"
+  echo "  $name: ${wall} s, $((rss / 1024)) MB"
+}
+
+BUG_COLUMNS=$(columns bugs)
+for run in $(seq "$RUNS"); do
+  echo "run $run"
+  total=0
+  for table in $TABLES; do
+    cols=$(columns "$table")
+    /usr/bin/time -f "%e" -o "$WORK/t" psql -X -d "$DATABASE_URL" \
+      -c "COPY (SELECT $cols FROM $table) TO STDOUT (FORMAT binary)" > /dev/null
+    wall=$(cat "$WORK/t")
+    [ "$table" = bugs ] && echo "$wall 0" >> "$WORK/copy_bugs"
+    total=$(echo "$total + $wall" | bc)
+  done
+  echo "$total 0" >> "$WORK/copy_all"
+  echo "  COPY binary, nine tables: $total s"
+  rm -rf "$WORK/out"
+  timed export_bugs "$BIN" -v export --tables bugs --dir "$WORK/out" --id "bugs-$run"
+  grep -o "bugs: .* in [0-9.]* s" "$WORK/err" | sed 's/^/    /'
+  awk '/^ctodb: bugs: / {print $(NF-1), 0}' "$WORK/err" >> "$WORK/bugs_file"
+  if [ -n "${PG2PARQUET:-}" ]; then
+    timed pg2parquet "$PG2PARQUET" export --host /var/run/postgresql --dbname "$DB" \
+      --query "SELECT $BUG_COLUMNS FROM bugs" --output-file "$WORK/out/pg2parquet.parquet" --compression zstd
+  fi
+  rm -rf "$WORK/out"
+  timed export_all "$BIN" export --dir "$WORK/out" --id "all-$run"
+done
+
+echo "medians over $RUNS runs:"
+for name in copy_bugs bugs_file export_bugs pg2parquet copy_all export_all; do
+  [ -f "$WORK/$name" ] || continue
+  wall=$(awk '{print $1}' "$WORK/$name" | median)
+  rss=$(awk '{print $2}' "$WORK/$name" | sort -n | tail -1)
+  echo "  $name: $wall s (peak RSS $((rss / 1024)) MB)"
+done
