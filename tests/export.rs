@@ -362,3 +362,101 @@ print('created', schema.field('created_at').type)
     assert_eq!(lines[4], "revenue decimal128(12, 2)");
     assert_eq!(lines[5], "created timestamp[us, tz=UTC]");
 }
+
+/// Starts an export that blocks on its second table (projects) behind a lock this test
+/// holds, and returns once it waits there: the child, the lock's transaction owner.
+fn blocked_export(db: &TestDb, dir: &Path) -> (std::process::Child, postgres::Client) {
+    let mut locker = db.client();
+    locker.batch_execute("BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE").unwrap();
+    let child = crate::common::ctodb_command(Some(&db.url))
+        .args(["export", "--dir", dir.to_str().unwrap(), "--as-of", AS_OF])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let waiting = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock' AND query LIKE 'COPY (SELECT%FROM public.projects)%'",
+        db.name
+    );
+    while db.count(&waiting) == 0 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the export never reached projects");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (child, locker)
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn rows_written_during_an_export_are_in_none_of_its_files() {
+    let db = TestDb::new("export_consistent");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let (child, mut locker) = blocked_export(&db, dir.path());
+    // users are written already, bugs not yet: a user and a bug committed now (by the
+    // session that holds projects, the only one that can read it) must be in neither file
+    locker.batch_execute("INSERT INTO users (email, name) VALUES ('late2@example.com', 'Late 2')").unwrap();
+    locker
+        .batch_execute("INSERT INTO bugs (project_id, title) SELECT id, 'late' FROM projects LIMIT 1")
+        .unwrap();
+    locker.batch_execute("COMMIT").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let folder = dir.path().join("snapshot=2026-W48");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("_manifest.json")).unwrap()).unwrap();
+    let rows = |file: &str| {
+        manifest["files"].as_array().unwrap().iter().find(|f| f["file"] == file).unwrap()["rows"]
+            .as_i64()
+            .unwrap()
+    };
+    // the demo's 6 users and 12 bugs: what the database held when the export began
+    assert_eq!((rows("users.parquet"), rows("bugs.parquet")), (6, 12));
+    assert_eq!(read(&folder.join("users.parquet")).0.num_rows(), 6);
+    assert_eq!(read(&folder.join("bugs.parquet")).0.num_rows(), 12);
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 13);
+}
+
+#[test]
+fn a_killed_export_leaves_no_snapshot_and_the_next_one_cleans_up() {
+    let db = TestDb::new("export_killed");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, mut locker) = blocked_export(&db, dir.path());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    locker.batch_execute("ROLLBACK").unwrap();
+    let left = leftovers(dir.path());
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].starts_with(".snapshot=2026-W48.tmp-"), "{left:?}");
+    db.run_status(&["export", "--dir", dir.path().to_str().unwrap(), "--as-of", AS_OF]);
+    assert_eq!(leftovers(dir.path()), ["snapshot=2026-W48"]);
+}
+
+#[test]
+fn an_interrupted_export_exits_130_and_leaves_nothing() {
+    let db = TestDb::new("export_interrupted");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let (child, mut locker) = blocked_export(&db, dir.path());
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    locker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sessions = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'ctodb'",
+        db.name
+    );
+    assert_eq!(db.count(&sessions), 0, "the export's query was not cancelled");
+}
