@@ -132,6 +132,15 @@ fn check_snapshot_id(id: &str) -> Result<String, String> {
     crate::export::check_id(id).map(|_| id.to_string())
 }
 
+/// `--snapshot`: print from an exported snapshot's stored frames, with no database.
+#[derive(Debug, Args, Clone)]
+pub struct FromSnapshot {
+    /// Print from this snapshot (an ID in CTODB_EXPORT_DIR or reports/, or a snapshot
+    /// folder) instead of the database; the numbers are those of its as-of
+    #[arg(long, value_name = "ID|PATH")]
+    pub snapshot: Option<String>,
+}
+
 /// `--limit` and `--page`.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct Page {
@@ -156,6 +165,8 @@ pub struct ProjectsArgs {
     pub sort: ProjectSort,
     #[command(flatten)]
     pub page: Page,
+    #[command(flatten)]
+    pub from: FromSnapshot,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +203,8 @@ pub struct BugsArgs {
     pub sort: BugSort,
     #[command(flatten)]
     pub page: Page,
+    #[command(flatten)]
+    pub from: FromSnapshot,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,13 +234,18 @@ pub struct SearchArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// The overview: projects, money, open/critical/breached bugs, top projects and bugs
-    Portfolio,
+    Portfolio {
+        #[command(flatten)]
+        from: FromSnapshot,
+    },
     /// Bug counts by severity x status, open/resolved, breach rate
     Bugs,
     /// Breached and at-risk open bugs, compliance by severity
     Sla {
         #[command(flatten)]
         page: Page,
+        #[command(flatten)]
+        from: FromSnapshot,
     },
     /// A project's daily metrics
     Daily {
@@ -255,12 +273,16 @@ pub enum ReportCommand {
         /// how many months up to --as-of
         #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=240))]
         months: u32,
+        #[command(flatten)]
+        from: FromSnapshot,
     },
     /// Resolution speed, SLA compliance and cost per resolved bug
     Engineering {
         /// how many months up to --as-of
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=240))]
         months: u32,
+        #[command(flatten)]
+        from: FromSnapshot,
     },
     /// Each person's open work
     Workload {

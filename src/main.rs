@@ -10,6 +10,7 @@ mod model;
 mod output;
 mod queries;
 mod seed;
+mod snapshot;
 mod sql;
 #[cfg(test)]
 mod testing;

@@ -460,3 +460,57 @@ fn an_interrupted_export_exits_130_and_leaves_nothing() {
     );
     assert_eq!(db.count(&sessions), 0, "the export's query was not cancelled");
 }
+
+#[test]
+fn reports_from_a_snapshot_equal_the_live_ones_with_no_server() {
+    let (db, dir) = exported("export_reprint");
+    let folder = dir.path().join("snapshot=2026-W48");
+    let unreachable = "postgres://nobody@127.0.0.1:1/none";
+    for args in [
+        vec!["report", "portfolio"],
+        vec!["report", "sla", "--limit", "2"],
+        vec!["report", "trends"],
+        vec!["report", "engineering"],
+        vec!["projects"],
+        vec!["projects", "--all", "--sort", "valuation"],
+        vec!["projects", "--status", "shipped", "--status", "deferred", "--sort", "health"],
+        vec!["bugs"],
+        vec!["bugs", "--severity", "critical", "--sort", "due"],
+        vec!["bugs", "--breached", "--sort", "created", "--limit", "2", "--page", "2"],
+        vec!["bugs", "--unassigned", "--status", "pending"],
+        vec!["bugs", "--assignee", "linus@ctodb.dev", "--blocker"],
+        vec!["bugs", "--project", "Atlas Payments", "--at-risk"],
+    ] {
+        let mut live = args.clone();
+        live.extend(["--as-of", AS_OF, "-f", "json"]);
+        let expected = db.run(&live);
+        let mut stored = args.clone();
+        stored.extend(["--snapshot", folder.to_str().unwrap(), "-f", "json"]);
+        let out = crate::common::ctodb_at(unreachable, &stored, None);
+        assert_eq!(out.ok(), expected, "{args:?}");
+    }
+    // by ID, from CTODB_EXPORT_DIR
+    let by_id: crate::common::CliOutput = crate::common::ctodb_command(Some(unreachable))
+        .env("CTODB_EXPORT_DIR", dir.path())
+        .args(["report", "portfolio", "--snapshot", "2026-W48", "-f", "csv"])
+        .output()
+        .unwrap()
+        .into();
+    assert!(by_id.ok().starts_with("section,projects,active,"));
+    // what a snapshot does not hold is refused, naming why
+    let closed = crate::common::ctodb_at(
+        unreachable,
+        &["bugs", "--status", "closed", "--snapshot", folder.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(closed.code(), 1);
+    assert!(closed.stderr_text().contains("a snapshot keeps the open bugs only"), "{}", closed.stderr_text());
+    let missing =
+        crate::common::ctodb_at(unreachable, &["report", "portfolio", "--snapshot", "2020-W01"], None);
+    assert_eq!(missing.code(), 1);
+    assert!(
+        missing.stderr_text().starts_with("error: no snapshot \"2020-W01\": "),
+        "{}",
+        missing.stderr_text()
+    );
+}

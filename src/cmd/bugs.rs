@@ -10,9 +10,13 @@ use crate::db;
 use crate::model::BugStatus;
 use crate::output::{Column, Frame, Kind, Report, Style, Value};
 use crate::queries::{self, inputs, BugFilter};
+use crate::snapshot::BugQuery;
 use crate::sql;
 
 pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
+    if let Some(id) = &args.from.snapshot {
+        return from_snapshot(ctx, id, &args);
+    }
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let statuses = if args.all {
@@ -41,6 +45,28 @@ pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
     let limit = i64::from(args.page.limit);
     let offset = i64::from(args.page.page - 1) * limit;
     let frame = filter.page(&**client, ctx.as_of, args.sort, limit, offset).await?;
+    ctx.output.emit(&Report::single(frame))?;
+    Ok(Outcome::Success)
+}
+
+/// `ctodb bugs --snapshot`: the same filters over a snapshot's open bugs, no database.
+fn from_snapshot(ctx: &Context, id: &str, args: &BugsArgs) -> Result<Outcome> {
+    if args.all {
+        bail!("a snapshot keeps the open bugs only; drop --all, or ask the database");
+    }
+    let query = BugQuery {
+        severities: args.severity.clone(),
+        statuses: args.status.clone(),
+        project: args.project.clone(),
+        assignee: args.assignee.clone(),
+        unassigned: args.unassigned,
+        blocker: args.blocker,
+        breached: args.breached,
+        at_risk: args.at_risk,
+    };
+    let limit = i64::from(args.page.limit);
+    let offset = i64::from(args.page.page - 1) * limit;
+    let frame = super::open_snapshot(ctx, id)?.bugs(&query, args.sort, limit, offset)?;
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
 }

@@ -32,6 +32,22 @@ pub enum Outcome {
     ChecksFailed,
 }
 
+/// The snapshot `--snapshot ID|PATH` names: a folder, or an ID in CTODB_EXPORT_DIR
+/// (default `reports/`).
+pub fn open_snapshot(ctx: &Context, id_or_path: &str) -> Result<crate::snapshot::Snapshot> {
+    let dir =
+        std::env::var_os("CTODB_EXPORT_DIR").map_or_else(|| std::path::PathBuf::from("reports"), Into::into);
+    let snapshot = crate::snapshot::Snapshot::open(id_or_path, &dir)?;
+    if ctx.as_of_given && ctx.as_of != snapshot.as_of {
+        ui::warn(&format!(
+            "--as-of {} is not the snapshot's as-of; its numbers are those of {}",
+            ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            snapshot.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+    }
+    Ok(snapshot)
+}
+
 /// What every command may need, resolved once from the global options.
 pub struct Context {
     pub target: Target,
@@ -39,6 +55,8 @@ pub struct Context {
     pub output: Output,
     /// "now" for every age, SLA and trend: --as-of or the clock.
     pub as_of: DateTime<Utc>,
+    /// whether --as-of was given
+    pub as_of_given: bool,
 }
 
 impl Context {
@@ -73,6 +91,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         pool,
         output: Output::resolve(global.format, global.output, global.no_color),
         as_of: global.as_of.unwrap_or_else(Utc::now),
+        as_of_given: global.as_of.is_some(),
     };
     let outcome = match cli.command {
         Command::Migrate(args) => migrate::run(&ctx, args).await,

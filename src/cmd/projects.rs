@@ -19,10 +19,15 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     } else {
         &args.status
     };
-    let statuses: Vec<&str> = statuses.iter().map(|s| s.label()).collect();
-    let sort = args.sort.key();
     let limit = i64::from(args.page.limit);
     let offset = i64::from(args.page.page - 1) * limit;
+    if let Some(id) = &args.from.snapshot {
+        let frame = super::open_snapshot(ctx, id)?.projects(statuses, args.sort, limit, offset)?;
+        ctx.output.emit(&Report::single(frame))?;
+        return Ok(Outcome::Success);
+    }
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.label()).collect();
+    let sort = args.sort.key();
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let params: [&(dyn ToSql + Sync); 5] = [&statuses, &sort, &ctx.as_of, &limit, &offset];

@@ -32,5 +32,5 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         crate::ui::info("the database already has projects: not seeding");
     }
     refresh::run(ctx).await?;
-    report::run(ctx, ReportCommand::Portfolio).await
+    report::run(ctx, ReportCommand::Portfolio { from: crate::cli::FromSnapshot { snapshot: None } }).await
 }

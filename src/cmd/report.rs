@@ -1,15 +1,19 @@
 //! `ctodb report …`: the dashboards, each from hand-written SQL.
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
 use super::{Context, Outcome};
 use crate::analytics::{engineering, trends};
-use crate::cli::ReportCommand;
-use crate::output::{computed, Report, Style};
+use crate::cli::{FromSnapshot, ReportCommand};
+use crate::output::{computed, Frame, Report, Style};
 use crate::queries::{fetch_frame, inputs, resolve_project, resolve_user, BugFilter, BugSort};
 use crate::sql;
 
 pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
+    if let Some(report) = from_snapshot(ctx, &command)? {
+        ctx.output.emit(&report)?;
+        return Ok(Outcome::Success);
+    }
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let client = &**client;
@@ -17,7 +21,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
     let today = ctx.as_of.date_naive();
     let mut report = Report::default();
     match command {
-        ReportCommand::Portfolio => {
+        ReportCommand::Portfolio { .. } => {
             let overview = fetch_frame(client, &sql::PORTFOLIO_OVERVIEW, &[now], "overview").await?;
             report.push(overview.titled("Portfolio").styled(Style::Record));
             let top = fetch_frame(client, &sql::TOP_PROJECTS_BY_ROI, &[], "top_projects").await?;
@@ -31,7 +35,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             let stats = fetch_frame(client, &sql::BUG_STATISTICS, &[now], "bug_statistics").await?;
             report.push(stats);
         }
-        ReportCommand::Sla { page } => {
+        ReportCommand::Sla { page, .. } => {
             let compliance = fetch_frame(client, &sql::SLA_COMPLIANCE, &[now], "sla_compliance").await?;
             report.push(compliance.titled("SLA compliance by severity"));
             let limit = i64::from(page.limit);
@@ -73,7 +77,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
                     .when_empty("no monthly metrics in this window"),
             );
         }
-        ReportCommand::Trends { project, months } => {
+        ReportCommand::Trends { project, months, .. } => {
             let (id, title) = project_or_portfolio(client, project.as_deref()).await?;
             let months = months as i32;
             let rows = crate::db::query(client, &sql::TRENDS_INPUTS, &[&id, now, &months]).await?;
@@ -83,7 +87,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             let slope = computed::inflow(inputs.len(), trends::inflow_slope(&inputs));
             report.push(slope.titled("Bug inflow").styled(Style::Record));
         }
-        ReportCommand::Engineering { months } => {
+        ReportCommand::Engineering { months, .. } => {
             let months = months as i32;
             let rows = crate::db::query(client, &sql::ENGINEERING_METRICS, &[now, &months]).await?;
             let (severities, hours, cost) = inputs::engineering(&rows, &sql::ENGINEERING_METRICS)?;
@@ -121,6 +125,51 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
     }
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)
+}
+
+/// The report from a snapshot's stored frames when `--snapshot` is given: no database.
+fn from_snapshot(ctx: &Context, command: &ReportCommand) -> Result<Option<Report>> {
+    let mut report = Report::default();
+    match command {
+        ReportCommand::Portfolio { from: FromSnapshot { snapshot: Some(id) } } => {
+            let [overview, top, bugs]: [Frame; 3] = super::open_snapshot(ctx, id)?
+                .portfolio()?
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("a snapshot's portfolio has three frames"))?;
+            report.push(overview.titled("Portfolio").styled(Style::Record));
+            report.push(
+                top.titled("Top projects by ROI").when_empty("no scored projects yet (run `ctodb refresh`)"),
+            );
+            report.push(bugs.titled("Top bugs by priority").when_empty("no open bugs"));
+        }
+        ReportCommand::Sla { page, from: FromSnapshot { snapshot: Some(id) } } => {
+            let limit = i64::from(page.limit);
+            let offset = i64::from(page.page - 1) * limit;
+            let titles =
+                ["SLA compliance by severity", "Breached, most overdue first", "At risk, due soonest first"];
+            for (frame, title) in super::open_snapshot(ctx, id)?.sla(limit, offset)?.into_iter().zip(titles) {
+                report.push(frame.titled(title));
+            }
+        }
+        ReportCommand::Trends { project, months, from: FromSnapshot { snapshot: Some(id) } } => {
+            if project.is_some() || *months != 12 {
+                bail!("a snapshot keeps the trends of the whole portfolio over 12 months; drop --project and --months, or ask the database");
+            }
+            let (monthly, inflow) = super::open_snapshot(ctx, id)?.trends()?;
+            report.push(
+                monthly.titled("Portfolio: trends over 12 months").when_empty("no months in the window"),
+            );
+            report.push(inflow.titled("Bug inflow").styled(Style::Record));
+        }
+        ReportCommand::Engineering { months, from: FromSnapshot { snapshot: Some(id) } } => {
+            if *months != 3 {
+                bail!("a snapshot keeps the engineering metrics of 3 months; drop --months, or ask the database");
+            }
+            report.push(super::open_snapshot(ctx, id)?.engineering()?);
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(report))
 }
 
 /// The project named by --project, or the whole portfolio without it: its id and a title.

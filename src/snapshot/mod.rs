@@ -1,0 +1,242 @@
+//! Reading snapshots back: a snapshot's stored report frames as output frames, with the
+//! filters, sorts and pages of the live commands applied to them, so that `report
+//! portfolio --snapshot 2026-W48` prints what `report portfolio` printed at that as-of,
+//! with no database at all.
+
+mod read;
+
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::analytics::trends::{self, MonthInputs};
+use crate::export::manifest::Manifest;
+use crate::model::{BugStatus, ProjectStatus, Severity};
+use crate::output::{page_footer, Frame, Value};
+use crate::queries::{BugSort, ProjectSort};
+
+/// An exported snapshot on disk.
+pub struct Snapshot {
+    pub folder: PathBuf,
+    pub as_of: DateTime<Utc>,
+}
+
+/// The filters of `ctodb bugs` over a snapshot's open bugs.
+#[derive(Debug, Clone, Default)]
+pub struct BugQuery {
+    pub severities: Vec<Severity>,
+    pub statuses: Vec<BugStatus>,
+    pub project: Option<String>,
+    pub assignee: Option<String>,
+    pub unassigned: bool,
+    pub blocker: bool,
+    pub breached: bool,
+    pub at_risk: bool,
+}
+
+fn text<'a>(frame: &'a Frame, row: &'a [Value], column: &str) -> Option<&'a str> {
+    match frame.column_index(column).map(|i| &row[i]) {
+        Some(Value::Text(t)) => Some(t),
+        _ => None,
+    }
+}
+
+fn value<'a>(frame: &Frame, row: &'a [Value], column: &str) -> &'a Value {
+    frame.column_index(column).map_or(&Value::Null, |i| &row[i])
+}
+
+/// Orders two values of one column; NULLs last whichever the direction.
+fn compare(a: &Value, b: &Value, descending: bool) -> Ordering {
+    let order = match (a, b) {
+        (Value::Null, Value::Null) => return Ordering::Equal,
+        (Value::Null, _) => return Ordering::Greater,
+        (_, Value::Null) => return Ordering::Less,
+        (Value::Decimal(x), Value::Decimal(y)) => x.cmp(y),
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Timestamp(x), Value::Timestamp(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    };
+    if descending {
+        order.reverse()
+    } else {
+        order
+    }
+}
+
+/// Keeps one page of a frame's rows and sets its footer.
+fn paged(mut frame: Frame, limit: i64, offset: i64) -> Frame {
+    let total = frame.rows.len() as i64;
+    let rows: Vec<Vec<Value>> =
+        frame.rows.drain(..).skip(offset.max(0) as usize).take(limit.max(0) as usize).collect();
+    frame.rows = rows;
+    frame.footer = page_footer(offset, frame.rows.len(), total);
+    frame
+}
+
+impl Snapshot {
+    /// A snapshot by path (a folder with a manifest), or by ID in `dir`.
+    pub fn open(id_or_path: &str, dir: &Path) -> Result<Snapshot> {
+        let as_path = PathBuf::from(id_or_path);
+        let folder = if as_path.join(crate::export::manifest::MANIFEST).is_file() {
+            as_path
+        } else {
+            crate::export::snapshot_folder(dir, id_or_path)
+        };
+        if !folder.is_dir() {
+            bail!(
+                "no snapshot {id_or_path:?}: {} does not exist (`ctodb snapshots --dir {}` lists them)",
+                folder.display(),
+                dir.display()
+            );
+        }
+        let manifest = Manifest::read(&folder)?;
+        let as_of = manifest.document["as_of"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .with_context(|| format!("{}: the manifest has no as_of instant", folder.display()))?;
+        Ok(Snapshot { folder, as_of })
+    }
+
+    /// A stored report frame (`report_<name>.parquet`) under another section name.
+    fn frame(&self, name: &str, section: &str) -> Result<Frame> {
+        let path = self.folder.join(format!("report_{name}.parquet"));
+        read::frame(&path, section).with_context(|| format!("cannot read {}", path.display()))
+    }
+
+    /// `report portfolio`: the overview, the five best projects by ROI, the five most
+    /// urgent open bugs.
+    pub fn portfolio(&self) -> Result<Vec<Frame>> {
+        let overview = self.frame("portfolio", "overview")?;
+        let projects = self.frame("projects", "top_projects")?;
+        let mut top = projects.clone();
+        top.rows.retain(|row| !matches!(value(&projects, row, "roi_score"), Value::Null));
+        top.rows.sort_by(|a, b| {
+            compare(value(&projects, a, "roi_score"), value(&projects, b, "roi_score"), true)
+                .then_with(|| compare(value(&projects, a, "name"), value(&projects, b, "name"), false))
+        });
+        top.rows.truncate(5);
+        let top = select(&top, &["name", "status", "arr", "dcf_valuation", "roi_score", "health_score"]);
+        let bugs = self.frame("open_bugs", "top_bugs")?;
+        let mut urgent = select(&bugs, &["bug", "severity", "priority", "title", "project", "sla_state"]);
+        urgent.rows.truncate(5);
+        Ok(vec![overview, top, urgent])
+    }
+
+    /// `report sla`: compliance by severity, then the breached and the at-risk open bugs
+    /// by due instant, one page of each.
+    pub fn sla(&self, limit: i64, offset: i64) -> Result<Vec<Frame>> {
+        let compliance = self.frame("sla", "sla_compliance")?;
+        let mut lists = vec![compliance];
+        for state in ["breached", "at_risk"] {
+            let query = BugQuery {
+                breached: state == "breached",
+                at_risk: state == "at_risk",
+                ..BugQuery::default()
+            };
+            lists.push(self.bugs(&query, BugSort::Due, limit, offset)?.renamed(state));
+        }
+        Ok(lists)
+    }
+
+    /// `report trends` over the stored 12 months of the whole portfolio, and the inflow
+    /// slope of those months.
+    pub fn trends(&self) -> Result<(Frame, Frame)> {
+        let months = self.frame("trends", "trends")?;
+        let inputs: Vec<MonthInputs> = months
+            .rows
+            .iter()
+            .map(|row| MonthInputs {
+                month: String::new(),
+                bugs_opened: match value(&months, row, "bugs_opened") {
+                    Value::Int(n) => *n,
+                    _ => 0,
+                },
+                bugs_resolved: 0,
+                resolution_seconds: Decimal::ZERO,
+                engineering_hours: Decimal::ZERO,
+                engineering_cost: Decimal::ZERO,
+            })
+            .collect();
+        let inflow = crate::output::computed::inflow(inputs.len(), trends::inflow_slope(&inputs));
+        Ok((months, inflow))
+    }
+
+    pub fn engineering(&self) -> Result<Frame> {
+        self.frame("engineering", "engineering")
+    }
+
+    /// `ctodb projects` over the stored projects.
+    pub fn projects(
+        &self,
+        statuses: &[ProjectStatus],
+        sort: ProjectSort,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Frame> {
+        let mut frame = self.frame("projects", "projects")?;
+        let wanted: Vec<&str> = statuses.iter().map(|s| s.label()).collect();
+        let all = frame.clone();
+        frame.rows.retain(|row| text(&all, row, "status").is_some_and(|s| wanted.contains(&s)));
+        let (key, descending) = match sort {
+            ProjectSort::Roi => ("roi_score", true),
+            ProjectSort::Arr => ("arr", true),
+            ProjectSort::Valuation => ("dcf_valuation", true),
+            ProjectSort::Health => ("health_score", false),
+            ProjectSort::Name => ("name", false),
+        };
+        frame.rows.sort_by(|a, b| {
+            compare(value(&all, a, key), value(&all, b, key), descending)
+                .then_with(|| compare(value(&all, a, "name"), value(&all, b, "name"), false))
+        });
+        Ok(paged(frame.when_empty("no projects match"), limit, offset))
+    }
+
+    /// `ctodb bugs` over the stored open bugs (a snapshot keeps the open ones only).
+    pub fn bugs(&self, query: &BugQuery, sort: BugSort, limit: i64, offset: i64) -> Result<Frame> {
+        if let Some(status) = query.statuses.iter().find(|s| !s.is_open()) {
+            bail!("a snapshot keeps the open bugs only (pending, in_progress), not {status} ones; ask the database instead");
+        }
+        let mut frame = self.frame("open_bugs", "bugs")?;
+        let all = frame.clone();
+        frame.rows.retain(|row| {
+            let severity = text(&all, row, "severity");
+            let status = text(&all, row, "status");
+            let state = text(&all, row, "sla_state");
+            let assignee = text(&all, row, "assignee");
+            (query.severities.is_empty() || query.severities.iter().any(|s| Some(s.label()) == severity))
+                && (query.statuses.is_empty() || query.statuses.iter().any(|s| Some(s.label()) == status))
+                && query
+                    .project
+                    .as_ref()
+                    .is_none_or(|p| text(&all, row, "project").is_some_and(|n| n.eq_ignore_ascii_case(p)))
+                && query.assignee.as_ref().is_none_or(|e| assignee.is_some_and(|a| a.eq_ignore_ascii_case(e)))
+                && (!query.unassigned || assignee.is_none())
+                && (!query.blocker || matches!(value(&all, row, "blocker"), Value::Bool(true)))
+                && (!query.breached || state == Some("breached"))
+                && (!query.at_risk || state == Some("at_risk"))
+        });
+        let (key, descending) = match sort {
+            BugSort::Priority => ("priority", true),
+            BugSort::Created => ("created_at", true),
+            BugSort::Due => ("due_at", false),
+        };
+        frame.rows.sort_by(|a, b| {
+            compare(value(&all, a, key), value(&all, b, key), descending)
+                .then_with(|| compare(value(&all, a, "bug"), value(&all, b, "bug"), false))
+        });
+        Ok(paged(frame.when_empty("no bugs match"), limit, offset))
+    }
+}
+
+/// Some columns of a frame, in this order.
+fn select(frame: &Frame, columns: &[&str]) -> Frame {
+    let positions: Vec<usize> = columns.iter().filter_map(|c| frame.column_index(c)).collect();
+    let mut chosen = Frame::new(&frame.name, positions.iter().map(|i| frame.columns[*i].clone()).collect());
+    chosen.rows = frame.rows.iter().map(|row| positions.iter().map(|i| row[*i].clone()).collect()).collect();
+    chosen
+}
