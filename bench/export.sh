@@ -49,8 +49,10 @@ for run in $(seq "$RUNS"); do
   grep -o "bugs: .* in [0-9.]* s" "$WORK/err" | sed 's/^/    /'
   awk '/^ctodb: bugs: / {print $(NF-1), 0}' "$WORK/err" >> "$WORK/bugs_file"
   if [ -n "${PG2PARQUET:-}" ]; then
-    timed pg2parquet "$PG2PARQUET" export --host /var/run/postgresql --dbname "$DB" \
-      --query "SELECT $BUG_COLUMNS FROM bugs" --output-file "$WORK/out/pg2parquet.parquet" --compression zstd
+    # (trust authentication: pg2parquet asks for a password on a terminal unless one is set)
+    PGPASSWORD=unused timed pg2parquet "$PG2PARQUET" export --host /var/run/postgresql --user "$(id -un)" \
+      --dbname "$DB" --query "SELECT $BUG_COLUMNS FROM bugs" --output-file "$WORK/out/pg2parquet.parquet" \
+      --compression zstd --quiet
   fi
   rm -rf "$WORK/out"
   timed export_all "$BIN" export --dir "$WORK/out" --id "all-$run"

@@ -78,6 +78,21 @@ impl ExportColumn {
         Ok(ExportColumn { name, kind, nullable: !not_null })
     }
 
+    /// Whether the column's values are mostly distinct (ids, free text, instants, amounts),
+    /// so that a Parquet dictionary would not pay for itself.
+    pub fn mostly_distinct(&self) -> bool {
+        matches!(
+            self.kind,
+            ColumnKind::Uuid
+                | ColumnKind::Text
+                | ColumnKind::Jsonb
+                | ColumnKind::Inet
+                | ColumnKind::Timestamp
+                | ColumnKind::Decimal { .. }
+                | ColumnKind::Int64
+        )
+    }
+
     /// The column's Arrow field.
     pub fn field(&self) -> Field {
         let data_type = match self.kind {

@@ -260,10 +260,11 @@ async fn export_table(
     )?;
     let progress = ui::progress(estimate.max(0) as u64, table);
 
+    let plain: Vec<String> = columns.iter().filter(|c| c.mostly_distinct()).map(|c| c.name.clone()).collect();
     let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUED_BATCHES);
     let writer = {
         let (path, schema) = (path.to_path_buf(), schema.clone());
-        std::thread::spawn(move || write_parquet(&path, schema, receiver, codec))
+        std::thread::spawn(move || write_parquet(&path, schema, receiver, codec, &plain))
     };
     // the column names are the catalog's, of ctodb's own tables: quoted, never user text
     let list: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.name.replace('"', "\"\""))).collect();

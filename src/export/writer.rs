@@ -13,7 +13,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 use sha2::{Digest, Sha256};
 
 /// Rows per row group: bounds what the writer holds in memory (a row group is encoded in
@@ -69,15 +70,25 @@ impl Write for HashingFile {
 }
 
 /// Writes every batch the channel brings into `path`, until the sending side is dropped.
+/// The columns of `plain` are written without dictionary encoding: for a column of
+/// mostly distinct values (ids, titles, instants) building the dictionary costs time and
+/// then falls back to plain pages anyway.
 pub fn write_parquet(
     path: &Path,
     schema: SchemaRef,
     batches: Receiver<RecordBatch>,
     codec: Codec,
+    plain: &[String],
 ) -> Result<Written> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let sink = io::BufWriter::with_capacity(1 << 20, HashingFile { file, hasher: Sha256::new(), bytes: 0 });
-    let properties = WriterProperties::builder()
+    let mut properties = WriterProperties::builder();
+    for column in plain {
+        properties = properties.set_column_dictionary_enabled(ColumnPath::from(column.as_str()), false);
+    }
+    let properties = properties
+        // min/max per row group (what engines prune with), not per page
+        .set_statistics_enabled(EnabledStatistics::Chunk)
         .set_compression(codec.parquet())
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_created_by(format!("ctodb {}", env!("CARGO_PKG_VERSION")))
