@@ -514,3 +514,154 @@ fn reports_from_a_snapshot_equal_the_live_ones_with_no_server() {
         missing.stderr_text()
     );
 }
+
+/// A value of an exported column in the text the comparison query gives for it.
+fn rendered(array: &dyn Array, row: usize) -> String {
+    use arrow_array::types::{Date32Type, Int16Type};
+    if array.is_null(row) {
+        return "NULL".to_string();
+    }
+    match array.data_type() {
+        DataType::Boolean => array.as_boolean().value(row).to_string(),
+        DataType::Int16 => array.as_primitive::<Int16Type>().value(row).to_string(),
+        DataType::Int32 => array.as_primitive::<Int32Type>().value(row).to_string(),
+        DataType::Int64 => array.as_primitive::<Int64Type>().value(row).to_string(),
+        DataType::Decimal128(_, scale) => {
+            let d = rust_decimal::Decimal::from_i128_with_scale(
+                array.as_primitive::<Decimal128Type>().value(row),
+                *scale as u32,
+            );
+            d.to_string()
+        }
+        DataType::FixedSizeBinary(16) => {
+            uuid::Uuid::from_slice(array.as_fixed_size_binary().value(row)).unwrap().to_string()
+        }
+        DataType::Utf8 => array.as_string::<i32>().value(row).to_string(),
+        DataType::Dictionary(_, _) => {
+            let d = array.as_dictionary::<Int32Type>();
+            d.values().as_string::<i32>().value(d.keys().value(row) as usize).to_string()
+        }
+        DataType::Timestamp(_, _) => array.as_primitive::<TimestampMicrosecondType>().value(row).to_string(),
+        DataType::Date32 => array.as_primitive::<Date32Type>().value(row).to_string(),
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(row);
+            let items = items.as_string::<i32>();
+            let texts: Vec<String> = (0..items.len()).map(|i| items.value(i).to_string()).collect();
+            serde_json::to_string(&texts).unwrap()
+        }
+        other => panic!("unexpected type {other}"),
+    }
+}
+
+#[test]
+fn every_value_of_every_table_reads_back_as_the_database_holds_it() {
+    let db = TestDb::new("export_every_value");
+    db.run_status(&[
+        "seed",
+        "--projects",
+        "6",
+        "--users",
+        "8",
+        "--bugs",
+        "400",
+        "--days",
+        "20",
+        "--as-of",
+        AS_OF,
+    ]);
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+    // history, addresses of both families and none, instants around DST changes (Berlin
+    // 2026-03-29 and New York 2026-11-01), written in a zone that has them
+    db.client()
+        .batch_execute(
+            "UPDATE bugs SET status = 'in_progress' WHERE bug_number IN (1, 2, 3) AND status = 'pending';
+             INSERT INTO audit_log (action, entity_type, ip_address) VALUES
+                 ('test', 'x', '10.0.0.1'), ('test', 'x', '2001:db8::1/64'), ('test', 'x', NULL);
+             SET TIME ZONE 'Europe/Berlin';
+             UPDATE bugs SET created_at = '2026-03-29 01:59:59.999999', resolved_at = NULL, status = 'pending' WHERE bug_number = 10;
+             UPDATE bugs SET created_at = '2026-03-29 03:00:00.000001', resolved_at = NULL, status = 'pending' WHERE bug_number = 11;
+             SET TIME ZONE 'America/New_York';
+             UPDATE bugs SET created_at = '2026-11-01 01:30:00-04', resolved_at = NULL, status = 'pending' WHERE bug_number = 12;
+             UPDATE bugs SET created_at = '2026-11-01 01:30:00-05', resolved_at = NULL, status = 'pending' WHERE bug_number = 13;
+             UPDATE bugs SET labels = ARRAY['with, comma', 'ü', ''] WHERE bug_number = 14;",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    db.run_status(&["export", "--dir", dir.path().to_str().unwrap(), "--as-of", AS_OF]);
+    let folder = dir.path().join("snapshot=2026-W48");
+    let mut client = db.client();
+    let mut compared = 0;
+    for table in [
+        "users",
+        "projects",
+        "bugs",
+        "project_metrics",
+        "monthly_metrics",
+        "portfolio_metrics",
+        "bug_history",
+        "import_logs",
+        "audit_log",
+    ] {
+        let (batch, _) = read(&folder.join(format!("{table}.parquet")));
+        // each column as text, the way `rendered` writes the Parquet side
+        let columns: Vec<(String, String)> = client
+            .query(
+                "SELECT a.attname::text, t.typname::text, t.typtype::text FROM pg_attribute a
+                 JOIN pg_type t ON t.oid = a.atttypid
+                 WHERE a.attrelid = ('public.' || $1)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                   AND a.attgenerated = '' ORDER BY a.attnum",
+                &[&table],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        let expressions: Vec<String> = columns
+            .iter()
+            .map(|(name, ty)| {
+                let value = match ty.as_str() {
+                    "timestamptz" => format!("(extract(epoch FROM {name}) * 1000000)::bigint::text"),
+                    "date" => format!("({name} - date '1970-01-01')::text"),
+                    "_text" => format!("array_to_json({name})::text"),
+                    "inet" => format!("CASE WHEN {name} IS NOT NULL THEN format('%s', {name}) END"),
+                    _ => format!("{name}::text"),
+                };
+                format!("coalesce({value}, 'NULL')")
+            })
+            .collect();
+        let sql = format!("SELECT {} FROM {table} ORDER BY id", expressions.join(", "));
+        let expected: Vec<Vec<String>> = client
+            .query(sql.as_str(), &[])
+            .unwrap()
+            .iter()
+            .map(|row| (0..columns.len()).map(|i| row.get::<_, String>(i)).collect())
+            .collect();
+        assert_eq!(batch.num_columns(), columns.len(), "{table}");
+        let mut actual: Vec<Vec<String>> = (0..batch.num_rows())
+            .map(|row| batch.columns().iter().map(|array| rendered(array.as_ref(), row)).collect())
+            .collect();
+        // the id is the first column of every table: order both sides by its text
+        actual.sort_by(|a, b| a[0].cmp(&b[0]));
+        let mut expected = expected;
+        expected.sort_by(|a, b| a[0].cmp(&b[0]));
+        assert_eq!(actual.len(), expected.len(), "{table}");
+        for (a, e) in actual.iter().zip(&expected) {
+            for ((column, _), (got, want)) in columns.iter().zip(a.iter().zip(e)) {
+                // PostgreSQL prints JSON arrays with ", " between items; compare as JSON
+                if want.starts_with('[') && got.starts_with('[') {
+                    let (g, w): (Value, Value) =
+                        (serde_json::from_str(got).unwrap(), serde_json::from_str(want).unwrap());
+                    assert_eq!(g, w, "{table}.{column}");
+                } else if column == "changes" || column == "errors" {
+                    let (g, w): (Value, Value) =
+                        (serde_json::from_str(got).unwrap(), serde_json::from_str(want).unwrap());
+                    assert_eq!(g, w, "{table}.{column}");
+                } else {
+                    assert_eq!(got, want, "{table}.{column}");
+                }
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 9_000, "only {compared} values compared");
+}
