@@ -38,6 +38,8 @@ pub struct ExportColumn {
     pub name: String,
     pub kind: ColumnKind,
     pub nullable: bool,
+    /// An enum's labels, in the type's order: the dictionary its values are keys into.
+    pub labels: Vec<String>,
 }
 
 impl ExportColumn {
@@ -52,6 +54,7 @@ impl ExportColumn {
         let precision: Option<i32> = db::get(row, helper, "numeric_precision")?;
         let scale: Option<i32> = db::get(row, helper, "numeric_scale")?;
         let not_null: bool = db::get(row, helper, "not_null")?;
+        let labels: Option<Vec<String>> = db::get(row, helper, "enum_labels")?;
         let kind = match (type_name.as_str(), type_kind.as_str(), element.as_deref()) {
             ("bool", _, _) => ColumnKind::Bool,
             ("int2", _, _) => ColumnKind::Int16,
@@ -75,7 +78,7 @@ impl ExportColumn {
             ("inet", _, _) => ColumnKind::Inet,
             _ => bail!("cannot export {table}.{name}: ctodb has no Parquet form for type {type_name}"),
         };
-        Ok(ExportColumn { name, kind, nullable: !not_null })
+        Ok(ExportColumn { name, kind, nullable: !not_null, labels: labels.unwrap_or_default() })
     }
 
     /// Whether the column's values are mostly distinct (ids, free text, instants, amounts),

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Decimal128Builder, FixedSizeBinaryBuilder, Int16Builder, Int32Builder,
-    Int64Builder, ListBuilder, StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder,
+    Int64Builder, ListBuilder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::types::Int32Type;
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, DictionaryArray, RecordBatch, StringArray};
 use arrow_schema::SchemaRef;
 use bytes::{Buf, BytesMut};
 use thiserror::Error;
@@ -40,7 +40,9 @@ enum Appender {
     Decimal(Decimal128Builder, i8),
     Uuid(FixedSizeBinaryBuilder),
     Text(StringBuilder),
-    Enum(StringDictionaryBuilder<Int32Type>),
+    /// keys into the enum's labels: a label is found by comparing bytes with the few
+    /// labels of the type, not by hashing every value
+    Enum(Int32Builder, Vec<Vec<u8>>, Arc<StringArray>),
     Timestamp(TimestampMicrosecondBuilder),
     Date(Date32Builder),
     TextArray(ListBuilder<StringBuilder>),
@@ -158,7 +160,11 @@ impl Appender {
             ),
             ColumnKind::Uuid => Appender::Uuid(FixedSizeBinaryBuilder::with_capacity(capacity, 16)),
             ColumnKind::Text => Appender::Text(StringBuilder::with_capacity(capacity, capacity * 32)),
-            ColumnKind::Enum => Appender::Enum(StringDictionaryBuilder::new()),
+            ColumnKind::Enum => Appender::Enum(
+                Int32Builder::with_capacity(capacity),
+                column.labels.iter().map(|l| l.as_bytes().to_vec()).collect(),
+                Arc::new(StringArray::from(column.labels.clone())),
+            ),
             ColumnKind::Timestamp => {
                 Appender::Timestamp(TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
             }
@@ -178,7 +184,7 @@ impl Appender {
             Appender::Decimal(b, _) => b.append_null(),
             Appender::Uuid(b) => b.append_null(),
             Appender::Text(b) | Appender::Jsonb(b) | Appender::Inet(b) => b.append_null(),
-            Appender::Enum(b) => b.append_null(),
+            Appender::Enum(b, _, _) => b.append_null(),
             Appender::Timestamp(b) => b.append_null(),
             Appender::Date(b) => b.append_null(),
             Appender::TextArray(b) => b.append_null(),
@@ -195,9 +201,12 @@ impl Appender {
             Appender::Decimal(b, scale) => b.append_value(numeric(bytes, *scale)?),
             Appender::Uuid(b) => b.append_value(bytes).map_err(|err| err.to_string())?,
             Appender::Text(b) => b.append_value(utf8(bytes)?),
-            Appender::Enum(b) => {
-                b.append(utf8(bytes)?).map_err(|err| err.to_string())?;
-            }
+            Appender::Enum(keys, labels, _) => match labels.iter().position(|label| label == bytes) {
+                Some(key) => keys.append_value(key as i32),
+                None => {
+                    return Err(format!("{:?} is not a label of the enum", String::from_utf8_lossy(bytes)))
+                }
+            },
             Appender::Timestamp(b) => {
                 let micros = be_i64(bytes).ok_or_else(short)?;
                 if micros == i64::MAX || micros == i64::MIN {
@@ -232,7 +241,14 @@ impl Appender {
             Appender::Decimal(b, _) => Arc::new(b.finish()),
             Appender::Uuid(b) => Arc::new(b.finish()),
             Appender::Text(b) | Appender::Jsonb(b) | Appender::Inet(b) => Arc::new(b.finish()),
-            Appender::Enum(b) => Arc::new(b.finish()),
+            Appender::Enum(keys, _, values) => {
+                let keys = keys.finish();
+                // every key indexes `values` (positions found above), so this cannot fail
+                match DictionaryArray::<Int32Type>::try_new(keys, values.clone() as ArrayRef) {
+                    Ok(array) => Arc::new(array),
+                    Err(_) => Arc::new(DictionaryArray::<Int32Type>::from_iter(std::iter::empty::<&str>())),
+                }
+            }
             Appender::Timestamp(b) => Arc::new(b.finish()),
             Appender::Date(b) => Arc::new(b.finish()),
             Appender::TextArray(b) => Arc::new(b.finish()),
