@@ -662,4 +662,24 @@ fn every_value_of_every_table_reads_back_as_the_database_holds_it() {
         }
     }
     assert!(compared > 9_000, "only {compared} values compared");
+
+    // and the same with pyarrow and DuckDB, against psycopg's reading of the database
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/compare_snapshot.py");
+    let out = crate::common::run_python_with(&[script, folder.to_str().unwrap(), &db.url]);
+    let tables: Vec<&str> = out.lines().map(|line| line.split(' ').next().unwrap_or_default()).collect();
+    assert_eq!(
+        tables,
+        [
+            "users",
+            "projects",
+            "bugs",
+            "project_metrics",
+            "monthly_metrics",
+            "portfolio_metrics",
+            "bug_history",
+            "import_logs",
+            "audit_log"
+        ]
+    );
+    assert!(out.contains("bugs 400 20\n"), "{out}");
 }

@@ -324,7 +324,8 @@ pub fn tcp_port() -> u16 {
     server_config().get_ports().first().copied().unwrap_or(5432)
 }
 
-/// A Python with pyarrow and duckdb (from PyPI), for reading exports as other tools do:
+/// A Python with pyarrow, duckdb and psycopg (from PyPI), for reading exports as other
+/// tools do and comparing them with the database:
 /// the virtual environment `.ci/run` makes in ~/.cache/ctodb-venv, made here when
 /// missing (built under a temporary name and renamed, so concurrent tests never see
 /// half of one).
@@ -337,7 +338,7 @@ pub fn python() -> PathBuf {
             let python = venv.join("bin/python");
             let ready = |python: &Path| {
                 Command::new(python)
-                    .args(["-c", "import pyarrow, duckdb"])
+                    .args(["-c", "import pyarrow, duckdb, psycopg"])
                     .status()
                     .is_ok_and(|s| s.success())
             };
@@ -347,15 +348,19 @@ pub fn python() -> PathBuf {
                 let made = Command::new("python3").arg("-m").arg("venv").arg(&building).status();
                 assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed: install python3-venv");
                 let installed = Command::new(building.join("bin/python"))
-                    .args(["-m", "pip", "install", "-q", "pyarrow", "duckdb"])
+                    .args(["-m", "pip", "install", "-q", "pyarrow", "duckdb", "psycopg[binary]"])
                     .status();
-                assert!(installed.is_ok_and(|s| s.success()), "pip install pyarrow duckdb failed");
+                assert!(installed.is_ok_and(|s| s.success()), "pip install pyarrow duckdb psycopg failed");
+                // an older environment without psycopg makes way for the new one
+                if !ready(&python) {
+                    let _ = std::fs::remove_dir_all(&venv);
+                }
                 if std::fs::rename(&building, &venv).is_err() {
                     // another test process finished first
                     let _ = std::fs::remove_dir_all(&building);
                 }
             }
-            assert!(ready(&python), "{} cannot import pyarrow and duckdb", python.display());
+            assert!(ready(&python), "{} cannot import pyarrow, duckdb and psycopg", python.display());
             python
         })
         .clone()
@@ -363,7 +368,13 @@ pub fn python() -> PathBuf {
 
 /// Runs a Python script with pyarrow and duckdb; returns its stdout, asserting success.
 pub fn run_python(script: &str) -> String {
-    let out = Command::new(python()).args(["-c", script]).output().expect("python runs");
+    run_python_with(&["-c", script])
+}
+
+/// Runs Python with these arguments (a script file and its arguments); returns stdout,
+/// asserting success.
+pub fn run_python_with(args: &[&str]) -> String {
+    let out = Command::new(python()).args(args).output().expect("python runs");
     assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
