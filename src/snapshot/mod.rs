@@ -1,7 +1,8 @@
 //! Reading snapshots back: a snapshot's stored report frames as output frames, with the
-//! filters, sorts and pages of the live commands applied to them, so that `report
-//! portfolio --snapshot 2026-W48` prints what `report portfolio` printed at that as-of,
-//! with no database at all.
+//! filters, sorts and pages of the live commands applied to them with Polars, so that
+//! `report portfolio --snapshot 2026-W48` prints what `report portfolio` printed at that
+//! as-of, with no database at all. The files are read with arrow-rs (`read`), which the
+//! export already needs, rather than with Polars' Parquet reader (about 100 more crates).
 
 mod read;
 
@@ -65,6 +66,81 @@ fn compare(a: &Value, b: &Value, descending: bool) -> Ordering {
     } else {
         order
     }
+}
+
+/// A column of a frame as a Polars column, for filtering and sorting: integers, exact
+/// decimals as integers at the column's largest scale (so their order is exact), instants
+/// as microseconds, text, flags.
+fn polars_column(frame: &Frame, name: &str) -> Result<polars::prelude::Column> {
+    use polars::prelude::{Column as PolarsColumn, NamedFrom, Series};
+    let Some(i) = frame.column_index(name) else {
+        bail!("the stored frame {} has no column {name}", frame.name)
+    };
+    let values: Vec<&Value> = frame.rows.iter().map(|row| &row[i]).collect();
+    let scale =
+        values.iter().filter_map(|v| if let Value::Decimal(d) = v { Some(d.scale()) } else { None }).max();
+    let series = match values.iter().find(|v| !matches!(v, Value::Null)) {
+        Some(Value::Text(_)) => Series::new(
+            name.into(),
+            values
+                .iter()
+                .map(|v| if let Value::Text(t) = v { Some(t.as_str()) } else { None })
+                .collect::<Vec<_>>(),
+        ),
+        Some(Value::Bool(_)) => Series::new(
+            name.into(),
+            values.iter().map(|v| if let Value::Bool(b) = v { Some(*b) } else { None }).collect::<Vec<_>>(),
+        ),
+        _ => {
+            let integers: Vec<Option<i64>> = values
+                .iter()
+                .map(|v| match v {
+                    Value::Int(n) => Some(*n),
+                    Value::Timestamp(t) => Some(t.timestamp_micros()),
+                    Value::Decimal(d) => {
+                        let mut d = *d;
+                        d.rescale(scale.unwrap_or(0));
+                        i64::try_from(d.mantissa()).ok()
+                    }
+                    _ => None,
+                })
+                .collect();
+            Series::new(name.into(), integers)
+        }
+    };
+    Ok(PolarsColumn::from(series))
+}
+
+/// The rows of `frame` that `filter` keeps, in the order of `sort` (column, descending),
+/// NULLs last: computed with Polars over the columns they name.
+fn select_rows(
+    frame: &Frame,
+    columns: &[&str],
+    filter: polars::prelude::Expr,
+    sort: &[(&str, bool)],
+) -> Result<Frame> {
+    use polars::prelude::{col, DataFrame, IntoLazy, SortMultipleOptions};
+    let mut data: Vec<polars::prelude::Column> = Vec::new();
+    for name in columns {
+        data.push(polars_column(frame, name)?);
+    }
+    let rows = frame.rows.len();
+    let frame_data = DataFrame::new(rows, data)?;
+    let options = SortMultipleOptions::default()
+        .with_order_descending_multi(sort.iter().map(|(_, descending)| *descending))
+        .with_nulls_last(true)
+        .with_maintain_order(true);
+    let chosen = frame_data
+        .lazy()
+        .with_row_index("position", None)
+        .filter(filter)
+        .sort_by_exprs(sort.iter().map(|(name, _)| col(*name)).collect::<Vec<_>>(), options)
+        .select([col("position")])
+        .collect()?;
+    let positions = chosen.column("position")?.idx()?.clone();
+    let mut selected = frame.clone();
+    selected.rows = positions.into_no_null_iter().map(|i| frame.rows[i as usize].clone()).collect();
+    Ok(selected)
 }
 
 /// Keeps one page of a frame's rows and sets its footer.
@@ -178,10 +254,8 @@ impl Snapshot {
         limit: i64,
         offset: i64,
     ) -> Result<Frame> {
-        let mut frame = self.frame("projects", "projects")?;
-        let wanted: Vec<&str> = statuses.iter().map(|s| s.label()).collect();
-        let all = frame.clone();
-        frame.rows.retain(|row| text(&all, row, "status").is_some_and(|s| wanted.contains(&s)));
+        use polars::prelude::{col, lit};
+        let frame = self.frame("projects", "projects")?;
         let (key, descending) = match sort {
             ProjectSort::Roi => ("roi_score", true),
             ProjectSort::Arr => ("arr", true),
@@ -189,11 +263,26 @@ impl Snapshot {
             ProjectSort::Health => ("health_score", false),
             ProjectSort::Name => ("name", false),
         };
-        frame.rows.sort_by(|a, b| {
-            compare(value(&all, a, key), value(&all, b, key), descending)
-                .then_with(|| compare(value(&all, a, "name"), value(&all, b, "name"), false))
-        });
-        Ok(paged(frame.when_empty("no projects match"), limit, offset))
+        let wanted = statuses
+            .iter()
+            .map(|s| col("status").eq(lit(s.label())))
+            .reduce(|a, b| a.or(b))
+            .unwrap_or(lit(false));
+        let chosen =
+            select_rows(&frame, &["status", key, "name"], wanted, &[(key, descending), ("name", false)])?;
+        Ok(paged(chosen.when_empty("no projects match"), limit, offset))
+    }
+
+    /// The stored name of the project a user means: its name in any case.
+    fn project_name(&self, typed: &str) -> Result<String> {
+        let projects = self.frame("projects", "projects")?;
+        projects
+            .rows
+            .iter()
+            .filter_map(|row| text(&projects, row, "name"))
+            .find(|name| name.eq_ignore_ascii_case(typed))
+            .map(str::to_string)
+            .with_context(|| format!("no project named {typed:?} in the snapshot"))
     }
 
     /// `ctodb bugs` over the stored open bugs (a snapshot keeps the open ones only).
@@ -201,35 +290,49 @@ impl Snapshot {
         if let Some(status) = query.statuses.iter().find(|s| !s.is_open()) {
             bail!("a snapshot keeps the open bugs only (pending, in_progress), not {status} ones; ask the database instead");
         }
-        let mut frame = self.frame("open_bugs", "bugs")?;
-        let all = frame.clone();
-        frame.rows.retain(|row| {
-            let severity = text(&all, row, "severity");
-            let status = text(&all, row, "status");
-            let state = text(&all, row, "sla_state");
-            let assignee = text(&all, row, "assignee");
-            (query.severities.is_empty() || query.severities.iter().any(|s| Some(s.label()) == severity))
-                && (query.statuses.is_empty() || query.statuses.iter().any(|s| Some(s.label()) == status))
-                && query
-                    .project
-                    .as_ref()
-                    .is_none_or(|p| text(&all, row, "project").is_some_and(|n| n.eq_ignore_ascii_case(p)))
-                && query.assignee.as_ref().is_none_or(|e| assignee.is_some_and(|a| a.eq_ignore_ascii_case(e)))
-                && (!query.unassigned || assignee.is_none())
-                && (!query.blocker || matches!(value(&all, row, "blocker"), Value::Bool(true)))
-                && (!query.breached || state == Some("breached"))
-                && (!query.at_risk || state == Some("at_risk"))
-        });
+        use polars::prelude::{col, lit, Expr};
+        let frame = self.frame("open_bugs", "bugs")?;
+        let any_of = |column: &str, labels: Vec<&'static str>| -> Expr {
+            labels.into_iter().map(|l| col(column).eq(lit(l))).reduce(|a, b| a.or(b)).unwrap_or(lit(true))
+        };
+        let mut filter = lit(true);
+        if !query.severities.is_empty() {
+            filter = filter.and(any_of("severity", query.severities.iter().map(|s| s.label()).collect()));
+        }
+        if !query.statuses.is_empty() {
+            filter = filter.and(any_of("status", query.statuses.iter().map(|s| s.label()).collect()));
+        }
+        if let Some(project) = &query.project {
+            filter = filter.and(col("project").eq(lit(self.project_name(project)?)));
+        }
+        if let Some(email) = &query.assignee {
+            filter = filter.and(col("assignee").eq(lit(email.to_lowercase())));
+        }
+        if query.unassigned {
+            filter = filter.and(col("assignee").is_null());
+        }
+        if query.blocker {
+            filter = filter.and(col("blocker"));
+        }
+        if query.breached {
+            filter = filter.and(col("sla_state").eq(lit("breached")));
+        }
+        if query.at_risk {
+            filter = filter.and(col("sla_state").eq(lit("at_risk")));
+        }
         let (key, descending) = match sort {
             BugSort::Priority => ("priority", true),
             BugSort::Created => ("created_at", true),
             BugSort::Due => ("due_at", false),
         };
-        frame.rows.sort_by(|a, b| {
-            compare(value(&all, a, key), value(&all, b, key), descending)
-                .then_with(|| compare(value(&all, a, "bug"), value(&all, b, "bug"), false))
-        });
-        Ok(paged(frame.when_empty("no bugs match"), limit, offset))
+        let columns = ["severity", "status", "project", "assignee", "blocker", "sla_state", key, "bug"];
+        let chosen = select_rows(
+            &frame,
+            &columns,
+            filter.fill_null(lit(false)),
+            &[(key, descending), ("bug", false)],
+        )?;
+        Ok(paged(chosen.when_empty("no bugs match"), limit, offset))
     }
 }
 
