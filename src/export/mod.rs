@@ -274,10 +274,14 @@ async fn export_table(
         let stream = tx.copy_out(copy.as_str()).await.map_err(|err| DbError::query(&helper, err))?;
         let mut stream = Box::pin(stream);
         let mut decoder = CopyDecoder::new(table, columns, schema.clone(), BATCH_ROWS);
+        let (started, mut received) = (std::time::Instant::now(), 0usize);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|err| DbError::query(&helper, err))?;
+            received += chunk.len();
             for batch in decoder.push(&chunk)? {
                 progress.inc(batch.num_rows() as u64);
+                let seconds = started.elapsed().as_secs_f64().max(1e-3);
+                progress.set_message(format!("{:.1} MB/s ", received as f64 / 1e6 / seconds));
                 // the writer stopped (a write failed): its error is reported below
                 if tokio::task::block_in_place(|| sender.send(batch)).is_err() {
                     return Ok(());
