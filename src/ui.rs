@@ -58,7 +58,7 @@ pub fn progress(total: u64, label: &str) -> ProgressBar {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     if let Ok(style) = ProgressStyle::with_template(
-        "{prefix:>16} [{bar:30}] {human_pos}/{human_len} rows  {per_sec}  {msg} eta {eta}",
+        "{prefix:>16} [{bar:30}] {human_pos}/{human_len} rows  {per_sec:0}  {msg} eta {eta}",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
