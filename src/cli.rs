@@ -214,6 +214,36 @@ pub enum BugCommand {
         /// the bug's number
         number: i64,
     },
+    /// Move a bug through its workflow or change its severity, assignee or blocker flag
+    Update(BugUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BugUpdateArgs {
+    /// the bug's number
+    pub number: i64,
+    /// New status: pending → in_progress → verified → shipped → closed; an open bug may
+    /// be deferred, a deferred one goes back to pending
+    #[arg(long, value_enum)]
+    pub status: Option<BugStatus>,
+    /// New severity
+    #[arg(long, value_enum)]
+    pub severity: Option<Severity>,
+    /// Assign to this person (e-mail)
+    #[arg(long, conflicts_with = "unassign")]
+    pub assignee: Option<String>,
+    /// Leave the bug unassigned
+    #[arg(long)]
+    pub unassign: bool,
+    /// Mark it a blocker
+    #[arg(long, conflicts_with = "no_blocker")]
+    pub blocker: bool,
+    /// Mark it not a blocker
+    #[arg(long)]
+    pub no_blocker: bool,
+    /// Who makes the change (e-mail), recorded in the history and audit log
+    #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Args)]

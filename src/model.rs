@@ -150,6 +150,19 @@ impl BugStatus {
         matches!(self, BugStatus::Pending | BugStatus::InProgress)
     }
 
+    /// The statuses a bug may move to from this one (SPEC §9): pending → in_progress →
+    /// verified → shipped → closed, any open status → deferred, deferred → pending.
+    pub const fn next(self) -> &'static [BugStatus] {
+        match self {
+            BugStatus::Pending => &[BugStatus::InProgress, BugStatus::Deferred],
+            BugStatus::InProgress => &[BugStatus::Verified, BugStatus::Deferred],
+            BugStatus::Verified => &[BugStatus::Shipped],
+            BugStatus::Shipped => &[BugStatus::Closed],
+            BugStatus::Closed => &[],
+            BugStatus::Deferred => &[BugStatus::Pending],
+        }
+    }
+
     pub const fn is_resolved(self) -> bool {
         matches!(self, BugStatus::Verified | BugStatus::Shipped | BugStatus::Closed)
     }

@@ -142,6 +142,9 @@ helpers! {
     REFRESH_APPLY_PROJECT_SCORES => "refresh/apply_project_scores",
     REFRESH_PORTFOLIO_SNAPSHOT => "refresh/portfolio_snapshot",
     EXPORT_COLUMNS => "export/columns",
+    BUG_LOCK => "bugs/lock",
+    BUG_UPDATE => "bugs/update",
+    SET_ACTOR => "admin/set_actor",
     EXPORT_ESTIMATE => "export/estimate",
 }
 

@@ -13,3 +13,4 @@ mod history;
 mod migrate;
 mod output;
 mod seed;
+mod workflow;

@@ -1,6 +1,7 @@
 //! One file per command: gather inputs, call queries and analytics, hand the result to
 //! the output layer.
 
+mod bug_update;
 mod bugs;
 mod doctor;
 mod doctor_queries;
@@ -102,6 +103,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Project { name } => projects::show(&ctx, &name).await,
         Command::Bugs(args) => bugs::list(&ctx, args).await,
         Command::Bug(crate::cli::BugCommand::Show { number }) => bugs::show(&ctx, number).await,
+        Command::Bug(crate::cli::BugCommand::Update(args)) => bug_update::run(&ctx, args).await,
         Command::Search(args) => search::run(&ctx, args).await,
         Command::Report(command) => report::run(&ctx, command).await,
         Command::Refresh => refresh::run(&ctx).await,

@@ -1,0 +1,182 @@
+//! `ctodb bug update`: the workflow's transitions, the history and audit rows they leave
+//! with their actor, refusals that name the allowed next statuses, and two updates of one
+//! bug at once.
+
+use crate::common::{ctodb_command, CliOutput, TestDb};
+
+const AS_OF: &str = "2026-11-25T12:00:00Z";
+
+fn demo(name: &str) -> TestDb {
+    let db = TestDb::new(name);
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    db
+}
+
+/// The recorded changes of one bug, oldest first: field, old, new, who.
+fn history(db: &TestDb, number: i64) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+    db.client()
+        .query(
+            "SELECT h.field, h.old_value, h.new_value, u.email FROM bug_history h
+             JOIN bugs b ON b.id = h.bug_id LEFT JOIN users u ON u.id = h.changed_by
+             WHERE b.bug_number = $1 ORDER BY h.changed_at, h.id",
+            &[&number],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
+        .collect()
+}
+
+fn some(text: &str) -> Option<String> {
+    Some(text.to_string())
+}
+
+#[test]
+fn a_bug_walks_the_whole_workflow_and_every_step_is_history() {
+    let db = demo("workflow_walk");
+    // bug #7: low, pending, unassigned
+    let steps = ["in_progress", "verified", "shipped", "closed"];
+    let mut from = "pending";
+    for to in steps {
+        let status = db.run_status(&["bug", "update", "7", "--status", to, "--as", "ada@ctodb.dev"]);
+        assert_eq!(status.trim(), format!("bug #7: status {from} → {to}"));
+        from = to;
+    }
+    let recorded = history(&db, 7);
+    assert_eq!(
+        recorded,
+        vec![
+            ("status".into(), some("pending"), some("in_progress"), some("ada@ctodb.dev")),
+            ("status".into(), some("in_progress"), some("verified"), some("ada@ctodb.dev")),
+            ("status".into(), some("verified"), some("shipped"), some("ada@ctodb.dev")),
+            ("status".into(), some("shipped"), some("closed"), some("ada@ctodb.dev")),
+        ]
+    );
+    // resolved when it was verified, and still
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE bug_number = 7 AND resolved_at IS NOT NULL"), 1);
+    let audits = db.count(
+        "SELECT count(*) FROM audit_log a JOIN users u ON u.id = a.actor_id
+         WHERE a.action = 'bug update' AND a.entity_id = '7' AND u.email = 'ada@ctodb.dev'",
+    );
+    assert_eq!(audits, 4);
+    // deferred and back: an open bug may be deferred, a deferred one reopens as pending
+    db.run_status(&["bug", "update", "2", "--status", "deferred"]);
+    db.run_status(&["bug", "update", "2", "--status", "pending"]);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM bugs WHERE bug_number = 2 AND status = 'pending' AND resolved_at IS NULL"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_forbidden_transition_is_refused_with_the_allowed_ones_and_changes_nothing() {
+    let db = demo("workflow_refused");
+    for (number, to, message) in [
+        (
+            "1",
+            "shipped",
+            "bug #1 cannot go from pending to shipped; from pending it can go to in_progress or deferred",
+        ),
+        (
+            "8",
+            "pending",
+            "bug #8 cannot go from closed to pending; from closed it can go to nowhere: it is final",
+        ),
+        (
+            "9",
+            "in_progress",
+            "bug #9 cannot go from deferred to in_progress; from deferred it can go to pending",
+        ),
+        ("3", "closed", "bug #3 cannot go from verified to closed; from verified it can go to shipped"),
+    ] {
+        let out = db.ctodb(&["bug", "update", number, "--status", to, "--severity", "low"]);
+        assert_eq!(out.code(), 1);
+        assert_eq!(out.stderr_text().trim(), format!("error: {message}"));
+    }
+    assert_eq!(db.count("SELECT count(*) FROM bug_history"), 4, "the demo's own four rows, no more");
+    assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'bug update'"), 0);
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE severity = 'low'"), 3);
+    // and the other mistakes a user can make
+    let out = db.ctodb(&["bug", "update", "999", "--status", "closed"]);
+    assert_eq!(out.stderr_text().trim(), "error: no bug #999 (`ctodb bugs --all` lists them)");
+    let out = db.ctodb(&["bug", "update", "7"]);
+    assert_eq!(out.code(), 1);
+    assert!(out.stderr_text().contains("nothing to change"), "{}", out.stderr_text());
+    let out = db.ctodb(&["bug", "update", "7", "--assignee", "nobody@example.com"]);
+    assert!(
+        out.stderr_text().contains("no user with e-mail \"nobody@example.com\""),
+        "{}",
+        out.stderr_text()
+    );
+    let out = db.ctodb(&["bug", "update", "7", "--status", "done"]);
+    assert_eq!(out.code(), 2);
+    let out = db.ctodb(&["bug", "update", "7", "--blocker", "--no-blocker"]);
+    assert_eq!(out.code(), 2);
+}
+
+#[test]
+fn severity_assignee_and_blocker_changes_are_history_with_the_actor() {
+    let db = demo("workflow_fields");
+    let out: CliOutput = ctodb_command(Some(&db.url))
+        .env("CTODB_USER", "barbara@ctodb.dev")
+        .args(["bug", "update", "7", "--severity", "high", "--assignee", "Linus@ctodb.dev", "--blocker"])
+        .output()
+        .unwrap()
+        .into();
+    let status = out.status_only();
+    assert_eq!(
+        status.trim(),
+        "bug #7: severity low → high, is_blocker false → true, assignee nobody → linus@ctodb.dev"
+    );
+    let recorded = history(&db, 7);
+    let fields: Vec<(&str, Option<&str>)> =
+        recorded.iter().map(|(field, _, _, who)| (field.as_str(), who.as_deref())).collect();
+    assert_eq!(fields.len(), 3);
+    for field in ["severity", "assignee_id", "is_blocker"] {
+        assert!(fields.contains(&(field, Some("barbara@ctodb.dev"))), "{fields:?}");
+    }
+    // the SLA follows the severity: high is 24 hours
+    assert_eq!(db.count("SELECT sla_hours::bigint FROM bugs WHERE bug_number = 7"), 24);
+    db.run_status(&["bug", "update", "7", "--unassign", "--no-blocker"]);
+    assert_eq!(
+        db.count("SELECT count(*) FROM bugs WHERE bug_number = 7 AND assignee_id IS NULL AND NOT is_blocker"),
+        1
+    );
+    // the same values again change nothing and record nothing
+    let again = db.run_status(&["bug", "update", "7", "--unassign"]);
+    assert_eq!(again.trim(), "bug #7: nothing changed");
+    assert_eq!(history(&db, 7).len(), 5);
+}
+
+#[test]
+fn two_updates_of_one_bug_at_once_both_land() {
+    let db = demo("workflow_concurrent");
+    let spawn = |args: &[&str]| {
+        ctodb_command(Some(&db.url))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    for round in 0..5 {
+        let (severity, blocker) =
+            if round % 2 == 0 { ("high", "--blocker") } else { ("low", "--no-blocker") };
+        let a = spawn(&["bug", "update", "7", "--severity", severity]);
+        let b = spawn(&["bug", "update", "7", blocker]);
+        assert!(a.wait_with_output().unwrap().status.success());
+        assert!(b.wait_with_output().unwrap().status.success());
+        let expected = format!(
+            "SELECT count(*) FROM bugs WHERE bug_number = 7 AND severity = '{severity}' AND is_blocker = {}",
+            round % 2 == 0
+        );
+        assert_eq!(db.count(&expected), 1, "round {round}");
+    }
+    // every change of both processes is recorded: 5 severity and 5 blocker changes
+    let recorded = history(&db, 7);
+    assert_eq!(recorded.iter().filter(|h| h.0 == "severity").count(), 5);
+    assert_eq!(recorded.iter().filter(|h| h.0 == "is_blocker").count(), 5);
+    assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'bug update'"), 10);
+}
