@@ -12,8 +12,11 @@ fn demo(name: &str) -> TestDb {
     db
 }
 
-/// The recorded changes of one bug, oldest first: field, old, new, who.
-fn history(db: &TestDb, number: i64) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+/// One recorded change: field, old value, new value, who made it (e-mail).
+type Change = (String, Option<String>, Option<String>, Option<String>);
+
+/// The recorded changes of one bug, oldest first.
+fn history(db: &TestDb, number: i64) -> Vec<Change> {
     db.client()
         .query(
             "SELECT h.field, h.old_value, h.new_value, u.email FROM bug_history h
