@@ -92,6 +92,8 @@ pub enum Command {
     Refresh,
     /// First run: create and migrate the database, seed the demo if empty, refresh, show the portfolio
     Quickstart,
+    /// Every user with every stored field (e-mail, name, role, active, capacity, GitHub login)
+    Users,
     /// Write a Parquet snapshot of every table into DIR/snapshot=ID/ (one database snapshot)
     Export(ExportArgs),
     /// List the snapshots in DIR; --verify re-hashes every file against its manifest

@@ -145,6 +145,7 @@ helpers! {
     BUG_LOCK => "bugs/lock",
     BUG_UPDATE => "bugs/update",
     SET_ACTOR => "admin/set_actor",
+    USERS_LIST => "team/users",
     EXPORT_ESTIMATE => "export/estimate",
 }
 

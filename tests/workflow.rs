@@ -183,3 +183,19 @@ fn two_updates_of_one_bug_at_once_both_land() {
     assert_eq!(recorded.iter().filter(|h| h.0 == "is_blocker").count(), 5);
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'bug update'"), 10);
 }
+
+#[test]
+fn users_lists_every_stored_field_of_everyone() {
+    let db = demo("workflow_users");
+    db.client().batch_execute("UPDATE users SET is_active = false WHERE email = 'ada@ctodb.dev'").unwrap();
+    let out = db.run(&["users", "-f", "csv"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "email,name,role,is_active,weekly_capacity_hours,github_login,created_at,updated_at"
+    );
+    assert_eq!(lines.len(), 7, "the six demo users, the inactive one included");
+    assert!(lines[1].starts_with("ada@ctodb.dev,Ada Lovelace,engineer,false,32.00,ada-l,"), "{out}");
+    // a user without a GitHub login: an empty field
+    assert!(lines[4].starts_with("katherine@ctodb.dev,Katherine Johnson,qa_engineer,true,36.00,,"), "{out}");
+}

@@ -15,6 +15,7 @@ mod search;
 mod seed;
 mod snapshots;
 mod stats;
+mod users;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -109,6 +110,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Refresh => refresh::run(&ctx).await,
         Command::Quickstart => quickstart::run(&ctx).await,
         Command::Export(args) => export::run(&ctx, args).await,
+        Command::Users => users::run(&ctx).await,
         Command::Snapshots(args) => snapshots::run(&ctx, args),
     };
     crate::db::close_all().await;
