@@ -32,16 +32,7 @@ pub fn ratio(numerator: &Exact, denominator: &Exact) -> Option<Exact> {
 /// to `value`, the one further from zero when two are equally near. None when the result
 /// does not fit a decimal (28 digits).
 pub fn round(value: &Exact, places: u32) -> Option<Decimal> {
-    let scaled = value * int(10).pow(places as i32);
-    // the denominator of a BigRational is positive; |n|/d rounded half up is
-    // floor((2|n| + d) / 2d)
-    let numerator = scaled.numer();
-    let denominator = scaled.denom();
-    let two_d: BigInt = denominator * 2;
-    let doubled: BigInt = numerator.abs() * 2 + denominator;
-    let magnitude = doubled.div_floor(&two_d);
-    let signed = if numerator.is_negative() { -magnitude } else { magnitude };
-    Decimal::try_from_i128_with_scale(signed.to_i128()?, places).ok()
+    round_fraction(value.numer(), value.denom(), places)
 }
 
 /// Rounds the fraction numerator / denominator of two integers half away from zero to
@@ -52,6 +43,7 @@ pub fn round_fraction(numerator: &BigInt, denominator: &BigInt, places: u32) -> 
     if denominator.is_zero() {
         return None;
     }
+    // |n|/|d| rounded half up at `places` is floor((2 |n| 10^places + |d|) / 2|d|)
     let scaled = numerator.abs() * BigInt::from(10u32).pow(places);
     let d = denominator.abs();
     let doubled: BigInt = scaled * 2 + &d;
