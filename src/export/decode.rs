@@ -146,8 +146,8 @@ fn text_array(bytes: &[u8], list: &mut ListBuilder<StringBuilder>) -> Result<(),
 }
 
 impl Appender {
-    fn new(column: &ExportColumn, capacity: usize) -> Appender {
-        match column.kind {
+    fn new(column: &ExportColumn, capacity: usize) -> Result<Appender, String> {
+        Ok(match column.kind {
             ColumnKind::Bool => Appender::Bool(BooleanBuilder::with_capacity(capacity)),
             ColumnKind::Int16 => Appender::Int16(Int16Builder::with_capacity(capacity)),
             ColumnKind::Int32 => Appender::Int32(Int32Builder::with_capacity(capacity)),
@@ -155,7 +155,7 @@ impl Appender {
             ColumnKind::Decimal { precision, scale } => Appender::Decimal(
                 Decimal128Builder::with_capacity(capacity)
                     .with_precision_and_scale(precision, scale)
-                    .unwrap_or_else(|_| Decimal128Builder::with_capacity(capacity)),
+                    .map_err(|err| err.to_string())?,
                 scale,
             ),
             ColumnKind::Uuid => Appender::Uuid(FixedSizeBinaryBuilder::with_capacity(capacity, 16)),
@@ -172,7 +172,7 @@ impl Appender {
             ColumnKind::TextArray => Appender::TextArray(ListBuilder::new(StringBuilder::new())),
             ColumnKind::Jsonb => Appender::Jsonb(StringBuilder::new()),
             ColumnKind::Inet => Appender::Inet(StringBuilder::new()),
-        }
+        })
     }
 
     fn append_null(&mut self) {
@@ -232,8 +232,8 @@ impl Appender {
         Ok(())
     }
 
-    fn finish(&mut self) -> ArrayRef {
-        match self {
+    fn finish(&mut self) -> Result<ArrayRef, String> {
+        Ok(match self {
             Appender::Bool(b) => Arc::new(b.finish()),
             Appender::Int16(b) => Arc::new(b.finish()),
             Appender::Int32(b) => Arc::new(b.finish()),
@@ -241,18 +241,14 @@ impl Appender {
             Appender::Decimal(b, _) => Arc::new(b.finish()),
             Appender::Uuid(b) => Arc::new(b.finish()),
             Appender::Text(b) | Appender::Jsonb(b) | Appender::Inet(b) => Arc::new(b.finish()),
-            Appender::Enum(keys, _, values) => {
-                let keys = keys.finish();
-                // every key indexes `values` (positions found above), so this cannot fail
-                match DictionaryArray::<Int32Type>::try_new(keys, values.clone() as ArrayRef) {
-                    Ok(array) => Arc::new(array),
-                    Err(_) => Arc::new(DictionaryArray::<Int32Type>::from_iter(std::iter::empty::<&str>())),
-                }
-            }
+            Appender::Enum(keys, _, values) => Arc::new(
+                DictionaryArray::<Int32Type>::try_new(keys.finish(), values.clone() as ArrayRef)
+                    .map_err(|err| err.to_string())?,
+            ),
             Appender::Timestamp(b) => Arc::new(b.finish()),
             Appender::Date(b) => Arc::new(b.finish()),
             Appender::TextArray(b) => Arc::new(b.finish()),
-        }
+        })
     }
 }
 
@@ -271,9 +267,23 @@ pub struct CopyDecoder {
 }
 
 impl CopyDecoder {
-    pub fn new(table: &str, columns: Vec<ExportColumn>, schema: SchemaRef, batch_rows: usize) -> CopyDecoder {
-        let appenders = columns.iter().map(|c| Appender::new(c, batch_rows)).collect();
-        CopyDecoder {
+    pub fn new(
+        table: &str,
+        columns: Vec<ExportColumn>,
+        schema: SchemaRef,
+        batch_rows: usize,
+    ) -> Result<CopyDecoder, DecodeError> {
+        let appenders = columns
+            .iter()
+            .map(|c| {
+                Appender::new(c, batch_rows).map_err(|reason| DecodeError {
+                    table: table.to_string(),
+                    column: c.name.clone(),
+                    reason,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(CopyDecoder {
             table: table.to_string(),
             columns,
             schema,
@@ -283,7 +293,7 @@ impl CopyDecoder {
             ended: false,
             rows: 0,
             batch_rows,
-        }
+        })
     }
 
     fn error(&self, column: usize, reason: String) -> DecodeError {
@@ -359,7 +369,11 @@ impl CopyDecoder {
     }
 
     fn finish_batch(&mut self) -> Result<RecordBatch, DecodeError> {
-        let arrays: Vec<ArrayRef> = self.appenders.iter_mut().map(Appender::finish).collect();
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.appenders.len());
+        for i in 0..self.appenders.len() {
+            let array = self.appenders[i].finish().map_err(|reason| self.error(i, reason))?;
+            arrays.push(array);
+        }
         self.rows = 0;
         RecordBatch::try_new(self.schema.clone(), arrays).map_err(|err| self.error(0, err.to_string()))
     }

@@ -273,7 +273,7 @@ async fn export_table(
     let decoded = async {
         let stream = tx.copy_out(copy.as_str()).await.map_err(|err| DbError::query(&helper, err))?;
         let mut stream = Box::pin(stream);
-        let mut decoder = CopyDecoder::new(table, columns, schema.clone(), BATCH_ROWS);
+        let mut decoder = CopyDecoder::new(table, columns, schema.clone(), BATCH_ROWS)?;
         let (started, mut received) = (std::time::Instant::now(), 0usize);
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|err| DbError::query(&helper, err))?;
