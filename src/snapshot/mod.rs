@@ -114,7 +114,7 @@ fn polars_column(frame: &Frame, name: &str) -> Result<polars::prelude::Column> {
 /// The rows of `frame` that `filter` keeps, in the order of `sort` (column, descending),
 /// NULLs last: computed with Polars over the columns they name.
 fn select_rows(
-    frame: &Frame,
+    mut frame: Frame,
     columns: &[&str],
     filter: polars::prelude::Expr,
     sort: &[(&str, bool)],
@@ -122,7 +122,7 @@ fn select_rows(
     use polars::prelude::{col, DataFrame, IntoLazy, SortMultipleOptions};
     let mut data: Vec<polars::prelude::Column> = Vec::new();
     for name in columns {
-        data.push(polars_column(frame, name)?);
+        data.push(polars_column(&frame, name)?);
     }
     let rows = frame.rows.len();
     let frame_data = DataFrame::new(rows, data)?;
@@ -138,9 +138,10 @@ fn select_rows(
         .select([col("position")])
         .collect()?;
     let positions = chosen.column("position")?.idx()?.clone();
-    let mut selected = frame.clone();
-    selected.rows = positions.into_no_null_iter().map(|i| frame.rows[i as usize].clone()).collect();
-    Ok(selected)
+    // each position comes once: move the rows out instead of copying them
+    let mut rows = std::mem::take(&mut frame.rows);
+    frame.rows = positions.into_no_null_iter().map(|i| std::mem::take(&mut rows[i as usize])).collect();
+    Ok(frame)
 }
 
 /// Keeps one page of a frame's rows and sets its footer.
@@ -269,7 +270,7 @@ impl Snapshot {
             .reduce(|a, b| a.or(b))
             .unwrap_or(lit(false));
         let chosen =
-            select_rows(&frame, &["status", key, "name"], wanted, &[(key, descending), ("name", false)])?;
+            select_rows(frame, &["status", key, "name"], wanted, &[(key, descending), ("name", false)])?;
         Ok(paged(chosen.when_empty("no projects match"), limit, offset))
     }
 
@@ -326,12 +327,8 @@ impl Snapshot {
             BugSort::Due => ("due_at", false),
         };
         let columns = ["severity", "status", "project", "assignee", "blocker", "sla_state", key, "bug"];
-        let chosen = select_rows(
-            &frame,
-            &columns,
-            filter.fill_null(lit(false)),
-            &[(key, descending), ("bug", false)],
-        )?;
+        let chosen =
+            select_rows(frame, &columns, filter.fill_null(lit(false)), &[(key, descending), ("bug", false)])?;
         Ok(paged(chosen.when_empty("no bugs match"), limit, offset))
     }
 }
