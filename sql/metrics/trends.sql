@@ -25,7 +25,7 @@ WITH months AS (
       AND ($1::uuid IS NULL OR m.project_id = $1)
     GROUP BY m.month
 )
-SELECT to_char(months.month, 'YYYY-MM-DD') AS month,
+SELECT months.month,
        coalesce(rolled.opened, 0)::bigint AS bugs_opened,
        coalesce(rolled.resolved, 0)::bigint AS bugs_resolved,
        coalesce(rolled.resolution_seconds, 0) AS resolution_seconds,

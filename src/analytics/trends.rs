@@ -7,6 +7,7 @@
 //! and the slope are computed from the exact measures, and each printed value is rounded
 //! from its own exact value, half away from zero.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use num_traits::Signed;
@@ -16,7 +17,7 @@ use super::exact::{self, Exact};
 /// One month of inputs, in window order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthInputs {
-    pub month: String,
+    pub month: NaiveDate,
     pub bugs_opened: i64,
     pub bugs_resolved: i64,
     /// Σ (resolved_at − created_at) in seconds over the bugs resolved that month, exact.
@@ -47,7 +48,7 @@ pub struct Trend {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MonthTrends {
-    pub month: String,
+    pub month: NaiveDate,
     /// In the order of `MEASURES`.
     pub measures: Vec<Trend>,
 }
@@ -102,7 +103,7 @@ pub fn monthly_trends(months: &[MonthInputs]) -> Vec<MonthTrends> {
                     Trend { value: value.and_then(|v| exact::round(v, *places)), mom_pct, rolling_3 }
                 })
                 .collect();
-            MonthTrends { month: month.month.clone(), measures }
+            MonthTrends { month: month.month, measures }
         })
         .collect()
 }
@@ -110,18 +111,18 @@ pub fn monthly_trends(months: &[MonthInputs]) -> Vec<MonthTrends> {
 /// Least-squares slope of bugs opened per month against the month's position (0, 1, …):
 /// Σ(x − x̄)(y − ȳ) / Σ(x − x̄)², exact (both sums are rationals of the counts), rounded to
 /// 4 decimals. None with fewer than two months.
-pub fn inflow_slope(months: &[MonthInputs]) -> Option<Decimal> {
-    let n = months.len() as i64;
+pub fn inflow_slope(opened: &[i64]) -> Option<Decimal> {
+    let n = opened.len() as i64;
     if n < 2 {
         return None;
     }
     let mean_x = exact::ratio(&exact::int(n * (n - 1) / 2), &exact::int(n))?;
-    let mean_y = exact::ratio(&months.iter().map(|m| exact::int(m.bugs_opened)).sum(), &exact::int(n))?;
+    let mean_y = exact::ratio(&opened.iter().map(|y| exact::int(*y)).sum(), &exact::int(n))?;
     let mut covariance = exact::int(0);
     let mut variance = exact::int(0);
-    for (x, month) in months.iter().enumerate() {
+    for (x, y) in opened.iter().enumerate() {
         let dx = exact::int(x as i64) - &mean_x;
-        covariance += &dx * (exact::int(month.bugs_opened) - &mean_y);
+        covariance += &dx * (exact::int(*y) - &mean_y);
         variance += &dx * &dx;
     }
     exact::round_ratio(&covariance, &variance, 4)
@@ -138,7 +139,7 @@ mod tests {
     fn months(opened: &[i64], resolved: &[i64], seconds: &[&str], cost: &[&str]) -> Vec<MonthInputs> {
         (0..opened.len())
             .map(|i| MonthInputs {
-                month: format!("2026-{:02}-01", i + 1),
+                month: NaiveDate::from_ymd_opt(2026, i as u32 + 1, 1).unwrap(),
                 bugs_opened: opened[i],
                 bugs_resolved: resolved[i],
                 resolution_seconds: d(seconds[i]),
@@ -217,20 +218,24 @@ mod tests {
         assert_eq!(column(&t, "bugs_opened", |m| m.mom_pct), some(&["-", "50.00"]));
     }
 
+    fn opened(months: &[MonthInputs]) -> Vec<i64> {
+        months.iter().map(|m| m.bugs_opened).collect()
+    }
+
     #[test]
     fn slope_of_bug_inflow() {
         // y = 10, 0, 20, 30 at x = 0..3: x̄ = 1.5, ȳ = 15
         // Σ(x-x̄)(y-ȳ) = (-1.5)(-5) + (-0.5)(-15) + (0.5)(5) + (1.5)(15) = 7.5 + 7.5 + 2.5 + 22.5 = 40
         // Σ(x-x̄)² = 2.25 + 0.25 + 0.25 + 2.25 = 5 -> slope 8
         let four = months(&[10, 0, 20, 30], &[0; 4], &["0"; 4], &["0"; 4]);
-        assert_eq!(inflow_slope(&four), Some(d("8.0000")));
-        assert_eq!(inflow_slope(&four[..1]), None);
+        assert_eq!(inflow_slope(&opened(&four)), Some(d("8.0000")));
+        assert_eq!(inflow_slope(&opened(&four[..1])), None);
         // y = 0, 0, 0, 0, 0, 0, 0, 1 over 8 months: x̄ = 3.5, Σ(x-x̄)(y-ȳ) = (7 - 3.5) x 1 = 3.5,
         // Σ(x-x̄)² = 42: slope = 1/12 = 0.083333… -> 0.0833
         let eight = months(&[0, 0, 0, 0, 0, 0, 0, 1], &[0; 8], &["0"; 8], &["0"; 8]);
-        assert_eq!(inflow_slope(&eight), Some(d("0.0833")));
+        assert_eq!(inflow_slope(&opened(&eight)), Some(d("0.0833")));
         // y = 0, 1: slope 1
         let two = months(&[0, 1], &[0; 2], &["0"; 2], &["0"; 2]);
-        assert_eq!(inflow_slope(&two), Some(d("1.0000")));
+        assert_eq!(inflow_slope(&opened(&two)), Some(d("1.0000")));
     }
 }

@@ -84,7 +84,8 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             let inputs = inputs::months(&rows, &sql::TRENDS_INPUTS)?;
             let monthly = computed::trends(&trends::monthly_trends(&inputs));
             report.push(monthly.titled(format!("{title}: trends over {months} months")));
-            let slope = computed::inflow(inputs.len(), trends::inflow_slope(&inputs));
+            let opened: Vec<i64> = inputs.iter().map(|m| m.bugs_opened).collect();
+            let slope = computed::inflow(inputs.len(), trends::inflow_slope(&opened));
             report.push(slope.titled("Bug inflow").styled(Style::Record));
         }
         ReportCommand::Engineering { months, .. } => {

@@ -26,8 +26,7 @@ pub fn trends(months: &[MonthTrends]) -> Frame {
     }
     let mut frame = Frame::new("trends", columns).when_empty("no months in the window");
     for month in months {
-        let mut row = vec![chrono::NaiveDate::parse_from_str(&month.month, "%Y-%m-%d")
-            .map_or_else(|_| Value::Text(month.month.clone()), Value::Date)];
+        let mut row = vec![Value::Date(month.month)];
         for ((_, places), trend) in MEASURES.iter().zip(&month.measures) {
             row.push(match (places, trend.value) {
                 // counts are whole numbers, exact as they are

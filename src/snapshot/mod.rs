@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 
-use crate::analytics::trends::{self, MonthInputs};
+use crate::analytics::trends;
 use crate::export::manifest::Manifest;
 use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::output::{page_footer, Frame, Value};
@@ -224,22 +223,15 @@ impl Snapshot {
     /// slope of those months.
     pub fn trends(&self) -> Result<(Frame, Frame)> {
         let months = self.frame("trends", "trends")?;
-        let inputs: Vec<MonthInputs> = months
+        let opened: Vec<i64> = months
             .rows
             .iter()
-            .map(|row| MonthInputs {
-                month: String::new(),
-                bugs_opened: match value(&months, row, "bugs_opened") {
-                    Value::Int(n) => *n,
-                    _ => 0,
-                },
-                bugs_resolved: 0,
-                resolution_seconds: Decimal::ZERO,
-                engineering_hours: Decimal::ZERO,
-                engineering_cost: Decimal::ZERO,
+            .map(|row| match value(&months, row, "bugs_opened") {
+                Value::Int(n) => *n,
+                _ => 0,
             })
             .collect();
-        let inflow = crate::output::computed::inflow(inputs.len(), trends::inflow_slope(&inputs));
+        let inflow = crate::output::computed::inflow(opened.len(), trends::inflow_slope(&opened));
         Ok((months, inflow))
     }
 
