@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::export::writer::Codec;
+use crate::import::fields::ImportKind;
 use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::output::Format;
 use crate::queries::{BugSort, ProjectSort};
@@ -94,6 +95,9 @@ pub enum Command {
     Quickstart,
     /// Every user with every stored field (e-mail, name, role, active, capacity, GitHub login)
     Users,
+    /// Bring data in: CSV files of projects, bugs or users, and GitHub's API JSON
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Write a Parquet snapshot of every table into DIR/snapshot=ID/ (one database snapshot)
     Export(ExportArgs),
     /// List the snapshots in DIR; --verify re-hashes every file against its manifest
@@ -146,12 +150,20 @@ pub struct FromSnapshot {
 /// `--limit` and `--page`.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct Page {
-    /// Rows per page
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub limit: u32,
+    /// Rows per page [default: 50; `projects` in csv, json, ndjson or parquet: every
+    /// project, up to 100,000]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub limit: Option<u32>,
     /// Page number, from 1
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub page: u32,
+}
+
+impl Page {
+    /// Rows per page: --limit, else 50.
+    pub fn rows(&self) -> u32 {
+        self.limit.unwrap_or(50)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +177,10 @@ pub struct ProjectsArgs {
     /// Order of the list
     #[arg(long, value_enum, default_value_t = ProjectSort::Roi)]
     pub sort: ProjectSort,
+    /// Every stored column (id, description, tags, rates, scores, timestamps…), as
+    /// `ctodb import csv --kind projects` takes them back
+    #[arg(long, conflicts_with = "snapshot")]
+    pub wide: bool,
     #[command(flatten)]
     pub page: Page,
     #[command(flatten)]
@@ -203,6 +219,10 @@ pub struct BugsArgs {
     /// Order of the list
     #[arg(long, value_enum, default_value_t = BugSort::Priority)]
     pub sort: BugSort,
+    /// Every stored column (id, description, SLA hours, reporter, labels, source,
+    /// external id, timestamps…), as `ctodb import csv --kind bugs` takes them back
+    #[arg(long, conflicts_with = "snapshot")]
+    pub wide: bool,
     #[command(flatten)]
     pub page: Page,
     #[command(flatten)]
@@ -246,6 +266,75 @@ pub struct BugUpdateArgs {
     /// Who makes the change (e-mail), recorded in the history and audit log
     #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
     pub actor: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a CSV file: every row or, when one is bad, none (unless --skip-invalid);
+    /// rows are matched by natural key, so importing a file twice changes nothing
+    Csv(ImportCsvArgs),
+    /// Import repositories (as projects) and issues with a bug or severity label (as
+    /// bugs) saved from GitHub's REST API with `gh api --paginate`
+    Github(ImportGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCsvArgs {
+    /// The CSV file, with a header row; - reads standard input
+    pub file: PathBuf,
+    /// What the rows are
+    #[arg(long, value_enum)]
+    pub kind: ImportKind,
+    /// Check every row and say how many would be inserted, updated and left unchanged,
+    /// writing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows and write the bad ones, with their line and reason, to
+    /// FILE.rejects.csv
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Ignore columns that are not the kind's (instead of refusing the file)
+    #[arg(long)]
+    pub ignore_unknown: bool,
+    /// Field delimiter: one ASCII character, or `tab`
+    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
+    pub delimiter: u8,
+    /// Who imports (e-mail), recorded in import_logs, the bug history and the audit log
+    #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGithubArgs {
+    /// Repositories: `gh api --paginate /orgs/ORG/repos > repos.json`
+    #[arg(long, value_name = "FILE")]
+    pub repos: PathBuf,
+    /// Issues of one repository: `gh api --paginate '/repos/O/R/issues?state=all'` (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub issues: Vec<PathBuf>,
+    /// Which labels give which severity, e.g. `critical=p0,sev0;high=p1;medium=p2;low=p3`
+    /// [default: critical, P0, sev0, sev1 → critical; P1, high, sev2 → high; P2, medium →
+    /// medium; P3, low → low; other bugs medium]
+    #[arg(long, value_name = "MAP")]
+    pub severity_labels: Option<String>,
+    /// Say what would change, writing nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Who imports (e-mail), recorded in import_logs and the audit log
+    #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
+    pub actor: Option<String>,
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match text.as_bytes() {
+            [byte] if byte.is_ascii() && !matches!(byte, b'"' | b'\r' | b'\n') => Ok(*byte),
+            _ => Err(format!(
+                "{text:?} is not one ASCII character (other than a quote or a line break), or `tab`"
+            )),
+        },
+    }
 }
 
 #[derive(Debug, Args)]

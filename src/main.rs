@@ -6,6 +6,7 @@ mod cmd;
 mod config;
 mod db;
 mod export;
+mod import;
 mod model;
 mod output;
 mod queries;

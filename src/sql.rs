@@ -25,20 +25,26 @@ macro_rules! helpers {
 /// Helpers whose text is a head file followed by a shared tail file (the bug pages: the
 /// head chooses the page, the tail reads its rows).
 macro_rules! composed_helpers {
-    ($($constant:ident => $path:literal + $tail:literal),* $(,)?) => {
+    ($($constant:ident => $path:literal + $tail:literal $(as $name:literal)?),* $(,)?) => {
         $(pub const $constant: Helper = Helper {
-            name: $path,
+            name: composed_helpers!(@name $path $($name)?),
             sql: concat!(
                 include_str!(concat!("../sql/", $path, ".sql")),
                 include_str!(concat!("../sql/", $tail, ".sql"))
             ),
         };)*
     };
+    (@name $path:literal) => { $path };
+    (@name $path:literal $name:literal) => { $name };
 }
 
 composed_helpers! {
     BUGS_PAGE_RUNS => "bugs/page_runs" + "bugs/page_rows",
     BUGS_PAGE_ALL => "bugs/page_all" + "bugs/page_rows",
+    BUGS_WIDE_RUNS => "bugs/page_runs" + "bugs/wide_rows" as "bugs/wide_runs",
+    BUGS_WIDE_ALL => "bugs/page_all" + "bugs/wide_rows" as "bugs/wide_all",
+    PROJECTS_LIST => "projects/page" + "projects/list_rows" as "projects/list",
+    PROJECTS_WIDE => "projects/page" + "projects/wide_rows" as "projects/wide",
 }
 
 /// The bug page for the (status, severity) pairs that `wanted` accepts: bugs/page_merge with
@@ -47,8 +53,8 @@ composed_helpers! {
 /// text is made of their labels (`model`) only, never of the caller's strings. Each set
 /// of pairs is composed once per process. With no pair wanted, the page
 /// keeps the first pair's run, which the same conditions in SQL fold to nothing.
-pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool) -> &'static Helper {
-    static PAGES: Mutex<BTreeMap<u32, &'static Helper>> = Mutex::new(BTreeMap::new());
+pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool, wide: bool) -> &'static Helper {
+    static PAGES: Mutex<BTreeMap<u64, &'static Helper>> = Mutex::new(BTreeMap::new());
     let pairs: Vec<(BugStatus, Severity)> = BugStatus::ALL
         .iter()
         .flat_map(|status| Severity::ALL.iter().map(move |severity| (*status, *severity)))
@@ -59,8 +65,9 @@ pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool) -> &'static
         .filter(|(_, (status, severity))| wanted(*status, *severity))
         .fold(0u32, |mask, (i, _)| mask | 1 << i);
     let mask = if mask == 0 { 1 } else { mask };
+    let key = u64::from(mask) | u64::from(wide) << 32;
     let mut pages = PAGES.lock().unwrap_or_else(PoisonError::into_inner);
-    pages.entry(mask).or_insert_with(|| {
+    pages.entry(key).or_insert_with(|| {
         let run = without_comment_lines(include_str!("../sql/bugs/page_run.sql"));
         let runs: Vec<String> = pairs
             .iter()
@@ -75,8 +82,14 @@ pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool) -> &'static
             .lines()
             .map(|line| if line.trim() == "@runs" { runs.as_str() } else { line })
             .collect();
-        let sql = head.join("\n") + "\n" + include_str!("../sql/bugs/page_rows.sql");
-        Box::leak(Box::new(Helper { name: "bugs/page_merge", sql: Box::leak(sql.into_boxed_str()) }))
+        let rows = if wide {
+            include_str!("../sql/bugs/wide_rows.sql")
+        } else {
+            include_str!("../sql/bugs/page_rows.sql")
+        };
+        let sql = head.join("\n") + "\n" + rows;
+        let name = if wide { "bugs/wide_merge" } else { "bugs/page_merge" };
+        Box::leak(Box::new(Helper { name, sql: Box::leak(sql.into_boxed_str()) }))
     })
 }
 
@@ -106,7 +119,6 @@ helpers! {
     PROJECT_FIND => "projects/find",
     PROJECT_CLOSEST => "projects/closest",
     PROJECT_DETAIL => "projects/detail",
-    PROJECTS_LIST => "projects/list",
     PROJECTS_COUNT => "projects/count",
     PORTFOLIO_OVERVIEW => "projects/portfolio",
     TOP_PROJECTS_BY_ROI => "projects/top_by_roi",
@@ -147,6 +159,12 @@ helpers! {
     SET_ACTOR => "admin/set_actor",
     USERS_LIST => "team/users",
     EXPORT_ESTIMATE => "export/estimate",
+    IMPORT_PROJECTS => "import/projects",
+    IMPORT_USERS => "import/users",
+    IMPORT_GITHUB_BUGS => "import/github_bugs",
+    IMPORT_LOG_START => "import/log_start",
+    IMPORT_LOG_FINISH => "import/log_finish",
+    IMPORT_GITHUB_SYNCED => "import/github_synced",
 }
 
 #[cfg(test)]
@@ -155,9 +173,12 @@ mod tests {
 
     #[test]
     fn a_merged_page_has_one_run_per_pair_asked_for() {
-        let page = bugs_page_merge(|status, severity| {
-            status == BugStatus::Closed && matches!(severity, Severity::Low | Severity::High)
-        });
+        let page = bugs_page_merge(
+            |status, severity| {
+                status == BugStatus::Closed && matches!(severity, Severity::Low | Severity::High)
+            },
+            false,
+        );
         assert_eq!(page.name, "bugs/page_merge");
         assert_eq!(page.sql.matches("\nUNION ALL\n").count(), 1);
         assert!(page.sql.contains("b.status = 'closed'") && page.sql.contains("b.severity = 'low'"));
@@ -165,12 +186,19 @@ mod tests {
         assert!(!page.sql.contains("'@"), "a placeholder was left in");
         assert!(!page.sql.lines().any(|line| line.trim() == "@runs"), "the runs were not written in");
         // the same pairs give the very same text, composed once
-        let again = bugs_page_merge(|status, severity| {
-            status == BugStatus::Closed && matches!(severity, Severity::High | Severity::Low)
-        });
+        let again = bugs_page_merge(
+            |status, severity| {
+                status == BugStatus::Closed && matches!(severity, Severity::High | Severity::Low)
+            },
+            false,
+        );
         assert!(std::ptr::eq(page, again));
         // no pair at all still gives a statement: the first pair's run, which SQL folds away
-        let none = bugs_page_merge(|_, _| false);
+        let none = bugs_page_merge(|_, _| false, false);
+        // the wide rows are another statement, with every stored column
+        let wide = bugs_page_merge(|_, _| false, true);
+        assert_eq!(wide.name, "bugs/wide_merge");
+        assert!(wide.sql.contains("b.external_id") && !std::ptr::eq(none, wide));
         assert!(none.sql.contains("b.status = 'pending'") && !none.sql.contains("\nUNION ALL\n"));
     }
 }

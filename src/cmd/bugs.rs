@@ -41,8 +41,9 @@ pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
         blocker: args.blocker,
         breached: args.breached,
         at_risk: args.at_risk,
+        wide: args.wide,
     };
-    let limit = i64::from(args.page.limit);
+    let limit = i64::from(args.page.rows());
     let offset = i64::from(args.page.page - 1) * limit;
     let frame = filter.page(&**client, ctx.as_of, args.sort, limit, offset).await?;
     ctx.output.emit(&Report::single(frame))?;
@@ -64,7 +65,7 @@ fn from_snapshot(ctx: &Context, id: &str, args: &BugsArgs) -> Result<Outcome> {
         breached: args.breached,
         at_risk: args.at_risk,
     };
-    let limit = i64::from(args.page.limit);
+    let limit = i64::from(args.page.rows());
     let offset = i64::from(args.page.page - 1) * limit;
     let frame = super::open_snapshot(ctx, id)?.bugs(&query, args.sort, limit, offset)?;
     ctx.output.emit(&Report::single(frame))?;

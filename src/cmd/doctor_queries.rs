@@ -161,7 +161,7 @@ impl Probe {
 
 /// The merged bug page (bugs/page_merge) of open bugs, the probes' statuses.
 fn open_merge_page() -> &'static Helper {
-    sql::bugs_page_merge(|status, _| status.is_open())
+    sql::bugs_page_merge(|status, _| status.is_open(), false)
 }
 
 /// Runs every helper of an area; the detail counts them, the failure names the one that failed.

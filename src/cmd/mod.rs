@@ -6,6 +6,7 @@ mod bugs;
 mod doctor;
 mod doctor_queries;
 mod export;
+mod import;
 mod migrate;
 mod projects;
 mod quickstart;
@@ -110,6 +111,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Refresh => refresh::run(&ctx).await,
         Command::Quickstart => quickstart::run(&ctx).await,
         Command::Export(args) => export::run(&ctx, args).await,
+        Command::Import(command) => import::run(&ctx, command).await,
         Command::Users => users::run(&ctx).await,
         Command::Snapshots(args) => snapshots::run(&ctx, args),
     };

@@ -7,7 +7,7 @@ use super::{Context, Outcome};
 use crate::cli::ProjectsArgs;
 use crate::db;
 use crate::model::ProjectStatus;
-use crate::output::{page_footer, Report, Style};
+use crate::output::{page_footer, Format, Report, Style};
 use crate::queries::{fetch_frame, resolve_project, BugFilter, BugSort};
 use crate::sql;
 
@@ -19,7 +19,9 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     } else {
         &args.status
     };
-    let limit = i64::from(args.page.limit);
+    // a machine format lists every project (a spreadsheet round trip), a table one page
+    let rows = args.page.limit.unwrap_or(if ctx.output.format == Format::Table { 50 } else { 100_000 });
+    let limit = i64::from(rows);
     let offset = i64::from(args.page.page - 1) * limit;
     if let Some(id) = &args.from.snapshot {
         let frame = super::open_snapshot(ctx, id)?.projects(statuses, args.sort, limit, offset)?;
@@ -31,7 +33,8 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let params: [&(dyn ToSql + Sync); 5] = [&statuses, &sort, &ctx.as_of, &limit, &offset];
-    let frame = fetch_frame(&**client, &sql::PROJECTS_LIST, &params, "projects").await?;
+    let helper = if args.wide { &sql::PROJECTS_WIDE } else { &sql::PROJECTS_LIST };
+    let frame = fetch_frame(&**client, helper, &params, "projects").await?;
     let row = db::query_one(&**client, &sql::PROJECTS_COUNT, &[&statuses]).await?;
     let total: i64 = db::get(&row, sql::PROJECTS_COUNT.name, "total")?;
     let mut frame = frame.when_empty("no projects match");

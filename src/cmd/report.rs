@@ -38,7 +38,7 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
         ReportCommand::Sla { page, .. } => {
             let compliance = fetch_frame(client, &sql::SLA_COMPLIANCE, &[now], "sla_compliance").await?;
             report.push(compliance.titled("SLA compliance by severity"));
-            let limit = i64::from(page.limit);
+            let limit = i64::from(page.rows());
             let offset = i64::from(page.page - 1) * limit;
             let breached = BugFilter { breached: true, ..BugFilter::open() };
             let frame = breached.page(client, ctx.as_of, BugSort::Due, limit, offset).await?;
@@ -144,7 +144,7 @@ fn from_snapshot(ctx: &Context, command: &ReportCommand) -> Result<Option<Report
             report.push(bugs.titled("Top bugs by priority").when_empty("no open bugs"));
         }
         ReportCommand::Sla { page, from: FromSnapshot { snapshot: Some(id) } } => {
-            let limit = i64::from(page.limit);
+            let limit = i64::from(page.rows());
             let offset = i64::from(page.page - 1) * limit;
             let titles =
                 ["SLA compliance by severity", "Breached, most overdue first", "At risk, due soonest first"];

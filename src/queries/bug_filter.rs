@@ -49,6 +49,8 @@ pub struct BugFilter {
     pub breached: bool,
     /// open, past 75% of the SLA, not past due
     pub at_risk: bool,
+    /// every stored column of each bug (bugs/wide_rows) instead of the listing's
+    pub wide: bool,
 }
 
 /// The values bound to a page helper ($1..$13) and to bugs/count ($1..$9, $10), by name.
@@ -117,6 +119,7 @@ impl BugFilter {
             blocker: false,
             breached: false,
             at_risk: false,
+            wide: false,
         }
     }
 
@@ -185,17 +188,19 @@ impl BugFilter {
     pub fn page_helper(&self, limit: i64, offset: i64) -> &'static Helper {
         const RUNS_READ_AT_MOST: i64 = 2_000;
         if self.walks_every_status() {
-            return &sql::BUGS_PAGE_ALL;
+            return if self.wide { &sql::BUGS_WIDE_ALL } else { &sql::BUGS_PAGE_ALL };
         }
         let pairs = BugStatus::ALL
             .iter()
             .flat_map(|status| Severity::ALL.iter().map(move |severity| (*status, *severity)))
             .filter(|(status, severity)| self.wants(*status, *severity))
             .count() as i64;
-        if pairs.saturating_mul(limit.saturating_add(offset)) <= RUNS_READ_AT_MOST {
-            &sql::BUGS_PAGE_RUNS
+        if pairs.saturating_mul(limit.saturating_add(offset)) > RUNS_READ_AT_MOST {
+            sql::bugs_page_merge(|status, severity| self.wants(status, severity), self.wide)
+        } else if self.wide {
+            &sql::BUGS_WIDE_RUNS
         } else {
-            sql::bugs_page_merge(|status, severity| self.wants(status, severity))
+            &sql::BUGS_PAGE_RUNS
         }
     }
 

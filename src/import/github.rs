@@ -1,0 +1,626 @@
+//! `ctodb import github`: repositories and issues as GitHub's REST API returns them and
+//! `gh api --paginate` saves them (one JSON array, or one array per page back to back).
+//! Files are read on a blocking thread, one element at a time, and handed over a bounded
+//! channel, so memory stays flat whatever the file's size. Repositories become projects
+//! (keyed by `full_name` in github_repo), issues with a bug or severity label become bugs
+//! (keyed by their address, source github); pull requests are skipped.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Result};
+use chrono::{DateTime, Utc};
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use tokio::sync::mpsc;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Transaction;
+use uuid::Uuid;
+
+use super::cell::Cell;
+use super::fields::ImportKind;
+use super::stage::{self, Plan};
+use super::Summary;
+use crate::db;
+use crate::model::{BugStatus, ImportSource, ProjectStatus, Severity};
+use crate::sql;
+
+/// A repository, the fields ctodb keeps.
+#[derive(Debug, Deserialize)]
+pub struct Repo {
+    pub full_name: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub language: Option<String>,
+    #[serde(default)]
+    pub stargazers_count: i64,
+    #[serde(default)]
+    pub archived: bool,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// An issue (or a pull request, which the issues endpoint also returns).
+#[derive(Debug, Deserialize)]
+pub struct Issue {
+    pub html_url: String,
+    /// `https://api.github.com/repos/OWNER/NAME`
+    pub repository_url: String,
+    pub title: String,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub assignee: Option<Account>,
+    pub user: Option<Account>,
+    pub pull_request: Option<IgnoredAny>,
+}
+
+/// A label: an object with a name (the API), or a bare name.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Label {
+    Object { name: String },
+    Name(String),
+}
+
+impl Label {
+    fn name(&self) -> &str {
+        match self {
+            Label::Object { name } | Label::Name(name) => name,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Account {
+    pub login: String,
+}
+
+/// Which labels mean which severity (`--severity-labels`).
+#[derive(Debug, Clone)]
+pub struct SeverityLabels {
+    map: HashMap<String, Severity>,
+}
+
+/// Labels that make an issue a bug whatever its severity.
+const BUG_LABELS: &[&str] = &["bug", "defect", "regression"];
+
+impl SeverityLabels {
+    /// The defaults, or `critical=p0,sev0;high=p1;...` (labels in any case; a severity
+    /// not named keeps no labels).
+    pub fn parse(spec: Option<&str>) -> Result<SeverityLabels> {
+        let Some(spec) = spec else {
+            let defaults: &[(&str, Severity)] = &[
+                ("critical", Severity::Critical),
+                ("p0", Severity::Critical),
+                ("sev0", Severity::Critical),
+                ("sev1", Severity::Critical),
+                ("p1", Severity::High),
+                ("high", Severity::High),
+                ("sev2", Severity::High),
+                ("p2", Severity::Medium),
+                ("medium", Severity::Medium),
+                ("p3", Severity::Low),
+                ("low", Severity::Low),
+            ];
+            let map = defaults.iter().map(|(label, severity)| (label.to_string(), *severity)).collect();
+            return Ok(SeverityLabels { map });
+        };
+        let mut map = HashMap::new();
+        for part in spec.split(';').map(str::trim).filter(|part| !part.is_empty()) {
+            let Some((severity, labels)) = part.split_once('=') else {
+                bail!(
+                    "--severity-labels: {part:?} is not SEVERITY=LABEL,LABEL (e.g. critical=p0,sev0;high=p1)"
+                );
+            };
+            let Some(severity) = Severity::from_label(severity.trim()) else {
+                bail!("--severity-labels: {:?} is not one of {}", severity.trim(), Severity::labels());
+            };
+            for label in labels.split(',').map(str::trim).filter(|label| !label.is_empty()) {
+                map.insert(label.to_lowercase(), severity);
+            }
+        }
+        if map.is_empty() {
+            bail!("--severity-labels names no label");
+        }
+        Ok(SeverityLabels { map })
+    }
+
+    /// The most severe severity the labels name, and whether any label makes it a bug.
+    fn classify(&self, labels: &[Label]) -> (Option<Severity>, bool) {
+        let mut severity: Option<Severity> = None;
+        let mut bug = false;
+        for label in labels {
+            let name = label.name().to_lowercase();
+            if BUG_LABELS.contains(&name.as_str()) {
+                bug = true;
+            }
+            if let Some(found) = self.map.get(&name) {
+                bug = true;
+                // Severity's order is the schema's: critical first
+                severity = Some(severity.map_or(*found, |s| s.min(*found)));
+            }
+        }
+        (severity, bug)
+    }
+}
+
+/// What one GitHub import did, per table.
+#[derive(Debug, Default)]
+pub struct GithubSummary {
+    pub projects: Summary,
+    pub bugs: Summary,
+    pub skipped_pull_requests: u64,
+    pub notes: Vec<String>,
+}
+
+/// Imports the repositories, then the issues, in the caller's transaction.
+pub async fn import(
+    tx: &Transaction<'_>,
+    repos: &Path,
+    issues: &[PathBuf],
+    labels: &SeverityLabels,
+    dry_run: bool,
+) -> Result<GithubSummary> {
+    let mut summary = GithubSummary { projects: projects(tx, repos, dry_run).await?, ..Default::default() };
+    summary.bugs = bugs(tx, issues, labels, dry_run, &mut summary).await?;
+    Ok(summary)
+}
+
+/// What the projects table holds now: by repository, (id, name, status); and every name.
+async fn known_projects(
+    tx: &Transaction<'_>,
+) -> Result<(HashMap<String, (Uuid, String, ProjectStatus)>, HashSet<String>)> {
+    let mut by_repo = HashMap::new();
+    let mut names = HashSet::new();
+    let helper = sql::IMPORT_PROJECTS.name;
+    for row in db::query(tx, &sql::IMPORT_PROJECTS, &[]).await? {
+        let name: String = db::get(&row, helper, "name")?;
+        if let Some(repo) = db::get::<Option<String>>(&row, helper, "github_repo")? {
+            by_repo.insert(
+                repo.to_lowercase(),
+                (db::get(&row, helper, "id")?, name.clone(), db::get(&row, helper, "status")?),
+            );
+        }
+        names.insert(name);
+    }
+    Ok((by_repo, names))
+}
+
+const PROJECT_UPDATE: &[&str] =
+    &["name", "description", "status", "primary_language", "github_stars", "created_at"];
+const BUG_UPDATE: &[&str] = &[
+    "project_id",
+    "title",
+    "description",
+    "severity",
+    "status",
+    "labels",
+    "reporter_id",
+    "assignee_id",
+    "created_at",
+    "resolved_at",
+];
+
+async fn projects(tx: &Transaction<'_>, file: &Path, dry_run: bool) -> Result<Summary> {
+    let started = Instant::now();
+    let kind = ImportKind::Projects;
+    let (known, mut names) = known_projects(tx).await?;
+    let mut summary = Summary::default();
+    let mut copy = stage::start_copy(tx, kind, crate::ui::progress(0, "repositories")).await?;
+    let mut items = elements::<Repo>(file);
+    let mut seen = HashSet::new();
+    while let Some(repo) = items.recv().await {
+        let repo = repo?;
+        summary.total += 1;
+        let full_name = repo.full_name.clone();
+        if super::cell::parse(field(kind, "github_repo"), &full_name, &Default::default()).is_err() {
+            bail!("{}: repository {:?} has no owner/name full_name", file.display(), full_name);
+        }
+        if !seen.insert(full_name.to_lowercase()) {
+            continue; // the same repository on two pages
+        }
+        let existing = known.get(&full_name.to_lowercase());
+        let name = match existing {
+            Some((_, name, _)) => name.clone(),
+            None if names.contains(&repo.name) => full_name.clone(),
+            None => repo.name.clone(),
+        };
+        names.insert(name.clone());
+        let status = match (repo.archived, existing) {
+            (true, _) => ProjectStatus::Deferred,
+            (false, Some((_, _, status))) => *status,
+            (false, None) => ProjectStatus::Active,
+        };
+        let mut cells = vec![Cell::Null; kind.fields().len()];
+        set(kind, &mut cells, "name", Cell::Text(clip_chars(&name, 1_000)));
+        set(kind, &mut cells, "description", text(repo.description.as_deref(), 256 * 1024));
+        set(kind, &mut cells, "status", Cell::ProjectStatus(status));
+        set(kind, &mut cells, "tags", Cell::List(Vec::new()));
+        set(kind, &mut cells, "github_repo", Cell::Text(full_name));
+        set(kind, &mut cells, "primary_language", text(repo.language.as_deref(), 200));
+        set(
+            kind,
+            &mut cells,
+            "github_stars",
+            Cell::Int(i32::try_from(repo.stargazers_count.max(0)).unwrap_or(i32::MAX)),
+        );
+        set(kind, &mut cells, "created_at", repo.created_at.map_or(Cell::Null, Cell::Timestamp));
+        write(&mut copy, summary.total, &cells).await?;
+    }
+    copy.finish().await?;
+    let mut update = PROJECT_UPDATE.to_vec();
+    let mut insert = PROJECT_UPDATE.to_vec();
+    insert.push("github_repo");
+    // a repository that does not say when it was created keeps the project's instant
+    update.retain(|c| *c != "created_at");
+    insert.retain(|c| *c != "created_at");
+    let plan = Plan { kind, keys: vec![&["github_repo"]], update, insert };
+    stage::match_rows(tx, &plan).await?;
+    refuse(file, stage::problems(tx, &plan).await?)?;
+    summary.read_ms = super::elapsed_ms(started);
+    let merging = Instant::now();
+    summary.counts = if dry_run { stage::count(tx, &plan).await? } else { super::merge(tx, &plan).await? };
+    if !dry_run {
+        db::execute(tx, &sql::IMPORT_GITHUB_SYNCED, &[]).await?;
+    }
+    stage::drop_staging(tx).await?;
+    summary.merge_ms = super::elapsed_ms(merging);
+    Ok(summary)
+}
+
+async fn bugs(
+    tx: &Transaction<'_>,
+    files: &[PathBuf],
+    labels: &SeverityLabels,
+    dry_run: bool,
+    github: &mut GithubSummary,
+) -> Result<Summary> {
+    let started = Instant::now();
+    let kind = ImportKind::Bugs;
+    let mut summary = Summary::default();
+    if files.is_empty() {
+        return Ok(summary);
+    }
+    // the projects as they are now, those of this import's repositories included
+    let (projects, _) = known_projects(tx).await?;
+    let mut logins: HashMap<String, Uuid> = HashMap::new();
+    let helper = sql::IMPORT_USERS.name;
+    for row in db::query(tx, &sql::IMPORT_USERS, &[]).await? {
+        if let Some(login) = db::get::<Option<String>>(&row, helper, "github_login")? {
+            logins.insert(login.to_lowercase(), db::get(&row, helper, "id")?);
+        }
+    }
+    let mut statuses: HashMap<String, BugStatus> = HashMap::new();
+    let helper = sql::IMPORT_GITHUB_BUGS.name;
+    for row in db::query(tx, &sql::IMPORT_GITHUB_BUGS, &[]).await? {
+        statuses.insert(db::get(&row, helper, "external_id")?, db::get(&row, helper, "status")?);
+    }
+    let mut copy = stage::start_copy(tx, kind, crate::ui::progress(0, "issues")).await?;
+    let (mut not_bugs, mut unknown_repo, mut unknown_people) = (0u64, HashSet::new(), HashSet::new());
+    let mut seen = HashSet::new();
+    let mut line = 0u64;
+    for file in files {
+        let mut items = elements::<Issue>(file);
+        while let Some(issue) = items.recv().await {
+            let issue = issue?;
+            line += 1;
+            if issue.pull_request.is_some() {
+                github.skipped_pull_requests += 1;
+                continue;
+            }
+            let (severity, is_bug) = labels.classify(&issue.labels);
+            if !is_bug {
+                not_bugs += 1;
+                continue;
+            }
+            if !seen.insert(issue.html_url.clone()) {
+                continue; // the same issue on two pages
+            }
+            let repo = issue.repository_url.rsplitn(3, '/').take(2).collect::<Vec<_>>();
+            let full_name = match repo.as_slice() {
+                [name, owner] => format!("{owner}/{name}"),
+                _ => bail!(
+                    "{}: issue {} has no repository_url of the form …/repos/OWNER/NAME",
+                    file.display(),
+                    issue.html_url
+                ),
+            };
+            let Some((project, _, _)) = projects.get(&full_name.to_lowercase()) else {
+                unknown_repo.insert(full_name);
+                continue;
+            };
+            summary.total += 1;
+            let status = match (issue.state.as_str(), statuses.get(&issue.html_url)) {
+                ("closed", _) => BugStatus::Closed,
+                (_, Some(status)) if status.is_open() || *status == BugStatus::Deferred => *status,
+                _ => BugStatus::Pending,
+            };
+            let person = |account: &Option<Account>, unknown: &mut HashSet<String>| match account {
+                Some(account) => match logins.get(&account.login.to_lowercase()) {
+                    Some(id) => Cell::Uuid(*id),
+                    None => {
+                        unknown.insert(account.login.clone());
+                        Cell::Null
+                    }
+                },
+                None => Cell::Null,
+            };
+            let mut cells = vec![Cell::Null; kind.fields().len()];
+            set(kind, &mut cells, "project_id", Cell::Uuid(*project));
+            let title = if issue.title.trim().is_empty() { "(no title)" } else { issue.title.as_str() };
+            set(kind, &mut cells, "title", Cell::Text(clip_chars(title, 1_000)));
+            set(kind, &mut cells, "description", text(issue.body.as_deref(), 256 * 1024));
+            set(kind, &mut cells, "severity", Cell::Severity(severity.unwrap_or(Severity::Medium)));
+            set(kind, &mut cells, "status", Cell::BugStatus(status));
+            let names =
+                issue.labels.iter().map(|l| clip_chars(l.name(), 200)).filter(|l| !l.trim().is_empty());
+            set(kind, &mut cells, "labels", Cell::List(names.collect()));
+            set(kind, &mut cells, "reporter_id", person(&issue.user, &mut HashSet::new()));
+            set(kind, &mut cells, "assignee_id", person(&issue.assignee, &mut unknown_people));
+            set(kind, &mut cells, "source", Cell::ImportSource(ImportSource::Github));
+            set(kind, &mut cells, "external_id", Cell::Text(issue.html_url.clone()));
+            set(kind, &mut cells, "created_at", Cell::Timestamp(issue.created_at));
+            let resolved = match (status, issue.closed_at) {
+                (BugStatus::Closed, Some(at)) => Cell::Timestamp(at.max(issue.created_at)),
+                _ => Cell::Null,
+            };
+            set(kind, &mut cells, "resolved_at", resolved);
+            write(&mut copy, line, &cells).await?;
+        }
+    }
+    copy.finish().await?;
+    let mut insert = BUG_UPDATE.to_vec();
+    insert.extend(["source", "external_id"]);
+    let plan = Plan { kind, keys: vec![&["source", "external_id"]], update: BUG_UPDATE.to_vec(), insert };
+    stage::match_rows(tx, &plan).await?;
+    refuse(&files[0], stage::problems(tx, &plan).await?)?;
+    summary.read_ms = super::elapsed_ms(started);
+    let merging = Instant::now();
+    summary.counts = if dry_run { stage::count(tx, &plan).await? } else { super::merge(tx, &plan).await? };
+    summary.merge_ms = super::elapsed_ms(merging);
+    if github.skipped_pull_requests > 0 {
+        github.notes.push(format!("skipped {} pull requests", github.skipped_pull_requests));
+    }
+    if not_bugs > 0 {
+        github.notes.push(format!("skipped {not_bugs} issues without a bug or severity label"));
+    }
+    if !unknown_repo.is_empty() {
+        let mut repos: Vec<String> = unknown_repo.into_iter().collect();
+        repos.sort();
+        github.notes.push(format!(
+            "skipped the issues of repositories that are not projects (import them with --repos): {}",
+            repos.join(", ")
+        ));
+    }
+    if !unknown_people.is_empty() {
+        let mut people: Vec<String> = unknown_people.into_iter().collect();
+        people.sort();
+        github.notes.push(format!(
+            "left unassigned the bugs of GitHub users ctodb does not know (set their github_login): {}",
+            people.join(", ")
+        ));
+    }
+    Ok(summary)
+}
+
+fn field(kind: ImportKind, name: &str) -> &'static super::fields::Field {
+    kind.field(name).unwrap_or(&kind.fields()[0])
+}
+
+fn set(kind: ImportKind, cells: &mut [Cell], name: &str, value: Cell) {
+    if let Some(i) = kind.fields().iter().position(|f| f.name == name) {
+        cells[i] = value;
+    }
+}
+
+async fn write(copy: &mut crate::db::copy::CopyIn, line: u64, cells: &[Cell]) -> Result<()> {
+    let line = i64::try_from(line).unwrap_or(i64::MAX);
+    let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(cells.len() + 1);
+    values.push(&line);
+    values.extend(cells.iter().map(|cell| cell as &(dyn ToSql + Sync)));
+    copy.write(&values).await?;
+    Ok(())
+}
+
+/// Problems the table finds in API data are not the user's to fix row by row: the
+/// import stops, naming the first.
+fn refuse(file: &Path, problems: Vec<super::Problem>) -> Result<()> {
+    match problems.first() {
+        None => Ok(()),
+        Some(first) => Err(anyhow!(
+            "{}: element {}{}: {}; nothing was imported",
+            file.display(),
+            first.line,
+            first.column.as_ref().map(|c| format!(", {c}")).unwrap_or_default(),
+            first.message
+        )),
+    }
+}
+
+/// Text cut to at most `max_bytes` at a character boundary; empty is NULL.
+fn text(value: Option<&str>, max_bytes: usize) -> Cell {
+    match value.map(|v| v.replace('\0', "")) {
+        Some(v) if !v.trim().is_empty() => {
+            let mut end = v.len().min(max_bytes);
+            while !v.is_char_boundary(end) {
+                end -= 1;
+            }
+            Cell::Text(v[..end].to_string())
+        }
+        _ => Cell::Null,
+    }
+}
+
+fn clip_chars(value: &str, max: usize) -> String {
+    value.replace('\0', "").chars().take(max).collect()
+}
+
+/// The elements of every top-level array in `file` (one per page), in order, read on a
+/// blocking thread. A file that is not such JSON gives one error naming its line and
+/// column.
+fn elements<T: DeserializeOwned + Send + 'static>(file: &Path) -> mpsc::Receiver<Result<T>> {
+    let (sender, receiver) = mpsc::channel(256);
+    let path = file.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let result = read_pages(&path, &sender);
+        if let Err(err) = result {
+            let _ = sender.blocking_send(Err(err));
+        }
+    });
+    receiver
+}
+
+fn read_pages<T: DeserializeOwned>(path: &Path, sender: &mpsc::Sender<Result<T>>) -> Result<()> {
+    let file = File::open(path).map_err(|err| anyhow!("cannot read {}: {err}", path.display()))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    // a UTF-8 byte order mark, as some editors write one
+    let mut bom = [0u8; 3];
+    let skip = {
+        use std::io::BufRead;
+        let buffer = reader.fill_buf().map_err(|err| anyhow!("cannot read {}: {err}", path.display()))?;
+        let n = buffer.len().min(3);
+        bom[..n].copy_from_slice(&buffer[..n]);
+        bom == [0xef, 0xbb, 0xbf]
+    };
+    if skip {
+        std::io::BufRead::consume(&mut reader, 3);
+    }
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let mut pages = 0;
+    loop {
+        // only white space left: the file ends here (after at least one page)
+        if deserializer.end().is_ok() {
+            if pages == 0 {
+                bail!(
+                    "{} is empty: expected a JSON array of objects, as `gh api --paginate` saves it",
+                    path.display()
+                );
+            }
+            return Ok(());
+        }
+        let page = Page { sender, stopped: false, _item: std::marker::PhantomData };
+        match page.deserialize(&mut deserializer) {
+            Ok(true) => pages += 1,
+            Ok(false) => return Ok(()), // the receiver is gone: the import stopped
+            Err(err) => {
+                let what = if err.is_eof() {
+                    "ends in the middle of a JSON value (a truncated download?)".to_string()
+                } else {
+                    format!("is not GitHub API JSON: {}", strip_position(&err))
+                };
+                bail!("{}, line {}, column {}: {what}", path.display(), err.line(), err.column());
+            }
+        }
+    }
+}
+
+fn strip_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// One top-level array: each element sent as it is read.
+struct Page<'a, T> {
+    sender: &'a mpsc::Sender<Result<T>>,
+    stopped: bool,
+    _item: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Page<'_, T> {
+    /// false when the receiver went away
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Page<'_, T> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of objects, as the GitHub API returns a page")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<bool, A::Error> {
+        while let Some(element) = seq.next_element_seed(Element::<T>(std::marker::PhantomData))? {
+            match element {
+                // an array inside the array: `gh api --paginate --slurp`
+                Nested::Page(values) => {
+                    for value in values {
+                        if self.sender.blocking_send(Ok(value)).is_err() {
+                            self.stopped = true;
+                        }
+                    }
+                }
+                Nested::One(value) => {
+                    if self.sender.blocking_send(Ok(value)).is_err() {
+                        self.stopped = true;
+                    }
+                }
+            }
+        }
+        Ok(!self.stopped)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        // a single object where a page was expected: the API's error document, say
+        let mut message = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "message" {
+                message = map.next_value::<Option<String>>()?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Err(serde::de::Error::custom(match message {
+            Some(message) => format!("expected an array, found an object with the message {message:?}"),
+            None => "expected an array of objects, found a single object".to_string(),
+        }))
+    }
+}
+
+enum Nested<T> {
+    One(T),
+    Page(Vec<T>),
+}
+
+struct Element<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Element<T> {
+    type Value = Nested<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Nested<T>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Element<T> {
+    type Value = Nested<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Nested<T>, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Nested::One)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Nested<T>, A::Error> {
+        let mut values = Vec::new();
+        while let Some(value) = seq.next_element::<T>()? {
+            values.push(value);
+        }
+        Ok(Nested::Page(values))
+    }
+}

@@ -1,0 +1,286 @@
+//! Imports (SPEC §9): CSV files and GitHub's API JSON into projects, bugs and users.
+//! Rows are read and checked here, staged by binary COPY and merged in one statement
+//! per table (`stage`); the command (`cmd/import.rs`) owns the transaction, the
+//! import_logs row and what is printed.
+
+pub mod cell;
+pub mod fields;
+pub mod github;
+pub mod read;
+pub mod stage;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context as _, Result};
+use csv::ByteRecord;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Transaction;
+
+use self::cell::References;
+use self::fields::ImportKind;
+use self::read::{CsvOptions, Layout};
+use self::stage::{Counts, Plan};
+use crate::db;
+use crate::sql;
+
+/// What is wrong with one row (or the header, line 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// the line the record starts on, from 1
+    pub line: u64,
+    /// the column as the file names it; None for the row as a whole
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn at(line: u64, column: impl Into<String>, message: impl Into<String>) -> Problem {
+        let column = column.into();
+        Problem { line, column: (!column.is_empty()).then_some(column), message: message.into() }
+    }
+
+    /// `p.csv, line 12, column "arr": -5 is below 0; …`
+    pub fn describe(&self, file: &str) -> String {
+        match &self.column {
+            Some(column) => format!("{file}, line {}, column {column:?}: {}", self.line, self.message),
+            None => format!("{file}, line {}: {}", self.line, self.message),
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "line": self.line, "column": self.column, "message": self.message })
+    }
+}
+
+/// How many problems are kept to list (the rest are counted).
+pub const LISTED_PROBLEMS: usize = 100;
+
+/// Problems found while importing: the first ones in full, every bad line's reason.
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub listed: Vec<Problem>,
+    pub count: u64,
+    /// line → reason, for the rejects file
+    pub lines: BTreeMap<u64, String>,
+}
+
+impl Problems {
+    pub fn add(&mut self, problem: Problem) {
+        self.count += 1;
+        let reason = match &problem.column {
+            Some(column) => format!("{column}: {}", problem.message),
+            None => problem.message.clone(),
+        };
+        self.lines.entry(problem.line).and_modify(|r| *r = format!("{r}; {reason}")).or_insert(reason);
+        if self.listed.len() < LISTED_PROBLEMS {
+            self.listed.push(problem);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The listed problems sorted by line, as they are reported.
+    pub fn sort(&mut self) {
+        self.listed.sort_by_key(|p| p.line);
+    }
+}
+
+/// The outcome of one import, whether or not it wrote anything.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// data rows in the input
+    pub total: u64,
+    pub counts: Counts,
+    pub problems: Problems,
+    /// computed columns the file carried (ignored)
+    pub computed: Vec<String>,
+    /// unknown columns ignored under --ignore-unknown
+    pub ignored: Vec<String>,
+    pub read_ms: u64,
+    pub merge_ms: u64,
+}
+
+impl Summary {
+    /// The bad rows, which under --skip-invalid were left out.
+    pub fn rejected(&self) -> u64 {
+        self.problems.lines.len() as u64
+    }
+}
+
+/// What the user asked of a CSV import.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvImport<'a> {
+    pub path: &'a Path,
+    /// the file as the user named it
+    pub display: &'a str,
+    pub kind: ImportKind,
+    pub options: CsvOptions,
+    pub skip_invalid: bool,
+    pub dry_run: bool,
+}
+
+/// The projects and people rows may refer to.
+pub async fn references(tx: &Transaction<'_>) -> Result<References> {
+    let mut refs = References::default();
+    for row in db::query(tx, &sql::IMPORT_PROJECTS, &[]).await? {
+        let name = sql::IMPORT_PROJECTS.name;
+        refs.add_project(db::get(&row, name, "id")?, db::get(&row, name, "name")?);
+    }
+    for row in db::query(tx, &sql::IMPORT_USERS, &[]).await? {
+        let name = sql::IMPORT_USERS.name;
+        refs.add_user(db::get(&row, name, "id")?, db::get(&row, name, "email")?);
+    }
+    Ok(refs)
+}
+
+/// Reads, checks, stages and (unless there are problems and --skip-invalid is not given,
+/// or it is a dry run) merges one CSV file, inside the caller's transaction. The caller
+/// commits when `summary.problems` is empty or --skip-invalid was given, and rolls back
+/// otherwise.
+pub async fn csv(tx: &Transaction<'_>, import: &CsvImport<'_>) -> Result<Summary> {
+    let started = Instant::now();
+    let file = import.display;
+    let mut reader =
+        read::open(import.path, import.options).with_context(|| format!("cannot read {file}"))?;
+    let mut record = ByteRecord::new();
+    let has_header = reader
+        .read_byte_record(&mut record)
+        .map_err(|err| anyhow!("{file} cannot be read as CSV: {}", csv_error(&err)))?;
+    if !has_header || record.iter().all(|field| field.is_empty()) && record.len() <= 1 {
+        return Err(anyhow!("{file} is empty: it has no header row (the first line names the columns)"));
+    }
+    let layout = read::layout(import.kind, &record, import.options).map_err(|p| anyhow!(p.describe(file)))?;
+    let refs = references(tx).await?;
+    let mut summary =
+        Summary { computed: layout.computed.clone(), ignored: layout.ignored.clone(), ..Summary::default() };
+    let mut copy = stage::start_copy(tx, import.kind, crate::ui::progress(0, "rows")).await?;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(err) => {
+                let line = err.position().map_or(summary.total + 2, |p| p.line());
+                return Err(anyhow!("{file}, line {line}: cannot be read as CSV: {}", csv_error(&err)));
+            }
+        }
+        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
+            continue; // a blank line
+        }
+        summary.total += 1;
+        let line = record.position().map_or(summary.total + 1, |p| p.line());
+        match read::row(&layout, &record, line, &refs) {
+            Ok(cells) => {
+                let line_cell = i64::try_from(line).unwrap_or(i64::MAX);
+                let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(cells.len() + 1);
+                values.push(&line_cell);
+                values.extend(cells.iter().map(|cell| cell as &(dyn ToSql + Sync)));
+                copy.write(&values).await?;
+            }
+            Err(problems) => problems.into_iter().for_each(|p| summary.problems.add(p)),
+        }
+    }
+    copy.finish().await?;
+    let plan = csv_plan(&layout);
+    stage::match_rows(tx, &plan).await?;
+    let found = stage::problems(tx, &plan).await?;
+    let discard: Vec<i64> = found.iter().map(|p| i64::try_from(p.line).unwrap_or(i64::MAX)).collect();
+    found.into_iter().for_each(|p| summary.problems.add(p));
+    summary.problems.sort();
+    summary.read_ms = elapsed_ms(started);
+    if !summary.problems.is_empty() {
+        if !import.skip_invalid {
+            return Ok(summary);
+        }
+        stage::discard(tx, &discard).await?;
+    }
+    let merging = Instant::now();
+    summary.counts = if import.dry_run { stage::count(tx, &plan).await? } else { merge(tx, &plan).await? };
+    summary.merge_ms = elapsed_ms(merging);
+    Ok(summary)
+}
+
+/// Merges the staged rows; new bugs that brought their own numbers move the numbering on.
+pub async fn merge(tx: &Transaction<'_>, plan: &Plan) -> Result<Counts> {
+    let counts = stage::merge(tx, plan).await?;
+    if plan.kind == ImportKind::Bugs && plan.insert.contains(&"bug_number") && counts.inserted > 0 {
+        db::query(tx, &sql::BUG_NUMBER_SEQUENCE, &[]).await?;
+    }
+    Ok(counts)
+}
+
+/// A CSV file updates the columns it carries and inserts them; bugs always stage their
+/// source and external id (given or derived), which an update writes only when the
+/// file has them.
+fn csv_plan(layout: &Layout) -> Plan {
+    let kind = layout.kind;
+    let present: Vec<&'static str> = layout.present.iter().map(|i| kind.fields()[*i].name).collect();
+    let mut insert = present.clone();
+    if kind == ImportKind::Bugs {
+        for column in ["source", "external_id"] {
+            if !insert.contains(&column) {
+                insert.push(column);
+            }
+        }
+    }
+    let update = present.into_iter().filter(|column| !matches!(*column, "id" | "bug_number")).collect();
+    Plan { kind, keys: kind.keys().to_vec(), update, insert }
+}
+
+/// Writes the bad rows, as they were, with their line and reason, to `target`
+/// (atomically: a temporary file beside it, then a rename).
+pub fn write_rejects(import: &CsvImport<'_>, problems: &Problems, target: &Path) -> Result<()> {
+    let mut reader = read::open(import.path, import.options)?;
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let temp = tempfile::Builder::new()
+        .prefix(".ctodb-rejects-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(import.options.delimiter)
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(std::io::BufWriter::new(temp.as_file()));
+        let mut record = ByteRecord::new();
+        let mut header_len = 0;
+        let mut first = true;
+        while reader.read_byte_record(&mut record)? {
+            let line = record.position().map_or(0, |p| p.line());
+            if first {
+                first = false;
+                header_len = record.len();
+                let mut header = record.clone();
+                header.push_field(b"line");
+                header.push_field(b"reason");
+                writer.write_byte_record(&header)?;
+                continue;
+            }
+            let Some(reason) = problems.lines.get(&line) else { continue };
+            let mut out = record.clone();
+            while out.len() < header_len {
+                out.push_field(b"");
+            }
+            out.push_field(line.to_string().as_bytes());
+            out.push_field(reason.as_bytes());
+            writer.write_byte_record(&out)?;
+        }
+        writer.flush()?;
+    }
+    temp.persist(target).map_err(|err| anyhow!("cannot write {}: {}", target.display(), err.error))?;
+    Ok(())
+}
+
+fn csv_error(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => err.to_string(),
+    }
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}

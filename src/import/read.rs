@@ -1,0 +1,235 @@
+//! Reading an import CSV: the header mapped to the kind's columns, each record checked
+//! cell by cell into a staged row. Records stream through; nothing but the problems is
+//! kept, so memory does not grow with the file.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use csv::{ByteRecord, Reader, ReaderBuilder};
+use sha2::{Digest, Sha256};
+
+use super::cell::{self, Cell, References};
+use super::fields::{classify, Header, ImportKind};
+use super::Problem;
+use crate::model::ImportSource;
+
+/// How a file is read.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvOptions {
+    pub delimiter: u8,
+    pub ignore_unknown: bool,
+}
+
+/// What the header row says.
+#[derive(Debug)]
+pub struct Layout {
+    pub kind: ImportKind,
+    /// the file's header names, as written
+    pub names: Vec<String>,
+    /// for each column of the file, the field it sets (None: computed or ignored)
+    pub columns: Vec<Option<usize>>,
+    /// the fields the file sets, in the kind's order
+    pub present: Vec<usize>,
+    /// computed columns the file carries (ignored)
+    pub computed: Vec<String>,
+    /// unknown columns ignored under --ignore-unknown
+    pub ignored: Vec<String>,
+}
+
+impl Layout {
+    pub fn has(&self, name: &str) -> bool {
+        self.present.iter().any(|i| self.kind.fields()[*i].name == name)
+    }
+}
+
+pub fn open(path: &Path, options: CsvOptions) -> std::io::Result<Reader<BufReader<File>>> {
+    let file = File::open(path)?;
+    Ok(ReaderBuilder::new()
+        .delimiter(options.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 20, file)))
+}
+
+/// The header row: every column known, computed or (with --ignore-unknown) ignored, and
+/// no column twice. `Err` is the problem, on line 1.
+pub fn layout(kind: ImportKind, header: &ByteRecord, options: CsvOptions) -> Result<Layout, Problem> {
+    let mut layout = Layout {
+        kind,
+        names: Vec::new(),
+        columns: Vec::new(),
+        present: Vec::new(),
+        computed: Vec::new(),
+        ignored: Vec::new(),
+    };
+    let mut unknown = Vec::new();
+    for (i, raw) in header.iter().enumerate() {
+        let Ok(name) = std::str::from_utf8(raw) else {
+            return Err(Problem::at(1, format!("column {}", i + 1), "the header is not valid UTF-8"));
+        };
+        let name = name.trim_start_matches('\u{feff}').trim().to_string();
+        match classify(kind, &name) {
+            Header::Field(field) => {
+                if let Some(first) = layout.columns.iter().position(|c| *c == Some(field)) {
+                    return Err(Problem::at(
+                        1,
+                        name.clone(),
+                        format!(
+                            "names the same column as {:?} (column {}); keep one of them",
+                            layout.names[first],
+                            first + 1
+                        ),
+                    ));
+                }
+                layout.columns.push(Some(field));
+                layout.present.push(field);
+            }
+            Header::Computed => {
+                layout.columns.push(None);
+                layout.computed.push(name.clone());
+            }
+            Header::Unknown => {
+                layout.columns.push(None);
+                if name.is_empty() {
+                    unknown.push(format!("column {} (no name)", i + 1));
+                } else {
+                    unknown.push(name.clone());
+                }
+            }
+        }
+        layout.names.push(name);
+    }
+    if !unknown.is_empty() {
+        if options.ignore_unknown {
+            layout.ignored = unknown;
+        } else {
+            let fields: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+            return Err(Problem::at(
+                1,
+                unknown[0].clone(),
+                format!(
+                    "is not a column of {} ({}); the columns are {} (--ignore-unknown skips the others)",
+                    kind.table(),
+                    if unknown.len() == 1 {
+                        "the only unknown one".to_string()
+                    } else {
+                        format!("unknown too: {}", unknown[1..].join(", "))
+                    },
+                    fields.join(", ")
+                ),
+            ));
+        }
+    }
+    layout.present.sort_unstable();
+    // a bugs row may leave its source out (csv) or be keyed by an id derived from it
+    let has_key = kind.keys().iter().any(|key| key.iter().all(|column| layout.has(column)))
+        || (kind == ImportKind::Bugs
+            && (layout.has("external_id") || (layout.has("project_id") && layout.has("title"))));
+    if !has_key {
+        let wanted = match kind {
+            ImportKind::Projects => "name (or id, or github_repo)",
+            ImportKind::Users => "email (or id)",
+            ImportKind::Bugs => "bug (the number), external_id, or project and title",
+        };
+        return Err(Problem::at(
+            1,
+            String::new(),
+            format!("has no key column: a {} file needs {wanted}", kind.noun()),
+        ));
+    }
+    Ok(layout)
+}
+
+/// One record read: the staged cells (every field of the kind, in order) or what is
+/// wrong with it.
+pub fn row(
+    layout: &Layout,
+    record: &ByteRecord,
+    line: u64,
+    refs: &References,
+) -> Result<Vec<Cell>, Vec<Problem>> {
+    let fields = layout.kind.fields();
+    let mut cells = vec![Cell::Null; fields.len()];
+    let mut problems = Vec::new();
+    if record.len() != layout.names.len() {
+        let (column, message) = if record.len() < layout.names.len() {
+            (
+                layout.names[record.len()].clone(),
+                format!(
+                    "has {} fields, the header has {}; this one and those after it are missing",
+                    record.len(),
+                    layout.names.len()
+                ),
+            )
+        } else {
+            (
+                format!("field {}", layout.names.len() + 1),
+                format!("has {} fields, the header has {}", record.len(), layout.names.len()),
+            )
+        };
+        return Err(vec![Problem::at(line, column, message)]);
+    }
+    for (i, raw) in record.iter().enumerate() {
+        let Some(field) = layout.columns[i] else { continue };
+        let name = &layout.names[i];
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text,
+            Err(err) => {
+                problems.push(Problem::at(
+                    line,
+                    name.clone(),
+                    format!("is not valid UTF-8 (byte {} of the field)", err.valid_up_to() + 1),
+                ));
+                continue;
+            }
+        };
+        match cell::parse(&fields[field], text, refs) {
+            Ok(value) => cells[field] = value,
+            Err(reason) => problems.push(Problem::at(line, name.clone(), reason)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    if layout.kind == ImportKind::Bugs {
+        bug_identity(layout, &mut cells, line)?;
+    }
+    Ok(cells)
+}
+
+/// A bugs row's source (csv unless the file says otherwise) and, when it has neither a
+/// number nor an external id, an external id derived from its project, title and
+/// creation instant, so that importing the same file twice finds the same bug.
+fn bug_identity(layout: &Layout, cells: &mut [Cell], line: u64) -> Result<(), Vec<Problem>> {
+    let kind = layout.kind;
+    let index = |name: &str| kind.fields().iter().position(|f| f.name == name).unwrap_or_default();
+    let (source, external, number) = (index("source"), index("external_id"), index("bug_number"));
+    if cells[source] == Cell::Null {
+        cells[source] = Cell::ImportSource(ImportSource::Csv);
+    }
+    if cells[external] != Cell::Null || cells[number] != Cell::Null || cells[index("id")] != Cell::Null {
+        return Ok(());
+    }
+    let (Cell::Uuid(project), Cell::Text(title)) = (&cells[index("project_id")], &cells[index("title")])
+    else {
+        return Err(vec![Problem::at(
+            line,
+            String::new(),
+            "a new bug needs a bug number, an external_id, or a project and a title".to_string(),
+        )]);
+    };
+    let created = match &cells[index("created_at")] {
+        Cell::Timestamp(t) => t.timestamp_micros().to_string(),
+        _ => String::new(),
+    };
+    let mut hash = Sha256::new();
+    for part in [project.to_string().as_str(), title.as_str(), created.as_str()] {
+        hash.update(part.as_bytes());
+        hash.update([0x1f]);
+    }
+    let digest = hash.finalize();
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    cells[external] = Cell::Text(format!("csv:{hex}"));
+    Ok(())
+}

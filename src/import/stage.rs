@@ -1,0 +1,261 @@
+//! The database half of an import: rows arrive by binary COPY in a temporary table, are
+//! matched to existing rows by natural key, checked against the table (duplicates in the
+//! file, values another row holds, new rows missing what they need), and merged with one
+//! statement that reports how many rows it inserted and updated.
+//!
+//! The statements are composed from `fields`' column names (a fixed set, chosen by
+//! which of them a file carries); no value of a file ever becomes SQL text.
+
+use indicatif::ProgressBar;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Transaction;
+
+use super::fields::{sql_type, ImportKind};
+use super::Problem;
+use crate::db::copy::CopyIn;
+use crate::db::{self, DbError};
+use crate::sql::Helper;
+
+/// The staging table's name; it lives until the transaction ends.
+const STAGING: &str = "import_rows";
+
+/// Which columns an import sets, and how its rows find the rows they update.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub kind: ImportKind,
+    /// natural keys, tried in order; a row takes the first that finds a row
+    pub keys: Vec<&'static [&'static str]>,
+    /// columns an update writes (and compares, to tell updated from unchanged)
+    pub update: Vec<&'static str>,
+    /// columns an insert writes; the others take their defaults
+    pub insert: Vec<&'static str>,
+}
+
+impl Plan {
+    fn staged(&self, column: &str) -> bool {
+        self.insert.contains(&column) || self.update.contains(&column)
+    }
+}
+
+/// A statement composed for this run, logged under `name`.
+fn composed(name: &'static str, sql: String) -> Helper {
+    Helper { name, sql: Box::leak(sql.into_boxed_str()) }
+}
+
+/// Every column of the staging table, in COPY order: the line, then the kind's fields.
+pub fn staging_columns(kind: ImportKind) -> Vec<&'static str> {
+    std::iter::once("line").chain(kind.fields().iter().map(|field| field.name)).collect()
+}
+
+/// Creates the staging table and opens the COPY into it.
+pub async fn start_copy(
+    tx: &Transaction<'_>,
+    kind: ImportKind,
+    progress: ProgressBar,
+) -> Result<CopyIn, DbError> {
+    let columns: Vec<String> =
+        kind.fields().iter().map(|field| format!("{} {}", field.name, sql_type(field.ty))).collect();
+    let create = composed(
+        "import/staging",
+        format!(
+            "CREATE TEMPORARY TABLE {STAGING} (line bigint NOT NULL, target_id uuid, {}) ON COMMIT DROP",
+            columns.join(", ")
+        ),
+    );
+    db::execute(tx, &create, &[]).await?;
+    CopyIn::start(tx, STAGING, &staging_columns(kind), progress).await
+}
+
+/// Locks the target table against other writers (readers go on), then finds, for each
+/// staged row, the row it updates.
+pub async fn match_rows(tx: &Transaction<'_>, plan: &Plan) -> Result<(), DbError> {
+    let table = plan.kind.table();
+    db::execute(tx, &composed("import/analyze", format!("ANALYZE {STAGING}")), &[]).await?;
+    let lock = composed("import/lock", format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"));
+    db::execute(tx, &lock, &[]).await?;
+    for key in &plan.keys {
+        if !key.iter().all(|column| plan.staged(column)) {
+            continue;
+        }
+        let on: Vec<String> = key.iter().map(|column| format!("t.{column} = s.{column}")).collect();
+        let set = composed(
+            "import/match",
+            format!(
+                "UPDATE {STAGING} s SET target_id = t.id FROM {table} t \
+                 WHERE s.target_id IS NULL AND {}",
+                on.join(" AND ")
+            ),
+        );
+        db::execute(tx, &set, &[]).await?;
+    }
+    Ok(())
+}
+
+/// What the table says is wrong with staged rows, each with its line.
+pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>, DbError> {
+    let kind = plan.kind;
+    let table = kind.table();
+    let noun = kind.noun();
+    let mut checks: Vec<String> = Vec::new();
+    // two rows of the file for one row of the table
+    checks.push(format!(
+        "SELECT line, NULL::text, format('updates the same {noun} as line %s', first) \
+         FROM (SELECT line, first_value(line) OVER w AS first, row_number() OVER w AS n \
+               FROM {STAGING} WHERE target_id IS NOT NULL \
+               WINDOW w AS (PARTITION BY target_id ORDER BY line)) d WHERE n > 1"
+    ));
+    // unique values: taken twice in the file, or held by another row of the table
+    let mut uniques: Vec<Vec<&str>> = kind.unique().iter().map(|column| vec![*column]).collect();
+    if kind == ImportKind::Bugs {
+        uniques.push(vec!["source", "external_id"]);
+    }
+    for unique in uniques.iter().filter(|unique| unique.iter().all(|column| plan.staged(column))) {
+        let label = unique.last().copied().unwrap_or_default();
+        let partition = unique.join(", ");
+        let not_null: Vec<String> = unique.iter().map(|column| format!("{column} IS NOT NULL")).collect();
+        checks.push(format!(
+            "SELECT line, '{label}', format('%s is also on line %s', {label}, first) \
+             FROM (SELECT line, {label}, first_value(line) OVER w AS first, row_number() OVER w AS n \
+                   FROM {STAGING} WHERE {} WINDOW w AS (PARTITION BY {partition} ORDER BY line)) d \
+             WHERE n > 1",
+            not_null.join(" AND ")
+        ));
+        let on: Vec<String> = unique.iter().map(|column| format!("t.{column} = s.{column}")).collect();
+        checks.push(format!(
+            "SELECT s.line, '{label}', format('%s already belongs to another {noun}', s.{label}) \
+             FROM {STAGING} s JOIN {table} t ON {} WHERE t.id IS DISTINCT FROM s.target_id",
+            on.join(" AND ")
+        ));
+    }
+    // what a new row cannot do without
+    for column in kind.required_for_insert() {
+        let header = kind.field(column).and_then(|field| field.aliases.first()).copied().unwrap_or(column);
+        checks.push(format!(
+            "SELECT line, '{header}', 'matches no {noun}, and a new {noun} needs a value here' \
+             FROM {STAGING} WHERE target_id IS NULL AND {}",
+            if plan.insert.contains(column) { format!("{column} IS NULL") } else { "true".to_string() }
+        ));
+    }
+    // a bug is not resolved before it was created, whichever side each instant comes from
+    if kind == ImportKind::Bugs && (plan.staged("resolved_at") || plan.staged("created_at")) {
+        let side = |column: &str| {
+            if plan.update.contains(&column) {
+                format!("s.{column}")
+            } else {
+                format!("coalesce(t.{column}, s.{column})")
+            }
+        };
+        checks.push(format!(
+            "SELECT s.line, 'resolved_at', format('%s is before the bug was created (%s)', {r}, {c}) \
+             FROM {STAGING} s LEFT JOIN bugs t ON t.id = s.target_id WHERE {r} < {c}",
+            r = side("resolved_at"),
+            c = side("created_at"),
+        ));
+    }
+    let sql = format!(
+        "SELECT line, col, message FROM ({}) p (line, col, message) ORDER BY line",
+        checks.join(" UNION ALL ")
+    );
+    let rows = db::query(tx, &composed("import/check", sql), &[]).await?;
+    let helper = "import/check";
+    rows.iter()
+        .map(|row| {
+            let line: i64 = db::get(row, helper, "line")?;
+            Ok(Problem {
+                line: u64::try_from(line).unwrap_or_default(),
+                column: db::get(row, helper, "col")?,
+                message: db::get(row, helper, "message")?,
+            })
+        })
+        .collect()
+}
+
+/// Drops the staging table before another import stages in the same transaction.
+pub async fn drop_staging(tx: &Transaction<'_>) -> Result<(), DbError> {
+    db::execute(tx, &composed("import/drop", format!("DROP TABLE {STAGING}")), &[]).await.map(|_| ())
+}
+
+/// Drops the rows of these lines from the staging table (`--skip-invalid`).
+pub async fn discard(tx: &Transaction<'_>, lines: &[i64]) -> Result<(), DbError> {
+    let sql = composed("import/discard", format!("DELETE FROM {STAGING} WHERE line = ANY($1)"));
+    db::execute(tx, &sql, &[&lines]).await.map(|_| ())
+}
+
+/// The value an insert writes for a column: the staged one, or for the keys a new one
+/// where the row has none.
+fn insert_value(kind: ImportKind, column: &str) -> String {
+    match (kind, column) {
+        (_, "id") => "coalesce(s.id, gen_random_uuid())".to_string(),
+        (ImportKind::Bugs, "bug_number") => {
+            "coalesce(s.bug_number, nextval(pg_get_serial_sequence('bugs', 'bug_number')))".to_string()
+        }
+        _ => format!("s.{column}"),
+    }
+}
+
+/// Whether a matched row differs from its staged row in the columns an update writes.
+fn differs(plan: &Plan) -> String {
+    let theirs: Vec<String> = plan.update.iter().map(|column| format!("t.{column}")).collect();
+    let ours: Vec<String> = plan.update.iter().map(|column| format!("s.{column}")).collect();
+    format!("ROW({}) IS DISTINCT FROM ROW({})", theirs.join(", "), ours.join(", "))
+}
+
+/// Rows inserted, updated (matched and different), unchanged (matched and equal).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// What the merge would do, writing nothing (`--dry-run`).
+pub async fn count(tx: &Transaction<'_>, plan: &Plan) -> Result<Counts, DbError> {
+    let table = plan.kind.table();
+    let updated = if plan.update.is_empty() { "false".to_string() } else { differs(plan) };
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE s.target_id IS NULL) AS inserted, \
+                count(*) FILTER (WHERE t.id IS NOT NULL AND {updated}) AS updated, \
+                count(*) FILTER (WHERE t.id IS NOT NULL AND NOT ({updated})) AS unchanged \
+         FROM {STAGING} s LEFT JOIN {table} t ON t.id = s.target_id"
+    );
+    let helper = composed("import/count", sql);
+    let row = db::query_one(tx, &helper, &[]).await?;
+    counts(&row, helper.name)
+}
+
+fn counts(row: &tokio_postgres::Row, helper: &str) -> Result<Counts, DbError> {
+    let get =
+        |column: &str| db::get::<i64>(row, helper, column).map(|n| u64::try_from(n).unwrap_or_default());
+    Ok(Counts { inserted: get("inserted")?, updated: get("updated")?, unchanged: get("unchanged")? })
+}
+
+/// Writes the staged rows: one statement updating the rows that differ and inserting the
+/// rows that match nothing.
+pub async fn merge(tx: &Transaction<'_>, plan: &Plan) -> Result<Counts, DbError> {
+    let kind = plan.kind;
+    let table = kind.table();
+    let update = if plan.update.is_empty() {
+        "SELECT 1 WHERE false".to_string()
+    } else {
+        let set: Vec<String> = plan.update.iter().map(|column| format!("{column} = s.{column}")).collect();
+        format!(
+            "UPDATE {table} t SET {} FROM {STAGING} s WHERE t.id = s.target_id AND {} RETURNING 1",
+            set.join(", "),
+            differs(plan)
+        )
+    };
+    let values: Vec<String> = plan.insert.iter().map(|column| insert_value(kind, column)).collect();
+    let sql = format!(
+        "WITH updated AS ({update}), \
+              inserted AS (INSERT INTO {table} ({}) SELECT {} FROM {STAGING} s \
+                           WHERE s.target_id IS NULL ORDER BY s.line RETURNING 1) \
+         SELECT (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM updated) AS updated, \
+                (SELECT count(*) FROM {STAGING} WHERE target_id IS NOT NULL) \
+                - (SELECT count(*) FROM updated) AS unchanged",
+        plan.insert.join(", "),
+        values.join(", ")
+    );
+    let helper = composed("import/merge", sql);
+    let row = db::query_one(tx, &helper, &[] as &[&(dyn ToSql + Sync)]).await?;
+    counts(&row, helper.name)
+}
