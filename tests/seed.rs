@@ -50,16 +50,7 @@ fn demo_has_the_documented_counts_and_every_severity_and_status() {
 
 /// An ordered fingerprint of every seeded table (audit_log has the wall-clock time).
 fn fingerprint(db: &TestDb) -> Vec<String> {
-    let mut client = db.client();
-    ["users", "projects", "bugs", "project_metrics", "monthly_metrics", "import_logs"]
-        .iter()
-        .map(|table| {
-            client
-                .query_one(&format!("SELECT md5(string_agg(t::text, '|' ORDER BY t.id)) FROM {table} t"), &[])
-                .unwrap()
-                .get(0)
-        })
-        .collect()
+    db.fingerprint(&["users", "projects", "bugs", "project_metrics", "monthly_metrics", "import_logs"])
 }
 
 #[test]

@@ -10,6 +10,7 @@ mod exactness;
 mod export;
 mod helpers;
 mod history;
+mod import;
 mod migrate;
 mod output;
 mod seed;

@@ -105,11 +105,12 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
         let listed = summary.problems.listed.iter().map(|p| p.describe(&display));
         listed.for_each(|line| ui::warn(&line));
         if args.dry_run {
-            ui::warn(&format!("{} rows are invalid and would be skipped", summary.rejected()));
+            ui::warn(&format!("{} invalid and would be skipped", plural(summary.rejected(), "row is")));
         } else {
             ui::warn(&format!(
-                "skipped {} invalid rows; they are in {} with their line and reason",
+                "skipped {} invalid {}; they are in {} with their line and reason",
                 summary.rejected(),
+                if summary.rejected() == 1 { "row" } else { "rows" },
                 rejects.display()
             ));
         }
@@ -250,10 +251,22 @@ fn all_or_nothing(file: &str, summary: &Summary) -> anyhow::Error {
     let good = summary.total.saturating_sub(rows as u64);
     anyhow!(
         "{file}: {rows} of {} rows are invalid ({} problems, listed above); nothing was imported. Fix them, \
-         or add --skip-invalid to import the {good} good rows and get the bad ones in a rejects file",
+         or add --skip-invalid to import the {} and get the bad ones in a rejects file",
         summary.total,
-        problems.count
+        problems.count,
+        plural(good, "good row")
     )
+}
+
+/// `1 good row`, `2 good rows`; `1 row is`, `2 rows are`.
+fn plural(n: u64, one: &str) -> String {
+    if n == 1 {
+        return format!("1 {one}");
+    }
+    match one.strip_suffix(" is") {
+        Some(noun) => format!("{n} {noun}s are"),
+        None => format!("{n} {one}s"),
+    }
 }
 
 fn report_notes(summary: &Summary) {

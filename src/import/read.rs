@@ -105,17 +105,16 @@ pub fn layout(kind: ImportKind, header: &ByteRecord, options: CsvOptions) -> Res
             layout.ignored = unknown;
         } else {
             let fields: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+            let others = match &unknown[1..] {
+                [] => String::new(),
+                more => format!(" (nor are {})", more.join(", ")),
+            };
             return Err(Problem::at(
                 1,
                 unknown[0].clone(),
                 format!(
-                    "is not a column of {} ({}); the columns are {} (--ignore-unknown skips the others)",
+                    "is not a column of {}{others}; its columns are {}; --ignore-unknown skips unknown columns",
                     kind.table(),
-                    if unknown.len() == 1 {
-                        "the only unknown one".to_string()
-                    } else {
-                        format!("unknown too: {}", unknown[1..].join(", "))
-                    },
                     fields.join(", ")
                 ),
             ));

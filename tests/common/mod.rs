@@ -260,6 +260,20 @@ impl TestDb {
     pub fn count(&self, sql: &str) -> i64 {
         self.client().query_one(sql, &[]).unwrap().get(0)
     }
+
+    /// An ordered fingerprint of each table's rows: equal fingerprints, equal tables.
+    pub fn fingerprint(&self, tables: &[&str]) -> Vec<String> {
+        let mut client = self.client();
+        tables
+            .iter()
+            .map(|table| {
+                let sql = format!(
+                    "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') FROM {table} t"
+                );
+                client.query_one(&sql, &[]).unwrap().get(0)
+            })
+            .collect()
+    }
 }
 
 impl Drop for TestDb {
