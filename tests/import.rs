@@ -436,6 +436,9 @@ fn wide_listings_and_users_round_trip_unchanged() {
     assert_eq!(counts(&import(&db, dir.path(), "list.csv", "bugs", &[])), [12, 0, 0, 12, 0]);
 }
 
+/// One bug_history row: field, old value, new value, who (e-mail).
+type Change = (String, Option<String>, Option<String>, Option<String>);
+
 #[test]
 fn an_import_that_changes_bugs_writes_history_by_its_actor_and_reads_stdin() {
     let db = demo("import_bug_changes");
@@ -451,7 +454,7 @@ fn an_import_that_changes_bugs_writes_history_by_its_actor_and_reads_stdin() {
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), csv.as_bytes()).unwrap();
     let out: CliOutput = child.wait_with_output().unwrap().into();
     assert_eq!(counts(&out), [2, 0, 1, 1, 0]);
-    let history: Vec<(String, Option<String>, Option<String>, Option<String>)> = db
+    let history: Vec<Change> = db
         .client()
         .query(
             "SELECT h.field, h.old_value, h.new_value, u.email FROM bug_history h
