@@ -8,6 +8,7 @@ mod connection;
 mod contract;
 mod exactness;
 mod export;
+mod github;
 mod helpers;
 mod history;
 mod import;

@@ -386,10 +386,12 @@ async fn bugs(
     summary.counts = if dry_run { stage::count(tx, &plan).await? } else { super::merge(tx, &plan).await? };
     summary.merge_ms = super::elapsed_ms(merging);
     if github.skipped_pull_requests > 0 {
-        github.notes.push(format!("skipped {} pull requests", github.skipped_pull_requests));
+        let n = github.skipped_pull_requests;
+        github.notes.push(format!("skipped {n} pull request{}", if n == 1 { "" } else { "s" }));
     }
     if not_bugs > 0 {
-        github.notes.push(format!("skipped {not_bugs} issues without a bug or severity label"));
+        let issues = if not_bugs == 1 { "issue" } else { "issues" };
+        github.notes.push(format!("skipped {not_bugs} {issues} without a bug or severity label"));
     }
     if !unknown_repo.is_empty() {
         let mut repos: Vec<String> = unknown_repo.into_iter().collect();
@@ -541,7 +543,8 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Page<'_, T> {
     type Value = bool;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_seq(self)
+        // any: an object gets to visit_map, which reads the API's error message
+        deserializer.deserialize_any(self)
     }
 }
 
