@@ -12,9 +12,16 @@ fn fixture(name: &str) -> String {
     path.display().to_string()
 }
 
+/// One result row: table, rows, inserted, updated, unchanged.
+type Counts = (String, i64, i64, i64, i64);
+
+/// A project as a GitHub sync writes it: name, repository, status, language, stars,
+/// description.
+type SyncedProject = (String, String, String, Option<String>, i32, Option<String>);
+
 /// `import github --repos repos.json --issues F...`, its CSV result rows as
 /// (table, rows, inserted, updated, unchanged).
-fn sync(db: &TestDb, issues: &[&str]) -> (Vec<(String, i64, i64, i64, i64)>, CliOutput) {
+fn sync(db: &TestDb, issues: &[&str]) -> (Vec<Counts>, CliOutput) {
     let repos = fixture("repos.json");
     let files: Vec<String> = issues.iter().map(|f| fixture(f)).collect();
     let mut args = vec!["import", "github", "--repos", repos.as_str(), "-f", "csv"];
@@ -94,7 +101,7 @@ fn repositories_and_bug_issues_become_projects_and_bugs_and_a_second_sync_change
         "left unassigned the bugs of GitHub users ctodb does not know (set their github_login): stranger"
     ));
 
-    let projects: Vec<(String, String, String, Option<String>, i32, Option<String>)> = db
+    let projects: Vec<SyncedProject> = db
         .client()
         .query(
             "SELECT name, github_repo, status::text, primary_language, github_stars, description FROM projects
