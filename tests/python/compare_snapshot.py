@@ -63,7 +63,7 @@ def main(folder, url):
                         sys.exit(f"{name}: {table} id {key} is missing")
                     for column, g, e in zip(columns, got, expected):
                         # jsonb: text in Parquet, parsed by psycopg
-                        if column in ("changes", "errors"):
+                        if column in ("changes", "errors", "timings"):
                             g = json.loads(g) if isinstance(g, str) else g
                             e = json.loads(e) if isinstance(e, str) else e
                         if g != e:
