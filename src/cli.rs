@@ -98,6 +98,9 @@ pub enum Command {
     /// Bring data in: CSV files of projects, bugs or users, and GitHub's API JSON
     #[command(subcommand)]
     Import(ImportCommand),
+    /// A private PostgreSQL cluster made from the installed server binaries, for a machine
+    /// where no server runs: start, stop, status, url, destroy
+    Local(LocalArgs),
     /// Write a Parquet snapshot of every table into DIR/snapshot=ID/ (one database snapshot)
     Export(ExportArgs),
     /// List the snapshots in DIR; --verify re-hashes every file against its manifest
@@ -323,6 +326,37 @@ pub struct ImportGithubArgs {
     /// Who imports (e-mail), recorded in import_logs and the audit log
     #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
     pub actor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// What to do with the cluster
+    #[arg(value_enum)]
+    pub action: LocalAction,
+    /// The cluster's folder [default: CTODB_LOCAL, else $XDG_DATA_HOME/ctodb/pg or
+    /// ~/.local/share/ctodb/pg; as root /var/lib/ctodb/pg]
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Also listen on TCP at localhost:N (the socket in the folder takes the same number)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// destroy: really delete the folder and every database in it
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LocalAction {
+    /// create the cluster when missing and start it
+    Start,
+    /// stop it (fast shutdown)
+    Stop,
+    /// version, folder, socket, size, settings and whether it runs
+    Status,
+    /// the URL that reaches it
+    Url,
+    /// stop it and delete its folder (needs --force)
+    Destroy,
 }
 
 fn parse_delimiter(text: &str) -> Result<u8, String> {

@@ -54,6 +54,21 @@ pub struct Target {
     pub ssl_root_cert: Option<PathBuf>,
     /// `pgbouncer=true` in the URL, as Prisma and Supabase write it.
     pub pgbouncer_flag: bool,
+    /// where the target came from
+    pub origin: Origin,
+}
+
+/// Where a target came from: what the user configured, or the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// --database-url, DATABASE_URL or .env
+    Url,
+    /// PGHOST, PGPORT, PGUSER, PGPASSWORD or PGDATABASE
+    Environment,
+    /// ctodb's private cluster: CTODB_LOCAL, or the default one when no server runs
+    LocalCluster,
+    /// nothing configured: the local socket or localhost, as the OS user
+    Default,
 }
 
 impl Target {
@@ -180,10 +195,42 @@ fn parse_number(name: &'static str, value: &str) -> Result<u64, ConfigError> {
 
 /// Resolves the target: the URL when one is given (flag, DATABASE_URL or .env), else the
 /// libpq variables with libpq's defaults, except that the database defaults to `ctodb`.
+/// The libpq variables that configure a connection.
+const LIBPQ_VARIABLES: &[&str] = &["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
+
+/// SPEC §2's order: the URL; CTODB_LOCAL (a private cluster's folder); the libpq
+/// variables; with nothing configured, the local socket when a server listens there,
+/// else ctodb's default private cluster when it runs, else localhost.
 pub fn resolve_target(url: Option<&str>) -> Result<Target, ConfigError> {
-    match url.map(str::trim).filter(|url| !url.is_empty()) {
-        Some(url) => parse_url(url),
-        None => from_libpq_env(),
+    if let Some(url) = url.map(str::trim).filter(|url| !url.is_empty()) {
+        return parse_url(url);
+    }
+    if std::env::var_os("CTODB_LOCAL").is_some_and(|dir| !dir.is_empty()) {
+        return Ok(cluster_target(&crate::local::Cluster::at_default()));
+    }
+    let configured = LIBPQ_VARIABLES.iter().any(|name| env::var_os(name).is_some_and(|v| !v.is_empty()));
+    let mut target = from_libpq_env()?;
+    if !configured {
+        target.origin = Origin::Default;
+        let system_socket = PathBuf::from(LOCAL_SOCKET_DIR).join(".s.PGSQL.5432");
+        let private = crate::local::Cluster::at_default();
+        if !system_socket.exists() && private.socket().exists() {
+            return Ok(cluster_target(&private));
+        }
+    }
+    Ok(target)
+}
+
+/// The private cluster's socket, as the OS user, database ctodb.
+pub fn cluster_target(cluster: &crate::local::Cluster) -> Target {
+    let mut pg = tokio_postgres::Config::new();
+    pg.host_path(&cluster.dir).port(cluster.port).user(os_user()).dbname(DEFAULT_DATABASE);
+    Target {
+        pg,
+        ssl_mode: SslMode::Disable,
+        ssl_root_cert: None,
+        pgbouncer_flag: false,
+        origin: Origin::LocalCluster,
     }
 }
 
@@ -257,6 +304,7 @@ fn parse_url(url: &str) -> Result<Target, ConfigError> {
         ssl_mode,
         ssl_root_cert: ssl_root_cert.or_else(|| env::var_os("PGSSLROOTCERT").map(PathBuf::from)),
         pgbouncer_flag,
+        origin: Origin::Url,
     })
 }
 
@@ -299,6 +347,7 @@ fn from_libpq_env() -> Result<Target, ConfigError> {
         ssl_mode: ssl_mode_from_env()?,
         ssl_root_cert: env::var_os("PGSSLROOTCERT").map(PathBuf::from),
         pgbouncer_flag: false,
+        origin: Origin::Environment,
     })
 }
 
@@ -317,7 +366,7 @@ fn default_host_dir() -> Option<PathBuf> {
 
 /// The operating-system user, as libpq takes it: $USER or $LOGNAME, else the passwd
 /// entry of the process's uid.
-fn os_user() -> String {
+pub fn os_user() -> String {
     env::var("USER")
         .or_else(|_| env::var("LOGNAME"))
         .ok()

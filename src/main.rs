@@ -7,6 +7,7 @@ mod config;
 mod db;
 mod export;
 mod import;
+mod local;
 mod model;
 mod output;
 mod queries;

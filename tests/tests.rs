@@ -12,6 +12,7 @@ mod github;
 mod helpers;
 mod history;
 mod import;
+mod local;
 mod migrate;
 mod output;
 mod seed;

@@ -7,6 +7,7 @@ mod doctor;
 mod doctor_queries;
 mod export;
 mod import;
+mod local;
 mod migrate;
 mod projects;
 mod quickstart;
@@ -52,6 +53,7 @@ pub fn open_snapshot(ctx: &Context, id_or_path: &str) -> Result<crate::snapshot:
 }
 
 /// What every command may need, resolved once from the global options.
+#[derive(Clone)]
 pub struct Context {
     pub target: Target,
     pub pool: PoolSettings,
@@ -112,6 +114,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         Command::Quickstart => quickstart::run(&ctx).await,
         Command::Export(args) => export::run(&ctx, args).await,
         Command::Import(command) => import::run(&ctx, command).await,
+        Command::Local(args) => local::run(&ctx, args),
         Command::Users => users::run(&ctx).await,
         Command::Snapshots(args) => snapshots::run(&ctx, args),
     };

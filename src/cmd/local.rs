@@ -1,0 +1,74 @@
+//! `ctodb local start|stop|status|url|destroy`: the private cluster (`src/local.rs`).
+
+use anyhow::{bail, Result};
+
+use super::{Context, Outcome};
+use crate::cli::{LocalAction, LocalArgs};
+use crate::local::Cluster;
+use crate::output::{Column, Frame, Kind, Report, Value};
+use crate::ui;
+
+pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
+    let cluster = Cluster::new(args.data.clone(), args.port)?;
+    match args.action {
+        LocalAction::Start => {
+            if cluster.start(args.port.is_some())? {
+                ui::info(&format!(
+                    "started the private cluster in {} (socket {}); `ctodb local stop` stops it",
+                    cluster.dir.display(),
+                    cluster.socket().display()
+                ));
+            } else {
+                ui::info(&format!("the private cluster in {} is already running", cluster.dir.display()));
+            }
+            if std::env::var_os("CTODB_LOCAL").is_none() && cluster.dir != crate::local::default_dir() {
+                ui::info(&format!(
+                    "other commands find it with CTODB_LOCAL={} (or DATABASE_URL={})",
+                    cluster.dir.display(),
+                    cluster.url()
+                ));
+            }
+        }
+        LocalAction::Stop => {
+            if cluster.stop()? {
+                ui::info(&format!("stopped the private cluster in {}", cluster.dir.display()));
+            } else {
+                ui::info(&format!("no private cluster runs in {}", cluster.dir.display()));
+            }
+        }
+        LocalAction::Url => {
+            println!("{}", cluster.url());
+        }
+        LocalAction::Destroy => {
+            if !args.force {
+                bail!(
+                    "`ctodb local destroy` deletes {} and every database in it; add --force to do so",
+                    cluster.dir.display()
+                );
+            }
+            cluster.destroy()?;
+            ui::info(&format!("removed the private cluster in {}", cluster.dir.display()));
+        }
+        LocalAction::Status => {
+            let status = cluster.status()?;
+            let mut frame = Frame::new(
+                "local",
+                vec![Column::new("setting", Kind::Text), Column::new("value", Kind::Text)],
+            );
+            let mut row = |name: &str, value: String| frame.push(vec![Value::from(name), Value::from(value)]);
+            row("folder", cluster.dir.display().to_string());
+            row("initialised", status.initialised.to_string());
+            row("running", status.running.to_string());
+            row("version", status.version.unwrap_or_default());
+            row("socket", status.socket.display().to_string());
+            row("tcp", if status.tcp { format!("localhost:{}", cluster.port) } else { "off".to_string() });
+            row("data_size_mb", (status.data_bytes >> 20).to_string());
+            row("url", cluster.url());
+            for (name, value) in status.settings {
+                row(&name, value);
+            }
+            ctx.output.emit(&Report::single(frame))?;
+        }
+    }
+    Ok(Outcome::Success)
+}

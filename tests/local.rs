@@ -1,0 +1,153 @@
+//! `ctodb local`: a private cluster from the installed server binaries, in a temporary
+//! folder; quickstart against it with nothing else configured; stop, start with the
+//! data kept, a start after kill -9, two starts at once, destroy.
+
+use std::path::Path;
+
+use crate::common::{ctodb_command, CliOutput};
+
+/// ctodb with no DATABASE_URL, PG* or CTODB_* variable but CTODB_LOCAL=dir.
+fn local(dir: &Path, args: &[&str]) -> CliOutput {
+    ctodb_command(None).env("CTODB_LOCAL", dir).args(args).output().expect("the ctodb binary runs").into()
+}
+
+/// A folder for a cluster that the postgres user can reach when the tests run as root.
+fn cluster_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("ctodb-local-").tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    dir
+}
+
+fn status(dir: &Path) -> String {
+    local(dir, &["local", "status", "-f", "csv"]).ok().replace("\r\n", "\n")
+}
+
+#[test]
+fn a_private_cluster_serves_quickstart_keeps_its_data_and_is_destroyed_whole() {
+    let dir = cluster_dir();
+    let path = dir.path();
+    // quickstart starts the cluster CTODB_LOCAL names when none runs there
+    let first = local(path, &["quickstart", "-f", "csv"]);
+    assert!(first.stderr_text().starts_with(&format!(
+        "no PostgreSQL server answers at {}/.s.PGSQL.5432: starting ctodb's private cluster in {} (`ctodb local \
+         stop` stops it; later commands find it)\n",
+        path.display(),
+        path.display()
+    )));
+    assert!(first.ok().contains("\noverview,5,3,1,1,0,2750000.00,"));
+    local(path, &["local", "stop"]).status_only();
+    let started = local(path, &["local", "start"]);
+    assert_eq!(
+        started.status_only().lines().next().unwrap_or_default(),
+        format!(
+            "started the private cluster in {} (socket {}/.s.PGSQL.5432); `ctodb local stop` stops it",
+            path.display(),
+            path.display()
+        )
+    );
+    let report = status(path);
+    assert!(report.contains("\nrunning,true\n"), "{report}");
+    assert!(report.contains("\ntcp,off\n"), "{report}");
+    assert!(report.contains("\nwal_level,minimal\n"), "{report}");
+    assert!(
+        report.contains(&format!("\nurl,postgresql:///ctodb?host={}&port=5432\n", path.display())),
+        "{report}"
+    );
+    // the socket is in the folder, the folder the owner's alone
+    assert!(path.join(".s.PGSQL.5432").exists());
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o700);
+
+    // quickstart with nothing configured but the folder
+    let portfolio = local(path, &["quickstart", "-f", "csv"]).ok();
+    assert!(
+        portfolio.starts_with("section,projects,active,shipped,deferred,cancelled,total_arr,"),
+        "{portfolio}"
+    );
+    assert!(portfolio.contains("\noverview,5,3,1,1,0,2750000.00,"), "{portfolio}");
+
+    // stopped, then started again: the data is still there
+    assert_eq!(
+        local(path, &["local", "stop"]).status_only().trim(),
+        format!("stopped the private cluster in {}", path.display())
+    );
+    assert!(status(path).contains("\nrunning,false\n"));
+    let refused = local(path, &["projects", "-f", "csv"]);
+    assert_eq!(refused.code(), 1);
+    local(path, &["local", "start"]).status_only();
+    let projects = local(path, &["projects", "-f", "csv"]).ok();
+    assert_eq!(projects.lines().count(), 4, "{projects}");
+
+    // killed: the next start clears the dead server's lock files and recovers
+    let pid: i32 = std::fs::read_to_string(path.join("data/postmaster.pid"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap().success());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(status(path).contains("\nrunning,false\n"));
+    let restarted = local(path, &["local", "start"]).status_only();
+    assert!(restarted.contains("left by a server that did not stop cleanly"), "{restarted}");
+    assert_eq!(local(path, &["projects", "-f", "csv"]).ok(), projects);
+
+    // destroy asks for --force, then leaves nothing
+    let refused = local(path, &["local", "destroy"]);
+    assert_eq!(refused.code(), 1);
+    assert_eq!(
+        refused.stderr_text().trim(),
+        format!(
+            "error: `ctodb local destroy` deletes {} and every database in it; add --force to do so",
+            path.display()
+        )
+    );
+    local(path, &["local", "destroy", "--force"]).status_only();
+    assert!(!path.exists());
+}
+
+#[test]
+fn two_starts_at_once_make_one_cluster() {
+    let dir = cluster_dir();
+    let path = dir.path().to_path_buf();
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || local(&path, &["local", "start"]))
+        })
+        .collect();
+    let outputs: Vec<CliOutput> = starts.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut said: Vec<String> =
+        outputs.iter().map(|out| out.status_only().lines().next().unwrap_or_default().to_string()).collect();
+    said.sort();
+    assert_eq!(
+        said,
+        [
+            format!(
+                "started the private cluster in {} (socket {}/.s.PGSQL.5432); `ctodb local stop` stops it",
+                path.display(),
+                path.display()
+            ),
+            format!("the private cluster in {} is already running", path.display()),
+        ]
+    );
+    local(&path, &["local", "destroy", "--force"]).status_only();
+}
+
+#[test]
+fn the_url_names_the_folder_and_a_bad_folder_is_refused() {
+    let url = ctodb_command(None).args(["local", "url", "--data", "/tmp/some where"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&url.stdout),
+        "postgresql:///ctodb?host=/tmp/some%20where&port=5432\n"
+    );
+    let long = format!("/tmp/{}", "x".repeat(120));
+    let out: CliOutput =
+        ctodb_command(None).args(["local", "start", "--data", &long]).output().unwrap().into();
+    assert_eq!(out.code(), 1);
+    assert_eq!(
+        out.stderr_text().trim(),
+        format!("error: --data {long}: the path is too long for a Unix socket inside it (at most about 90 characters)")
+    );
+}
