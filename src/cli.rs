@@ -31,7 +31,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalOptions {
     /// PostgreSQL URL, e.g. postgres://user:password@host:5432/ctodb?sslmode=require
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
@@ -62,7 +62,7 @@ pub struct GlobalOptions {
     pub verbose: bool,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Create the database if needed and apply pending migrations
     Migrate(MigrateArgs),
@@ -107,7 +107,7 @@ pub enum Command {
     Snapshots(SnapshotsArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// Folder of the snapshots
     #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports")]
@@ -127,7 +127,7 @@ pub struct ExportArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SnapshotsArgs {
     /// Folder of the snapshots
     #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports")]
@@ -169,7 +169,7 @@ impl Page {
     }
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ProjectsArgs {
     /// Only these statuses (repeatable) [default: active]
     #[arg(long, value_enum)]
@@ -190,7 +190,7 @@ pub struct ProjectsArgs {
     pub from: FromSnapshot,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct BugsArgs {
     /// Only these severities (repeatable)
     #[arg(long, value_enum)]
@@ -232,7 +232,7 @@ pub struct BugsArgs {
     pub from: FromSnapshot,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum BugCommand {
     /// One bug with its SLA state and full history
     Show {
@@ -243,7 +243,7 @@ pub enum BugCommand {
     Update(BugUpdateArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct BugUpdateArgs {
     /// the bug's number
     pub number: i64,
@@ -271,7 +271,7 @@ pub struct BugUpdateArgs {
     pub actor: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum ImportCommand {
     /// Import a CSV file: every row or, when one is bad, none (unless --skip-invalid);
     /// rows are matched by natural key, so importing a file twice changes nothing
@@ -281,7 +281,7 @@ pub enum ImportCommand {
     Github(ImportGithubArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ImportCsvArgs {
     /// The CSV file, with a header row; - reads standard input
     pub file: PathBuf,
@@ -307,7 +307,7 @@ pub struct ImportCsvArgs {
     pub actor: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ImportGithubArgs {
     /// Repositories: `gh api --paginate /orgs/ORG/repos > repos.json`
     #[arg(long, value_name = "FILE")]
@@ -328,7 +328,7 @@ pub struct ImportGithubArgs {
     pub actor: Option<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct LocalArgs {
     /// What to do with the cluster
     #[arg(value_enum)]
@@ -371,7 +371,7 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
     }
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SearchArgs {
     /// What to look for, e.g. "login timeout" (typos are corrected)
     pub text: String,
@@ -386,7 +386,7 @@ pub struct SearchArgs {
     pub limit: u32,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum ReportCommand {
     /// The overview: projects, money, open/critical/breached bugs, top projects and bugs
     Portfolio {
@@ -465,7 +465,7 @@ pub enum ReportCommand {
     },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SeedArgs {
     /// Data set to load [default: demo, or standard when a count is given]
     #[arg(long, value_enum)]
@@ -490,7 +490,7 @@ pub struct SeedArgs {
     pub append: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct MigrateArgs {
     #[command(subcommand)]
     pub action: Option<MigrateAction>,
@@ -500,7 +500,7 @@ pub struct MigrateArgs {
     pub source: Option<PathBuf>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum MigrateAction {
     /// Apply pending migrations (the default)
     Run,

@@ -120,13 +120,18 @@ pub fn find_binaries() -> Result<Binaries> {
 
 /// The package to install on this OS, from /etc/os-release.
 fn install_hint() -> &'static str {
-    let release = fs::read_to_string("/etc/os-release").unwrap_or_default().to_lowercase();
+    if cfg!(target_os = "macos") {
+        return "brew install postgresql@16";
+    }
+    hint_for(&fs::read_to_string("/etc/os-release").unwrap_or_default())
+}
+
+fn hint_for(os_release: &str) -> &'static str {
+    let release = os_release.to_lowercase();
     let like = |word: &str| {
         release.lines().any(|l| (l.starts_with("id=") || l.starts_with("id_like=")) && l.contains(word))
     };
-    if cfg!(target_os = "macos") {
-        "brew install postgresql@16"
-    } else if like("debian") || like("ubuntu") {
+    if like("debian") || like("ubuntu") {
         "apt-get install postgresql postgresql-contrib"
     } else if like("rhel") || like("fedora") || like("centos") {
         "dnf install postgresql-server postgresql-contrib"
@@ -134,6 +139,8 @@ fn install_hint() -> &'static str {
         "apk add postgresql postgresql-contrib"
     } else if like("arch") {
         "pacman -S postgresql"
+    } else if like("suse") {
+        "zypper install postgresql-server postgresql-contrib"
     } else {
         "your package manager's postgresql and postgresql-contrib packages"
     }
@@ -374,7 +381,12 @@ impl Cluster {
         let initialised = self.initialised();
         let binaries = find_binaries().ok();
         let running = initialised && binaries.as_ref().is_some_and(|b| self.running(b));
+        // the cluster's major version, and the installed server's full one when it matches
         let version = fs::read_to_string(self.data().join("PG_VERSION")).ok().map(|v| v.trim().to_string());
+        let version = match (version, &binaries) {
+            (Some(major), Some(b)) if b.major.to_string() == major => Some(b.version.clone()),
+            (version, _) => version,
+        };
         let settings = fs::read_to_string(self.data().join("postgresql.auto.conf"))
             .unwrap_or_default()
             .lines()
@@ -610,6 +622,21 @@ mod tests {
         );
         assert_eq!(parse_version("postgres (PostgreSQL) 17beta2"), Some(("17beta2".into(), 17)));
         assert_eq!(parse_version("nothing"), None);
+    }
+
+    #[test]
+    fn the_missing_package_is_named_for_the_os() {
+        assert_eq!(
+            hint_for("ID=debian\nVERSION_ID=\"12\"\n"),
+            "apt-get install postgresql postgresql-contrib"
+        );
+        assert_eq!(hint_for("ID=ubuntu\nID_LIKE=debian\n"), "apt-get install postgresql postgresql-contrib");
+        assert_eq!(
+            hint_for("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n"),
+            "dnf install postgresql-server postgresql-contrib"
+        );
+        assert_eq!(hint_for("ID=alpine\n"), "apk add postgresql postgresql-contrib");
+        assert_eq!(hint_for(""), "your package manager's postgresql and postgresql-contrib packages");
     }
 
     #[test]

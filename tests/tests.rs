@@ -15,5 +15,6 @@ mod import;
 mod local;
 mod migrate;
 mod output;
+mod reliability;
 mod seed;
 mod workflow;

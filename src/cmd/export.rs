@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use super::{Context, Outcome};
 use crate::cli::ExportArgs;
+use crate::db;
 use crate::export::{self, ExportPlan};
 use crate::ui;
 
@@ -24,8 +25,13 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
     export::prepare(&plan)?;
     let started = Instant::now();
     let db = ctx.connect().await?;
-    let mut pooled = db.client().await?;
-    let manifest = export::export(&mut pooled, &plan).await?;
+    // from scratch again if the connection is lost: each try writes its own temporary
+    // folder, removed when it fails
+    let manifest = db::with_retry("export", || async {
+        let mut pooled = db.client().await?;
+        export::export(&mut pooled, &plan).await
+    })
+    .await?;
     ui::info(&format!(
         "exported {} to {}: {} files, {} rows, {:.1} MB in {:.1} s",
         plan.id,

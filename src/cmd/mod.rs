@@ -98,26 +98,48 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         as_of: global.as_of.unwrap_or_else(Utc::now),
         as_of_given: global.as_of.is_some(),
     };
-    let outcome = match cli.command {
-        Command::Migrate(args) => migrate::run(&ctx, args).await,
-        Command::Doctor => doctor::run(&ctx).await,
-        Command::Stats => stats::run(&ctx).await,
-        Command::Seed(args) => seed::run(&ctx, args).await,
-        Command::Projects(args) => projects::list(&ctx, args).await,
-        Command::Project { name } => projects::show(&ctx, &name).await,
-        Command::Bugs(args) => bugs::list(&ctx, args).await,
-        Command::Bug(crate::cli::BugCommand::Show { number }) => bugs::show(&ctx, number).await,
-        Command::Bug(crate::cli::BugCommand::Update(args)) => bug_update::run(&ctx, args).await,
-        Command::Search(args) => search::run(&ctx, args).await,
-        Command::Report(command) => report::run(&ctx, command).await,
-        Command::Refresh => refresh::run(&ctx).await,
-        Command::Quickstart => quickstart::run(&ctx).await,
-        Command::Export(args) => export::run(&ctx, args).await,
-        Command::Import(command) => import::run(&ctx, command).await,
-        Command::Local(args) => local::run(&ctx, args),
-        Command::Users => users::run(&ctx).await,
-        Command::Snapshots(args) => snapshots::run(&ctx, args),
+    // A command that only reads runs again whole after a transient failure (a lost
+    // connection, a terminated backend): it prints nothing until its queries are done.
+    let reads_only = matches!(
+        cli.command,
+        Command::Stats
+            | Command::Projects(_)
+            | Command::Project { .. }
+            | Command::Bugs(_)
+            | Command::Bug(crate::cli::BugCommand::Show { .. })
+            | Command::Search(_)
+            | Command::Report(_)
+            | Command::Users
+    );
+    let outcome = if reads_only {
+        let command = cli.command;
+        crate::db::with_retry("reading", || dispatch(&ctx, command.clone())).await
+    } else {
+        dispatch(&ctx, cli.command).await
     };
     crate::db::close_all().await;
     outcome
+}
+
+async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Migrate(args) => migrate::run(ctx, args).await,
+        Command::Doctor => doctor::run(ctx).await,
+        Command::Stats => stats::run(ctx).await,
+        Command::Seed(args) => seed::run(ctx, args).await,
+        Command::Projects(args) => projects::list(ctx, args).await,
+        Command::Project { name } => projects::show(ctx, &name).await,
+        Command::Bugs(args) => bugs::list(ctx, args).await,
+        Command::Bug(crate::cli::BugCommand::Show { number }) => bugs::show(ctx, number).await,
+        Command::Bug(crate::cli::BugCommand::Update(args)) => bug_update::run(ctx, args).await,
+        Command::Search(args) => search::run(ctx, args).await,
+        Command::Report(command) => report::run(ctx, command).await,
+        Command::Refresh => refresh::run(ctx).await,
+        Command::Quickstart => quickstart::run(ctx).await,
+        Command::Export(args) => export::run(ctx, args).await,
+        Command::Import(command) => import::run(ctx, command).await,
+        Command::Local(args) => local::run(ctx, args),
+        Command::Users => users::run(ctx).await,
+        Command::Snapshots(args) => snapshots::run(ctx, args),
+    }
 }

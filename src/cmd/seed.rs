@@ -18,34 +18,41 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
     let plan = Plan::new(args.profile, overrides, args.rng_seed, args.append)?;
     ctx.require_direct_connection("seed")?;
     let db = ctx.connect().await?;
+    let started = Instant::now();
+    // one transaction, run again whole if the connection is lost on the way
+    let loaded = db::with_retry("seed", || async {
+        let mut pooled = db.client().await?;
+        let client: &mut tokio_postgres::Client = &mut pooled;
+        let tx = client.transaction().await.map_err(|err| DbError::query("seed/begin", err))?;
+        let existing = seed::existing(&tx).await?;
+        if !existing.is_empty() && !plan.append {
+            bail!(
+                "database {} already has data ({} projects, {} bugs, {} users); seed adds to it only with --append (or start over with `ctodb migrate reset --force`)",
+                ctx.target.database(),
+                existing.projects,
+                existing.bugs,
+                existing.users
+            );
+        }
+        let loaded = seed::load(&tx, &plan, existing, ctx.as_of).await?;
+        let changes = json!({
+            "profile": plan.profile.name(),
+            "users": loaded.users,
+            "projects": loaded.projects,
+            "bugs": loaded.bugs,
+            "days": loaded.days,
+            "rng_seed": plan.rng_seed,
+            "append": plan.append,
+        });
+        db::audit(&tx, None, "seed", "database", Some(ctx.target.database()), &changes).await?;
+        let step = Instant::now();
+        tx.commit().await.map_err(|err| DbError::query("seed/commit", err))?;
+        ui::verbose(&format!("commit in {:.2} s", step.elapsed().as_secs_f64()));
+        Ok(loaded)
+    })
+    .await?;
     let mut pooled = db.client().await?;
     let client: &mut tokio_postgres::Client = &mut pooled;
-    let started = Instant::now();
-    let tx = client.transaction().await.map_err(|err| DbError::query("seed/begin", err))?;
-    let existing = seed::existing(&tx).await?;
-    if !existing.is_empty() && !plan.append {
-        bail!(
-            "database {} already has data ({} projects, {} bugs, {} users); seed adds to it only with --append (or start over with `ctodb migrate reset --force`)",
-            ctx.target.database(),
-            existing.projects,
-            existing.bugs,
-            existing.users
-        );
-    }
-    let loaded = seed::load(&tx, &plan, existing, ctx.as_of).await?;
-    let changes = json!({
-        "profile": plan.profile.name(),
-        "users": loaded.users,
-        "projects": loaded.projects,
-        "bugs": loaded.bugs,
-        "days": loaded.days,
-        "rng_seed": plan.rng_seed,
-        "append": plan.append,
-    });
-    db::audit(&tx, None, "seed", "database", Some(ctx.target.database()), &changes).await?;
-    let step = Instant::now();
-    tx.commit().await.map_err(|err| DbError::query("seed/commit", err))?;
-    ui::verbose(&format!("commit in {:.2} s", step.elapsed().as_secs_f64()));
     let step = Instant::now();
     ui::info("analyzing the loaded tables");
     // outside the transaction: VACUUM cannot run in one. It sets the visibility map that

@@ -233,8 +233,9 @@ impl Db {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .wait_timeout(Some(settings.wait_timeout))
             // the connect timeout is enforced by tokio-postgres per address; this bounds
-            // the whole handshake (TLS and authentication included)
-            .create_timeout(Some(settings.connect_timeout + Duration::from_secs(1)))
+            // the whole handshake (TLS and authentication included), a little later so
+            // that a refused or unreachable address is reported as such first
+            .create_timeout(Some(settings.connect_timeout + Duration::from_millis(250)))
             .post_create(Hook::sync_fn(|client, _| {
                 register_cancel_token(client.cancel_token());
                 Ok(())

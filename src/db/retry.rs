@@ -43,16 +43,28 @@ where
         match attempt().await {
             Err(err) if retries < MAX_RETRIES && is_transient(&err) => {
                 retries += 1;
-                ui::verbose(&format!(
-                    "{what}: transient failure ({err}); retry {retries} of {MAX_RETRIES} in {} ms",
-                    backoff.as_millis()
+                let wait = jittered(backoff);
+                ui::info(&format!(
+                    "{what}: {err}; trying again ({retries} of {MAX_RETRIES}) in {} ms",
+                    wait.as_millis()
                 ));
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(wait).await;
                 backoff *= 2;
             }
             other => return other,
         }
     }
+}
+
+/// The backoff scaled by a factor between 0.5 and 1.5, so that clients that failed
+/// together do not all come back at the same instant.
+fn jittered(backoff: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let factor = 0.5 + f64::from(nanos % 1000) / 1000.0;
+    backoff.mul_f64(factor)
 }
 
 #[cfg(test)]

@@ -1,0 +1,267 @@
+//! Faults against a real server (RELIABILITY.md lists them): a backend terminated in the
+//! middle of refresh, seed, import and export (the transaction runs again whole); the
+//! server stopped under a command (one clear error, nothing partial, fine once it is
+//! back); a listener that never answers; a password that appears nowhere; hostile names.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{admin, ctodb_command, CliOutput, TestDb};
+
+const AS_OF: &str = "2026-11-25T12:00:00Z";
+
+/// Starts ctodb against `db` in the background.
+fn spawn(db: &TestDb, args: &[&str], dir: &Path) -> Child {
+    ctodb_command(Some(&db.url))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ctodb binary runs")
+}
+
+/// Terminates the first busy ctodb backend of `db` (its query running, or its
+/// transaction open) once one appears; true when it did before the command ended.
+fn terminate_when_busy(db: &TestDb, child: &mut Child, after: Duration) -> bool {
+    let mut admin = admin();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if started.elapsed() >= after {
+            let rows = admin
+                .query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                     WHERE datname = $1 AND application_name = 'ctodb'
+                       AND state IN ('active', 'idle in transaction')
+                     LIMIT 1",
+                    &[&db.name],
+                )
+                .unwrap();
+            if rows.first().is_some_and(|row| row.get::<_, bool>(0)) {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+fn finish(child: Child) -> CliOutput {
+    child.wait_with_output().unwrap().into()
+}
+
+#[test]
+fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    // seed: the whole load runs again; the tables end as one clean seed leaves them
+    let db = TestDb::new("fault_seed");
+    let mut child = spawn(&db, &["seed", "--profile", "standard", "--as-of", AS_OF], dir.path());
+    assert!(
+        terminate_when_busy(&db, &mut child, Duration::from_millis(300)),
+        "the seed ended before the fault"
+    );
+    let out = finish(child);
+    let stderr = out.status_only();
+    assert!(stderr.contains("trying again (1 of 3)"), "{stderr}");
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 10_000);
+    assert_eq!(db.count("SELECT count(*) FROM projects"), 180);
+    let clean = TestDb::new("fault_seed_clean");
+    clean.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
+    let tables = ["projects", "bugs", "project_metrics", "monthly_metrics"];
+    let ids = |db: &TestDb| -> Vec<i64> {
+        tables.iter().map(|t| db.count(&format!("SELECT count(*) FROM {t}"))).collect()
+    };
+    assert_eq!(ids(&db), ids(&clean));
+
+    // refresh: retried; a second refresh then finds nothing to change
+    let mut child = spawn(&db, &["refresh", "--as-of", AS_OF], dir.path());
+    assert!(terminate_when_busy(&db, &mut child, Duration::ZERO), "the refresh ended before the fault");
+    let stderr = finish(child).status_only();
+    assert!(stderr.contains("trying again (1 of 3)"), "{stderr}");
+    let again = db.run_status(&["refresh", "--as-of", AS_OF]);
+    assert!(
+        again.contains(": 0 bug priorities (0 closed bugs zeroed), 0 projects, 0 monthly rows"),
+        "{again}"
+    );
+
+    // import: retried; every row once, one succeeded log row
+    let mut file = std::fs::File::create(dir.path().join("many.csv")).unwrap();
+    writeln!(file, "project,title,severity,external_id").unwrap();
+    let project: String = db.client().query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
+    for i in 0..20_000 {
+        writeln!(file, "\"{project}\",Fault test {i},low,F-{i}").unwrap();
+    }
+    drop(file);
+    let bugs = db.count("SELECT count(*) FROM bugs");
+    let mut child = spawn(&db, &["import", "csv", "many.csv", "--kind", "bugs", "-f", "csv"], dir.path());
+    assert!(terminate_when_busy(&db, &mut child, Duration::ZERO), "the import ended before the fault");
+    let out = finish(child);
+    assert!(out.stderr_text().contains("trying again (1 of 3)"), "{}", out.stderr_text());
+    assert!(out.ok().ends_with("many.csv,bugs,false,20000,20000,0,0,0\r\n"));
+    assert_eq!(db.count("SELECT count(*) FROM bugs") - bugs, 20_000);
+    assert_eq!(
+        db.count("SELECT count(*) FROM import_logs WHERE target = 'many.csv' AND status = 'succeeded'"),
+        1
+    );
+
+    // export: retried from scratch; one verified snapshot, no temporary folder
+    let reports = dir.path().join("reports");
+    let mut child = spawn(&db, &["export", "--dir", reports.to_str().unwrap(), "--id", "fault"], dir.path());
+    assert!(terminate_when_busy(&db, &mut child, Duration::ZERO), "the export ended before the fault");
+    let stderr = finish(child).status_only();
+    assert!(stderr.contains("trying again (1 of 3)"), "{stderr}");
+    let entries: Vec<String> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries, ["snapshot=fault"]);
+    db.run(&["snapshots", "--dir", reports.to_str().unwrap(), "--verify"]);
+
+    // a read: retried, the same answer as without the fault
+    let expected = db.run(&["bugs", "--all", "--limit", "500", "-f", "csv", "--as-of", AS_OF]);
+    let mut child =
+        spawn(&db, &["bugs", "--all", "--limit", "500", "-f", "csv", "--as-of", AS_OF], dir.path());
+    if terminate_when_busy(&db, &mut child, Duration::ZERO) {
+        let out = finish(child);
+        assert_eq!(out.ok(), expected);
+    }
+}
+
+#[test]
+fn a_listener_that_never_answers_stops_within_a_second_of_the_setting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // accept and keep every connection, never saying a word
+    let keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(8) {
+            held.push(stream);
+        }
+        held.len()
+    });
+    let url = format!("postgres://nobody@127.0.0.1:{port}/ctodb");
+    let started = Instant::now();
+    let out: CliOutput = ctodb_command(Some(&url))
+        .env("DATABASE_CONNECTION_TIMEOUT", "1")
+        .args(["projects"])
+        .output()
+        .unwrap()
+        .into();
+    let elapsed = started.elapsed();
+    assert_eq!(out.code(), 1);
+    assert_eq!(
+        out.stderr_text().trim(),
+        format!(
+            "error: timed out after 1 s connecting to PostgreSQL at 127.0.0.1:{port}; check the host and port, or \
+             raise DATABASE_CONNECTION_TIMEOUT"
+        )
+    );
+    assert!(elapsed < Duration::from_millis(1_900), "took {elapsed:?}");
+    drop(keep);
+}
+
+#[test]
+fn a_password_in_the_url_appears_in_no_output_file_or_row() {
+    let (role, password) = crate::common::password_role();
+    let db = TestDb::new("secret_scan");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    // the role owns nothing here: it may do what the commands do
+    admin().batch_execute(&format!("ALTER ROLE {role} SUPERUSER")).unwrap();
+    let url = format!("postgres://{role}:{password}@127.0.0.1:{}/{}", crate::common::tcp_port(), db.name);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.csv"), "name,arr\nAtlas Payments,-1\nNova,10\n").unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["-v", "projects"],
+        vec!["-v", "bugs", "--all"],
+        vec!["-v", "report", "portfolio"],
+        vec!["-v", "search", "checkout"],
+        vec!["-v", "refresh"],
+        vec!["-v", "import", "csv", "p.csv", "--kind", "projects", "--skip-invalid"],
+        vec!["-v", "import", "csv", "p.csv", "--kind", "projects"],
+        vec!["-v", "export", "--dir", "reports", "--tables", "projects"],
+        vec!["-v", "doctor"],
+        vec!["-v", "bug", "show", "1"],
+        vec!["-v", "migrate", "status"],
+        vec!["-v", "stats"],
+    ];
+    let mut seen = String::new();
+    for args in &commands {
+        let out = crate::common::ctodb_at(&url, args, Some(dir.path()));
+        for text in [out.stdout_text(), out.stderr_text()] {
+            assert!(!text.contains(password), "`ctodb {}` printed the password:\n{text}", args.join(" "));
+            seen.push_str(&text);
+        }
+    }
+    assert!(seen.contains("query "), "-v printed no query timing: the scan saw nothing");
+    // every file ctodb wrote: the rejects file, the snapshot and its manifest
+    let mut files = 0;
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(path) = stack.pop() {
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files += 1;
+                let bytes = std::fs::read(&path).unwrap();
+                let found = bytes.windows(password.len()).any(|w| w == password.as_bytes());
+                assert!(!found, "{} holds the password", path.display());
+            }
+        }
+    }
+    assert!(files >= 4, "expected the rejects file and a snapshot, found {files} files");
+    // and every row ctodb writes about itself
+    let leaks = db.count(&format!(
+        "SELECT (SELECT count(*) FROM import_logs WHERE errors::text LIKE '%{password}%' OR target LIKE '%{password}%')
+              + (SELECT count(*) FROM audit_log WHERE changes::text LIKE '%{password}%' OR coalesce(entity_id, '') LIKE '%{password}%')"
+    ));
+    assert_eq!(leaks, 0);
+    assert!(db.count("SELECT count(*) FROM import_logs WHERE target = 'p.csv'") >= 2);
+}
+
+#[test]
+fn hostile_names_titles_search_text_and_file_names_stay_data() {
+    let db = TestDb::new("hostile_names");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let names = [
+        "Robert'); DROP TABLE bugs; --",
+        "\"quoted\" name",
+        "semi;colon, comma",
+        "$1 $$dollar$$ \\backslash",
+        "Ünïcödé 名前 🚀",
+    ];
+    let mut csv = String::from("name,description\n");
+    for name in names {
+        csv.push_str(&format!("\"{}\",\"{}\"\n", name.replace('"', "\"\""), name.replace('"', "\"\"")));
+    }
+    let file = "we're \"odd\" $(echo x).csv";
+    std::fs::write(dir.path().join(file), &csv).unwrap();
+    let out = crate::common::ctodb_at(
+        &db.url,
+        &["import", "csv", file, "--kind", "projects", "-f", "csv"],
+        Some(dir.path()),
+    );
+    assert!(out.ok().contains(",projects,false,5,5,0,0,0"), "{}", out.stderr_text());
+    for name in names {
+        let found = db.client().query_one("SELECT count(*) FROM projects WHERE name = $1", &[&name]).unwrap();
+        assert_eq!(found.get::<_, i64>(0), 1, "{name}");
+        let shown = db.run(&["project", name, "-f", "csv"]);
+        assert!(shown.contains("section,"), "{name}: {shown}");
+        let search = db.ctodb(&["search", name, "-f", "csv"]);
+        assert_eq!(search.code(), 0, "{name}: {}", search.stderr_text());
+    }
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 12, "the bugs table is still there");
+    // an export folder with quotes and spaces; an id that could not name a folder is a
+    // usage error
+    let reports = dir.path().join("it's \"here\" $(x)");
+    db.run_status(&["export", "--dir", reports.to_str().unwrap(), "--id", "x-y", "--tables", "projects"]);
+    assert!(reports.join("snapshot=x-y").join("projects.parquet").is_file());
+    let refused = db.ctodb(&["export", "--dir", reports.to_str().unwrap(), "--id", "../x'y"]);
+    assert_eq!(refused.code(), 2);
+}
