@@ -2,6 +2,9 @@
 # CSV import benchmark (issue 16), side by side in one run on one database:
 #   - the yardstick: psql's `\copy` of the same file into an unindexed table of the same
 #     columns (typed like bugs: no indexes, no triggers, no checks);
+#   - the floor: the same rows, once \copied, inserted into bugs by one INSERT … SELECT in
+#     psql (PostgreSQL's own cost of the bugs table's indexes, triggers and foreign keys),
+#     rolled back;
 #   - `ctodb import csv FILE --kind bugs`: 100,000 new bugs into the database (validated,
 #     staged by binary COPY, merged into bugs with its indexes and triggers, the search
 #     words rebuilt); the rows are deleted again after each run (not timed);
@@ -65,6 +68,11 @@ cleanup
 for run in $(seq "$RUNS"); do
   echo "run $run"
   timed psql_copy psql -X -q -d "$DATABASE_URL" -c "\\copy bench_import_copy FROM '$WORK/bugs.csv' (FORMAT csv, HEADER true)"
+  timed insert_floor psql -X -q -d "$DATABASE_URL" -c "BEGIN" -c "INSERT INTO bugs (project_id, title,
+    description, severity, status, revenue_impact_daily, created_at, source, external_id, labels)
+    SELECT p.id, c.title, c.description, c.severity, c.status, c.revenue_impact_daily, c.created_at, 'csv',
+           c.external_id, string_to_array(c.labels, ';')
+    FROM bench_import_copy c JOIN projects p ON p.name = c.project" -c "ROLLBACK"
   timed import "$BIN" -v import csv "$WORK/bugs.csv" --kind bugs
   grep -E "query import/(merge|match|check)|query search/refresh_words|copy import_rows" "$WORK/err" | sed 's/^/    /'
   timed reimport "$BIN" import csv "$WORK/bugs.csv" --kind bugs
@@ -74,7 +82,7 @@ timed dry_run_million "$BIN" import csv "$WORK/million.csv" --kind bugs --dry-ru
 
 echo
 echo "medians over $RUNS runs ($ROWS rows):"
-for name in psql_copy import reimport dry_run_million; do
+for name in psql_copy insert_floor import reimport dry_run_million; do
   [ -f "$WORK/$name" ] || continue
   wall=$(cut -d' ' -f1 "$WORK/$name" | median)
   rss=$(cut -d' ' -f2 "$WORK/$name" | median)
@@ -82,4 +90,6 @@ for name in psql_copy import reimport dry_run_million; do
 done
 copy=$(cut -d' ' -f1 "$WORK/psql_copy" | median)
 import=$(cut -d' ' -f1 "$WORK/import" | median)
+floor=$(cut -d' ' -f1 "$WORK/insert_floor" | median)
 echo "  import / psql \\copy: $(echo "scale=2; $import / $copy" | bc)"
+echo "  import / INSERT … SELECT floor: $(echo "scale=2; $import / $floor" | bc)"

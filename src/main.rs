@@ -60,6 +60,7 @@ fn main() -> ExitCode {
             // The command's future is dropped by now: its temporary files are gone and
             // its open transactions die with their connections. Stop the server's work too.
             runtime.block_on(db::cancel_running_queries());
+            runtime.block_on(cmd::interrupted(signal.name()));
             eprintln!("interrupted ({})", signal.name());
             ExitCode::from(signal.exit_status())
         }

@@ -265,3 +265,90 @@ fn hostile_names_titles_search_text_and_file_names_stay_data() {
     let refused = db.ctodb(&["export", "--dir", reports.to_str().unwrap(), "--id", "../x'y"]);
     assert_eq!(refused.code(), 2);
 }
+
+/// Sends `signal` to the command once its backend runs a statement (for an import: once
+/// its COPY has taken rows); returns its output.
+fn signal_when_busy(db: &TestDb, mut child: Child, signal: &str, copying: bool) -> CliOutput {
+    let mut admin = admin();
+    let started = Instant::now();
+    let sql = if copying {
+        "SELECT count(*) FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid
+         WHERE d.datname = $1 AND p.tuples_processed > 1000"
+    } else {
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb' AND state = 'active'"
+    };
+    loop {
+        assert!(child.try_wait().unwrap().is_none(), "the command ended before the signal");
+        assert!(started.elapsed() < Duration::from_secs(60), "the command never got busy");
+        let busy: i64 = admin.query_one(sql, &[&db.name]).unwrap().get(0);
+        if busy > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let sent = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    finish(child)
+}
+
+#[test]
+fn sigterm_stops_import_refresh_and_export_leaving_nothing() {
+    let db = TestDb::new("sigterm_long_commands");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = std::fs::File::create(dir.path().join("big.csv")).unwrap();
+    writeln!(file, "project,title,severity,external_id").unwrap();
+    let project: String = db.client().query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
+    for i in 0..200_000 {
+        writeln!(file, "\"{project}\",Signal test {i},low,S-{i}").unwrap();
+    }
+    drop(file);
+    let tables = ["projects", "bugs", "bug_history", "monthly_metrics", "portfolio_metrics"];
+    let before = db.fingerprint(&tables);
+    let reports = dir.path().join("reports");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["import", "csv", "big.csv", "--kind", "bugs"],
+        vec!["refresh", "--as-of", "2026-11-27T12:00:00Z"],
+        vec!["export", "--dir", reports.to_str().unwrap(), "--id", "stopped"],
+    ];
+    for args in &commands {
+        let out = signal_when_busy(&db, spawn(&db, args, dir.path()), "-TERM", args[0] == "import");
+        assert_eq!(out.code(), 143, "`ctodb {}`: {}", args.join(" "), out.stderr_text());
+        assert!(out.stderr_text().trim_end().ends_with("interrupted (SIGTERM)"), "{}", out.stderr_text());
+        std::thread::sleep(Duration::from_millis(300));
+        let left = db.count(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'ctodb'",
+            db.name
+        ));
+        assert_eq!(left, 0, "`ctodb {}` left a session on the server", args.join(" "));
+        assert_eq!(db.fingerprint(&tables), before, "`ctodb {}` changed the tables", args.join(" "));
+    }
+    // the import's log row says how it ended
+    let (status, errors): (String, serde_json::Value) = {
+        let all: Vec<String> = db
+            .client()
+            .query("SELECT target || status || errors::text FROM import_logs", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let row = db
+            .client()
+            .query_one("SELECT status, errors FROM import_logs WHERE target = 'big.csv'", &[])
+            .unwrap_or_else(|e| panic!("{e}: {all:?}"));
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(status, "failed");
+    assert_eq!(errors[0]["message"], "interrupted (SIGTERM)");
+    // nothing left in the folder but the input: no rejects, no snapshot, no temporary folder
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let reports_left: Vec<String> = std::fs::read_dir(&reports)
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert!(left == ["big.csv"] || left == ["big.csv", "reports"], "{left:?}");
+    assert!(reports_left.is_empty(), "{reports_left:?}");
+}

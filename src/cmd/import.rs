@@ -319,6 +319,22 @@ struct Log {
     id: Uuid,
 }
 
+/// The log row of the import under way, which an interrupt (SIGINT, SIGTERM) marks
+/// failed: the import's own transaction dies with its connection, its record should not
+/// stay "running".
+static RUNNING: std::sync::Mutex<Option<(Db, Uuid, Option<Uuid>)>> = std::sync::Mutex::new(None);
+
+/// Called once the command was stopped by `signal` (see `main`).
+pub async fn interrupted(signal: &str) {
+    let running = RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    if let Some((db, id, actor)) = running {
+        match db.reopen().await {
+            Ok(fresh) => Log { id }.fail(&fresh, actor, &anyhow!("interrupted ({signal})")).await,
+            Err(err) => ui::warn(&format!("could not record the interrupted import in import_logs: {err}")),
+        }
+    }
+}
+
 impl Log {
     async fn start(
         db: &Db,
@@ -331,10 +347,13 @@ impl Log {
         let kind = kind.map(ImportKind::table);
         let row =
             db::query_one(&**client, &sql::IMPORT_LOG_START, &[&source, &target, &kind, &actor]).await?;
-        Ok(Log { id: db::get(&row, sql::IMPORT_LOG_START.name, "id")? })
+        let id = db::get(&row, sql::IMPORT_LOG_START.name, "id")?;
+        *RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((db.clone(), id, actor));
+        Ok(Log { id })
     }
 
     async fn finish(&self, db: &Db, actor: Option<Uuid>, summary: &Summary, failed: bool) -> Result<()> {
+        RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
         let status = match (failed, summary.rejected()) {
             (true, _) => "failed",
             (false, 0) => "succeeded",

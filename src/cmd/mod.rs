@@ -121,6 +121,11 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     outcome
 }
 
+/// What is left to do once a signal stopped the command: an import's log row says so.
+pub async fn interrupted(signal: &str) {
+    import::interrupted(signal).await;
+}
+
 async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
     match command {
         Command::Migrate(args) => migrate::run(ctx, args).await,

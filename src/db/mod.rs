@@ -248,6 +248,12 @@ impl Db {
         Ok(db)
     }
 
+    /// A new pool to the same target: for work after an interrupt, when the connections
+    /// of this one may be stuck in the middle of a cancelled statement.
+    pub async fn reopen(&self) -> Result<Db, DbError> {
+        Db::connect(&self.target, &self.settings).await
+    }
+
     /// Closes the pool and lets each of its connections end cleanly: the replies still
     /// due are read, a Terminate message is sent, and the server sees a client leave,
     /// not a socket cut mid-reply (see `GracefulConnect`). Waits at most two seconds in
