@@ -352,3 +352,39 @@ fn sigterm_stops_import_refresh_and_export_leaving_nothing() {
     assert!(left == ["big.csv"] || left == ["big.csv", "reports"], "{left:?}");
     assert!(reports_left.is_empty(), "{reports_left:?}");
 }
+
+#[test]
+fn the_server_stopped_under_a_seed_gives_one_error_and_nothing_partial() {
+    let dir = tempfile::Builder::new().prefix("ctodb-stop-").tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cluster = dir.path();
+    let ctodb = |args: &[&str]| -> std::process::Command {
+        let mut command = ctodb_command(None);
+        command.env("CTODB_LOCAL", cluster).args(args);
+        command
+    };
+    let run = |args: &[&str]| -> CliOutput { ctodb(args).output().unwrap().into() };
+    run(&["local", "start"]).status_only();
+    run(&["migrate"]).status_only();
+    let child = ctodb(&["seed", "--profile", "large", "--as-of", AS_OF])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    run(&["local", "stop"]).status_only();
+    let out = finish(child);
+    assert_eq!(out.code(), 1, "{}", out.stderr_text());
+    let stderr = out.stderr_text();
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains(&format!("PostgreSQL at {}/.s.PGSQL.5432", cluster.display())), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // the server back: nothing of the seed is there, and it runs to the end
+    run(&["local", "start"]).status_only();
+    let stats = run(&["projects", "-f", "csv"]).ok();
+    assert_eq!(stats.lines().count(), 1, "{stats}");
+    run(&["seed", "--as-of", AS_OF]).status_only();
+    assert_eq!(run(&["projects", "-f", "csv"]).ok().lines().count(), 4);
+    run(&["local", "destroy", "--force"]).status_only();
+}
