@@ -389,6 +389,24 @@ fn passwd_user() -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// Any URL: a target or an error, never a panic, and the password in neither
+        /// the error nor the description of the server.
+        #[test]
+        fn any_url_parses_or_is_refused_without_showing_its_password(
+            scheme in "(postgres|postgresql|http|)(://)?",
+            user in "[a-z%@:]{0,8}",
+            password in "[a-zA-Z0-9]{12}",
+            rest in "\\PC{0,40}",
+        ) {
+            let url = format!("{scheme}{user}:{password}@{rest}");
+            match parse_url(&url) {
+                Ok(target) => proptest::prop_assert!(!target.server().contains(&password)),
+                Err(err) => proptest::prop_assert!(!crate::ui::redact(&err.to_string()).contains(&password)),
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

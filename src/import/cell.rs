@@ -418,4 +418,27 @@ mod tests {
             Err("contains a NUL character, which PostgreSQL text cannot hold".into())
         );
     }
+
+    proptest::proptest! {
+        /// Any text in any column: a value within the column's type and range, or a
+        /// reason; never a panic.
+        #[test]
+        fn any_text_in_any_column_is_a_checked_value_or_a_reason(text in "\\PC{0,40}|[-+0-9.,e ]{0,30}") {
+            let mut refs = References::default();
+            refs.add_project(Uuid::from_u128(1), "Atlas".into());
+            for kind in [ImportKind::Projects, ImportKind::Bugs, ImportKind::Users] {
+                for field in kind.fields() {
+                    match (parse(field, &text, &refs), field.ty) {
+                        (Ok(Cell::Decimal(d)), FieldType::Decimal { precision, scale, .. }) => {
+                            proptest::prop_assert!(d.scale() <= scale);
+                            proptest::prop_assert!(d.abs() < Decimal::from(10i64.pow(precision - scale)));
+                        }
+                        (Ok(Cell::Text(t)), _) => proptest::prop_assert!(!t.contains('\0')),
+                        (Err(reason), _) => proptest::prop_assert!(!reason.is_empty()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
 }

@@ -627,3 +627,59 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Element<T> {
         Ok(Nested::Page(values))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> (Result<()>, usize) {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut file, bytes).unwrap();
+        let (sender, mut receiver) = mpsc::channel::<Result<Issue>>(1 << 16);
+        let result = read_pages(file.path(), &sender);
+        drop(sender);
+        let mut n = 0;
+        while receiver.try_recv().is_ok() {
+            n += 1;
+        }
+        (result, n)
+    }
+
+    #[test]
+    fn pages_back_to_back_a_slurped_array_and_a_bom_read_alike() {
+        let issue = r#"{"html_url": "https://github.com/o/r/issues/1", "repository_url": "https://api.github.com/repos/o/r",
+            "title": "t", "state": "open", "created_at": "2026-11-01T00:00:00Z"}"#;
+        for text in [
+            format!("[{issue}][{issue}]"),
+            format!("[[{issue}],[{issue}]]"),
+            format!("\u{feff}[{issue}]\n[{issue}]\n"),
+        ] {
+            let (result, n) = read(text.as_bytes());
+            assert!(result.is_ok(), "{text}: {result:?}");
+            assert_eq!(n, 2, "{text}");
+        }
+        let (result, _) = read(b"[]\n[");
+        assert!(result
+            .unwrap_err()
+            .to_string()
+            .ends_with("ends in the middle of a JSON value (a truncated download?)"));
+    }
+
+    proptest::proptest! {
+        /// Any bytes: issues read, or one error naming the file's line and column; never a
+        /// panic.
+        #[test]
+        fn any_bytes_are_read_or_refused_with_a_position(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            json in r#"[\[\]{}",:0-9a-z_ ]{0,80}"#,
+        ) {
+            for input in [bytes.as_slice(), json.as_bytes()] {
+                let (result, _) = read(input);
+                if let Err(err) = result {
+                    let text = err.to_string();
+                    proptest::prop_assert!(text.contains(", line ") || text.contains(" is empty"), "{}", text);
+                }
+            }
+        }
+    }
+}

@@ -232,3 +232,32 @@ fn bug_identity(layout: &Layout, cells: &mut [Cell], line: u64) -> Result<(), Ve
     cells[external] = Cell::Text(format!("csv:{hex}"));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Any header and any record, bytes included: a layout and a staged row, or
+        /// problems naming a line; never a panic.
+        #[test]
+        fn any_header_and_record_is_staged_or_refused(
+            header in proptest::collection::vec("[a-zA-Z_ -]{0,12}", 0..8),
+            fields in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..24), 0..10),
+        ) {
+            let options = CsvOptions { delimiter: b',', ignore_unknown: true };
+            let header: ByteRecord = header.iter().map(|h| h.as_bytes()).collect();
+            for kind in [ImportKind::Projects, ImportKind::Bugs, ImportKind::Users] {
+                match layout(kind, &header, options) {
+                    Ok(layout) => {
+                        let record: ByteRecord = fields.iter().map(|f| f.as_slice()).collect();
+                        if let Err(problems) = row(&layout, &record, 7, &References::default()) {
+                            proptest::prop_assert!(problems.iter().all(|p| p.line == 7 && !p.message.is_empty()));
+                        }
+                    }
+                    Err(problem) => proptest::prop_assert_eq!(problem.line, 1),
+                }
+            }
+        }
+    }
+}
