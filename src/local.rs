@@ -172,6 +172,8 @@ fn is_root() -> bool {
 pub struct Cluster {
     pub dir: PathBuf,
     pub port: u16,
+    /// whether it listens on TCP (localhost) too: --port, or as it was last started
+    pub tcp: bool,
 }
 
 /// What `status` reports.
@@ -222,7 +224,8 @@ impl Cluster {
     pub fn at_default() -> Cluster {
         let dir = default_dir();
         let port = recorded_port(&dir).unwrap_or(DEFAULT_PORT);
-        Cluster { dir, port }
+        let tcp = recorded_tcp(&dir);
+        Cluster { dir, port, tcp }
     }
 
     pub fn new(dir: Option<PathBuf>, port: Option<u16>) -> Result<Cluster> {
@@ -235,8 +238,9 @@ impl Cluster {
                 dir.display()
             );
         }
+        let tcp = port.is_some() || recorded_tcp(&dir);
         let port = port.or_else(|| recorded_port(&dir)).unwrap_or(DEFAULT_PORT);
-        Ok(Cluster { dir, port })
+        Ok(Cluster { dir, port, tcp })
     }
 
     pub fn data(&self) -> PathBuf {
@@ -274,7 +278,8 @@ impl Cluster {
 
     /// Creates the cluster when missing and starts it when stopped. Returns whether it
     /// had to start it.
-    pub fn start(&self, tcp: bool) -> Result<bool> {
+    pub fn start(&self) -> Result<bool> {
+        let tcp = self.tcp;
         let binaries = find_binaries()?;
         let missing = binaries.missing_extensions();
         if !missing.is_empty() {
@@ -296,6 +301,9 @@ impl Cluster {
             }
             self.clear_stale_locks()?;
             self.write_settings(tcp)?;
+            if tcp {
+                self.allow_localhost()?;
+            }
             let log = self.dir.join("server.log");
             let out = self.run(
                 &binaries,
@@ -478,6 +486,18 @@ impl Cluster {
         self.write_settings(tcp)
     }
 
+    /// A cluster first made without --port gets the localhost lines when it is started
+    /// with one; a pg_hba.conf that already has host lines (its owner's) is left alone.
+    fn allow_localhost(&self) -> Result<()> {
+        let path = self.data().join("pg_hba.conf");
+        let text = fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        if text.lines().any(|l| l.trim_start().starts_with("host")) {
+            return Ok(());
+        }
+        fs::write(&path, format!("{text}host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n"))
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
     fn write_settings(&self, tcp: bool) -> Result<()> {
         let mut text = String::from(
             "# ctodb local: settings for a private analytics cluster (see `ctodb local status`)\n",
@@ -572,10 +592,19 @@ fn process_is_postgres(pid: u32) -> bool {
     state != 'Z' && state != 'X' && name.starts_with("postgres")
 }
 
-/// The port recorded in an existing cluster's settings.
-fn recorded_port(dir: &Path) -> Option<u16> {
+/// A setting recorded in an existing cluster's postgresql.auto.conf.
+fn recorded(dir: &Path, name: &str) -> Option<String> {
     let text = fs::read_to_string(dir.join("data/postgresql.auto.conf")).ok()?;
-    text.lines().filter_map(|l| l.split_once('=')).find(|(k, _)| k.trim() == "port")?.1.trim().parse().ok()
+    let value = text.lines().filter_map(|l| l.split_once('=')).find(|(k, _)| k.trim() == name)?.1;
+    Some(value.trim().trim_matches('\'').to_string())
+}
+
+fn recorded_port(dir: &Path) -> Option<u16> {
+    recorded(dir, "port")?.parse().ok()
+}
+
+fn recorded_tcp(dir: &Path) -> bool {
+    recorded(dir, "listen_addresses").is_some_and(|v| !v.is_empty())
 }
 
 fn chown(path: &Path, user: &str) -> Result<()> {
@@ -641,7 +670,7 @@ mod tests {
 
     #[test]
     fn the_url_names_the_socket_folder() {
-        let cluster = Cluster { dir: PathBuf::from("/tmp/my pg"), port: 5432 };
+        let cluster = Cluster { dir: PathBuf::from("/tmp/my pg"), port: 5432, tcp: false };
         assert_eq!(cluster.url(), "postgresql:///ctodb?host=/tmp/my%20pg&port=5432");
         assert_eq!(cluster.socket(), PathBuf::from("/tmp/my pg/.s.PGSQL.5432"));
     }

@@ -147,6 +147,8 @@ helpers! {
     TRENDS_INPUTS => "metrics/trends",
     BUG_PRIORITY_INPUTS => "bugs/priority_inputs",
     REFRESH_STAGING => "refresh/staging",
+    REFRESH_TRY_LOCK => "refresh/try_lock",
+    REFRESH_LOCK => "refresh/lock",
     REFRESH_OPEN_BUGS => "refresh/open_bugs",
     REFRESH_ZERO_CLOSED => "refresh/zero_closed_scores",
     REFRESH_APPLY_BUG_SCORES => "refresh/apply_bug_scores",

@@ -388,3 +388,255 @@ fn the_server_stopped_under_a_seed_gives_one_error_and_nothing_partial() {
     assert_eq!(run(&["projects", "-f", "csv"]).ok().lines().count(), 4);
     run(&["local", "destroy", "--force"]).status_only();
 }
+
+/// The values refresh computes, in one digest: bug priorities, project scores, monthly
+/// roll-ups and the day's portfolio figures (not their wall-clock stamps).
+fn computed(db: &TestDb) -> String {
+    db.client()
+        .query_one(
+            "SELECT md5(concat_ws('|',
+                (SELECT string_agg(bug_number || ':' || priority_score, ',' ORDER BY bug_number) FROM bugs),
+                (SELECT string_agg(name || ':' || coalesce(dcf_valuation::text, '') || ':' || coalesce(roi_score::text, '')
+                                   || ':' || coalesce(health_score::text, ''), ',' ORDER BY name) FROM projects),
+                (SELECT string_agg(concat_ws(':', project_id, month, bugs_opened, bugs_resolved, sla_breaches,
+                                             resolution_hours), ',' ORDER BY project_id, month) FROM monthly_metrics),
+                (SELECT string_agg(concat_ws(':', snapshot_date, open_bugs, critical_open_bugs, total_valuation),
+                                   ',' ORDER BY snapshot_date) FROM portfolio_metrics)))",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn two_refreshes_at_once_end_as_one_refresh() {
+    let twice = TestDb::new("refresh_twice");
+    let once = TestDb::new("refresh_once");
+    for db in [&twice, &once] {
+        db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
+    }
+    let night = "2026-11-27T02:00:00Z";
+    once.run_status(&["refresh", "--as-of", night]);
+    let dir = tempfile::tempdir().unwrap();
+    let children: Vec<Child> =
+        (0..2).map(|_| spawn(&twice, &["refresh", "--as-of", night], dir.path())).collect();
+    let outputs: Vec<CliOutput> = children.into_iter().map(finish).collect();
+    let stderrs: Vec<String> = outputs.iter().map(|out| out.status_only()).collect();
+    // whichever came second waited, if they overlapped, and then found nothing to change
+    let waited =
+        stderrs.iter().filter(|e| e.contains("another refresh is running; waiting for it to finish")).count();
+    assert!(waited <= 1, "{stderrs:?}");
+    if waited == 1 {
+        let second = stderrs.iter().find(|e| e.contains("waiting")).unwrap();
+        assert!(
+            second.contains(": 0 bug priorities (0 closed bugs zeroed), 0 projects, 0 monthly rows"),
+            "{second}"
+        );
+    }
+    assert_eq!(computed(&twice), computed(&once));
+}
+
+#[test]
+fn a_refresh_during_an_import_waits_for_it_and_both_land() {
+    let db = TestDb::new("refresh_during_import");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = std::fs::File::create(dir.path().join("many.csv")).unwrap();
+    writeln!(file, "project,title,severity,external_id").unwrap();
+    let project: String = db.client().query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
+    for i in 0..30_000 {
+        writeln!(file, "\"{project}\",Concurrent {i},critical,C-{i}").unwrap();
+    }
+    drop(file);
+    let import = spawn(&db, &["import", "csv", "many.csv", "--kind", "bugs"], dir.path());
+    std::thread::sleep(Duration::from_millis(200));
+    let refresh = spawn(&db, &["refresh", "--as-of", AS_OF], dir.path());
+    let (import, refresh) = (finish(import), finish(refresh));
+    assert_eq!(import.code(), 0, "{}", import.stderr_text());
+    assert_eq!(refresh.code(), 0, "{}", refresh.stderr_text());
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'C-%'"), 30_000);
+    // one more refresh scores whatever the first did not see, and the next finds nothing
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'C-%' AND priority_score = 0"), 0);
+    let last = db.run_status(&["refresh", "--as-of", AS_OF]);
+    assert!(last.contains(": 0 bug priorities (0 closed bugs zeroed), 0 projects, 0 monthly rows"), "{last}");
+}
+
+/// Runs openssl with `args` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out =
+        std::process::Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+    assert!(out.status.success(), "openssl {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+}
+
+/// A CA and a certificate it signed for `localhost` (no IP address in it).
+fn certificates(dir: &Path, ca: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={ca}"),
+            "-keyout",
+            &format!("{ca}.key"),
+            "-out",
+            &format!("{ca}.pem"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    );
+    std::fs::write(dir.join("san.ext"), "subjectAltName = DNS:localhost\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.pem",
+        ],
+    );
+}
+
+#[test]
+fn tls_modes_against_a_server_that_takes_tls_only() {
+    let dir = tempfile::Builder::new().prefix("ctodb-tls-").tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cluster = dir.path().join("pg");
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port().to_string()
+    };
+    let local = |args: &[&str]| -> CliOutput {
+        ctodb_command(None).env("CTODB_LOCAL", &cluster).args(args).output().unwrap().into()
+    };
+    local(&["local", "start", "--port", &port]).status_only();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    certificates(&certs, "ctodb-test-ca");
+    // a second CA that signed nothing this server shows
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    openssl(
+        &other,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=other-ca",
+            "-keyout",
+            "other.key",
+            "-out",
+            "other.pem",
+        ],
+    );
+    // the server: TLS on, and only TLS over TCP
+    let data = cluster.join("data");
+    for file in ["server.pem", "server.key"] {
+        std::fs::copy(certs.join(file), data.join(file)).unwrap();
+    }
+    let as_root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    if as_root {
+        assert!(std::process::Command::new("chown")
+            .args([
+                "postgres:",
+                data.join("server.pem").to_str().unwrap(),
+                data.join("server.key").to_str().unwrap()
+            ])
+            .status()
+            .unwrap()
+            .success());
+    }
+    std::fs::set_permissions(data.join("server.key"), std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .unwrap();
+    let mut conf = std::fs::OpenOptions::new().append(true).open(data.join("postgresql.conf")).unwrap();
+    writeln!(conf, "ssl = on\nssl_cert_file = 'server.pem'\nssl_key_file = 'server.key'").unwrap();
+    std::fs::write(
+        data.join("pg_hba.conf"),
+        "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
+    )
+    .unwrap();
+    local(&["local", "stop"]).status_only();
+    local(&["local", "start"]).status_only();
+
+    let user = crate::common::admin_user();
+    let ca = certs.join("ctodb-test-ca.pem");
+    let url = |host: &str, params: &str| format!("postgres://{user}@{host}:{port}/postgres?{params}");
+    let run = |url: &str| -> CliOutput {
+        ctodb_command(Some(url)).args(["migrate", "status"]).output().unwrap().into()
+    };
+    // require: encrypted, the certificate not checked
+    let out = run(&url("localhost", "sslmode=require"));
+    // connected: the maintenance database lists every migration as pending
+    assert!(out.ok().contains("init,pending"), "{}", out.stderr_text());
+    // verify-full with the right CA and host name: connects
+    let good = run(&url("localhost", &format!("sslmode=verify-full&sslrootcert={}", ca.display())));
+    assert!(good.ok().contains("init,pending"), "{}", good.stderr_text());
+    // a wrong CA, a wrong host name: refused, saying why
+    let wrong_ca = run(&url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={}", other.join("other.pem").display()),
+    ));
+    assert_eq!(wrong_ca.code(), 1);
+    assert!(
+        wrong_ca.stderr_text().starts_with(&format!(
+            "error: the TLS certificate of localhost:{port} was not accepted (invalid peer certificate: UnknownIssuer)"
+        )),
+        "{}",
+        wrong_ca.stderr_text()
+    );
+    let wrong_host = run(&url("127.0.0.1", &format!("sslmode=verify-full&sslrootcert={}", ca.display())));
+    assert_eq!(wrong_host.code(), 1);
+    assert!(
+        wrong_host.stderr_text().contains("certificate not valid for name \"127.0.0.1\""),
+        "{}",
+        wrong_host.stderr_text()
+    );
+    // disable: the server refuses a connection without TLS, and the message says so
+    let plain = run(&url("localhost", "sslmode=disable"));
+    assert_eq!(plain.code(), 1);
+    assert_eq!(
+        plain.stderr_text().trim(),
+        format!(
+            "error: PostgreSQL at localhost:{port} refused user \"{user}\": pg_hba.conf rejects connection for host \
+             \"127.0.0.1\", user \"{user}\", database \"postgres\", no encryption"
+        )
+    );
+    local(&["local", "destroy", "--force"]).status_only();
+}

@@ -12,7 +12,7 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
     let cluster = Cluster::new(args.data.clone(), args.port)?;
     match args.action {
         LocalAction::Start => {
-            if cluster.start(args.port.is_some())? {
+            if cluster.start()? {
                 ui::info(&format!(
                     "started the private cluster in {} (socket {}); `ctodb local stop` stops it",
                     cluster.dir.display(),

@@ -21,7 +21,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
             ctx.target.server(),
             cluster.dir.display()
         ));
-        cluster.start(false)?;
+        cluster.start()?;
         let local = Context { target: config::cluster_target(&cluster), ..ctx.clone() };
         return steps(&local).await;
     }

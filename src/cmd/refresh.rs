@@ -51,6 +51,11 @@ pub async fn refresh(ctx: &Context) -> Result<Changes> {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
         let tx = client.transaction().await.map_err(|err| DbError::query("refresh/begin", err))?;
+        let row = db::query_one(&tx, &sql::REFRESH_TRY_LOCK, &[]).await?;
+        if !db::get::<bool>(&row, sql::REFRESH_TRY_LOCK.name, "taken")? {
+            ui::info("another refresh is running; waiting for it to finish");
+            db::query(&tx, &sql::REFRESH_LOCK, &[]).await?;
+        }
         let result = refresh_in(&tx, ctx).await?;
         tx.commit().await.map_err(|err| DbError::query("refresh/commit", err))?;
         Ok(result)
