@@ -26,6 +26,7 @@ fn status(dir: &Path) -> String {
 fn a_private_cluster_serves_quickstart_keeps_its_data_and_is_destroyed_whole() {
     let dir = cluster_dir();
     let path = dir.path();
+    let _stops = crate::common::StopsCluster(path.to_path_buf());
     // quickstart starts the cluster CTODB_LOCAL names when none runs there
     let first = local(path, &["quickstart", "-f", "csv"]);
     assert!(first.stderr_text().starts_with(&format!(
@@ -111,6 +112,7 @@ fn a_private_cluster_serves_quickstart_keeps_its_data_and_is_destroyed_whole() {
 fn two_starts_at_once_make_one_cluster() {
     let dir = cluster_dir();
     let path = dir.path().to_path_buf();
+    let _stops = crate::common::StopsCluster(path.clone());
     let starts: Vec<_> = (0..2)
         .map(|_| {
             let path = path.clone();

@@ -364,6 +364,7 @@ fn the_server_stopped_under_a_seed_gives_one_error_and_nothing_partial() {
         command
     };
     let run = |args: &[&str]| -> CliOutput { ctodb(args).output().unwrap().into() };
+    let _stops = crate::common::StopsCluster(cluster.to_path_buf());
     run(&["local", "start"]).status_only();
     run(&["migrate"]).status_only();
     let child = ctodb(&["seed", "--profile", "large", "--as-of", AS_OF])
@@ -539,6 +540,7 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
     let local = |args: &[&str]| -> CliOutput {
         ctodb_command(None).env("CTODB_LOCAL", &cluster).args(args).output().unwrap().into()
     };
+    let _stops = crate::common::StopsCluster(cluster.clone());
     local(&["local", "start", "--port", &port]).status_only();
     let certs = dir.path().join("certs");
     std::fs::create_dir(&certs).unwrap();

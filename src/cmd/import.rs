@@ -210,8 +210,11 @@ async fn github(ctx: &Context, args: ImportGithubArgs) -> Result<Outcome> {
 /// The person behind the import: --as or CTODB_USER.
 async fn actor(db: &Db, email: Option<&str>) -> Result<Option<Uuid>> {
     let Some(email) = email else { return Ok(None) };
-    let client = db.client().await?;
-    Ok(Some(resolve_user(&**client, email).await?))
+    db::with_retry("import", || async {
+        let client = db.client().await?;
+        Ok(Some(resolve_user(&**client, email).await?))
+    })
+    .await
 }
 
 fn file_name(file: &Path) -> String {
@@ -279,9 +282,12 @@ fn report_notes(summary: &Summary) {
 }
 
 async fn refresh_search_words(db: &Db) -> Result<()> {
-    let client = db.client().await?;
-    db::execute(&**client, &sql::SEARCH_REFRESH_WORDS, &[]).await?;
-    Ok(())
+    db::with_retry("search words", || async {
+        let client = db.client().await?;
+        db::execute(&**client, &sql::SEARCH_REFRESH_WORDS, &[]).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The result on stdout: what the import did (or would do).
@@ -343,10 +349,12 @@ impl Log {
         kind: Option<ImportKind>,
         actor: Option<Uuid>,
     ) -> Result<Log> {
-        let client = db.client().await?;
         let kind = kind.map(ImportKind::table);
-        let row =
-            db::query_one(&**client, &sql::IMPORT_LOG_START, &[&source, &target, &kind, &actor]).await?;
+        let row = db::with_retry("import log", || async {
+            let client = db.client().await?;
+            Ok(db::query_one(&**client, &sql::IMPORT_LOG_START, &[&source, &target, &kind, &actor]).await?)
+        })
+        .await?;
         let id = db::get(&row, sql::IMPORT_LOG_START.name, "id")?;
         *RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((db.clone(), id, actor));
         Ok(Log { id })
@@ -371,33 +379,28 @@ impl Log {
         } else {
             (int(summary.counts.inserted), int(summary.counts.updated), int(summary.counts.unchanged))
         };
-        let client = db.client().await?;
-        db::execute(
-            &**client,
-            &sql::IMPORT_LOG_FINISH,
-            &[
-                &self.id,
-                &status,
-                &int(summary.total),
-                &inserted,
-                &updated,
-                &unchanged,
-                &int(summary.rejected()),
-                &serde_json::Value::Array(errors),
-                &timings,
-            ],
-        )
-        .await?;
-        let changes = json!({
-            "status": status,
-            "rows": summary.total,
-            "inserted": inserted,
-            "updated": updated,
-            "unchanged": unchanged,
-            "failed": summary.rejected(),
-        });
-        db::audit(&**client, actor, "import", "import_log", Some(&self.id.to_string()), &changes).await?;
-        Ok(())
+        let errors = serde_json::Value::Array(errors);
+        let (total, rejected) = (int(summary.total), int(summary.rejected()));
+        db::with_retry("import log", || async {
+            let client = db.client().await?;
+            db::execute(
+                &**client,
+                &sql::IMPORT_LOG_FINISH,
+                &[&self.id, &status, &total, &inserted, &updated, &unchanged, &rejected, &errors, &timings],
+            )
+            .await?;
+            let changes = json!({
+                "status": status,
+                "rows": summary.total,
+                "inserted": inserted,
+                "updated": updated,
+                "unchanged": unchanged,
+                "failed": summary.rejected(),
+            });
+            db::audit(&**client, actor, "import", "import_log", Some(&self.id.to_string()), &changes).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Records a run that stopped on an error; a failure to record it is a warning, the

@@ -44,10 +44,17 @@ where
             Err(err) if retries < MAX_RETRIES && is_transient(&err) => {
                 retries += 1;
                 let wait = jittered(backoff);
-                ui::info(&format!(
+                let line = format!(
                     "{what}: {err}; trying again ({retries} of {MAX_RETRIES}) in {} ms",
                     wait.as_millis()
-                ));
+                );
+                // a server that never answered gets its one error at the end; a failure
+                // in the middle of the work is worth a line of its own
+                if matches!(err.downcast_ref::<DbError>(), Some(DbError::Unreachable { .. })) {
+                    ui::verbose(&line);
+                } else {
+                    ui::info(&line);
+                }
                 tokio::time::sleep(wait).await;
                 backoff *= 2;
             }

@@ -392,3 +392,13 @@ pub fn run_python_with(args: &[&str]) -> String {
     assert!(out.status.success(), "python failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Stops the private cluster in a folder when dropped, so that a failed test leaves no
+/// server running.
+pub struct StopsCluster(pub PathBuf);
+
+impl Drop for StopsCluster {
+    fn drop(&mut self) {
+        let _ = ctodb_command(None).env("CTODB_LOCAL", &self.0).args(["local", "stop"]).output();
+    }
+}
