@@ -103,6 +103,9 @@ pub enum Command {
     Local(LocalArgs),
     /// Write a Parquet snapshot of every table into DIR/snapshot=ID/ (one database snapshot)
     Export(ExportArgs),
+    /// What changed between two snapshots (default: the two newest in DIR), from their
+    /// files alone: portfolio totals, project moves, bugs opened, resolved, breached…
+    Diff(DiffArgs),
     /// List the snapshots in DIR; --verify re-hashes every file against its manifest
     Snapshots(SnapshotsArgs),
 }
@@ -135,6 +138,30 @@ pub struct SnapshotsArgs {
     /// Re-hash every file against its manifest; exit 1 on any mismatch
     #[arg(long)]
     pub verify: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot: an ID in DIR (2026-W47) or a folder [default: the second newest]
+    pub from: Option<String>,
+    /// The later snapshot [default: the newest]
+    pub to: Option<String>,
+    /// Folder of the snapshots
+    #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports")]
+    pub dir: PathBuf,
+    /// How many of the largest moves in valuation, ROI and health to list
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub top: u32,
+    /// Exit 3 when a critical bug was opened or became critical (new-critical), or a bug
+    /// went past its SLA (new-breach); the frames are printed either way
+    #[arg(long, value_enum, value_name = "CONDITION")]
+    pub fail_on: Vec<FailOn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    NewCritical,
+    NewBreach,
 }
 
 fn check_snapshot_id(id: &str) -> Result<String, String> {

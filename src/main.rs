@@ -52,6 +52,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Ok(cmd::Outcome::Success)) => ExitCode::SUCCESS,
         Ok(Ok(cmd::Outcome::ChecksFailed)) => ExitCode::from(1),
+        Ok(Ok(cmd::Outcome::ConditionMet)) => ExitCode::from(3),
         Ok(Err(err)) => {
             eprintln!("error: {}", ui::redact(&format!("{err:#}")));
             ExitCode::from(1)

@@ -6,6 +6,7 @@ mod common;
 mod analytics;
 mod connection;
 mod contract;
+mod diff;
 mod exactness;
 mod export;
 mod github;

@@ -3,6 +3,7 @@
 
 mod bug_update;
 mod bugs;
+mod diff;
 mod doctor;
 mod doctor_queries;
 mod export;
@@ -34,6 +35,8 @@ pub enum Outcome {
     Success,
     /// doctor found a failing check, migrate status found drift: exit 1, already reported.
     ChecksFailed,
+    /// a `--fail-on` condition of `diff` held: exit 3, already reported.
+    ConditionMet,
 }
 
 /// The snapshot `--snapshot ID|PATH` names: a folder, or an ID in CTODB_EXPORT_DIR
@@ -146,5 +149,6 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Local(args) => local::run(ctx, args),
         Command::Users => users::run(ctx).await,
         Command::Snapshots(args) => snapshots::run(ctx, args),
+        Command::Diff(args) => diff::run(ctx, args),
     }
 }

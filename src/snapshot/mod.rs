@@ -4,6 +4,7 @@
 //! as-of, with no database at all. The files are read with arrow-rs (`read`), which the
 //! export already needs, rather than with Polars' Parquet reader (about 100 more crates).
 
+pub mod diff;
 mod read;
 
 use std::cmp::Ordering;
@@ -176,6 +177,28 @@ impl Snapshot {
             .map(|t| t.with_timezone(&Utc))
             .with_context(|| format!("{}: the manifest has no as_of instant", folder.display()))?;
         Ok(Snapshot { folder, as_of })
+    }
+
+    /// The snapshots of `dir` (folders `snapshot=ID` with a manifest), oldest first by
+    /// their as-of instant.
+    pub fn all_in(dir: &Path) -> Result<Vec<(String, Snapshot)>> {
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the export folder {}", dir.display()))?;
+        let mut found = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(id) = name.strip_prefix("snapshot=") else { continue };
+            if let Ok(snapshot) = Snapshot::open(&entry.path().to_string_lossy(), dir) {
+                found.push((id.to_string(), snapshot));
+            }
+        }
+        found.sort_by(|a, b| a.1.as_of.cmp(&b.1.as_of).then_with(|| a.0.cmp(&b.0)));
+        Ok(found)
+    }
+
+    /// The formula version a snapshot was computed with.
+    pub fn formulas(&self) -> Option<u64> {
+        Manifest::read(&self.folder).ok()?.document["formulas"].as_u64()
     }
 
     /// A stored report frame (`report_<name>.parquet`) under another section name.

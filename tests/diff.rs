@@ -1,0 +1,166 @@
+//! `ctodb diff` between two snapshots of one demo database, with known changes made
+//! between them (a bug opened, one resolved, one reopened, one escalated to critical, a
+//! project archived, an ARR raised): every frame lists exactly those changes, with no
+//! database configured; `--fail-on` exits 3 when its condition holds.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{ctodb_command, CliOutput, TestDb};
+
+const T0: &str = "2026-11-25T12:00:00Z";
+const T1: &str = "2026-12-02T12:00:00Z";
+
+/// ctodb with no database configured at all, in `dir`.
+fn offline(dir: &Path, args: &[&str]) -> CliOutput {
+    ctodb_command(None).current_dir(dir).args(args).output().expect("the ctodb binary runs").into()
+}
+
+/// Two weekly snapshots, w1 at T0 and w2 at T1, in `dir/reports`.
+fn two_weeks(db: &TestDb, dir: &Path) {
+    let at = |args: &[&str]| crate::common::ctodb_at(&db.url, args, Some(dir)).status_only();
+    at(&["seed", "--as-of", T0]);
+    at(&["refresh", "--as-of", T0]);
+    at(&["export", "--as-of", T0, "--id", "w1"]);
+    std::fs::write(
+        dir.join("new.csv"),
+        "project,title,severity,created_at,external_id\nAtlas Payments,Payouts stuck in review,critical,2026-11-28T09:00:00Z,D-1\n",
+    )
+    .unwrap();
+    crate::common::ctodb_at(&db.url, &["import", "csv", "new.csv", "--kind", "bugs"], Some(dir)).ok();
+    at(&["bug", "update", "7", "--status", "in_progress"]);
+    at(&["bug", "update", "7", "--status", "verified"]);
+    at(&["bug", "update", "12", "--severity", "critical"]);
+    db.client()
+        .batch_execute(
+            "UPDATE bugs SET status = 'pending' WHERE bug_number = 10;
+             UPDATE projects SET status = 'deferred' WHERE name = 'Beacon Analytics';
+             UPDATE projects SET arr = 1500000 WHERE name = 'Atlas Payments';",
+        )
+        .unwrap();
+    at(&["refresh", "--as-of", T1]);
+    at(&["export", "--as-of", T1, "--id", "w2"]);
+}
+
+fn rows<'a>(document: &'a Value, frame: &str) -> &'a Vec<Value> {
+    document[frame].as_array().unwrap_or_else(|| panic!("no frame {frame} in {document}"))
+}
+
+#[test]
+fn diff_lists_exactly_the_changes_between_two_weeks() {
+    let db = TestDb::new("diff_two_weeks");
+    let dir = tempfile::tempdir().unwrap();
+    two_weeks(&db, dir.path());
+    // the two newest snapshots by default, no database anywhere
+    let out = offline(dir.path(), &["diff", "-f", "json"]);
+    assert!(out.stderr_text().contains("changes from 2026-11-25T12:00:00Z to 2026-12-02T12:00:00Z"));
+    let document: Value = serde_json::from_str(&out.ok()).unwrap();
+
+    let portfolio: Vec<(String, Value, Value, Value, Value)> = rows(&document, "portfolio")
+        .iter()
+        .map(|r| {
+            (
+                r["metric"].as_str().unwrap().to_string(),
+                r["then"].clone(),
+                r["now"].clone(),
+                r["change"].clone(),
+                r["change_pct"].clone(),
+            )
+        })
+        .collect();
+    let s = |t: &str| Value::String(t.to_string());
+    let n = |x: f64| serde_json::json!(x);
+    let expected = [
+        // Atlas Payments 1,200,000 → 1,500,000; 300,000 / 2,750,000 = 10.909…%
+        ("total_arr", s("2750000.00"), s("3050000.00"), s("300000.00"), n(10.91)),
+        // 7 open at T0 (1, 2, 4, 5, 7, 11, 12); at T1 7 is resolved, 10 reopened, 13 new
+        ("open_bugs", s("7"), s("8"), s("1"), n(14.29)),
+        // 1 and 2 at T0; 12 (escalated) and 13 (new) join them
+        ("critical_open_bugs", s("2"), s("4"), s("2"), n(100.0)),
+        // 1, 4, 11 past due at T0; at T1 also 2, 5, 10, 12, 13
+        ("sla_breaches", s("3"), s("8"), s("5"), n(166.67)),
+        ("projects_active", s("3"), s("2"), s("-1"), n(-33.33)),
+        ("projects_deferred", s("1"), s("2"), s("1"), n(100.0)),
+        ("projects_cancelled", s("0"), s("0"), s("0"), Value::Null),
+    ];
+    for (metric, then, now, change, pct) in expected {
+        let row = portfolio.iter().find(|r| r.0 == metric).unwrap_or_else(|| panic!("{metric}"));
+        assert_eq!((&row.1, &row.2, &row.3, &row.4), (&then, &now, &change, &pct), "{metric}");
+    }
+
+    let projects: Vec<(String, String, String, String)> = rows(&document, "projects")
+        .iter()
+        .map(|r| {
+            let t = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            (t("project"), t("change"), t("status_then"), t("status"))
+        })
+        .collect();
+    let atlas = projects.iter().find(|p| p.0 == "Atlas Payments").unwrap();
+    assert!(atlas.1.starts_with("health crossed 50, top valuation move"), "{atlas:?}");
+    let beacon = projects.iter().find(|p| p.0 == "Beacon Analytics").unwrap();
+    assert_eq!(
+        (beacon.1.split(", ").next(), beacon.2.as_str(), beacon.3.as_str()),
+        (Some("status"), "active", "deferred")
+    );
+    let atlas_row = rows(&document, "projects").iter().find(|r| r["project"] == "Atlas Payments").unwrap();
+    assert_eq!(atlas_row["valuation_then"], s("8697556.12"));
+
+    let bugs: Vec<(String, i64, String, String, String)> = rows(&document, "bugs")
+        .iter()
+        .map(|r| {
+            let t = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+            (t("change"), r["bug"].as_i64().unwrap(), t("severity"), t("status_then"), t("status"))
+        })
+        .collect();
+    let bug = |change: &str, n: i64, severity: &str, then: &str, now: &str| {
+        (change.to_string(), n, severity.to_string(), then.to_string(), now.to_string())
+    };
+    assert_eq!(
+        bugs,
+        vec![
+            // critical first, the most urgent first
+            bug("newly breached", 2, "critical", "in_progress", "in_progress"),
+            bug("newly breached", 12, "critical", "in_progress", "in_progress"),
+            bug("severity changed", 12, "critical", "in_progress", "in_progress"),
+            bug("newly breached", 13, "critical", "", "pending"),
+            bug("opened", 13, "critical", "", "pending"),
+            bug("newly breached", 5, "medium", "in_progress", "in_progress"),
+            bug("newly breached", 10, "low", "closed", "pending"),
+            bug("reopened", 10, "low", "closed", "pending"),
+            bug("resolved", 7, "low", "pending", "verified"),
+        ]
+    );
+    let twelve = rows(&document, "bugs").iter().find(|r| r["change"] == "severity changed").unwrap();
+    assert_eq!(
+        (twelve["severity_then"].as_str(), twelve["project"].as_str()),
+        (Some("low"), Some("Echo Voice Lab"))
+    );
+    let thirteen = rows(&document, "bugs").iter().find(|r| r["change"] == "opened").unwrap();
+    assert_eq!(thirteen["title"], "Payouts stuck in review");
+
+    // --fail-on: a new critical bug and new breaches → 3; the frames are printed anyway
+    let failed = offline(dir.path(), &["diff", "w1", "w2", "--fail-on", "new-critical", "-f", "csv"]);
+    assert_eq!(failed.code(), 3, "{}", failed.stderr_text());
+    assert!(failed.stdout_text().starts_with("section,metric,"));
+    assert!(failed
+        .stderr_text()
+        .contains("warning: --fail-on: a critical bug was opened or became critical"));
+    assert_eq!(offline(dir.path(), &["diff", "w1", "w2", "--fail-on", "new-breach", "-f", "csv"]).code(), 3);
+    // one snapshot against itself: nothing changed, nothing fails
+    let same = offline(
+        dir.path(),
+        &["diff", "w2", "w2", "--fail-on", "new-critical", "--fail-on", "new-breach", "-f", "json"],
+    );
+    assert_eq!(same.code(), 0, "{}", same.stderr_text());
+    let document: Value = serde_json::from_str(&same.stdout_text()).unwrap();
+    assert!(rows(&document, "bugs").is_empty() && rows(&document, "projects").is_empty());
+    // and an empty folder says what diff needs
+    let empty = tempfile::tempdir().unwrap();
+    let none = offline(empty.path(), &["diff", "--dir", "."]);
+    assert_eq!(none.code(), 1);
+    assert_eq!(
+        none.stderr_text().trim(),
+        "error: . holds 0 snapshots; diff needs two (`ctodb export` makes one a week), or name FROM and TO"
+    );
+}
