@@ -156,6 +156,18 @@ pub struct DiffArgs {
     /// went past its SLA (new-breach); the frames are printed either way
     #[arg(long, value_enum, value_name = "CONDITION")]
     pub fail_on: Vec<FailOn>,
+    /// Also draw the largest valuation moves into FILE.svg or FILE.png
+    #[arg(long, value_name = "FILE", value_parser = chart_path)]
+    pub chart: Option<PathBuf>,
+}
+
+/// A chart's file: its extension says SVG or PNG.
+fn chart_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("svg" | "png") => Ok(path),
+        _ => Err(format!("{text:?} must end in .svg or .png")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -419,6 +431,9 @@ pub enum ReportCommand {
     Portfolio {
         #[command(flatten)]
         from: FromSnapshot,
+        /// Also draw the portfolio's valuation and ARR over time into FILE.svg or FILE.png
+        #[arg(long, value_name = "FILE", value_parser = chart_path)]
+        chart: Option<PathBuf>,
     },
     /// Bug counts by severity x status, open/resolved, breach rate
     Bugs,
@@ -457,6 +472,9 @@ pub enum ReportCommand {
         months: u32,
         #[command(flatten)]
         from: FromSnapshot,
+        /// Also draw bugs opened and resolved by month, with MTTR, into FILE.svg or FILE.png
+        #[arg(long, value_name = "FILE", value_parser = chart_path)]
+        chart: Option<PathBuf>,
     },
     /// Resolution speed, SLA compliance and cost per resolved bug
     Engineering {

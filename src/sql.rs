@@ -145,6 +145,7 @@ helpers! {
     STALE_PROJECTS => "sync/stale_projects",
     IMPORT_HISTORY => "sync/imports",
     TRENDS_INPUTS => "metrics/trends",
+    PORTFOLIO_HISTORY => "metrics/portfolio_history",
     BUG_PRIORITY_INPUTS => "bugs/priority_inputs",
     REFRESH_STAGING => "refresh/staging",
     REFRESH_TRY_LOCK => "refresh/try_lock",

@@ -164,3 +164,87 @@ fn diff_lists_exactly_the_changes_between_two_weeks() {
         "error: . holds 0 snapshots; diff needs two (`ctodb export` makes one a week), or name FROM and TO"
     );
 }
+
+/// Checks with Python's standard library that `path` is a well-formed SVG holding every
+/// text of `wanted`, and returns how many polylines and rects it draws.
+fn svg_holds(path: &Path, wanted: &[&str]) -> (usize, usize) {
+    let script = r#"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+ns = '{http://www.w3.org/2000/svg}'
+assert root.tag == ns + 'svg', root.tag
+texts = [t.text or '' for t in root.iter(ns + 'text')]
+for wanted in sys.argv[2:]:
+    assert any(wanted in t for t in texts), (wanted, texts)
+print(len(list(root.iter(ns + 'polyline'))), len(list(root.iter(ns + 'rect'))))
+"#;
+    let mut args = vec!["-c", script, path.to_str().unwrap()];
+    args.extend_from_slice(wanted);
+    let out = std::process::Command::new("python3").args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut numbers = text.split_whitespace().map(|n| n.parse::<usize>().unwrap());
+    (numbers.next().unwrap(), numbers.next().unwrap())
+}
+
+/// How many distinct byte values a PNG's decompressed pixels hold (Python's zlib): a blank
+/// picture has one or two.
+fn png_colours(path: &Path) -> usize {
+    let script = r#"
+import sys, zlib, struct
+data = open(sys.argv[1], 'rb').read()
+assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG'
+pos, idat = 8, b''
+while pos < len(data):
+    length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+    if kind == b'IDAT':
+        idat += data[pos + 8:pos + 8 + length]
+    pos += 12 + length
+print(len(set(zlib.decompress(idat))))
+"#;
+    let out =
+        std::process::Command::new("python3").args(["-c", script, path.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn charts_are_drawn_as_svg_and_png() {
+    let db = TestDb::new("diff_charts");
+    let dir = tempfile::tempdir().unwrap();
+    two_weeks(&db, dir.path());
+    let at = |args: &[&str]| crate::common::ctodb_at(&db.url, args, Some(dir.path())).ok();
+    at(&["report", "trends", "--as-of", T1, "--chart", "trends.svg"]);
+    let (lines, rects) = svg_holds(
+        &dir.path().join("trends.svg"),
+        &["opened", "resolved", "MTTR (right axis)", "bugs a month", "MTTR (hours)", "2026-11"],
+    );
+    // one MTTR line; bars for the months with bugs (the background is a rect too)
+    assert_eq!(lines, 1);
+    assert!(rects >= 4, "{rects}");
+    at(&["report", "portfolio", "--as-of", T1, "--chart", "portfolio.svg"]);
+    let (lines, _) = svg_holds(
+        &dir.path().join("portfolio.svg"),
+        &["valuation (DCF)", "ARR", "USD", "2026-11-25", "2026-12-02"],
+    );
+    assert_eq!(lines, 2);
+    // from the snapshots, no database
+    let out = offline(dir.path(), &["diff", "w1", "w2", "--chart", "moves.svg", "-f", "csv"]);
+    out.ok();
+    svg_holds(
+        &dir.path().join("moves.svg"),
+        &["Largest valuation moves", "Atlas Payments", "change in valuation (USD)"],
+    );
+    for png in ["trends.png", "moves.png"] {
+        let args: Vec<&str> = if png == "trends.png" {
+            vec!["report", "trends", "--snapshot", "w2", "--chart", png, "-f", "csv"]
+        } else {
+            vec!["diff", "--chart", png, "-f", "csv"]
+        };
+        offline(dir.path(), &args).ok();
+        assert!(png_colours(&dir.path().join(png)) > 20, "{png} looks blank");
+    }
+    let bad = offline(dir.path(), &["diff", "--chart", "moves.jpg"]);
+    assert_eq!(bad.code(), 2);
+    assert!(bad.stderr_text().contains("\"moves.jpg\" must end in .svg or .png"), "{}", bad.stderr_text());
+}

@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 
 use super::{Context, Outcome};
 use crate::cli::{DiffArgs, FailOn};
-use crate::output::Report;
+use crate::output::{chart, Report};
 use crate::snapshot::{diff, Snapshot};
 use crate::ui;
 
@@ -55,6 +55,9 @@ pub fn run(ctx: &Context, args: DiffArgs) -> Result<Outcome> {
     let stamp = |s: &Snapshot| s.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     ui::info(&format!("changes from {} to {}", stamp(&from), stamp(&to)));
     let changes = diff::diff(&from, &to, args.top as usize)?;
+    if let Some(path) = &args.chart {
+        chart::write(&chart::moves(&changes.projects, 15).svg(), path)?;
+    }
     let mut report = Report::default();
     report.push(changes.portfolio.titled("Portfolio"));
     report.push(changes.projects.titled("Projects"));

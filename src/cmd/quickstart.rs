@@ -71,5 +71,9 @@ async fn steps(ctx: &Context) -> Result<Outcome> {
         crate::ui::info("the database already has projects: not seeding");
     }
     refresh::run(ctx).await?;
-    report::run(ctx, ReportCommand::Portfolio { from: crate::cli::FromSnapshot { snapshot: None } }).await
+    report::run(
+        ctx,
+        ReportCommand::Portfolio { from: crate::cli::FromSnapshot { snapshot: None }, chart: None },
+    )
+    .await
 }

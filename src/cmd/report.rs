@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use super::{Context, Outcome};
 use crate::analytics::{engineering, trends};
 use crate::cli::{FromSnapshot, ReportCommand};
-use crate::output::{computed, Frame, Report, Style};
+use crate::output::{chart, computed, Frame, Report, Style};
 use crate::queries::{fetch_frame, inputs, resolve_project, resolve_user, BugFilter, BugSort};
 use crate::sql;
 
@@ -21,7 +21,11 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
     let today = ctx.as_of.date_naive();
     let mut report = Report::default();
     match command {
-        ReportCommand::Portfolio { .. } => {
+        ReportCommand::Portfolio { chart, .. } => {
+            if let Some(path) = chart {
+                let history = fetch_frame(client, &sql::PORTFOLIO_HISTORY, &[now], "history").await?;
+                chart::write(&chart::history(&history).svg(), &path)?;
+            }
             let overview = fetch_frame(client, &sql::PORTFOLIO_OVERVIEW, &[now], "overview").await?;
             report.push(overview.titled("Portfolio").styled(Style::Record));
             let top = fetch_frame(client, &sql::TOP_PROJECTS_BY_ROI, &[], "top_projects").await?;
@@ -77,12 +81,15 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
                     .when_empty("no monthly metrics in this window"),
             );
         }
-        ReportCommand::Trends { project, months, .. } => {
+        ReportCommand::Trends { project, months, chart, .. } => {
             let (id, title) = project_or_portfolio(client, project.as_deref()).await?;
             let months = months as i32;
             let rows = crate::db::query(client, &sql::TRENDS_INPUTS, &[&id, now, &months]).await?;
             let inputs = inputs::months(&rows, &sql::TRENDS_INPUTS)?;
             let monthly = computed::trends(&trends::monthly_trends(&inputs));
+            if let Some(path) = chart {
+                chart::write(&chart::trends(&monthly, &title).svg(), &path)?;
+            }
             report.push(monthly.titled(format!("{title}: trends over {months} months")));
             let opened: Vec<i64> = inputs.iter().map(|m| m.bugs_opened).collect();
             let slope = computed::inflow(inputs.len(), trends::inflow_slope(&opened));
@@ -132,8 +139,12 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
 fn from_snapshot(ctx: &Context, command: &ReportCommand) -> Result<Option<Report>> {
     let mut report = Report::default();
     match command {
-        ReportCommand::Portfolio { from: FromSnapshot { snapshot: Some(id) } } => {
-            let [overview, top, bugs]: [Frame; 3] = super::open_snapshot(ctx, id)?
+        ReportCommand::Portfolio { from: FromSnapshot { snapshot: Some(id) }, chart: path } => {
+            let snapshot = super::open_snapshot(ctx, id)?;
+            if let Some(path) = path {
+                chart::write(&chart::history(&snapshot.table("portfolio_metrics")?).svg(), path)?;
+            }
+            let [overview, top, bugs]: [Frame; 3] = snapshot
                 .portfolio()?
                 .try_into()
                 .map_err(|_| anyhow::anyhow!("a snapshot's portfolio has three frames"))?;
@@ -152,11 +163,14 @@ fn from_snapshot(ctx: &Context, command: &ReportCommand) -> Result<Option<Report
                 report.push(frame.titled(title));
             }
         }
-        ReportCommand::Trends { project, months, from: FromSnapshot { snapshot: Some(id) } } => {
+        ReportCommand::Trends { project, months, from: FromSnapshot { snapshot: Some(id) }, chart: path } => {
             if project.is_some() || *months != 12 {
                 bail!("a snapshot keeps the trends of the whole portfolio over 12 months; drop --project and --months, or ask the database");
             }
             let (monthly, inflow) = super::open_snapshot(ctx, id)?.trends()?;
+            if let Some(path) = path {
+                chart::write(&chart::trends(&monthly, "Portfolio").svg(), path)?;
+            }
             report.push(
                 monthly.titled("Portfolio: trends over 12 months").when_empty("no months in the window"),
             );

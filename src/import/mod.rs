@@ -270,6 +270,7 @@ pub fn write_rejects(import: &CsvImport<'_>, problems: &Problems, target: &Path)
         }
         writer.flush()?;
     }
+    std::fs::set_permissions(temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
     temp.persist(target).map_err(|err| anyhow!("cannot write {}: {}", target.display(), err.error))?;
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! The only code that prints results. Every command builds a [`Report`]; this module
 //! renders it as a table, CSV, JSON or ndjson, to stdout or atomically to a file.
 
+pub mod chart;
 pub mod computed;
 mod frame;
 pub mod parquet;
-mod render;
+pub(crate) mod render;
 mod table;
 mod text;
 

@@ -201,6 +201,12 @@ impl Snapshot {
         Manifest::read(&self.folder).ok()?.document["formulas"].as_u64()
     }
 
+    /// A table of the snapshot (`<table>.parquet`) as a frame: for the small ones.
+    pub fn table(&self, table: &str) -> Result<Frame> {
+        let path = self.folder.join(format!("{table}.parquet"));
+        read::frame(&path, table).with_context(|| format!("cannot read {}", path.display()))
+    }
+
     /// A stored report frame (`report_<name>.parquet`) under another section name.
     fn frame(&self, name: &str, section: &str) -> Result<Frame> {
         let path = self.folder.join(format!("report_{name}.parquet"));
