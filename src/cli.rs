@@ -427,6 +427,15 @@ pub struct SearchArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum ReportCommand {
+    /// One self-contained HTML page for the week: portfolio, what changed since the
+    /// previous snapshot, top priorities, SLA breaches, trend charts (printable, offline)
+    Weekly {
+        /// The page to write
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+        #[command(flatten)]
+        from: FromSnapshot,
+    },
     /// The overview: projects, money, open/critical/breached bugs, top projects and bugs
     Portfolio {
         #[command(flatten)]

@@ -248,3 +248,88 @@ fn charts_are_drawn_as_svg_and_png() {
     assert_eq!(bad.code(), 2);
     assert!(bad.stderr_text().contains("\"moves.jpg\" must end in .svg or .png"), "{}", bad.stderr_text());
 }
+
+#[test]
+fn the_weekly_page_holds_the_numbers_and_renders_in_a_browser() {
+    let db = TestDb::new("diff_weekly");
+    let dir = tempfile::tempdir().unwrap();
+    two_weeks(&db, dir.path());
+    // live, then from the snapshot with no database
+    let live = crate::common::ctodb_at(
+        &db.url,
+        &["report", "weekly", "--html", "live.html", "--as-of", T1],
+        Some(dir.path()),
+    );
+    assert_eq!(live.status_only().trim(), "wrote live.html");
+    let offline_page = offline(dir.path(), &["report", "weekly", "--html", "w2.html", "--snapshot", "w2"]);
+    assert_eq!(offline_page.status_only().trim(), "wrote w2.html");
+    let script = r#"
+import sys
+from html.parser import HTMLParser
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.text, self.links = [], [], []
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.links += [v for k, v in attrs if k in ('src', 'href') and v]
+    def handle_data(self, data):
+        self.text.append(data)
+page = Page()
+page.feed(open(sys.argv[1], encoding='utf-8').read())
+text = ' '.join(page.text)
+assert 'script' not in page.tags, 'a script'
+assert not page.links, page.links
+assert page.tags.count('svg') == 3, page.tags.count('svg')
+for wanted in sys.argv[2:]:
+    assert wanted in text, wanted
+print('ok')
+"#;
+    for page in ["live.html", "w2.html"] {
+        let path = dir.path().join(page);
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                script,
+                path.to_str().unwrap(),
+                "Portfolio: the week",
+                "3,050,000.00",
+                "15,973,016.73",
+                "What changed since the previous snapshot",
+                "Payouts stuck in review",
+                "reopened",
+                "Largest valuation moves",
+                "Top priorities",
+                "SLA breaches, most overdue first",
+                "MTTR (hours)",
+                "Portfolio valuation and ARR",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{page}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // headless Chromium (Debian's package, which .ci/run installs): a screenshot that is
+    // not blank, and no console message (the page has no script and fetches nothing)
+    let shot = dir.path().join("week.png");
+    let url = format!("file://{}", dir.path().join("live.html").display());
+    let browser = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,2400",
+            "--enable-logging=stderr",
+            "--v=0",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ])
+        .output()
+        .expect("chromium runs (bash .ci/run installs it)");
+    let log = String::from_utf8_lossy(&browser.stderr);
+    assert!(shot.is_file(), "no screenshot: {log}");
+    let console: Vec<&str> =
+        log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Failed to load resource")).collect();
+    assert!(console.is_empty(), "{console:?}");
+    assert!(png_colours(&shot) > 20, "the screenshot looks blank");
+}

@@ -125,6 +125,8 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
                     .when_empty("every project with a repository was synced recently"),
             );
         }
+        // dispatched to cmd/weekly.rs, which writes a page instead of printing frames
+        ReportCommand::Weekly { .. } => bail!("report weekly is written by its own command"),
         ReportCommand::Imports { limit } => {
             let limit = i64::from(limit);
             let frame = fetch_frame(client, &sql::IMPORT_HISTORY, &[&limit], "imports").await?;

@@ -428,16 +428,7 @@ pub fn write(svg: &str, path: &Path) -> Result<()> {
         Some("png") => png(svg)?,
         _ => bail!("--chart {}: the file must end in .svg or .png", path.display()),
     };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".ctodb-chart-")
-        .tempfile_in(dir)
-        .with_context(|| format!("--chart {}: cannot write in {}", path.display(), dir.display()))?;
-    std::io::Write::write_all(&mut temp, &bytes)?;
-    // a picture to share: readable by others, as a file written in place would be
-    std::fs::set_permissions(temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
-    temp.persist(path).map_err(|err| anyhow::anyhow!("cannot write {}: {}", path.display(), err.error))?;
-    Ok(())
+    super::write_atomically(path, |out| out.write_all(&bytes))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod chart;
 pub mod computed;
 mod frame;
+pub mod html;
 pub mod parquet;
 pub(crate) mod render;
 mod table;
@@ -198,6 +199,9 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::R
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     temp.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
+    // readable by others, as a file written in place would be (a temporary file is 0600)
+    std::fs::set_permissions(temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .with_context(|| format!("cannot write {}", path.display()))?;
     temp.persist(path)
         .map_err(|err| err.error)
         .with_context(|| format!("cannot move the finished file to {}", path.display()))?;
