@@ -120,6 +120,7 @@ helpers! {
     PROJECT_CLOSEST => "projects/closest",
     PROJECT_DETAIL => "projects/detail",
     PROJECTS_COUNT => "projects/count",
+    PROJECTS_OPENED_BY_MONTH => "projects/opened_by_month",
     PORTFOLIO_OVERVIEW => "projects/portfolio",
     TOP_PROJECTS_BY_ROI => "projects/top_by_roi",
     BUGS_COUNT => "bugs/count",

@@ -333,3 +333,38 @@ print('ok')
     assert!(console.is_empty(), "{console:?}");
     assert!(png_colours(&shot) > 20, "the screenshot looks blank");
 }
+
+/// Runs ctodb on a pseudo-terminal (util-linux `script`), 250 columns wide.
+fn on_terminal(db: &TestDb, args: &str) -> String {
+    let command = format!("stty cols 250; {} {args}", env!("CARGO_BIN_EXE_ctodb"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("DATABASE_URL", &db.url)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script (util-linux) runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn sparklines_show_on_a_terminal_and_never_in_csv() {
+    let db = TestDb::new("diff_sparklines");
+    let dir = tempfile::tempdir().unwrap();
+    two_weeks(&db, dir.path());
+    let trends = on_terminal(&db, &format!("report trends --as-of {T1}"));
+    // 12 months: 2 bugs opened in October, 11 in November (seed), 1 in November (import)
+    let opened = trends
+        .lines()
+        .find(|l| l.contains("bugs_opened ") && l.contains('▁'))
+        .unwrap_or_else(|| panic!("{trends}"));
+    assert!(opened.contains("▁▁▁▁▁▁▁▁▁▂█▁"), "{opened}");
+    let projects = on_terminal(&db, &format!("projects --all --as-of {T1}"));
+    assert!(projects.contains("opened_12m"), "{projects}");
+    let atlas = projects.lines().find(|l| l.contains("Atlas Payments")).unwrap();
+    assert!(atlas.contains('█'), "{atlas}");
+    for args in [vec!["report", "trends", "--as-of", T1], vec!["projects", "--all", "--as-of", T1]] {
+        let piped = db.run(&args);
+        assert!(!piped.contains('▁') && !piped.contains("opened_12m"), "{piped}");
+    }
+}

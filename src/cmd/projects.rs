@@ -38,9 +38,46 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     let row = db::query_one(&**client, &sql::PROJECTS_COUNT, &[&statuses]).await?;
     let total: i64 = db::get(&row, sql::PROJECTS_COUNT.name, "total")?;
     let mut frame = frame.when_empty("no projects match");
+    if ctx.output.sparklines() && !args.wide {
+        add_sparklines(&**client, &mut frame, &ctx.as_of).await?;
+    }
     frame.footer = page_footer(offset, frame.rows.len(), total);
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
+}
+
+/// A last column on a terminal: bugs opened in each of the last 12 months.
+async fn add_sparklines(
+    client: &tokio_postgres::Client,
+    frame: &mut crate::output::Frame,
+    as_of: &chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let Some(name_at) = frame.column_index("name") else { return Ok(()) };
+    let names: Vec<String> = frame
+        .rows
+        .iter()
+        .filter_map(|row| match &row[name_at] {
+            crate::output::Value::Text(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let rows = db::query(client, &sql::PROJECTS_OPENED_BY_MONTH, &[&names, as_of]).await?;
+    let helper = sql::PROJECTS_OPENED_BY_MONTH.name;
+    let mut lines = std::collections::HashMap::new();
+    for row in &rows {
+        let opened: Vec<i64> = db::get(row, helper, "opened")?;
+        let values: Vec<f64> = opened.iter().map(|n| *n as f64).collect();
+        lines.insert(db::get::<String>(row, helper, "name")?, crate::output::sparkline(&values));
+    }
+    frame.columns.push(crate::output::Column::new("opened_12m", crate::output::Kind::Text));
+    for row in &mut frame.rows {
+        let line = match &row[name_at] {
+            crate::output::Value::Text(name) => lines.get(name).cloned(),
+            _ => None,
+        };
+        row.push(line.map_or(crate::output::Value::Null, crate::output::Value::Text));
+    }
+    Ok(())
 }
 
 pub async fn show(ctx: &Context, name: &str) -> Result<Outcome> {

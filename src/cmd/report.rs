@@ -90,7 +90,11 @@ pub async fn run(ctx: &Context, command: ReportCommand) -> Result<Outcome> {
             if let Some(path) = chart {
                 chart::write(&chart::trends(&monthly, &title).svg(), &path)?;
             }
+            let lines = ctx.output.sparklines().then(|| computed::sparklines(&monthly));
             report.push(monthly.titled(format!("{title}: trends over {months} months")));
+            if let Some(lines) = lines {
+                report.push(lines.titled("At a glance"));
+            }
             let opened: Vec<i64> = inputs.iter().map(|m| m.bugs_opened).collect();
             let slope = computed::inflow(inputs.len(), trends::inflow_slope(&opened));
             report.push(slope.titled("Bug inflow").styled(Style::Record));
@@ -173,9 +177,13 @@ fn from_snapshot(ctx: &Context, command: &ReportCommand) -> Result<Option<Report
             if let Some(path) = path {
                 chart::write(&chart::trends(&monthly, "Portfolio").svg(), path)?;
             }
+            let lines = ctx.output.sparklines().then(|| computed::sparklines(&monthly));
             report.push(
                 monthly.titled("Portfolio: trends over 12 months").when_empty("no months in the window"),
             );
+            if let Some(lines) = lines {
+                report.push(lines.titled("At a glance"));
+            }
             report.push(inflow.titled("Bug inflow").styled(Style::Record));
         }
         ReportCommand::Engineering { months, from: FromSnapshot { snapshot: Some(id) } } => {

@@ -83,3 +83,34 @@ pub fn engineering(rows: &[EngineeringRow]) -> Frame {
     }
     frame
 }
+
+/// The trends' months as sparklines, one a measure (tables on a terminal only).
+pub fn sparklines(trends: &Frame) -> Frame {
+    let mut frame = Frame::new(
+        "sparklines",
+        vec![
+            Column::new("measure", Kind::Text),
+            Column::new("months", Kind::Text),
+            Column::new("last", Kind::Text),
+        ],
+    );
+    for measure in ["bugs_opened", "bugs_resolved", "mttr_hours", "engineering_cost"] {
+        let Some(i) = trends.column_index(measure) else { continue };
+        let values: Vec<f64> = trends
+            .rows
+            .iter()
+            .map(|row| match &row[i] {
+                Value::Int(n) => *n as f64,
+                Value::Decimal(d) => rust_decimal::prelude::ToPrimitive::to_f64(d).unwrap_or(0.0),
+                _ => 0.0,
+            })
+            .collect();
+        let last = trends.rows.last().map_or(String::new(), |row| super::render::plain(&row[i]));
+        frame.push(vec![
+            Value::from(measure),
+            Value::Text(super::render::sparkline(&values)),
+            Value::Text(last),
+        ]);
+    }
+    frame
+}

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 pub use frame::{is_money, Column, Frame, Kind, Report, Style, Value};
-pub use render::group_thousands;
+pub use render::{group_thousands, sparkline};
 
 /// "rows 51–100 of 1,234" for a page that starts after `offset` rows; nothing for an
 /// empty page.
@@ -68,6 +68,11 @@ impl Output {
         let color = to_terminal && !no_color && std::env::var_os("NO_COLOR").is_none();
         let width = to_terminal.then(|| comfy_table::Table::new().width()).flatten();
         Output { format, path, color, width, to_terminal }
+    }
+
+    /// Whether sparklines may be drawn: a table on a terminal (never CSV, JSON or a file).
+    pub fn sparklines(&self) -> bool {
+        self.format == Format::Table && self.to_terminal
     }
 
     /// Writes the report. A file is written to a temporary sibling and renamed into place

@@ -124,3 +124,31 @@ mod tests {
         assert_eq!(human_bytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MB");
     }
 }
+
+/// A row of numbers as bars of eight heights (▁▂▃▄▅▆▇█), scaled from zero to the largest.
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let top = values.iter().copied().fold(0f64, f64::max);
+    values
+        .iter()
+        .map(|v| {
+            if top <= 0.0 || !v.is_finite() {
+                BARS[0]
+            } else {
+                BARS[((v.max(0.0) / top) * 7.0).round() as usize]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod sparkline_tests {
+    use super::sparkline;
+
+    #[test]
+    fn sparklines_scale_from_zero_to_the_largest() {
+        assert_eq!(sparkline(&[0.0, 1.0, 2.0, 7.0]), "▁▂▃█");
+        assert_eq!(sparkline(&[0.0, 0.0]), "▁▁");
+        assert_eq!(sparkline(&[]), "");
+    }
+}
