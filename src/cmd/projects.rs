@@ -39,7 +39,7 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     let total: i64 = db::get(&row, sql::PROJECTS_COUNT.name, "total")?;
     let mut frame = frame.when_empty("no projects match");
     if ctx.output.sparklines() && !args.wide {
-        add_sparklines(&**client, &mut frame, &ctx.as_of).await?;
+        add_sparklines(&client, &mut frame, &ctx.as_of).await?;
     }
     frame.footer = page_footer(offset, frame.rows.len(), total);
     ctx.output.emit(&Report::single(frame))?;
