@@ -96,12 +96,25 @@ fn diff_lists_exactly_the_changes_between_two_weeks() {
             (t("project"), t("change"), t("status_then"), t("status"))
         })
         .collect();
-    let atlas = projects.iter().find(|p| p.0 == "Atlas Payments").unwrap();
-    assert!(atlas.1.starts_with("health crossed 50, top valuation move"), "{atlas:?}");
-    let beacon = projects.iter().find(|p| p.0 == "Beacon Analytics").unwrap();
+    let project = |name: &str, change: &str, then: &str, now: &str| {
+        (name.to_string(), change.to_string(), then.to_string(), now.to_string())
+    };
     assert_eq!(
-        (beacon.1.split(", ").next(), beacon.2.as_str(), beacon.3.as_str()),
-        (Some("status"), "active", "deferred")
+        projects,
+        vec![
+            // status changes and crossings first (by name), then the largest moves
+            project(
+                "Atlas Payments",
+                "health crossed 50, top valuation move, top roi move, top health move",
+                "active",
+                "active"
+            ),
+            project("Beacon Analytics", "status, top roi move, top health move", "active", "deferred"),
+            project("Echo Voice Lab", "health crossed 80, top health move", "deferred", "deferred"),
+            // open bugs aged a week: health and ROI move with no edit at all
+            project("Drift Legacy CRM", "top roi move, top health move", "shipped", "shipped"),
+            project("Comet Mobile", "top roi move", "active", "active"),
+        ]
     );
     let atlas_row = rows(&document, "projects").iter().find(|r| r["project"] == "Atlas Payments").unwrap();
     assert_eq!(atlas_row["valuation_then"], s("8697556.12"));
@@ -155,6 +168,23 @@ fn diff_lists_exactly_the_changes_between_two_weeks() {
     assert_eq!(same.code(), 0, "{}", same.stderr_text());
     let document: Value = serde_json::from_str(&same.stdout_text()).unwrap();
     assert!(rows(&document, "bugs").is_empty() && rows(&document, "projects").is_empty());
+    // snapshots of two formula versions: compared, with a warning naming both
+    let older = dir.path().join("older");
+    std::fs::create_dir(&older).unwrap();
+    for entry in std::fs::read_dir(dir.path().join("reports/snapshot=w1")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), older.join(entry.file_name())).unwrap();
+    }
+    let manifest = older.join("_manifest.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("\"formulas\": 1"), "{text}");
+    std::fs::write(&manifest, text.replace("\"formulas\": 1", "\"formulas\": 0")).unwrap();
+    let mixed = offline(dir.path(), &["diff", older.to_str().unwrap(), "w2", "-f", "csv"]);
+    assert!(mixed.stderr_text().contains(
+        "warning: the snapshots were computed with different formulas (version 0 and 1): valuations, ROI, health \
+         and priorities may differ for that reason alone"
+    ), "{}", mixed.stderr_text());
+    assert_eq!(mixed.ok(), offline(dir.path(), &["diff", "w1", "w2", "-f", "csv"]).ok());
     // and an empty folder says what diff needs
     let empty = tempfile::tempdir().unwrap();
     let none = offline(empty.path(), &["diff", "--dir", "."]);
