@@ -642,3 +642,61 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
     );
     local(&["local", "destroy", "--force"]).status_only();
 }
+
+/// The bug priorities of the database, one digest.
+fn priorities(db: &TestDb) -> String {
+    db.client()
+        .query_one(
+            "SELECT md5(string_agg(bug_number || ':' || priority_score, ',' ORDER BY bug_number)) FROM bugs",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn an_export_during_a_refresh_holds_one_moment() {
+    let db = TestDb::new("export_during_refresh");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+    let before = priorities(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let mut refresh = spawn(&db, &["refresh", "--as-of", "2026-11-28T12:00:00Z"], dir.path());
+    // once the refresh works, export
+    let mut admin = admin();
+    let started = Instant::now();
+    while admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb'
+             AND state IN ('active', 'idle in transaction')",
+            &[&db.name],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        == 0
+    {
+        assert!(refresh.try_wait().unwrap().is_none(), "the refresh ended first");
+        assert!(started.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let reports = dir.path().join("reports");
+    let export = crate::common::ctodb_at(
+        &db.url,
+        &["export", "--dir", reports.to_str().unwrap(), "--id", "mid", "--tables", "bugs"],
+        Some(dir.path()),
+    );
+    export.status_only();
+    assert!(refresh.wait().unwrap().success());
+    let after = priorities(&db);
+    assert_ne!(before, after, "the refresh changed no priority: the test shows nothing");
+    let script = r#"
+import sys, hashlib, pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1], columns=['bug_number', 'priority_score']).to_pydict()
+pairs = sorted(zip(t['bug_number'], t['priority_score']))
+print(hashlib.md5(','.join(f'{n}:{p}' for n, p in pairs).encode()).hexdigest())
+"#;
+    let file = reports.join("snapshot=mid/bugs.parquet");
+    let exported = crate::common::run_python_with(&["-c", script, file.to_str().unwrap()]);
+    let exported = exported.trim();
+    assert!(exported == before || exported == after, "the export mixes two moments: {exported}");
+}
