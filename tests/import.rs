@@ -516,6 +516,14 @@ fn headers_match_loosely_and_unknown_columns_are_refused_unless_ignored() {
         error_line(&import(&db, dir.path(), "twice.csv", "projects", &[])),
         "error: twice.csv, line 1, column \"project\": names the same column as \"name\" (column 1); keep one of them"
     );
+    // a file separated by another character says so
+    std::fs::write(dir.path().join("semi.csv"), "email;name\nx@ctodb.dev;X\n").unwrap();
+    assert_eq!(
+        error_line(&import(&db, dir.path(), "semi.csv", "users", &[])),
+        "error: semi.csv, line 1, column \"email;name\": is not a column of users (the file looks separated by \
+         ';': add --delimiter ';'); its columns are id, email, name, role, is_active, weekly_capacity_hours, \
+         github_login, created_at; --ignore-unknown skips unknown columns"
+    );
     // a tab-separated file
     std::fs::write(dir.path().join("t.tsv"), "email\tname\trole\nnew@ctodb.dev\tNew Person\tqa_engineer\n")
         .unwrap();

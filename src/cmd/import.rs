@@ -30,6 +30,9 @@ pub async fn run(ctx: &Context, command: ImportCommand) -> Result<Outcome> {
 /// when rejects are written, and again if a transient failure retries the import).
 fn input(file: &Path) -> Result<(PathBuf, String, Option<tempfile::NamedTempFile>)> {
     if file != Path::new("-") {
+        if file.is_dir() {
+            bail!("{} is a folder; name the CSV file in it", file.display());
+        }
         if !file.is_file() {
             bail!("{}: no such file", file.display());
         }

@@ -109,11 +109,17 @@ pub fn layout(kind: ImportKind, header: &ByteRecord, options: CsvOptions) -> Res
                 [] => String::new(),
                 more => format!(" (nor are {})", more.join(", ")),
             };
+            // one header holding the others: the file uses another separator
+            let separator = [(';', "';'"), ('\t', "tab"), ('|', "'|'")]
+                .into_iter()
+                .find(|(c, _)| layout.names.len() == 1 && unknown[0].contains(*c))
+                .map(|(_, name)| format!(" (the file looks separated by {name}: add --delimiter {name})"))
+                .unwrap_or_default();
             return Err(Problem::at(
                 1,
                 unknown[0].clone(),
                 format!(
-                    "is not a column of {}{others}; its columns are {}; --ignore-unknown skips unknown columns",
+                    "is not a column of {}{others}{separator}; its columns are {}; --ignore-unknown skips unknown columns",
                     kind.table(),
                     fields.join(", ")
                 ),
