@@ -409,6 +409,32 @@ mod tests {
     use crate::output::Frame;
 
     #[tokio::test]
+    async fn every_connection_busy_stops_at_the_pool_timeout_naming_it() {
+        let url = std::env::var("CTODB_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "postgresql:///postgres?host=/var/run/postgresql".to_string());
+        let target = crate::config::resolve_target(Some(&url)).expect("a test URL");
+        let settings = PoolSettings {
+            max_size: 1,
+            connect_timeout: Duration::from_secs(5),
+            wait_timeout: Duration::from_secs(1),
+            statement_timeout: None,
+            slow_query: Duration::from_secs(1),
+        };
+        let db = Db::connect(&target, &settings).await.expect("the test server answers");
+        let _busy = db.client().await.expect("the one connection");
+        let started = Instant::now();
+        let err = db.client().await.err().expect("no second connection");
+        let waited = started.elapsed();
+        assert_eq!(
+            err.to_string(),
+            "no free database connection within 1 s (DATABASE_CONNECTION_LIMIT=1); raise DATABASE_POOL_TIMEOUT or the limit"
+        );
+        assert!(waited >= Duration::from_millis(900) && waited < Duration::from_secs(2), "{waited:?}");
+    }
+
+    #[tokio::test]
     async fn a_null_or_an_unexpected_type_is_an_error_naming_helper_and_column() {
         let client = crate::testing::connect("postgres").await;
         let sql = "SELECT NULL::int AS n, '10.0.0.1'::inet AS address, 7 AS seven";
