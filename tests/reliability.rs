@@ -700,3 +700,55 @@ print(hashlib.md5(','.join(f'{n}:{p}' for n, p in pairs).encode()).hexdigest())
     let exported = exported.trim();
     assert!(exported == before || exported == after, "the export mixes two moments: {exported}");
 }
+
+#[test]
+fn sigterm_stops_a_report_waiting_on_the_server_and_cancels_its_query() {
+    let db = TestDb::new("sigterm_report");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    // another session holds the bugs table: every report that reads it waits on the server
+    let mut holder = db.client();
+    let mut lock = holder.transaction().unwrap();
+    lock.batch_execute("LOCK TABLE bugs IN ACCESS EXCLUSIVE MODE").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (args, signal, status) in [
+        (vec!["report", "portfolio"], "-TERM", 143),
+        (vec!["report", "sla"], "-INT", 130),
+        (vec!["bugs", "--all"], "-TERM", 143),
+    ] {
+        let mut child = spawn(&db, &args, dir.path());
+        let mut admin = admin();
+        let started = Instant::now();
+        while admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb'
+                 AND wait_event_type = 'Lock'",
+                &[&db.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            == 0
+        {
+            assert!(child.try_wait().unwrap().is_none(), "`ctodb {}` did not wait", args.join(" "));
+            assert!(started.elapsed() < Duration::from_secs(30), "`ctodb {}` never waited", args.join(" "));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        let out = finish(child);
+        assert_eq!(out.code(), status, "`ctodb {}`: {}", args.join(" "), out.stderr_text());
+        assert!(out.stdout.is_empty(), "a stopped report printed: {}", out.stdout_text());
+        std::thread::sleep(Duration::from_millis(300));
+        let left = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb'",
+                &[&db.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0);
+        assert_eq!(left, 0, "`ctodb {}` left its query waiting on the server", args.join(" "));
+    }
+    lock.rollback().unwrap();
+}
