@@ -175,6 +175,9 @@ fn a_password_in_the_url_appears_in_no_output_file_or_row() {
     let url = format!("postgres://{role}:{password}@127.0.0.1:{}/{}", crate::common::tcp_port(), db.name);
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("p.csv"), "name,arr\nAtlas Payments,-1\nNova,10\n").unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github");
+    let repos = fixtures.join("repos.json").display().to_string();
+    let issues = fixtures.join("issues-nova.json").display().to_string();
     let commands: Vec<Vec<&str>> = vec![
         vec!["-v", "projects"],
         vec!["-v", "bugs", "--all"],
@@ -188,8 +191,27 @@ fn a_password_in_the_url_appears_in_no_output_file_or_row() {
         vec!["-v", "bug", "show", "1"],
         vec!["-v", "migrate", "status"],
         vec!["-v", "stats"],
+        vec!["-v", "users"],
+        vec!["-v", "project", "Atlas Payments"],
+        vec!["-v", "bug", "update", "7", "--status", "in_progress", "--as", "ada@ctodb.dev"],
+        vec!["-v", "report", "sla"],
+        vec!["-v", "report", "trends", "--chart", "trends.svg"],
+        vec!["-v", "report", "engineering"],
+        vec!["-v", "report", "monthly"],
+        vec!["-v", "report", "daily"],
+        vec!["-v", "report", "workload"],
+        vec!["-v", "report", "team"],
+        vec!["-v", "report", "sync"],
+        vec!["-v", "report", "imports"],
+        vec!["-v", "report", "weekly", "--html", "week.html"],
+        vec!["-v", "import", "github", "--repos", &repos, "--issues", &issues],
+        vec!["-v", "migrate"],
+        vec!["-v", "snapshots", "--dir", "reports", "--verify"],
+        vec!["-v", "doctor"],
+        vec!["-v", "quickstart"],
     ];
     let mut seen = String::new();
+    assert!(commands.len() >= 30);
     for args in &commands {
         let out = crate::common::ctodb_at(&url, args, Some(dir.path()));
         for text in [out.stdout_text(), out.stderr_text()] {
