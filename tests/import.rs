@@ -87,6 +87,13 @@ fn corpus() -> Vec<Damaged> {
             &[],
         ),
         damaged(
+            "bom_only.csv",
+            "bugs",
+            "error: bom_only.csv is empty: it has no header row (the first line names the columns)",
+            None,
+            &[],
+        ),
+        damaged(
             "unknown_enum.csv",
             "bugs",
             "error: unknown_enum.csv, line 3, column \"severity\": \"urgent\" is not one of critical, high, medium, \

@@ -220,7 +220,14 @@ fn check_bounds(text: &str, value: Decimal, min: Bound, max: Bound) -> Result<()
 }
 
 fn integer(text: &str, min: i64, max: i64) -> Result<i64, String> {
-    let value: i64 = text.parse().map_err(|_| format!("{text:?} is not a whole number"))?;
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let value: i64 = text.parse().map_err(|_| {
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{text} is too large; it must be between {min} and {max}")
+        } else {
+            format!("{text:?} is not a whole number")
+        }
+    })?;
     if value < min || value > max {
         return Err(if max == i64::MAX {
             format!("{text} is below {min}; it must be {min} or more")
@@ -348,6 +355,10 @@ mod tests {
             Err("6 is out of range; it must be between 1 and 5".into())
         );
         assert_eq!(cell(p, "complexity_score", "2.5"), Err("\"2.5\" is not a whole number".into()));
+        assert_eq!(
+            cell(p, "github_stars", "99999999999999999999"),
+            Err("99999999999999999999 is too large; it must be between 0 and 2147483647".into())
+        );
         assert_eq!(cell(p, "appeal_score", "10.01"), Err("10.01 is above 10; it must be 10 or less".into()));
         assert_eq!(
             parse(&USER_FIELDS[5], "168.5", &References::default()),

@@ -150,7 +150,11 @@ pub async fn csv(tx: &Transaction<'_>, import: &CsvImport<'_>) -> Result<Summary
     let has_header = reader
         .read_byte_record(&mut record)
         .map_err(|err| anyhow!("{file} cannot be read as CSV: {}", csv_error(&err)))?;
-    if !has_header || record.iter().all(|field| field.is_empty()) && record.len() <= 1 {
+    // a byte order mark alone, or one blank line, is no header either
+    let blank = |field: &[u8]| {
+        field.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(field).iter().all(u8::is_ascii_whitespace)
+    };
+    if !has_header || record.len() <= 1 && record.iter().all(blank) {
         return Err(anyhow!("{file} is empty: it has no header row (the first line names the columns)"));
     }
     let layout = read::layout(import.kind, &record, import.options).map_err(|p| anyhow!(p.describe(file)))?;
