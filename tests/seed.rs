@@ -202,3 +202,24 @@ fn a_generated_set_keeps_integrity_and_realistic_shapes() {
     // search finds real phrases
     assert!(db.count("SELECT count(*) FROM bugs WHERE search_vector @@ websearch_to_tsquery('english', 'login timeout')") > 0);
 }
+
+#[test]
+fn a_generated_seed_writes_the_priorities_refresh_computes() {
+    let db = TestDb::new("seed_priorities");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
+    let scored = db
+        .count("SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress') AND priority_score > 0");
+    assert!(scored > 100, "{scored} open bugs carry a score");
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE status NOT IN ('pending', 'in_progress') AND priority_score <> 0"), 0);
+    let digest = |db: &TestDb| -> String {
+        db.client()
+            .query_one("SELECT md5(string_agg(bug_number || ':' || priority_score, ',' ORDER BY bug_number)) FROM bugs", &[])
+            .unwrap()
+            .get(0)
+    };
+    let seeded = digest(&db);
+    // the first refresh at the seed's as-of finds every score already right
+    let out = db.run_status(&["refresh", "--as-of", "2026-11-25T12:00:00Z"]);
+    assert!(out.contains(": 0 bug priorities (0 closed bugs zeroed)"), "{out}");
+    assert_eq!(digest(&db), seeded);
+}

@@ -7,10 +7,12 @@
 //! every object with the rollback.
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
-use super::generate::{Counts, Generator};
+use super::generate::{Bug, Counts, Generator};
 use crate::db::copy::CopyIn;
 use crate::db::{self, DbError};
 use crate::model::ImportSource;
@@ -19,7 +21,12 @@ use crate::ui;
 
 const BULK_TABLES: &[&str] = &["users", "projects", "bugs", "project_metrics", "monthly_metrics"];
 
-pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool) -> Result<Counts> {
+pub async fn generated(
+    tx: &Transaction<'_>,
+    generator: &Generator,
+    fresh: bool,
+    as_of: DateTime<Utc>,
+) -> Result<Counts> {
     let rebuild = if fresh { drop_for_bulk_load(tx).await? } else { Vec::new() };
     let counts = generator.counts;
 
@@ -136,33 +143,42 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
             "created_at",
             "updated_at",
             "resolved_at",
+            "priority_score",
         ],
         ui::progress(counts.bugs as u64, "bugs"),
     )
     .await?;
-    for b in generator.bugs(&projects, &users) {
-        copy.write(&[
-            &b.id,
-            &b.bug_number,
-            &b.project_id,
-            &b.title,
-            &b.description,
-            &b.severity,
-            &b.status,
-            &b.is_blocker,
-            &b.revenue_impact_daily,
-            &b.sla_hours,
-            &b.due_at,
-            &b.reporter_id,
-            &b.assignee_id,
-            &b.labels,
-            &b.source,
-            &b.external_id,
-            &b.created_at,
-            &b.updated_at,
-            &b.resolved_at,
-        ])
-        .await?;
+    // in chunks: each chunk's priority scores at the as-of, computed as refresh computes
+    // them, so that the first refresh after a seed has no score left to write
+    let mut bugs = generator.bugs(&projects, &users).peekable();
+    while bugs.peek().is_some() {
+        let chunk: Vec<Bug> = bugs.by_ref().take(PRIORITY_CHUNK).collect();
+        let scores = priorities(&chunk, as_of)?;
+        for (b, score) in chunk.iter().zip(&scores) {
+            copy.write(&[
+                &b.id,
+                &b.bug_number,
+                &b.project_id,
+                &b.title,
+                &b.description,
+                &b.severity,
+                &b.status,
+                &b.is_blocker,
+                &b.revenue_impact_daily,
+                &b.sla_hours,
+                &b.due_at,
+                &b.reporter_id,
+                &b.assignee_id,
+                &b.labels,
+                &b.source,
+                &b.external_id,
+                &b.created_at,
+                &b.updated_at,
+                &b.resolved_at,
+                score,
+            ])
+            .await?;
+        }
     }
     copy.finish().await?;
 
@@ -222,6 +238,36 @@ pub async fn generated(tx: &Transaction<'_>, generator: &Generator, fresh: bool)
     import_logs(tx, generator, &users).await?;
     rebuild_objects(tx, rebuild).await?;
     Ok(counts)
+}
+
+/// Bugs scored at once: a Polars frame of this many rows is a few megabytes.
+const PRIORITY_CHUNK: usize = 65_536;
+
+/// The priority scores of `bugs` at `as_of`: the Polars rule refresh runs
+/// (`analytics::priority`), over the same integer inputs refresh/open_bugs.sql gives it.
+fn priorities(bugs: &[Bug], as_of: DateTime<Utc>) -> Result<Vec<Decimal>> {
+    use polars::prelude::{df, IntoLazy};
+    let micros = |t: &DateTime<Utc>| t.timestamp_micros();
+    let frame = df!(
+        "severity" => bugs.iter().map(|b| b.severity.label()).collect::<Vec<_>>(),
+        "status" => bugs.iter().map(|b| b.status.label()).collect::<Vec<_>>(),
+        "is_blocker" => bugs.iter().map(|b| b.is_blocker).collect::<Vec<_>>(),
+        "revenue_cents" => bugs.iter().map(|b| cents(b.revenue_impact_daily)).collect::<Vec<_>>(),
+        "sla_hours" => bugs.iter().map(|b| i64::from(b.sla_hours)).collect::<Vec<_>>(),
+        "created_at" => bugs.iter().map(|b| micros(&b.created_at)).collect::<Vec<_>>(),
+        "due_at" => bugs.iter().map(|b| micros(&b.due_at)).collect::<Vec<_>>(),
+        "resolved_at" => bugs.iter().map(|b| b.resolved_at.as_ref().map(micros)).collect::<Vec<_>>(),
+    )?;
+    let scored =
+        crate::analytics::priority::with_priority(frame.lazy(), as_of.timestamp_micros()).collect()?;
+    let hundredths = crate::analytics::i64_values(&scored, "priority_hundredths")?;
+    Ok(hundredths.into_iter().map(|h| Decimal::new(h.unwrap_or(0), 2)).collect())
+}
+
+/// Money in whole cents, as `(revenue_impact_daily * 100)::bigint` gives it.
+fn cents(amount: Decimal) -> i64 {
+    use rust_decimal::prelude::ToPrimitive;
+    (amount * Decimal::from(100)).trunc().to_i64().unwrap_or(i64::MAX)
 }
 
 type ImportLogRow = (u128, ImportSource, &'static str, &'static str, i32, i32, i32, i64);

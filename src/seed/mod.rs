@@ -150,7 +150,7 @@ pub async fn load(
             let anchor = generated_anchor(as_of);
             written_at = anchor;
             let generator = generate::Generator::new(plan.rng_seed, anchor, plan.counts, offsets);
-            load::generated(tx, &generator, existing.is_empty()).await?
+            load::generated(tx, &generator, existing.is_empty(), as_of).await?
         }
     };
     let step = Instant::now();
