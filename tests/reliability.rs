@@ -23,25 +23,23 @@ fn spawn(db: &TestDb, args: &[&str], dir: &Path) -> Child {
         .expect("the ctodb binary runs")
 }
 
-/// Terminates the first busy ctodb backend of `db` (its query running, or its
-/// transaction open) once one appears; true when it did before the command ended.
-fn terminate_when_busy(db: &TestDb, child: &mut Child, after: Duration) -> bool {
+/// Terminates the first ctodb backend of `db` that matches `busy` (a condition on
+/// pg_stat_activity's columns, chosen so that the backend is inside the command's
+/// transaction, not between two of its statements on a pooled connection); true when it
+/// did before the command ended.
+fn terminate_when_busy(db: &TestDb, child: &mut Child, after: Duration, busy: &str) -> bool {
     let mut admin = admin();
     let started = Instant::now();
+    let sql = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = $1 AND application_name = 'ctodb' AND ({busy}) LIMIT 1"
+    );
     while started.elapsed() < Duration::from_secs(60) {
         if child.try_wait().unwrap().is_some() {
             return false;
         }
         if started.elapsed() >= after {
-            let rows = admin
-                .query(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                     WHERE datname = $1 AND application_name = 'ctodb'
-                       AND state IN ('active', 'idle in transaction')
-                     LIMIT 1",
-                    &[&db.name],
-                )
-                .unwrap();
+            let rows = admin.query(&sql, &[&db.name]).unwrap();
             if rows.first().is_some_and(|row| row.get::<_, bool>(0)) {
                 return true;
             }
@@ -50,6 +48,13 @@ fn terminate_when_busy(db: &TestDb, child: &mut Child, after: Duration) -> bool 
     }
     false
 }
+
+/// In a transaction that has written: a seed, a refresh.
+const WRITING: &str = "backend_xid IS NOT NULL AND state IN ('active', 'idle in transaction')";
+/// Copying rows: an import's staging, an export's tables.
+const COPYING: &str = "state = 'active' AND query ILIKE 'COPY%'";
+/// Running a statement: a read.
+const READING: &str = "state = 'active'";
 
 fn finish(child: Child) -> CliOutput {
     child.wait_with_output().unwrap().into()
@@ -62,7 +67,7 @@ fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
     let db = TestDb::new("fault_seed");
     let mut child = spawn(&db, &["seed", "--profile", "standard", "--as-of", AS_OF], dir.path());
     assert!(
-        terminate_when_busy(&db, &mut child, Duration::from_millis(300)),
+        terminate_when_busy(&db, &mut child, Duration::from_millis(300), WRITING),
         "the seed ended before the fault"
     );
     let out = finish(child);
@@ -80,7 +85,10 @@ fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
 
     // refresh: retried; a second refresh then finds nothing to change
     let mut child = spawn(&db, &["refresh", "--as-of", AS_OF], dir.path());
-    assert!(terminate_when_busy(&db, &mut child, Duration::ZERO), "the refresh ended before the fault");
+    assert!(
+        terminate_when_busy(&db, &mut child, Duration::ZERO, WRITING),
+        "the refresh ended before the fault"
+    );
     let stderr = finish(child).status_only();
     assert!(stderr.contains("trying again (1 of 3)"), "{stderr}");
     let again = db.run_status(&["refresh", "--as-of", AS_OF]);
@@ -99,7 +107,10 @@ fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
     drop(file);
     let bugs = db.count("SELECT count(*) FROM bugs");
     let mut child = spawn(&db, &["import", "csv", "many.csv", "--kind", "bugs", "-f", "csv"], dir.path());
-    assert!(terminate_when_busy(&db, &mut child, Duration::ZERO), "the import ended before the fault");
+    assert!(
+        terminate_when_busy(&db, &mut child, Duration::ZERO, COPYING),
+        "the import ended before the fault"
+    );
     let out = finish(child);
     assert!(out.stderr_text().contains("trying again (1 of 3)"), "{}", out.stderr_text());
     assert!(out.ok().ends_with("many.csv,bugs,false,20000,20000,0,0,0\r\n"));
@@ -112,7 +123,10 @@ fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
     // export: retried from scratch; one verified snapshot, no temporary folder
     let reports = dir.path().join("reports");
     let mut child = spawn(&db, &["export", "--dir", reports.to_str().unwrap(), "--id", "fault"], dir.path());
-    assert!(terminate_when_busy(&db, &mut child, Duration::ZERO), "the export ended before the fault");
+    assert!(
+        terminate_when_busy(&db, &mut child, Duration::ZERO, COPYING),
+        "the export ended before the fault"
+    );
     let stderr = finish(child).status_only();
     assert!(stderr.contains("trying again (1 of 3)"), "{stderr}");
     let entries: Vec<String> = std::fs::read_dir(&reports)
@@ -126,7 +140,7 @@ fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
     let expected = db.run(&["bugs", "--all", "--limit", "500", "-f", "csv", "--as-of", AS_OF]);
     let mut child =
         spawn(&db, &["bugs", "--all", "--limit", "500", "-f", "csv", "--as-of", AS_OF], dir.path());
-    if terminate_when_busy(&db, &mut child, Duration::ZERO) {
+    if terminate_when_busy(&db, &mut child, Duration::ZERO, READING) {
         let out = finish(child);
         assert_eq!(out.ok(), expected);
     }
