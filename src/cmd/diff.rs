@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: DiffArgs) -> Result<Outcome> {
             to.folder.display()
         ));
     }
-    if let (Some(a), Some(b)) = (from.formulas(), to.formulas()) {
+    if let (Some(a), Some(b)) = (from.formulas, to.formulas) {
         if a != b {
             ui::warn(&format!(
                 "the snapshots were computed with different formulas (version {a} and {b}): valuations, ROI, health \

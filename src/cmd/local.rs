@@ -36,9 +36,7 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
                 ui::info(&format!("no private cluster runs in {}", cluster.dir.display()));
             }
         }
-        LocalAction::Url => {
-            println!("{}", cluster.url());
-        }
+        LocalAction::Url => ctx.output.emit_value(&cluster.url())?,
         LocalAction::Destroy => {
             if !args.force {
                 bail!(

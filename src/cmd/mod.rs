@@ -40,12 +40,15 @@ pub enum Outcome {
     ConditionMet,
 }
 
+/// The export folder of the commands without a --dir: CTODB_EXPORT_DIR, else `reports/`.
+pub fn export_dir() -> std::path::PathBuf {
+    std::env::var_os("CTODB_EXPORT_DIR").map_or_else(|| std::path::PathBuf::from("reports"), Into::into)
+}
+
 /// The snapshot `--snapshot ID|PATH` names: a folder, or an ID in CTODB_EXPORT_DIR
 /// (default `reports/`).
 pub fn open_snapshot(ctx: &Context, id_or_path: &str) -> Result<crate::snapshot::Snapshot> {
-    let dir =
-        std::env::var_os("CTODB_EXPORT_DIR").map_or_else(|| std::path::PathBuf::from("reports"), Into::into);
-    let snapshot = crate::snapshot::Snapshot::open(id_or_path, &dir)?;
+    let snapshot = crate::snapshot::Snapshot::open(id_or_path, &export_dir())?;
     if ctx.as_of_given && ctx.as_of != snapshot.as_of {
         ui::warn(&format!(
             "--as-of {} is not the snapshot's as-of; its numbers are those of {}",

@@ -2,7 +2,7 @@
 //! (`output::html`), live from the database or from a snapshot with no database. What
 //! changed is the diff of the snapshot before against this one (live: of the two newest).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -25,12 +25,8 @@ struct Week {
     history: Frame,
 }
 
-fn export_dir() -> PathBuf {
-    std::env::var_os("CTODB_EXPORT_DIR").map_or_else(|| PathBuf::from("reports"), Into::into)
-}
-
 pub async fn run(ctx: &Context, html: &Path, snapshot: Option<&str>) -> Result<Outcome> {
-    let dir = export_dir();
+    let dir = super::export_dir();
     let (week, changes) = match snapshot {
         Some(id) => {
             let this = super::open_snapshot(ctx, id)?;

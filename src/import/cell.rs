@@ -162,7 +162,7 @@ fn email(text: &str) -> Result<String, String> {
 }
 
 /// `owner/name`; a GitHub address (`https://github.com/owner/name(.git)`) is taken too.
-fn github_repo(text: &str) -> Result<String, String> {
+pub fn github_repo(text: &str) -> Result<String, String> {
     let repo = text
         .strip_prefix("https://github.com/")
         .or_else(|| text.strip_prefix("http://github.com/"))

@@ -220,7 +220,7 @@ async fn projects(tx: &Transaction<'_>, file: &Path, dry_run: bool) -> Result<Su
         let repo = repo?;
         summary.total += 1;
         let full_name = repo.full_name.clone();
-        if super::cell::parse(field(kind, "github_repo"), &full_name, &Default::default()).is_err() {
+        if super::cell::github_repo(&full_name).is_err() {
             bail!("{}: repository {:?} has no owner/name full_name", file.display(), full_name);
         }
         if !seen.insert(full_name.to_lowercase()) {
@@ -410,10 +410,6 @@ async fn bugs(
         ));
     }
     Ok(summary)
-}
-
-fn field(kind: ImportKind, name: &str) -> &'static super::fields::Field {
-    kind.field(name).unwrap_or(&kind.fields()[0])
 }
 
 fn set(kind: ImportKind, cells: &mut [Cell], name: &str, value: Cell) {

@@ -75,6 +75,22 @@ impl Output {
         self.format == Format::Table && self.to_terminal
     }
 
+    /// Writes one bare value and a newline (`ctodb local url`), to stdout or atomically
+    /// to `-o FILE`, in every format: a value a shell takes with `$(…)`.
+    pub fn emit_value(&self, value: &str) -> Result<()> {
+        let line = format!("{value}\n");
+        match &self.path {
+            None => {
+                let mut out = io::stdout().lock();
+                match out.write_all(line.as_bytes()).and_then(|_| out.flush()) {
+                    Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.context("cannot write to standard output"),
+                }
+            }
+            Some(path) => write_atomically(path, |out| out.write_all(line.as_bytes())),
+        }
+    }
+
     /// Writes the report. A file is written to a temporary sibling and renamed into place
     /// when complete, so an interrupted run never leaves half a file at the final path.
     pub fn emit(&self, report: &Report) -> Result<()> {

@@ -167,14 +167,12 @@ fn projects(from: &Snapshot, to: &Snapshot, top: usize) -> Result<Frame> {
     let mut names: Vec<&String> = now.keys().filter(|name| then.contains_key(*name)).collect();
     names.sort();
     let mut chosen: Vec<(String, String)> = Vec::new();
-    let mut choose = |name: &String, reason: String| {
-        if !chosen.iter().any(|(n, _)| n == name) {
-            chosen.push((name.clone(), reason));
-        } else if let Some(entry) = chosen.iter_mut().find(|(n, _)| n == name) {
-            if !entry.1.split(", ").any(|r| r == reason) {
-                entry.1 = format!("{}, {reason}", entry.1);
-            }
+    let mut choose = |name: &String, reason: String| match chosen.iter_mut().find(|(n, _)| n == name) {
+        None => chosen.push((name.clone(), reason)),
+        Some(entry) if !entry.1.split(", ").any(|r| r == reason) => {
+            entry.1 = format!("{}, {reason}", entry.1)
         }
+        Some(_) => {}
     };
     // every status change and every crossing of 50 or 80 health
     for name in &names {

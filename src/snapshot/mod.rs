@@ -23,6 +23,8 @@ use crate::queries::{BugSort, ProjectSort};
 pub struct Snapshot {
     pub folder: PathBuf,
     pub as_of: DateTime<Utc>,
+    /// the formula version its numbers were computed with (the manifest's `formulas`)
+    pub formulas: Option<u64>,
 }
 
 /// The filters of `ctodb bugs` over a snapshot's open bugs.
@@ -176,7 +178,8 @@ impl Snapshot {
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc))
             .with_context(|| format!("{}: the manifest has no as_of instant", folder.display()))?;
-        Ok(Snapshot { folder, as_of })
+        let formulas = manifest.document["formulas"].as_u64();
+        Ok(Snapshot { folder, as_of, formulas })
     }
 
     /// The snapshots of `dir` (folders `snapshot=ID` with a manifest), oldest first by
@@ -194,11 +197,6 @@ impl Snapshot {
         }
         found.sort_by(|a, b| a.1.as_of.cmp(&b.1.as_of).then_with(|| a.0.cmp(&b.0)));
         Ok(found)
-    }
-
-    /// The formula version a snapshot was computed with.
-    pub fn formulas(&self) -> Option<u64> {
-        Manifest::read(&self.folder).ok()?.document["formulas"].as_u64()
     }
 
     /// A table of the snapshot (`<table>.parquet`) as a frame: for the small ones.
