@@ -53,8 +53,18 @@ fn terminate_when_busy(db: &TestDb, child: &mut Child, after: Duration, busy: &s
 const WRITING: &str = "backend_xid IS NOT NULL AND state IN ('active', 'idle in transaction')";
 /// Copying rows: an import's staging, an export's tables.
 const COPYING: &str = "state = 'active' AND query ILIKE 'COPY%'";
-/// Running a statement: a read.
-const READING: &str = "state = 'active'";
+/// Waiting on a lock: a read held up by another session.
+const WAITING: &str = "state = 'active' AND wait_event_type = 'Lock'";
+
+/// A bugs CSV of `rows` new bugs of one project: `TITLE i`, severity, external id `PREFIX-i`.
+fn bugs_file(db: &TestDb, path: &Path, rows: usize, title: &str, severity: &str, prefix: &str) {
+    let project: String = db.client().query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(file, "project,title,severity,external_id").unwrap();
+    for i in 0..rows {
+        writeln!(file, "\"{project}\",{title} {i},{severity},{prefix}-{i}").unwrap();
+    }
+}
 
 fn finish(child: Child) -> CliOutput {
     child.wait_with_output().unwrap().into()
@@ -98,13 +108,7 @@ fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
     );
 
     // import: retried; every row once, one succeeded log row
-    let mut file = std::fs::File::create(dir.path().join("many.csv")).unwrap();
-    writeln!(file, "project,title,severity,external_id").unwrap();
-    let project: String = db.client().query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
-    for i in 0..20_000 {
-        writeln!(file, "\"{project}\",Fault test {i},low,F-{i}").unwrap();
-    }
-    drop(file);
+    bugs_file(&db, &dir.path().join("many.csv"), 20_000, "Fault test", "low", "F");
     let bugs = db.count("SELECT count(*) FROM bugs");
     let mut child = spawn(&db, &["import", "csv", "many.csv", "--kind", "bugs", "-f", "csv"], dir.path());
     assert!(
@@ -138,12 +142,17 @@ fn a_terminated_backend_is_retried_whole_and_leaves_nothing_half_written() {
 
     // a read: retried, the same answer as without the fault
     let expected = db.run(&["bugs", "--all", "--limit", "500", "-f", "csv", "--as-of", AS_OF]);
+    // the read waits on a lock held here, so its backend is there to be terminated
+    let mut holder = db.client();
+    let mut lock = holder.transaction().unwrap();
+    lock.batch_execute("LOCK TABLE bugs IN ACCESS EXCLUSIVE MODE").unwrap();
     let mut child =
         spawn(&db, &["bugs", "--all", "--limit", "500", "-f", "csv", "--as-of", AS_OF], dir.path());
-    if terminate_when_busy(&db, &mut child, Duration::ZERO, READING) {
-        let out = finish(child);
-        assert_eq!(out.ok(), expected);
-    }
+    assert!(terminate_when_busy(&db, &mut child, Duration::ZERO, WAITING), "the read ended before the fault");
+    lock.rollback().unwrap();
+    let out = finish(child);
+    assert!(out.stderr_text().contains("trying again (1 of 3)"), "{}", out.stderr_text());
+    assert_eq!(out.ok(), expected);
 }
 
 #[test]
@@ -332,13 +341,7 @@ fn sigterm_stops_import_refresh_and_export_leaving_nothing() {
     let db = TestDb::new("sigterm_long_commands");
     db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
     let dir = tempfile::tempdir().unwrap();
-    let mut file = std::fs::File::create(dir.path().join("big.csv")).unwrap();
-    writeln!(file, "project,title,severity,external_id").unwrap();
-    let project: String = db.client().query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
-    for i in 0..200_000 {
-        writeln!(file, "\"{project}\",Signal test {i},low,S-{i}").unwrap();
-    }
-    drop(file);
+    bugs_file(&db, &dir.path().join("big.csv"), 200_000, "Signal test", "low", "S");
     let tables = ["projects", "bugs", "bug_history", "monthly_metrics", "portfolio_metrics"];
     let before = db.fingerprint(&tables);
     let reports = dir.path().join("reports");
@@ -478,13 +481,7 @@ fn a_refresh_during_an_import_waits_for_it_and_both_land() {
     let db = TestDb::new("refresh_during_import");
     db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
     let dir = tempfile::tempdir().unwrap();
-    let mut file = std::fs::File::create(dir.path().join("many.csv")).unwrap();
-    writeln!(file, "project,title,severity,external_id").unwrap();
-    let project: String = db.client().query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
-    for i in 0..30_000 {
-        writeln!(file, "\"{project}\",Concurrent {i},critical,C-{i}").unwrap();
-    }
-    drop(file);
+    bugs_file(&db, &dir.path().join("many.csv"), 30_000, "Concurrent", "critical", "C");
     let import = spawn(&db, &["import", "csv", "many.csv", "--kind", "bugs"], dir.path());
     std::thread::sleep(Duration::from_millis(200));
     let refresh = spawn(&db, &["refresh", "--as-of", AS_OF], dir.path());
