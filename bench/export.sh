@@ -21,14 +21,8 @@ columns() {
   psql -X -At -d "$DATABASE_URL" -c "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
     WHERE attrelid = 'public.$1'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-timed() { # name command...: appends "wall rss" to $WORK/name
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/t" "$@" > /dev/null 2> "$WORK/err" || { cat "$WORK/err"; exit 1; }
-  cat "$WORK/t" >> "$WORK/$name"
-  read -r wall rss < "$WORK/t"
-  echo "  $name: ${wall} s, $((rss / 1024)) MB"
-}
+# median, timed
+source bench/lib.sh
 
 BUG_COLUMNS=$(columns bugs)
 for run in $(seq "$RUNS"); do

@@ -22,14 +22,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/ctodb-target}
 BIN=${CTODB_BIN:-$CARGO_TARGET_DIR/release/ctodb}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"; psql -X -q -d "$DATABASE_URL" -c "DROP TABLE IF EXISTS bench_import_copy" 2>/dev/null' EXIT
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-timed() { # name command...: appends "wall rss" to $WORK/name
-  local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/t" "$@" > /dev/null 2> "$WORK/err" || { cat "$WORK/err"; exit 1; }
-  cat "$WORK/t" >> "$WORK/$name"
-  read -r wall rss < "$WORK/t"
-  echo "  $name: ${wall} s, $((rss / 1024)) MB"
-}
+# median, timed
+source bench/lib.sh
 
 # the files: bugs of existing projects, each with its own external id
 psql -X -At -d "$DATABASE_URL" -c "SELECT name FROM projects ORDER BY name LIMIT 500" > "$WORK/projects"

@@ -18,7 +18,8 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 COLUMNS_LIST="id, bug_number, project_id, title, description, severity, status, is_blocker, revenue_impact_daily, sla_hours, due_at, reporter_id, assignee_id, labels, source, external_id, created_at, updated_at, resolved_at"
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# median
+source bench/lib.sh
 
 for run in $(seq "$RUNS"); do
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
