@@ -7,7 +7,7 @@ use super::{Context, Outcome};
 use crate::cli::ProjectsArgs;
 use crate::db;
 use crate::model::ProjectStatus;
-use crate::output::{page_footer, Format, Report, Style};
+use crate::output::{page_footer, sparkline, Column, Format, Frame, Kind, Report, Style, Value};
 use crate::queries::{fetch_frame, resolve_project, BugFilter, BugSort};
 use crate::sql;
 
@@ -49,7 +49,7 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
 /// A last column on a terminal: bugs opened in each of the last 12 months.
 async fn add_sparklines(
     client: &tokio_postgres::Client,
-    frame: &mut crate::output::Frame,
+    frame: &mut Frame,
     as_of: &chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let Some(name_at) = frame.column_index("name") else { return Ok(()) };
@@ -57,7 +57,7 @@ async fn add_sparklines(
         .rows
         .iter()
         .filter_map(|row| match &row[name_at] {
-            crate::output::Value::Text(name) => Some(name.clone()),
+            Value::Text(name) => Some(name.clone()),
             _ => None,
         })
         .collect();
@@ -67,15 +67,15 @@ async fn add_sparklines(
     for row in &rows {
         let opened: Vec<i64> = db::get(row, helper, "opened")?;
         let values: Vec<f64> = opened.iter().map(|n| *n as f64).collect();
-        lines.insert(db::get::<String>(row, helper, "name")?, crate::output::sparkline(&values));
+        lines.insert(db::get::<String>(row, helper, "name")?, sparkline(&values));
     }
-    frame.columns.push(crate::output::Column::new("opened_12m", crate::output::Kind::Text));
+    frame.columns.push(Column::new("opened_12m", Kind::Text));
     for row in &mut frame.rows {
         let line = match &row[name_at] {
-            crate::output::Value::Text(name) => lines.get(name).cloned(),
+            Value::Text(name) => lines.get(name).cloned(),
             _ => None,
         };
-        row.push(line.map_or(crate::output::Value::Null, crate::output::Value::Text));
+        row.push(line.map_or(Value::Null, Value::Text));
     }
     Ok(())
 }
