@@ -17,5 +17,6 @@ mod local;
 mod migrate;
 mod output;
 mod reliability;
+mod rollups;
 mod seed;
 mod workflow;

@@ -1,0 +1,93 @@
+-- Bugs resolved per UTC day and severity, kept exact by statement-level triggers as
+-- ctodb.bug_counts is, so that `report engineering` sums a few hundred roll-up rows
+-- instead of every bug resolved in its window (a third of a million at xl). Each INSERT,
+-- UPDATE, DELETE or TRUNCATE of bugs adjusts it in the same transaction from the
+-- statement's transition tables; a row is the bugs whose resolved_at falls on that day.
+CREATE TABLE ctodb.bug_resolutions (
+    day                date NOT NULL,
+    severity           bug_severity NOT NULL,
+    resolved           bigint NOT NULL CHECK (resolved >= 0),
+    -- summed resolved_at - created_at, exact
+    resolution_seconds numeric NOT NULL CHECK (resolution_seconds >= 0),
+    -- resolved_at <= due_at
+    within_sla         bigint NOT NULL CHECK (within_sla BETWEEN 0 AND resolved),
+    PRIMARY KEY (day, severity)
+);
+
+INSERT INTO ctodb.bug_resolutions (day, severity, resolved, resolution_seconds, within_sla)
+SELECT (b.resolved_at AT TIME ZONE 'UTC')::date, b.severity,
+       count(*),
+       sum(extract(epoch FROM b.resolved_at - b.created_at)),
+       count(*) FILTER (WHERE b.resolved_at <= b.due_at)
+FROM bugs b
+WHERE b.resolved_at IS NOT NULL
+GROUP BY 1, 2;
+
+-- Adds the resolved rows of the statement's transition table "changed". The rows are
+-- inserted in key order, so two transactions adding to the same days lock them in the
+-- same order.
+CREATE FUNCTION ctodb_bug_resolutions_add() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ctodb.bug_resolutions AS r (day, severity, resolved, resolution_seconds, within_sla)
+    SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.severity,
+           count(*),
+           sum(extract(epoch FROM c.resolved_at - c.created_at)),
+           count(*) FILTER (WHERE c.resolved_at <= c.due_at)
+    FROM changed c
+    WHERE c.resolved_at IS NOT NULL
+    GROUP BY 1, 2
+    ORDER BY 1, 2
+    ON CONFLICT (day, severity) DO UPDATE
+    SET resolved = r.resolved + excluded.resolved,
+        resolution_seconds = r.resolution_seconds + excluded.resolution_seconds,
+        within_sla = r.within_sla + excluded.within_sla;
+    RETURN NULL;
+END
+$$;
+
+-- Subtracts them: every such row was added before, so its day row exists. The rows are
+-- locked in key order first, as ctodb_bug_counts_apply does.
+CREATE FUNCTION ctodb_bug_resolutions_remove() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM ctodb.bug_resolutions r
+    WHERE (r.day, r.severity) IN (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date, c.severity
+                                  FROM changed c WHERE c.resolved_at IS NOT NULL)
+    ORDER BY r.day, r.severity
+    FOR UPDATE;
+    UPDATE ctodb.bug_resolutions r
+    SET resolved = r.resolved - d.resolved,
+        resolution_seconds = r.resolution_seconds - d.resolution_seconds,
+        within_sla = r.within_sla - d.within_sla
+    FROM (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.severity,
+                 count(*) AS resolved,
+                 sum(extract(epoch FROM c.resolved_at - c.created_at)) AS resolution_seconds,
+                 count(*) FILTER (WHERE c.resolved_at <= c.due_at) AS within_sla
+          FROM changed c
+          WHERE c.resolved_at IS NOT NULL
+          GROUP BY 1, 2) d
+    WHERE r.day = d.day AND r.severity = d.severity;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION ctodb_bug_resolutions_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM ctodb.bug_resolutions;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER bugs_resolutions_insert AFTER INSERT ON bugs
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_add();
+CREATE TRIGGER bugs_resolutions_update_remove AFTER UPDATE ON bugs
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_remove();
+CREATE TRIGGER bugs_resolutions_update_add AFTER UPDATE ON bugs
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_add();
+CREATE TRIGGER bugs_resolutions_delete AFTER DELETE ON bugs
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_remove();
+CREATE TRIGGER bugs_resolutions_truncate AFTER TRUNCATE ON bugs
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_clear();

@@ -1,0 +1,171 @@
+//! The roll-ups reports read instead of the bugs: kept exact by triggers through every
+//! kind of write, and equal to the figures counted from the bugs themselves.
+
+use postgres::types::ToSql;
+
+use crate::common::TestDb;
+
+/// The engineering helper as it reads the roll-up.
+const ENGINEERING: &str = include_str!("../sql/metrics/engineering.sql");
+
+/// The same figures counted from every bug resolved in the window (the helper before the
+/// roll-up).
+const ENGINEERING_FROM_BUGS: &str = "
+    WITH window_start AS (
+        SELECT (date_trunc('month', $1::timestamptz AT TIME ZONE 'UTC')
+                - make_interval(months => $2::int - 1)) AT TIME ZONE 'UTC' AS at
+    ), resolved AS (
+        SELECT b.severity, count(*) AS bugs_resolved,
+               sum(extract(epoch FROM b.resolved_at - b.created_at)) AS resolution_seconds,
+               count(*) FILTER (WHERE b.resolved_at <= b.due_at) AS within_sla
+        FROM bugs b, window_start w
+        WHERE b.resolved_at >= w.at AND b.resolved_at <= $1
+        GROUP BY b.severity
+    )
+    SELECT s.severity::text, coalesce(r.bugs_resolved, 0), coalesce(r.resolution_seconds, 0)::text,
+           coalesce(r.within_sla, 0)
+    FROM unnest(enum_range(NULL::bug_severity)) AS s (severity)
+    LEFT JOIN resolved r ON r.severity = s.severity
+    ORDER BY s.severity";
+
+/// severity, bugs resolved, resolution seconds (as text: exact), within SLA
+type Resolved = (String, i64, String, i64);
+
+fn engineering(client: &mut postgres::Client, sql: &str, as_of: &str, months: i32) -> Vec<Resolved> {
+    let as_of: chrono::DateTime<chrono::Utc> = as_of.parse().unwrap();
+    let params: [&(dyn ToSql + Sync); 2] = [&as_of, &months];
+    let wrapped = format!(
+        "SELECT e.severity::text, e.bugs_resolved, e.resolution_seconds::numeric::text, e.within_sla
+         FROM ({}) e ORDER BY e.severity",
+        sql.trim_end().trim_end_matches(';')
+    );
+    let sql = if sql == ENGINEERING { wrapped.as_str() } else { sql };
+    client
+        .query(sql, &params)
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
+        .collect()
+}
+
+/// The roll-up holds exactly what grouping the bugs gives (days with no bugs left may
+/// stay as zero rows).
+fn rollup_matches(client: &mut postgres::Client) -> bool {
+    client
+        .query_one(
+            "SELECT NOT EXISTS (
+                 (SELECT (resolved_at AT TIME ZONE 'UTC')::date, severity, count(*),
+                         sum(extract(epoch FROM resolved_at - created_at)),
+                         count(*) FILTER (WHERE resolved_at <= due_at)
+                  FROM bugs WHERE resolved_at IS NOT NULL GROUP BY 1, 2
+                  EXCEPT
+                  SELECT day, severity, resolved, resolution_seconds, within_sla
+                  FROM ctodb.bug_resolutions WHERE resolved > 0)
+                 UNION ALL
+                 (SELECT day, severity, resolved, resolution_seconds, within_sla
+                  FROM ctodb.bug_resolutions WHERE resolved > 0
+                  EXCEPT
+                  SELECT (resolved_at AT TIME ZONE 'UTC')::date, severity, count(*),
+                         sum(extract(epoch FROM resolved_at - created_at)),
+                         count(*) FILTER (WHERE resolved_at <= due_at)
+                  FROM bugs WHERE resolved_at IS NOT NULL GROUP BY 1, 2))
+             AND NOT EXISTS (SELECT 1 FROM ctodb.bug_resolutions
+                             WHERE resolved = 0 AND (resolution_seconds <> 0 OR within_sla <> 0))",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn the_resolutions_rollup_follows_every_write() {
+    let db = TestDb::new("resolutions_rollup");
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "INSERT INTO projects (id, name) VALUES ('00000000-0000-0000-0000-0000000000aa', 'Atlas');
+             INSERT INTO bugs (project_id, title, severity, created_at)
+             SELECT '00000000-0000-0000-0000-0000000000aa', 'bulk ' || n,
+                    (ARRAY['critical', 'high', 'medium', 'low'])[1 + n % 4]::bug_severity,
+                    '2026-10-01T00:00:00Z'::timestamptz + n * interval '37 minutes'
+             FROM generate_series(1, 300) n;",
+        )
+        .unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.bug_resolutions"), 0);
+    let steps = [
+        // resolved at odd instants, some within their SLA and some late, across midnight
+        "UPDATE bugs SET status = 'closed', resolved_at = created_at + (bug_number % 50) * interval '1 hour 7 minutes 3.25 seconds'
+         WHERE title LIKE 'bulk 1%'",
+        "UPDATE bugs SET status = 'verified' WHERE title LIKE 'bulk 2%'",
+        // a severity change moves the SLA, and with it what counts as within
+        "UPDATE bugs SET severity = 'low' WHERE title LIKE 'bulk 1_'",
+        "UPDATE bugs SET sla_hours = 1 WHERE title LIKE 'bulk 1__'",
+        // reopened: resolved_at is cleared by the defaults trigger
+        "UPDATE bugs SET status = 'pending' WHERE title LIKE 'bulk 11%'",
+        "UPDATE bugs SET resolved_at = resolved_at + interval '1 day' WHERE title LIKE 'bulk 12%'",
+        "DELETE FROM bugs WHERE title LIKE 'bulk 13%'",
+        "UPDATE bugs SET priority_score = 0, title = title || ' again'",
+        "INSERT INTO bugs (project_id, title, severity, status, created_at, resolved_at)
+         VALUES ('00000000-0000-0000-0000-0000000000aa', 'born closed', 'high', 'shipped',
+                 '2026-11-02T23:00:00Z', '2026-11-03T00:30:00.5Z')",
+    ];
+    for step in steps {
+        client.batch_execute(step).unwrap();
+        assert!(rollup_matches(&mut client), "the roll-up drifted after: {step}");
+    }
+    // closed: bulk 1, 10-19, 100-199 (111); verified, resolved now: bulk 2, 20-29, 200-299
+    // (111); reopened: bulk 11, 110-119 (11); deleted: bulk 13, 130-139 (11); born closed: 1
+    let resolved = db.count("SELECT count(*) FROM bugs WHERE resolved_at IS NOT NULL");
+    assert_eq!(resolved, 111 + 111 - 11 - 11 + 1);
+    assert_eq!(db.count("SELECT sum(resolved)::bigint FROM ctodb.bug_resolutions"), resolved);
+    client.batch_execute("TRUNCATE bugs CASCADE").unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.bug_resolutions"), 0);
+}
+
+#[test]
+fn report_engineering_from_the_rollup_equals_the_count_over_bugs() {
+    let db = TestDb::new("engineering_rollup");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
+    let mut client = db.client();
+    // a few bugs resolved on the as-of day, before and after the instant
+    client
+        .batch_execute(
+            "UPDATE bugs SET status = 'closed', resolved_at = '2026-11-25T00:00:00Z'
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
+                                  AND created_at < '2026-11-24T00:00:00Z' ORDER BY bug_number LIMIT 3);
+             UPDATE bugs SET status = 'shipped', resolved_at = '2026-11-25T11:59:59.75Z'
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
+                                  AND created_at < '2026-11-24T00:00:00Z' ORDER BY bug_number LIMIT 4);
+             UPDATE bugs SET status = 'verified', resolved_at = '2026-11-25T12:00:00.25Z'
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
+                                  AND created_at < '2026-11-24T00:00:00Z' ORDER BY bug_number LIMIT 5);",
+        )
+        .unwrap();
+    assert!(rollup_matches(&mut client));
+    let mut compared = 0;
+    for as_of in [
+        "2026-11-25T12:00:00Z",
+        "2026-11-25T00:00:00Z",
+        "2026-11-01T00:00:00Z",
+        "2026-06-15T08:30:00.5Z",
+        "2025-01-01T00:00:00Z",
+    ] {
+        for months in [1, 3, 12, 36] {
+            let from_rollup = engineering(&mut client, ENGINEERING, as_of, months);
+            let from_bugs = engineering(&mut client, ENGINEERING_FROM_BUGS, as_of, months);
+            assert_eq!(from_rollup, from_bugs, "as of {as_of}, {months} months");
+            compared += from_bugs.iter().map(|row| row.1).sum::<i64>();
+        }
+    }
+    // the comparison covered real data, not empty windows
+    assert!(compared > 1000, "only {compared} resolved bugs compared");
+    // the as-of day's bugs: 3 at midnight and 4 before noon count, 5 after noon do not
+    let today = engineering(&mut client, ENGINEERING, "2026-11-25T12:00:00Z", 1);
+    let day_before = engineering(&mut client, ENGINEERING, "2026-11-24T23:59:59.999999Z", 1);
+    let added: i64 = today.iter().map(|r| r.1).sum::<i64>() - day_before.iter().map(|r| r.1).sum::<i64>();
+    let seeded_today = db.count(
+        "SELECT count(*) FROM bugs WHERE resolved_at >= '2026-11-25T00:00:00Z' AND resolved_at <= '2026-11-25T12:00:00Z'",
+    );
+    assert_eq!(added, seeded_today);
+    assert!(seeded_today >= 7);
+}
