@@ -169,3 +169,34 @@ fn report_engineering_from_the_rollup_equals_the_count_over_bugs() {
     assert_eq!(added, seeded_today);
     assert!(seeded_today >= 7);
 }
+
+#[test]
+fn stats_counts_from_the_summaries_equal_count_star() {
+    let db = TestDb::new("table_rows_rollup");
+    db.run_status(&["seed", "--as-of", "2026-11-25T12:00:00Z"]);
+    let mut client = db.client();
+    let stats_rows = |db: &TestDb, table: &str| -> i64 {
+        let json: serde_json::Value = serde_json::from_str(&db.run(&["stats", "-f", "json"])).unwrap();
+        let tables = json["tables"].as_array().or_else(|| json.as_array()).expect("stats lists the tables");
+        let row = tables.iter().find(|row| row["table_name"] == table).expect("the table is listed");
+        row["rows"].as_i64().expect("rows is a number")
+    };
+    let metrics = db.count("SELECT count(*) FROM project_metrics");
+    assert!(metrics > 100);
+    assert_eq!(stats_rows(&db, "project_metrics"), metrics);
+    assert_eq!(stats_rows(&db, "bugs"), db.count("SELECT count(*) FROM bugs"));
+    client
+        .batch_execute(
+            "DELETE FROM project_metrics WHERE metric_date < (SELECT min(metric_date) + 10 FROM project_metrics);
+             INSERT INTO project_metrics (project_id, metric_date)
+             SELECT id, DATE '1999-01-01' FROM projects;
+             DELETE FROM bugs WHERE bug_number % 7 = 0;",
+        )
+        .unwrap();
+    let after = db.count("SELECT count(*) FROM project_metrics");
+    assert_ne!(after, metrics);
+    assert_eq!(stats_rows(&db, "project_metrics"), after);
+    assert_eq!(stats_rows(&db, "bugs"), db.count("SELECT count(*) FROM bugs"));
+    client.batch_execute("TRUNCATE project_metrics").unwrap();
+    assert_eq!(stats_rows(&db, "project_metrics"), 0);
+}
