@@ -79,6 +79,17 @@ def main():
         ("project", ["project", typical], [["project", biggest]]),
         ("report workload", ["report", "workload"], [["report", "workload", "--user", busiest]]),
         ("report daily", ["report", "daily", "--project", typical], [["report", "daily", "--project", biggest]]),
+        # reports over history: the default window next to the longest one
+        ("report engineering", ["report", "engineering"], [["report", "engineering", "--months", "36"]]),
+        ("report monthly", ["report", "monthly"], [["report", "monthly", "--months", "36"]]),
+        ("report trends", ["report", "trends"], [["report", "trends", "--months", "36"]]),
+        ("report team", ["report", "team"], [["report", "team", "--days", "365"]]),
+        ("report sla", ["report", "sla"], []),
+        ("report bugs", ["report", "bugs"], []),
+        ("report portfolio", ["report", "portfolio"], []),
+        ("projects", ["projects"], [["projects", "--all"], ["projects", "--sort", "health", "--all"]]),
+        ("stats", ["stats"], []),
+        ("doctor", ["doctor"], []),
     ]
     print("| helper | input | median ms | max ms | slowest helper (median server ms) |")
     print("|---|---|---|---|---|")

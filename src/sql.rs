@@ -139,6 +139,7 @@ helpers! {
     SEARCH_BUGS_FULLTEXT => "search/bugs_fulltext",
     SEARCH_BUGS_TITLE => "search/bugs_title",
     SEARCH_REFRESH_WORDS => "search/refresh_words",
+    SEARCH_COMMON_WORDS => "search/common_words",
     USER_WORKLOAD => "team/workload",
     TEAM_PERFORMANCE => "team/performance",
     FIND_USER => "team/find_user",

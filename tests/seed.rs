@@ -162,7 +162,12 @@ fn a_killed_seed_leaves_the_database_empty() {
         assert_eq!(db.count(&format!("SELECT count(*) FROM {table}")), 0, "{table}");
     }
     // and the indexes dropped for the load are all still there
-    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 59 indexes present"));
+    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 58 indexes present"));
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_indexes WHERE schemaname = 'ctodb' AND indexname = 'bug_search_vector_idx'"),
+        1,
+        "the search index, dropped for the load too"
+    );
 }
 
 #[test]
@@ -200,7 +205,7 @@ fn a_generated_set_keeps_integrity_and_realistic_shapes() {
     );
     assert!(weekend_ratio < 40, "weekend commits at {weekend_ratio}% of weekdays");
     // search finds real phrases
-    assert!(db.count("SELECT count(*) FROM bugs WHERE search_vector @@ websearch_to_tsquery('english', 'login timeout')") > 0);
+    assert!(db.count("SELECT count(*) FROM ctodb.bug_search WHERE search_vector @@ websearch_to_tsquery('english', 'login timeout')") > 0);
 }
 
 #[test]

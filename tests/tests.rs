@@ -18,5 +18,6 @@ mod migrate;
 mod output;
 mod reliability;
 mod rollups;
+mod search;
 mod seed;
 mod workflow;

@@ -4,7 +4,7 @@
 -- and the foreign keys (one validating join at the end instead of a check per row).
 -- Primary keys stay. Names and definitions come from the catalog, quoted by the server.
 -- Rows are in drop order (foreign keys, unique constraints, indexes); build in reverse.
--- Parameters: $1 table names (text[]).
+-- Parameters: $1 table names (text[], schema-qualified where not in the search path).
 SELECT drop_statement, create_statement
 FROM (
     SELECT 1 AS stage, c.conname::text AS name,
@@ -13,7 +13,7 @@ FROM (
                   pg_get_constraintdef(c.oid)) AS create_statement
     FROM pg_constraint c
     JOIN pg_class t ON t.oid = c.conrelid
-    WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY ($1) AND c.contype = 'f'
+    WHERE t.oid = ANY ($1::text[]::regclass[]) AND c.contype = 'f'
     UNION ALL
     SELECT 2, c.conname::text,
            format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname),
@@ -21,7 +21,7 @@ FROM (
                   pg_get_constraintdef(c.oid))
     FROM pg_constraint c
     JOIN pg_class t ON t.oid = c.conrelid
-    WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY ($1) AND c.contype = 'u'
+    WHERE t.oid = ANY ($1::text[]::regclass[]) AND c.contype = 'u'
       -- a unique constraint that a foreign key points at must stay
       AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)
     UNION ALL
@@ -32,7 +32,7 @@ FROM (
                                 obj_description(i.indexrelid, 'pg_class')), '')
     FROM pg_index i
     JOIN pg_class t ON t.oid = i.indrelid
-    WHERE t.relnamespace = 'public'::regnamespace AND t.relname = ANY ($1)
+    WHERE t.oid = ANY ($1::text[]::regclass[])
       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 ) objects
 ORDER BY stage, name

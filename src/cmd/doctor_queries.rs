@@ -147,7 +147,7 @@ impl Probe {
                 "bug search, full text",
                 &sql::SEARCH_BUGS_FULLTEXT,
                 vec![&self.text, &self.limit],
-                &["bugs_search_vector_idx"],
+                &["bug_search_vector_idx"],
             ),
             (
                 "bug search, titles",
@@ -220,4 +220,99 @@ async fn explain(
     };
     tx.rollback().await.map_err(|e| DbError::query("doctor/explain", e))?;
     Ok(plan.to_string())
+}
+
+/// The search's server-time target (issue 19): any query of one to three words.
+pub const SEARCH_TARGET_MS: f64 = 200.0;
+
+/// What the worst-case search probe found: the slowest query, its time, and the plan node
+/// that took most of it.
+pub struct SearchWorstCase {
+    pub text: String,
+    pub matches: i64,
+    pub ms: f64,
+    pub costliest: String,
+}
+
+/// Runs the full-text search, EXPLAIN ANALYZEd, for the most common word of the data and
+/// for the two most common together (its cost grows with the matches, so these are its
+/// worst cases), and returns the slower. None when the dictionary is empty.
+pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorstCase>, DbError> {
+    let how_many: i64 = 2;
+    let rows = db::query(&*client, &sql::SEARCH_COMMON_WORDS, &[&how_many]).await?;
+    let words: Vec<String> = rows
+        .iter()
+        .map(|row| db::get(row, sql::SEARCH_COMMON_WORDS.name, "word"))
+        .collect::<Result<_, _>>()?;
+    let Some(first) = words.first() else { return Ok(None) };
+    let limit: i64 = 50;
+    let mut worst: Option<SearchWorstCase> = None;
+    for text in [first.clone(), words.join(" ")] {
+        let plan = explain_analyze(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit]).await?;
+        let ms = plan["Execution Time"].as_f64().unwrap_or(0.0);
+        if worst.as_ref().is_some_and(|w| w.ms >= ms) {
+            continue;
+        }
+        let (node, node_ms) = costliest_node(&plan["Plan"]);
+        worst = Some(SearchWorstCase {
+            matches: matched_rows(&plan["Plan"]),
+            text,
+            ms,
+            costliest: format!("{node} ({node_ms:.1} ms)"),
+        });
+    }
+    Ok(worst)
+}
+
+async fn explain_analyze(
+    client: &mut Client,
+    helper: &Helper,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<serde_json::Value, DbError> {
+    // the statement is the helper's own constant text; the values stay bound parameters
+    let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", helper.sql);
+    let rows = client.query(explain.as_str(), params).await.map_err(|e| DbError::query(helper.name, e))?;
+    let plan: serde_json::Value = match rows.first() {
+        Some(row) => db::get(row, helper.name, "QUERY PLAN")?,
+        None => serde_json::Value::Null,
+    };
+    Ok(plan.get(0).cloned().unwrap_or(serde_json::Value::Null))
+}
+
+/// A plan node's own time: its total over all loops less its children's.
+fn own_ms(node: &serde_json::Value) -> f64 {
+    let total = |n: &serde_json::Value| {
+        n["Actual Total Time"].as_f64().unwrap_or(0.0) * n["Actual Loops"].as_f64().unwrap_or(1.0)
+    };
+    let children: f64 = node["Plans"].as_array().map(|plans| plans.iter().map(total).sum()).unwrap_or(0.0);
+    (total(node) - children).max(0.0)
+}
+
+/// The node that spent the most time itself, described as EXPLAIN names it.
+fn costliest_node(plan: &serde_json::Value) -> (String, f64) {
+    let mut best = (describe_node(plan), own_ms(plan));
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        let found = costliest_node(child);
+        if found.1 > best.1 {
+            best = found;
+        }
+    }
+    best
+}
+
+fn describe_node(node: &serde_json::Value) -> String {
+    let kind = node["Node Type"].as_str().unwrap_or("node");
+    match (node["Relation Name"].as_str(), node["Index Name"].as_str()) {
+        (_, Some(index)) => format!("{kind} using {index}"),
+        (Some(table), None) => format!("{kind} on {table}"),
+        (None, None) => kind.to_string(),
+    }
+}
+
+/// The rows the scan over bugs returned: how many bugs matched.
+fn matched_rows(plan: &serde_json::Value) -> i64 {
+    if plan["Relation Name"].as_str() == Some("bugs") && plan["Node Type"].as_str() != Some("Index Scan") {
+        return plan["Actual Rows"].as_i64().unwrap_or(0);
+    }
+    plan["Plans"].as_array().into_iter().flatten().map(matched_rows).max().unwrap_or(0)
 }

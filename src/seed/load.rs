@@ -19,7 +19,8 @@ use crate::model::ImportSource;
 use crate::sql;
 use crate::ui;
 
-const BULK_TABLES: &[&str] = &["users", "projects", "bugs", "project_metrics", "monthly_metrics"];
+const BULK_TABLES: &[&str] =
+    &["users", "projects", "bugs", "ctodb.bug_search", "project_metrics", "monthly_metrics"];
 
 pub async fn generated(
     tx: &Transaction<'_>,

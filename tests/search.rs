@@ -1,0 +1,90 @@
+//! Full-text search ranks over ctodb.bug_search, the narrow relation of the bugs'
+//! documents: the same top results, in the same order with the same scores, as ranking
+//! each bug's own title and description, through inserts, edits and deletes.
+
+use crate::common::TestDb;
+
+const FULLTEXT: &str = include_str!("../sql/search/bugs_fulltext.sql");
+
+/// The ranking as the bugs' own text gives it (what the generated column held before the
+/// documents moved out of the bugs heap).
+const FROM_BUGS: &str = "
+    WITH q AS (SELECT websearch_to_tsquery('english', $1::text) AS ts)
+    SELECT b.bug_number::text, round(ts_rank(to_tsvector('english', b.title || ' ' || coalesce(b.description, '')), q.ts, 32)::numeric, 4)::text
+    FROM bugs b, q
+    WHERE to_tsvector('english', b.title || ' ' || coalesce(b.description, '')) @@ q.ts
+    ORDER BY ts_rank(to_tsvector('english', b.title || ' ' || coalesce(b.description, '')), q.ts, 32) DESC, b.bug_number
+    LIMIT $2";
+
+fn top(client: &mut postgres::Client, sql: &str, text: &str) -> Vec<(String, String)> {
+    let limit: i64 = 20;
+    let sql = if sql == FULLTEXT {
+        format!("SELECT f.ref, f.score::text FROM ({}) f", sql.trim_end().trim_end_matches(';'))
+    } else {
+        sql.to_string()
+    };
+    client.query(sql.as_str(), &[&text, &limit]).unwrap().iter().map(|row| (row.get(0), row.get(1))).collect()
+}
+
+#[test]
+fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
+    let db = TestDb::new("search_top_20");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
+    let mut client = db.client();
+    let common: Vec<String> = client
+        .query("SELECT word FROM search_words ORDER BY ndoc DESC, word LIMIT 3", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut queries = vec![
+        common[0].clone(),
+        format!("{} {}", common[0], common[1]),
+        common.join(" "),
+        "login timeout".to_string(),
+        "payment webhook".to_string(),
+        "zzqxv".to_string(),
+    ];
+    let agree = |client: &mut postgres::Client, queries: &[String]| {
+        for text in queries {
+            let expected = top(client, FROM_BUGS, text);
+            assert_eq!(top(client, FULLTEXT, text), expected, "the top 20 for {text:?}");
+            if text != "zzqxv" {
+                assert_eq!(expected.len(), 20, "{text:?} matches at least 20 bugs");
+            }
+        }
+    };
+    agree(&mut client, &queries);
+
+    // edits: a bug becomes the best match for a new phrase; another is renumbered; some go
+    client
+        .batch_execute(
+            "UPDATE bugs SET title = 'Quokka quokka dashboard', description = 'quokka quokka quokka'
+             WHERE bug_number = 42;
+             UPDATE bugs SET description = NULL WHERE bug_number BETWEEN 100 AND 120;
+             UPDATE bugs SET bug_number = 99999999 WHERE bug_number = 7;
+             DELETE FROM bugs WHERE bug_number BETWEEN 200 AND 400;
+             INSERT INTO bugs (project_id, title, description, severity)
+             SELECT project_id, 'Quokka import ' || n, 'the quokka sync fails', 'low'
+             FROM bugs, generate_series(1, 30) n WHERE bug_number = 1;",
+        )
+        .unwrap();
+    queries.push("quokka".to_string());
+    agree(&mut client, &queries);
+    assert_eq!(top(&mut client, FULLTEXT, "quokka")[0].0, "42");
+    assert_eq!(
+        db.count("SELECT count(*) FROM ctodb.bug_search"),
+        db.count("SELECT count(*) FROM bugs"),
+        "one document per bug"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM bugs b JOIN ctodb.bug_search s USING (bug_number)
+             WHERE s.search_vector = to_tsvector('english', b.title || ' ' || coalesce(b.description, ''))"
+        ),
+        db.count("SELECT count(*) FROM bugs"),
+        "every document is its bug's current text"
+    );
+    client.batch_execute("TRUNCATE bugs CASCADE").unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.bug_search"), 0);
+}
