@@ -138,6 +138,7 @@ helpers! {
     SEARCH_PROJECTS => "search/projects",
     SEARCH_BUGS_FULLTEXT => "search/bugs_fulltext",
     SEARCH_BUGS_TITLE => "search/bugs_title",
+    SEARCH_BUGS_ANY_WORD => "search/bugs_any_word",
     SEARCH_REFRESH_WORDS => "search/refresh_words",
     SEARCH_COMMON_WORDS => "search/common_words",
     USER_WORKLOAD => "team/workload",

@@ -56,6 +56,19 @@ fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
     };
     agree(&mut client, &queries);
 
+    // a word no bug holds: the bugs holding the other words fill the list, ranked as full
+    // text ranks them (before, titles similar to the whole text did, all tied)
+    let any = format!("{} zzqxv", common[0]);
+    let listed = db.run(&["search", &any, "--bugs", "--limit", "5", "-f", "csv"]);
+    let refs: Vec<&str> =
+        listed.lines().skip(1).map(|line| line.split(',').nth(1).unwrap_or_default()).collect();
+    let expected: Vec<String> = top(&mut client, FROM_BUGS, &format!("{} or zzqxv", common[0]))
+        .into_iter()
+        .take(5)
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(refs, expected, "{listed}");
+
     // edits: a bug becomes the best match for a new phrase; another is renumbered; some go
     client
         .batch_execute(

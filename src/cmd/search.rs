@@ -44,7 +44,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
         frame = Some(fetch_frame(&**client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
     }
     if !args.projects {
-        let bugs = search_bugs(&client, &query, limit).await?;
+        let bugs = search_bugs(&client, &query, &corrected, limit).await?;
         frame = Some(match frame {
             Some(mut all) => {
                 all.rows.extend(bugs.rows);
@@ -68,11 +68,36 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Full text first (ranked, cheap at scale); title similarity fills up when it found
-/// fewer bugs than asked for. The id column the SQL returns for that is dropped here.
-async fn search_bugs(client: &tokio_postgres::Client, query: &str, limit: i64) -> Result<Frame> {
+/// Full text first (ranked, cheap at scale): the bugs holding every word. When they are
+/// fewer than asked, those holding some of the words fill up (ranked the same way), and
+/// then titles similar to the text (partial words, spellings the dictionary did not
+/// correct). The id column the SQL returns for that is dropped here.
+async fn search_bugs(
+    client: &tokio_postgres::Client,
+    query: &str,
+    words: &[String],
+    limit: i64,
+) -> Result<Frame> {
     let mut found = fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &[&query, &limit], "results").await?;
     let id = found.column_index("id").unwrap_or(found.columns.len() - 1);
+    let reference = found.column_index("ref").unwrap_or(1);
+    if words.len() > 1 && (found.rows.len() as i64) < limit {
+        let missing = limit - found.rows.len() as i64;
+        let numbers: Vec<i64> = found
+            .rows
+            .iter()
+            .filter_map(|row| match &row[reference] {
+                Value::Text(number) => number.parse().ok(),
+                _ => None,
+            })
+            .collect();
+        // one text, so that the server folds the query to a constant once
+        let any_word = words.join(" or ");
+        let more =
+            fetch_frame(client, &sql::SEARCH_BUGS_ANY_WORD, &[&any_word, &missing, &numbers], "results")
+                .await?;
+        found.rows.extend(more.rows);
+    }
     let missing = limit - found.rows.len() as i64;
     if missing > 0 {
         let ids: Vec<uuid::Uuid> = found
