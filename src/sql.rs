@@ -44,6 +44,7 @@ composed_helpers! {
     BUGS_WIDE_RUNS => "bugs/page_runs" + "bugs/wide_rows" as "bugs/wide_runs",
     BUGS_WIDE_ALL => "bugs/page_all" + "bugs/wide_rows" as "bugs/wide_all",
     PROJECTS_LIST => "projects/page" + "projects/list_rows" as "projects/list",
+    PROJECTS_LIST_ALL => "projects/page" + "projects/list_all_rows" as "projects/list_all",
     PROJECTS_WIDE => "projects/page" + "projects/wide_rows" as "projects/wide",
 }
 

@@ -200,3 +200,27 @@ fn stats_counts_from_the_summaries_equal_count_star() {
     client.batch_execute("TRUNCATE project_metrics").unwrap();
     assert_eq!(stats_rows(&db, "project_metrics"), 0);
 }
+
+#[test]
+fn a_listing_of_every_project_counts_open_bugs_as_a_page_does() {
+    let db = TestDb::new("projects_long_page");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
+    let as_of = ["--as-of", "2026-11-25T12:00:00Z", "-f", "csv"];
+    // every project: one pass over the open bugs (projects/list_all_rows)
+    let every = db.run(&[&["projects", "--all"][..], &as_of].concat());
+    let every: Vec<&str> = every.lines().collect();
+    assert_eq!(every.len() as i64, 1 + db.count("SELECT count(*) FROM projects"));
+    // the same rows page by page: a probe per project (projects/list_rows)
+    let mut paged = vec![every[0].to_string()];
+    for page in 1..=4 {
+        let page = page.to_string();
+        let out = db.run(&[&["projects", "--all", "--limit", "50", "--page", &page][..], &as_of].concat());
+        paged.extend(out.lines().skip(1).map(str::to_string));
+    }
+    // standard has 180 projects: four pages of 50 hold them all
+    assert_eq!(every.len(), 181);
+    assert_eq!(every, paged.iter().map(String::as_str).collect::<Vec<_>>());
+    // and the counts are real: some project has open, critical and breached bugs
+    let open_at = every[0].split(',').position(|c| c == "open_bugs").unwrap();
+    assert!(every[1..].iter().any(|line| line.split(',').nth(open_at).is_some_and(|n| n != "0")));
+}

@@ -79,6 +79,10 @@ impl Probe {
                 (&sql::PROJECT_FIND, vec![&self.text, &self.none]),
                 (&sql::PROJECT_DETAIL, vec![&self.nobody, &self.now]),
                 (&sql::PROJECTS_LIST, vec![&self.active, &self.roi, &self.now, &self.limit, &self.offset]),
+                (
+                    &sql::PROJECTS_LIST_ALL,
+                    vec![&self.active, &self.roi, &self.now, &self.limit, &self.offset],
+                ),
                 (&sql::PROJECTS_COUNT, vec![&self.active]),
             ],
             "bug" => vec![

@@ -25,8 +25,13 @@ pub async fn report_frames(client: &impl GenericClient, as_of: DateTime<Utc>) ->
     let (limit, offset) = (i64::MAX, 0i64);
     let sort = ProjectSort::Name.key();
     frames.push(
-        fetch_frame(client, &sql::PROJECTS_LIST, &[&statuses, &sort, &as_of, &limit, &offset], "projects")
-            .await?,
+        fetch_frame(
+            client,
+            &sql::PROJECTS_LIST_ALL,
+            &[&statuses, &sort, &as_of, &limit, &offset],
+            "projects",
+        )
+        .await?,
     );
     let mut open_bugs = BugFilter::open().page(client, as_of, BugSort::Priority, limit, offset).await?;
     open_bugs.footer = None;
