@@ -28,6 +28,52 @@ const ENGINEERING_FROM_BUGS: &str = "
     LEFT JOIN resolved r ON r.severity = s.severity
     ORDER BY s.severity";
 
+/// The team helper as it reads the roll-up.
+const TEAM: &str = include_str!("../sql/team/performance.sql");
+
+/// The same figures from every bug resolved in the window (the helper before the roll-up).
+const TEAM_FROM_BUGS: &str = "
+SELECT u.email, u.name, u.role::text AS role,
+       coalesce(r.resolved, 0) AS resolved,
+       r.mean_resolution_hours,
+       r.within_sla_rate,
+       coalesce(h.changes, 0) AS changes
+FROM users u
+LEFT JOIN LATERAL (
+    SELECT count(*) AS resolved,
+           ctodb_round_ratio(sum(extract(epoch FROM b.resolved_at - b.created_at)), count(*) * 3600, 2) AS mean_resolution_hours,
+           ctodb_round_ratio(count(*) FILTER (WHERE b.resolved_at <= b.due_at), count(*), 4) AS within_sla_rate
+    FROM bugs b
+    -- resolved_at is set exactly on resolved bugs (the bugs_defaults trigger)
+    WHERE b.assignee_id = u.id
+      AND b.resolved_at > $2::timestamptz - make_interval(days => $1::int) AND b.resolved_at <= $2
+) r ON true
+LEFT JOIN LATERAL (
+    SELECT count(*) AS changes
+    FROM bug_history h
+    WHERE h.changed_by = u.id
+      AND h.changed_at > $2::timestamptz - make_interval(days => $1::int) AND h.changed_at <= $2
+) h ON true
+WHERE u.is_active
+ORDER BY resolved DESC, u.email";
+
+/// email, resolved, mean resolution hours and share within SLA (as text: exact), changes
+type Person = (String, i64, Option<String>, Option<String>, i64);
+
+fn team(client: &mut postgres::Client, sql: &str, days: i32, as_of: &str) -> Vec<Person> {
+    let as_of: chrono::DateTime<chrono::Utc> = as_of.parse().unwrap();
+    let sql = format!(
+        "SELECT t.email, t.resolved, t.mean_resolution_hours::text, t.within_sla_rate::text, t.changes FROM ({}) t",
+        sql.trim_end().trim_end_matches(';')
+    );
+    client
+        .query(sql.as_str(), &[&days, &as_of])
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)))
+        .collect()
+}
+
 /// severity, bugs resolved, resolution seconds (as text: exact), within SLA
 type Resolved = (String, i64, String, i64);
 
@@ -223,4 +269,54 @@ fn a_listing_of_every_project_counts_open_bugs_as_a_page_does() {
     // and the counts are real: some project has open, critical and breached bugs
     let open_at = every[0].split(',').position(|c| c == "open_bugs").unwrap();
     assert!(every[1..].iter().any(|line| line.split(',').nth(open_at).is_some_and(|n| n != "0")));
+}
+
+#[test]
+fn report_team_from_the_rollup_equals_the_count_over_bugs() {
+    let db = TestDb::new("team_rollup");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
+    let mut client = db.client();
+    // resolutions at the window's edges, a reassigned resolved bug, an unassigned one
+    client
+        .batch_execute(
+            "UPDATE bugs SET status = 'closed', resolved_at = '2026-11-25T00:00:00Z'
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
+                                  AND assignee_id IS NOT NULL AND created_at < '2026-10-01'
+                                  ORDER BY bug_number LIMIT 3);
+             UPDATE bugs SET status = 'shipped', resolved_at = '2026-10-26T12:00:00.5Z'
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
+                                  AND assignee_id IS NOT NULL AND created_at < '2026-10-01'
+                                  ORDER BY bug_number LIMIT 4);
+             UPDATE bugs SET assignee_id = (SELECT id FROM users ORDER BY email LIMIT 1)
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NOT NULL
+                                  ORDER BY resolved_at DESC LIMIT 20);
+             UPDATE bugs SET assignee_id = NULL
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NOT NULL
+                                  ORDER BY resolved_at DESC OFFSET 20 LIMIT 5);",
+        )
+        .unwrap();
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM ((SELECT (resolved_at AT TIME ZONE 'UTC')::date, assignee_id, count(*),
+                                           sum(extract(epoch FROM resolved_at - created_at)),
+                                           count(*) FILTER (WHERE resolved_at <= due_at)
+                                    FROM bugs WHERE resolved_at IS NOT NULL AND assignee_id IS NOT NULL GROUP BY 1, 2)
+                                   EXCEPT
+                                   SELECT day, assignee_id, resolved, resolution_seconds, within_sla
+                                   FROM ctodb.assignee_resolutions WHERE resolved > 0) drift"
+        ),
+        0
+    );
+    let mut compared = 0;
+    for as_of in
+        ["2026-11-25T12:00:00Z", "2026-11-25T00:00:00Z", "2026-11-26T00:00:00.5Z", "2026-06-15T08:30:00Z"]
+    {
+        for days in [0, 1, 2, 30, 365, 2000] {
+            let from_rollup = team(&mut client, TEAM, days, as_of);
+            let from_bugs = team(&mut client, TEAM_FROM_BUGS, days, as_of);
+            assert_eq!(from_rollup, from_bugs, "as of {as_of}, {days} days");
+            compared += from_bugs.iter().map(|p| p.1).sum::<i64>();
+        }
+    }
+    assert!(compared > 1000, "only {compared} resolutions compared");
 }

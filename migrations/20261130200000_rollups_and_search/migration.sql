@@ -23,9 +23,30 @@ FROM bugs b
 WHERE b.resolved_at IS NOT NULL
 GROUP BY 1, 2;
 
--- Adds the resolved rows of the statement's transition table "changed". The rows are
--- inserted in key order, so two transactions adding to the same days lock them in the
--- same order.
+-- The same per UTC day and assignee, for `report team` (what each person resolved in the
+-- last N days): a year of it is 830,000 bugs at xl, a few hundred roll-up rows a day.
+-- Bugs nobody is assigned are not in it.
+CREATE TABLE ctodb.assignee_resolutions (
+    day                date NOT NULL,
+    assignee_id        uuid NOT NULL,
+    resolved           bigint NOT NULL CHECK (resolved >= 0),
+    resolution_seconds numeric NOT NULL CHECK (resolution_seconds >= 0),
+    within_sla         bigint NOT NULL CHECK (within_sla BETWEEN 0 AND resolved),
+    PRIMARY KEY (day, assignee_id)
+);
+
+INSERT INTO ctodb.assignee_resolutions (day, assignee_id, resolved, resolution_seconds, within_sla)
+SELECT (b.resolved_at AT TIME ZONE 'UTC')::date, b.assignee_id,
+       count(*),
+       sum(extract(epoch FROM b.resolved_at - b.created_at)),
+       count(*) FILTER (WHERE b.resolved_at <= b.due_at)
+FROM bugs b
+WHERE b.resolved_at IS NOT NULL AND b.assignee_id IS NOT NULL
+GROUP BY 1, 2;
+
+-- Adds the resolved rows of the statement's transition table "changed" to both roll-ups.
+-- The rows are inserted in key order, so two transactions adding to the same days lock
+-- them in the same order.
 CREATE FUNCTION ctodb_bug_resolutions_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO ctodb.bug_resolutions AS r (day, severity, resolved, resolution_seconds, within_sla)
@@ -41,11 +62,24 @@ BEGIN
     SET resolved = r.resolved + excluded.resolved,
         resolution_seconds = r.resolution_seconds + excluded.resolution_seconds,
         within_sla = r.within_sla + excluded.within_sla;
+    INSERT INTO ctodb.assignee_resolutions AS r (day, assignee_id, resolved, resolution_seconds, within_sla)
+    SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.assignee_id,
+           count(*),
+           sum(extract(epoch FROM c.resolved_at - c.created_at)),
+           count(*) FILTER (WHERE c.resolved_at <= c.due_at)
+    FROM changed c
+    WHERE c.resolved_at IS NOT NULL AND c.assignee_id IS NOT NULL
+    GROUP BY 1, 2
+    ORDER BY 1, 2
+    ON CONFLICT (day, assignee_id) DO UPDATE
+    SET resolved = r.resolved + excluded.resolved,
+        resolution_seconds = r.resolution_seconds + excluded.resolution_seconds,
+        within_sla = r.within_sla + excluded.within_sla;
     RETURN NULL;
 END
 $$;
 
--- Subtracts them: every such row was added before, so its day row exists. The rows are
+-- Subtracts them: every such row was added before, so its roll-up rows exist. They are
 -- locked in key order first, as ctodb_bug_counts_apply does.
 CREATE FUNCTION ctodb_bug_resolutions_remove() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -66,6 +100,24 @@ BEGIN
           WHERE c.resolved_at IS NOT NULL
           GROUP BY 1, 2) d
     WHERE r.day = d.day AND r.severity = d.severity;
+    PERFORM 1 FROM ctodb.assignee_resolutions r
+    WHERE (r.day, r.assignee_id) IN (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date, c.assignee_id
+                                     FROM changed c
+                                     WHERE c.resolved_at IS NOT NULL AND c.assignee_id IS NOT NULL)
+    ORDER BY r.day, r.assignee_id
+    FOR UPDATE;
+    UPDATE ctodb.assignee_resolutions r
+    SET resolved = r.resolved - d.resolved,
+        resolution_seconds = r.resolution_seconds - d.resolution_seconds,
+        within_sla = r.within_sla - d.within_sla
+    FROM (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.assignee_id,
+                 count(*) AS resolved,
+                 sum(extract(epoch FROM c.resolved_at - c.created_at)) AS resolution_seconds,
+                 count(*) FILTER (WHERE c.resolved_at <= c.due_at) AS within_sla
+          FROM changed c
+          WHERE c.resolved_at IS NOT NULL AND c.assignee_id IS NOT NULL
+          GROUP BY 1, 2) d
+    WHERE r.day = d.day AND r.assignee_id = d.assignee_id;
     RETURN NULL;
 END
 $$;
@@ -73,6 +125,7 @@ $$;
 CREATE FUNCTION ctodb_bug_resolutions_clear() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM ctodb.bug_resolutions;
+    DELETE FROM ctodb.assignee_resolutions;
     RETURN NULL;
 END
 $$;
