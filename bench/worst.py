@@ -68,6 +68,10 @@ def main():
             ["search", common[0]],
             ["search", common[0][:-1] + "x" + " " + common[1]],
             ["search", "zzqxv wkpyr"],
+            # a common word next to one no bug holds: the AND finds nothing, the fill-up runs
+            ["search", f"{common[0]} zzqxv"],
+            ["search", f"{common[0]} {common[1]} zzqxv"],
+            ["search", "login qqq"],
         ]),
         ("bugs --project", ["bugs", "--project", typical], [["bugs", "--project", biggest]]),
         ("bugs --assignee", ["bugs", "--assignee", busiest, "--page", "1"], [["bugs", "--assignee", busiest, "--page", "200"]]),
