@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::db::{self, DbError};
 use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::queries::bug_filter::BugPageParams;
-use crate::queries::{BugFilter, BugSort, ProjectSort};
+use crate::queries::{search, BugFilter, BugSort, ProjectSort};
 use crate::sql::{self, Helper};
 
 type Params<'a> = Vec<&'a (dyn ToSql + Sync)>;
@@ -244,20 +244,26 @@ pub struct SearchWorstCase {
 pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorstCase>, DbError> {
     let how_many: i64 = 2;
     let rows = db::query(&*client, &sql::SEARCH_COMMON_WORDS, &[&how_many]).await?;
-    let words: Vec<String> = rows
-        .iter()
-        .map(|row| db::get(row, sql::SEARCH_COMMON_WORDS.name, "word"))
-        .collect::<Result<_, _>>()?;
+    let helper = sql::SEARCH_COMMON_WORDS.name;
+    let mut words = Vec::new();
+    let mut fewest = (i64::MAX, 0);
+    for row in &rows {
+        words.push(db::get::<String>(row, helper, "word")?);
+        let (holding, bugs): (i64, i64) = (db::get(row, helper, "ndoc")?, db::get(row, helper, "bugs")?);
+        fewest = (fewest.0.min(holding), bugs);
+    }
     let Some(first) = words.first() else { return Ok(None) };
+    // as ctodb search runs them: common words scan the documents
+    let settings = if search::scans(fewest.0, fewest.1) { search::SCAN_DOCUMENTS } else { "" };
     let limit: i64 = 50;
     let mut worst: Option<SearchWorstCase> = None;
     for text in [first.clone(), words.join(" ")] {
-        let plan = explain_analyze(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit]).await?;
+        let plan = explain_analyze(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit], settings).await?;
         let ms = plan["Execution Time"].as_f64().unwrap_or(0.0);
         if worst.as_ref().is_some_and(|w| w.ms >= ms) {
             continue;
         }
-        let (node, node_ms) = costliest_node(&plan["Plan"]);
+        let (node, node_ms) = costliest_node(&plan["Plan"], 1.0);
         worst = Some(SearchWorstCase {
             matches: matched_rows(&plan["Plan"]),
             text,
@@ -272,31 +278,49 @@ async fn explain_analyze(
     client: &mut Client,
     helper: &Helper,
     params: &[&(dyn ToSql + Sync)],
+    settings: &str,
 ) -> Result<serde_json::Value, DbError> {
+    let tx = client.transaction().await.map_err(|e| DbError::query("doctor/explain", e))?;
+    tx.batch_execute(settings).await.map_err(|e| DbError::query("doctor/explain", e))?;
     // the statement is the helper's own constant text; the values stay bound parameters
     let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", helper.sql);
-    let rows = client.query(explain.as_str(), params).await.map_err(|e| DbError::query(helper.name, e))?;
+    let rows = tx.query(explain.as_str(), params).await.map_err(|e| DbError::query(helper.name, e))?;
     let plan: serde_json::Value = match rows.first() {
         Some(row) => db::get(row, helper.name, "QUERY PLAN")?,
         None => serde_json::Value::Null,
     };
+    tx.rollback().await.map_err(|e| DbError::query("doctor/explain", e))?;
     Ok(plan.get(0).cloned().unwrap_or(serde_json::Value::Null))
 }
 
-/// A plan node's own time: its total over all loops less its children's.
-fn own_ms(node: &serde_json::Value) -> f64 {
-    let total = |n: &serde_json::Value| {
-        n["Actual Total Time"].as_f64().unwrap_or(0.0) * n["Actual Loops"].as_f64().unwrap_or(1.0)
+/// A plan node's own time: its total over all loops less its children's. Below a Gather
+/// the loops are the parallel processes (`per` of them), which run at once.
+fn own_ms(node: &serde_json::Value, per: f64) -> f64 {
+    let total = |n: &serde_json::Value, per: f64| {
+        n["Actual Total Time"].as_f64().unwrap_or(0.0) * n["Actual Loops"].as_f64().unwrap_or(1.0) / per
     };
-    let children: f64 = node["Plans"].as_array().map(|plans| plans.iter().map(total).sum()).unwrap_or(0.0);
-    (total(node) - children).max(0.0)
+    let below = processes(node, per);
+    let children: f64 = node["Plans"]
+        .as_array()
+        .map(|plans| plans.iter().map(|child| total(child, below)).sum())
+        .unwrap_or(0.0);
+    (total(node, per) - children).max(0.0)
+}
+
+/// How many processes run the children of this node: a Gather's workers and its leader.
+fn processes(node: &serde_json::Value, per: f64) -> f64 {
+    match node["Node Type"].as_str() {
+        Some("Gather" | "Gather Merge") => node["Workers Launched"].as_f64().unwrap_or(0.0) + 1.0,
+        _ => per,
+    }
 }
 
 /// The node that spent the most time itself, described as EXPLAIN names it.
-fn costliest_node(plan: &serde_json::Value) -> (String, f64) {
-    let mut best = (describe_node(plan), own_ms(plan));
+fn costliest_node(plan: &serde_json::Value, per: f64) -> (String, f64) {
+    let mut best = (describe_node(plan), own_ms(plan, per));
+    let below = processes(plan, per);
     for child in plan["Plans"].as_array().into_iter().flatten() {
-        let found = costliest_node(child);
+        let found = costliest_node(child, below);
         if found.1 > best.1 {
             best = found;
         }
@@ -306,6 +330,11 @@ fn costliest_node(plan: &serde_json::Value) -> (String, f64) {
 
 fn describe_node(node: &serde_json::Value) -> String {
     let kind = node["Node Type"].as_str().unwrap_or("node");
+    let kind = if node["Parallel Aware"].as_bool() == Some(true) {
+        format!("Parallel {kind}")
+    } else {
+        kind.to_string()
+    };
     match (node["Relation Name"].as_str(), node["Index Name"].as_str()) {
         (_, Some(index)) => format!("{kind} using {index}"),
         (Some(table), None) => format!("{kind} on {table}"),
@@ -313,10 +342,45 @@ fn describe_node(node: &serde_json::Value) -> String {
     }
 }
 
-/// The rows the scan over bugs returned: how many bugs matched.
+/// The rows the scan over the documents returned (over all its parallel loops): how many
+/// bugs matched.
 fn matched_rows(plan: &serde_json::Value) -> i64 {
-    if plan["Relation Name"].as_str() == Some("bugs") && plan["Node Type"].as_str() != Some("Index Scan") {
-        return plan["Actual Rows"].as_i64().unwrap_or(0);
+    if plan["Relation Name"].as_str() == Some("bug_search") {
+        let loops = plan["Actual Loops"].as_f64().unwrap_or(1.0);
+        return (plan["Actual Rows"].as_f64().unwrap_or(0.0) * loops).round() as i64;
     }
     plan["Plans"].as_array().into_iter().flatten().map(matched_rows).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{costliest_node, matched_rows};
+    use serde_json::json;
+
+    #[test]
+    fn the_costliest_node_counts_parallel_processes_once_and_inner_loops_each_time() {
+        let parallel = json!({
+            "Node Type": "Limit", "Actual Total Time": 100.0, "Actual Loops": 1,
+            "Plans": [{
+                "Node Type": "Gather Merge", "Actual Total Time": 100.0, "Actual Loops": 1, "Workers Launched": 2,
+                "Plans": [{
+                    "Node Type": "Sort", "Actual Total Time": 90.0, "Actual Loops": 3,
+                    "Plans": [{
+                        "Node Type": "Seq Scan", "Parallel Aware": true, "Relation Name": "bug_search",
+                        "Actual Total Time": 80.0, "Actual Loops": 3, "Actual Rows": 1000
+                    }]
+                }]
+            }]
+        });
+        assert_eq!(costliest_node(&parallel, 1.0), ("Parallel Seq Scan on bug_search".to_string(), 80.0));
+        assert_eq!(matched_rows(&parallel), 3000);
+        let nested = json!({
+            "Node Type": "Nested Loop", "Actual Total Time": 70.0, "Actual Loops": 1,
+            "Plans": [
+                {"Node Type": "Seq Scan", "Relation Name": "users", "Actual Total Time": 15.0, "Actual Loops": 1},
+                {"Node Type": "Index Scan", "Index Name": "bugs_pkey", "Actual Total Time": 5.0, "Actual Loops": 10}
+            ]
+        });
+        assert_eq!(costliest_node(&nested, 1.0), ("Index Scan using bugs_pkey".to_string(), 50.0));
+    }
 }

@@ -7,20 +7,9 @@ use super::{Context, Outcome};
 use crate::cli::SearchArgs;
 use crate::db::{self, DbError};
 use crate::output::{Frame, Report, Value};
-use crate::queries::fetch_frame;
+use crate::queries::{fetch_frame, search};
 use crate::sql;
 use crate::ui;
-
-/// From this share of bugs holding every word of the query (the rarest word's share, an
-/// upper bound), the full-text search reads the whole narrow relation of documents in
-/// parallel instead of gathering the matches by the index: measured at xl, the bitmap of
-/// two words each in a third of the bugs (115,000 matches) took 185-210 ms, the scan
-/// 140 ms; for 30,000 matches the two are even (3 %), and below that the index wins.
-const COMMON_WORD_SHARE: f64 = 0.03;
-
-/// The planner prices a bitmap of common words as cheaper than it is; in this transaction
-/// it scans instead. A fixed setting, never user input.
-const SCAN_DOCUMENTS: &str = "BEGIN; SET LOCAL enable_bitmapscan = off";
 
 /// Longer words are not corrected: nobody misspells a hash, and levenshtein has a limit.
 const MAX_CORRECTED_WORD: usize = 64;
@@ -38,8 +27,8 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let correctable: Vec<String> = typed.iter().filter(|w| w.len() <= MAX_CORRECTED_WORD).cloned().collect();
     let mut corrected = Vec::new();
     let mut unknown = Vec::new();
-    // the share of bugs holding the rarest word: every word's, at most
-    let mut rarest: Option<f64> = None;
+    // how many bugs hold the rarest word (every word, at most), and how many there are
+    let mut rarest: Option<(i64, i64)> = None;
     if !correctable.is_empty() {
         let helper = sql::SEARCH_CORRECT_WORDS.name;
         for row in db::query(&**client, &sql::SEARCH_CORRECT_WORDS, &[&correctable]).await? {
@@ -48,8 +37,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
                 let holding: Option<i64> = db::get(&row, helper, "ndoc")?;
                 let bugs: i64 = db::get(&row, helper, "bugs")?;
                 if let Some(holding) = holding {
-                    let share = holding as f64 / bugs.max(1) as f64;
-                    rarest = Some(rarest.map_or(share, |r| r.min(share)));
+                    rarest = Some(rarest.map_or((holding, bugs), |(fewest, _)| (fewest.min(holding), bugs)));
                 }
             } else {
                 unknown.push(word.clone());
@@ -77,7 +65,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
         frame = Some(fetch_frame(&**client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
     }
     if !args.projects {
-        let common = rarest.is_some_and(|share| share >= COMMON_WORD_SHARE);
+        let common = rarest.is_some_and(|(holding, bugs)| search::scans(holding, bugs));
         let bugs = search_bugs(&client, &query, &corrected, limit, common).await?;
         frame = Some(match frame {
             Some(mut all) => {
@@ -114,10 +102,8 @@ async fn search_bugs(
     common: bool,
 ) -> Result<Frame> {
     let mut found = if common {
-        client
-            .batch_execute(SCAN_DOCUMENTS)
-            .await
-            .map_err(|err| DbError::query("search/scan documents", err))?;
+        let scan = format!("BEGIN; {}", search::SCAN_DOCUMENTS);
+        client.batch_execute(&scan).await.map_err(|err| DbError::query("search/scan documents", err))?;
         let found = fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &[&query, &limit], "results").await;
         client.batch_execute("COMMIT").await.map_err(|err| DbError::query("search/scan documents", err))?;
         found?

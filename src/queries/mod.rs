@@ -4,6 +4,7 @@
 
 pub mod bug_filter;
 pub mod inputs;
+pub mod search;
 
 use anyhow::Result;
 use tokio_postgres::types::ToSql;
