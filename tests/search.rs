@@ -56,6 +56,25 @@ fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
     };
     agree(&mut client, &queries);
 
+    // doctor measures the worst case: the most common words, the matches counted right
+    let doctor = db.run(&["doctor", "-f", "csv"]);
+    let line =
+        doctor.lines().find(|l| l.starts_with("true,search worst case,")).expect("the worst-case line");
+    let quoted: Vec<&str> = line.split("\"\"").collect();
+    // the detail is a quoted CSV field: """show"": 3798 matches in …"
+    let (text, rest) = (quoted[1].trim_start_matches('"'), quoted[2]);
+    assert!(text == common[0] || text == format!("{} {}", common[0], common[1]), "{line} {common:?}");
+    let matches: i64 = rest.trim_start_matches(": ").split(' ').next().unwrap().parse().expect("a count");
+    let counted = client
+        .query_one(
+            "SELECT count(*) FROM ctodb.bug_search WHERE search_vector @@ websearch_to_tsquery('english', $1)",
+            &[&text],
+        )
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(matches, counted, "{line}");
+    assert!(rest.contains(" matches in ") && rest.contains("; costliest plan node "), "{line}");
+
     // a word no bug or project holds is left out while other words remain (it would only
     // empty the AND)
     let any = format!("{} zzqxv", common[0]);

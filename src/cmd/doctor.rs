@@ -139,7 +139,12 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         ("sync helpers", "sync"),
     ] {
         let started = Instant::now();
-        let result = run_helpers(&**client, &probe, area).await;
+        let result = run_helpers(&mut client, &probe, area).await.map(|(detail, slow)| {
+            for warning in slow {
+                ui::warn(&warning);
+            }
+            detail
+        });
         checks.record(check, started, result);
     }
     let small = bug_rows < SMALL_TABLE_ROWS;
