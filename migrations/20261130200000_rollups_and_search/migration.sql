@@ -241,7 +241,9 @@ $$;
 
 -- Updated bugs: row by row, and only for a changed title, description or number (a
 -- trigger with a column list cannot have transition tables; the nightly priority
--- updates of a million rows touch none of these columns and so never fire it).
+-- updates of a million rows touch none of these columns and so never fire it). One
+-- statement that swaps two bugs' numbers would meet the primary key halfway and fail
+-- whole; ctodb never renumbers bugs.
 CREATE FUNCTION ctodb_bug_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE ctodb.bug_search
