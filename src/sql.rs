@@ -22,8 +22,8 @@ macro_rules! helpers {
     };
 }
 
-/// Helpers whose text is a head file followed by a shared tail file (the bug pages: the
-/// head chooses the page, the tail reads its rows).
+/// Helpers whose text is a head file followed by a shared tail file (the bug pages and
+/// the bug searches: the head chooses the bugs, the tail reads their rows).
 macro_rules! composed_helpers {
     ($($constant:ident => $path:literal + $tail:literal $(as $name:literal)?),* $(,)?) => {
         $(pub const $constant: Helper = Helper {
@@ -39,6 +39,8 @@ macro_rules! composed_helpers {
 }
 
 composed_helpers! {
+    SEARCH_BUGS_FULLTEXT => "search/bugs_fulltext" + "search/bug_rows",
+    SEARCH_BUGS_ANY_WORD => "search/bugs_any_word" + "search/bug_rows",
     BUGS_PAGE_RUNS => "bugs/page_runs" + "bugs/page_rows",
     BUGS_PAGE_ALL => "bugs/page_all" + "bugs/page_rows",
     BUGS_WIDE_RUNS => "bugs/page_runs" + "bugs/wide_rows" as "bugs/wide_runs",
@@ -137,9 +139,7 @@ helpers! {
     ENGINEERING_METRICS => "metrics/engineering",
     SEARCH_CORRECT_WORDS => "search/correct_words",
     SEARCH_PROJECTS => "search/projects",
-    SEARCH_BUGS_FULLTEXT => "search/bugs_fulltext",
     SEARCH_BUGS_TITLE => "search/bugs_title",
-    SEARCH_BUGS_ANY_WORD => "search/bugs_any_word",
     SEARCH_REFRESH_WORDS => "search/refresh_words",
     SEARCH_COMMON_WORDS => "search/common_words",
     USER_WORKLOAD => "team/workload",

@@ -169,8 +169,8 @@ fn the_resolutions_rollup_follows_every_write() {
 }
 
 #[test]
-fn report_engineering_from_the_rollup_equals_the_count_over_bugs() {
-    let db = TestDb::new("engineering_rollup");
+fn reports_from_the_rollups_equal_the_counts_over_bugs() {
+    let db = TestDb::new("report_rollups");
     db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
     let mut client = db.client();
     // a few bugs resolved on the as-of day, before and after the instant
@@ -187,7 +187,40 @@ fn report_engineering_from_the_rollup_equals_the_count_over_bugs() {
                                   AND created_at < '2026-11-24T00:00:00Z' ORDER BY bug_number LIMIT 5);",
         )
         .unwrap();
+    // resolutions at the window's edges, a reassigned resolved bug, an unassigned one
+    client
+        .batch_execute(
+            "UPDATE bugs SET status = 'closed', resolved_at = '2026-11-25T00:00:00Z'
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
+                                  AND assignee_id IS NOT NULL AND created_at < '2026-10-01'
+                                  ORDER BY bug_number LIMIT 3);
+             UPDATE bugs SET status = 'shipped', resolved_at = '2026-10-26T12:00:00.5Z'
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
+                                  AND assignee_id IS NOT NULL AND created_at < '2026-10-01'
+                                  ORDER BY bug_number LIMIT 4);
+             UPDATE bugs SET assignee_id = (SELECT id FROM users ORDER BY email LIMIT 1)
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NOT NULL
+                                  ORDER BY resolved_at DESC LIMIT 20);
+             UPDATE bugs SET assignee_id = NULL
+             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NOT NULL
+                                  ORDER BY resolved_at DESC OFFSET 20 LIMIT 5);",
+        )
+        .unwrap();
     assert!(rollup_matches(&mut client));
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM ((SELECT (resolved_at AT TIME ZONE 'UTC')::date, assignee_id, count(*),
+                                           sum(extract(epoch FROM resolved_at - created_at)),
+                                           count(*) FILTER (WHERE resolved_at <= due_at)
+                                    FROM bugs WHERE resolved_at IS NOT NULL AND assignee_id IS NOT NULL GROUP BY 1, 2)
+                                   EXCEPT
+                                   SELECT day, assignee_id, resolved, resolution_seconds, within_sla
+                                   FROM ctodb.assignee_resolutions WHERE resolved > 0) drift"
+        ),
+        0
+    );
+
+    // report engineering: whole days from ctodb.bug_resolutions
     let mut compared = 0;
     for as_of in [
         "2026-11-25T12:00:00Z",
@@ -214,6 +247,20 @@ fn report_engineering_from_the_rollup_equals_the_count_over_bugs() {
     );
     assert_eq!(added, seeded_today);
     assert!(seeded_today >= 7);
+
+    // report team: whole days from ctodb.assignee_resolutions
+    compared = 0;
+    for as_of in
+        ["2026-11-25T12:00:00Z", "2026-11-25T00:00:00Z", "2026-11-26T00:00:00.5Z", "2026-06-15T08:30:00Z"]
+    {
+        for days in [0, 1, 2, 30, 365, 2000] {
+            let from_rollup = team(&mut client, TEAM, days, as_of);
+            let from_bugs = team(&mut client, TEAM_FROM_BUGS, days, as_of);
+            assert_eq!(from_rollup, from_bugs, "as of {as_of}, {days} days");
+            compared += from_bugs.iter().map(|p| p.1).sum::<i64>();
+        }
+    }
+    assert!(compared > 1000, "only {compared} resolutions compared");
 }
 
 #[test]
@@ -269,54 +316,4 @@ fn a_listing_of_every_project_counts_open_bugs_as_a_page_does() {
     // and the counts are real: some project has open, critical and breached bugs
     let open_at = every[0].split(',').position(|c| c == "open_bugs").unwrap();
     assert!(every[1..].iter().any(|line| line.split(',').nth(open_at).is_some_and(|n| n != "0")));
-}
-
-#[test]
-fn report_team_from_the_rollup_equals_the_count_over_bugs() {
-    let db = TestDb::new("team_rollup");
-    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
-    let mut client = db.client();
-    // resolutions at the window's edges, a reassigned resolved bug, an unassigned one
-    client
-        .batch_execute(
-            "UPDATE bugs SET status = 'closed', resolved_at = '2026-11-25T00:00:00Z'
-             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
-                                  AND assignee_id IS NOT NULL AND created_at < '2026-10-01'
-                                  ORDER BY bug_number LIMIT 3);
-             UPDATE bugs SET status = 'shipped', resolved_at = '2026-10-26T12:00:00.5Z'
-             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NULL
-                                  AND assignee_id IS NOT NULL AND created_at < '2026-10-01'
-                                  ORDER BY bug_number LIMIT 4);
-             UPDATE bugs SET assignee_id = (SELECT id FROM users ORDER BY email LIMIT 1)
-             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NOT NULL
-                                  ORDER BY resolved_at DESC LIMIT 20);
-             UPDATE bugs SET assignee_id = NULL
-             WHERE bug_number IN (SELECT bug_number FROM bugs WHERE resolved_at IS NOT NULL
-                                  ORDER BY resolved_at DESC OFFSET 20 LIMIT 5);",
-        )
-        .unwrap();
-    assert_eq!(
-        db.count(
-            "SELECT count(*) FROM ((SELECT (resolved_at AT TIME ZONE 'UTC')::date, assignee_id, count(*),
-                                           sum(extract(epoch FROM resolved_at - created_at)),
-                                           count(*) FILTER (WHERE resolved_at <= due_at)
-                                    FROM bugs WHERE resolved_at IS NOT NULL AND assignee_id IS NOT NULL GROUP BY 1, 2)
-                                   EXCEPT
-                                   SELECT day, assignee_id, resolved, resolution_seconds, within_sla
-                                   FROM ctodb.assignee_resolutions WHERE resolved > 0) drift"
-        ),
-        0
-    );
-    let mut compared = 0;
-    for as_of in
-        ["2026-11-25T12:00:00Z", "2026-11-25T00:00:00Z", "2026-11-26T00:00:00.5Z", "2026-06-15T08:30:00Z"]
-    {
-        for days in [0, 1, 2, 30, 365, 2000] {
-            let from_rollup = team(&mut client, TEAM, days, as_of);
-            let from_bugs = team(&mut client, TEAM_FROM_BUGS, days, as_of);
-            assert_eq!(from_rollup, from_bugs, "as of {as_of}, {days} days");
-            compared += from_bugs.iter().map(|p| p.1).sum::<i64>();
-        }
-    }
-    assert!(compared > 1000, "only {compared} resolutions compared");
 }

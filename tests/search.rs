@@ -4,7 +4,8 @@
 
 use crate::common::TestDb;
 
-const FULLTEXT: &str = include_str!("../sql/search/bugs_fulltext.sql");
+const FULLTEXT: &str =
+    concat!(include_str!("../sql/search/bugs_fulltext.sql"), include_str!("../sql/search/bug_rows.sql"));
 
 /// The ranking as the bugs' own text gives it (what the generated column held before the
 /// documents moved out of the bugs heap).

@@ -3,6 +3,7 @@
 -- (search/bugs_fulltext) were fewer than asked: a query with one unknown word, or two
 -- words rarely found together, still lists what mentions the others, ranked as full text
 -- ranks (bugs holding more of the words and holding them more often first).
+-- Followed by search/bug_rows.sql.
 -- Parameters: $1 the query words joined by " or " (websearch syntax; the words are
 -- letters and digits only), $2 limit, $3 bug numbers already found (bigint[]).
 -- Index: bug_search_vector_idx (@@) on ctodb.bug_search, or a parallel scan of that narrow
@@ -16,9 +17,3 @@ best AS (
     ORDER BY rank DESC, s.bug_number
     LIMIT $2
 )
-SELECT 'bug' AS kind, b.bug_number::text AS ref, b.title,
-       round(best.rank::numeric, 4) AS score,
-       b.status::text AS status, b.id
-FROM best
-JOIN bugs b ON b.bug_number = best.bug_number
-ORDER BY best.rank DESC, b.bug_number

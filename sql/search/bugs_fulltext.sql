@@ -2,6 +2,7 @@
 -- best ranked first (ts_rank: term frequency and proximity; cover density ranking costs a
 -- third more at a million bugs), with the score (ctodb search). Runs first: at a million
 -- bugs it is the cheap way to rank (trigram over descriptions takes seconds, ANCHORS.md).
+-- Followed by search/bug_rows.sql.
 -- Parameters: $1 search text, $2 limit.
 -- Index: bug_search_vector_idx (@@) on ctodb.bug_search, the narrow relation of the
 -- documents (bug_number and vector, 340 MB at xl against the bugs heap's 770 MB or more):
@@ -15,9 +16,3 @@ best AS (
     ORDER BY rank DESC, s.bug_number
     LIMIT $2
 )
-SELECT 'bug' AS kind, b.bug_number::text AS ref, b.title,
-       round(best.rank::numeric, 4) AS score,
-       b.status::text AS status, b.id
-FROM best
-JOIN bugs b ON b.bug_number = best.bug_number
-ORDER BY best.rank DESC, b.bug_number

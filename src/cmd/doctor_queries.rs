@@ -193,7 +193,7 @@ pub async fn run_helpers(
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let target = if area == "search" { SEARCH_TARGET_MS } else { HELPER_TARGET_MS };
         if ms > target {
-            let plan = explain_analyze(client, helper, params, "").await.map_err(|err| err.to_string())?;
+            let plan = explain(client, helper, params, "", true).await.map_err(|err| err.to_string())?;
             let (node, node_ms) = costliest_node(&plan["Plan"], 1.0);
             slow.push(format!(
                 "{} took {ms:.1} ms, over its {target} ms target; costliest plan node {node} ({node_ms:.1} ms)",
@@ -226,7 +226,10 @@ pub async fn explain_uses_index(
         &[""]
     };
     for settings in attempts {
-        let plan = explain(client, helper, params, settings).await.map_err(|err| err.to_string())?;
+        let plan = explain(client, helper, params, settings, false)
+            .await
+            .map_err(|err| err.to_string())?
+            .to_string();
         if let Some(index) = expected.iter().find(|index| plan.contains(&format!("\"{index}\""))) {
             let note = if small { " (small table: checked with scans disabled)" } else { "" };
             return Ok(format!("uses {index}{note}"));
@@ -235,23 +238,28 @@ pub async fn explain_uses_index(
     Err(format!("{} does not use {}", helper.name, expected.join(" or ")))
 }
 
+/// The plan of one helper as EXPLAIN gives it in JSON, taken inside a transaction that
+/// applies `settings` and is rolled back; with `analyze`, run and timed (the first plan
+/// of the array, which carries "Execution Time").
 async fn explain(
     client: &mut Client,
     helper: &Helper,
     params: &[&(dyn ToSql + Sync)],
     settings: &str,
-) -> Result<String, DbError> {
+    analyze: bool,
+) -> Result<serde_json::Value, DbError> {
     let tx = client.transaction().await.map_err(|e| DbError::query("doctor/explain", e))?;
     tx.batch_execute(settings).await.map_err(|e| DbError::query("doctor/explain", e))?;
     // the statement is the helper's own constant text; the values stay bound parameters
-    let explain = format!("EXPLAIN (FORMAT JSON) {}", helper.sql);
+    let options = if analyze { "ANALYZE, FORMAT JSON" } else { "FORMAT JSON" };
+    let explain = format!("EXPLAIN ({options}) {}", helper.sql);
     let rows = tx.query(explain.as_str(), params).await.map_err(|e| DbError::query(helper.name, e))?;
     let plan: serde_json::Value = match rows.first() {
         Some(row) => db::get(row, helper.name, "QUERY PLAN")?,
         None => serde_json::Value::Null,
     };
     tx.rollback().await.map_err(|e| DbError::query("doctor/explain", e))?;
-    Ok(plan.to_string())
+    Ok(plan.get(0).cloned().unwrap_or(serde_json::Value::Null))
 }
 
 /// The search's server-time target (issue 19): any query of one to three words.
@@ -286,7 +294,7 @@ pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorst
     let limit: i64 = 50;
     let mut worst: Option<SearchWorstCase> = None;
     for text in [first.clone(), words.join(" ")] {
-        let plan = explain_analyze(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit], settings).await?;
+        let plan = explain(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit], settings, true).await?;
         let ms = plan["Execution Time"].as_f64().unwrap_or(0.0);
         if worst.as_ref().is_some_and(|w| w.ms >= ms) {
             continue;
@@ -300,25 +308,6 @@ pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorst
         });
     }
     Ok(worst)
-}
-
-async fn explain_analyze(
-    client: &mut Client,
-    helper: &Helper,
-    params: &[&(dyn ToSql + Sync)],
-    settings: &str,
-) -> Result<serde_json::Value, DbError> {
-    let tx = client.transaction().await.map_err(|e| DbError::query("doctor/explain", e))?;
-    tx.batch_execute(settings).await.map_err(|e| DbError::query("doctor/explain", e))?;
-    // the statement is the helper's own constant text; the values stay bound parameters
-    let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", helper.sql);
-    let rows = tx.query(explain.as_str(), params).await.map_err(|e| DbError::query(helper.name, e))?;
-    let plan: serde_json::Value = match rows.first() {
-        Some(row) => db::get(row, helper.name, "QUERY PLAN")?,
-        None => serde_json::Value::Null,
-    };
-    tx.rollback().await.map_err(|e| DbError::query("doctor/explain", e))?;
-    Ok(plan.get(0).cloned().unwrap_or(serde_json::Value::Null))
 }
 
 /// A plan node's own time: its total over all loops less its children's. Below a Gather
