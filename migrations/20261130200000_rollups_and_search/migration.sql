@@ -44,80 +44,58 @@ FROM bugs b
 WHERE b.resolved_at IS NOT NULL AND b.assignee_id IS NOT NULL
 GROUP BY 1, 2;
 
--- Adds the resolved rows of the statement's transition table "changed" to both roll-ups.
--- The rows are inserted in key order, so two transactions adding to the same days lock
--- them in the same order.
-CREATE FUNCTION ctodb_bug_resolutions_add() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Adds (sign 1) or subtracts (-1) the resolved rows of the statement's transition table
+-- "changed" to one summary: TG_ARGV is the summary's table, the column of bugs that keys
+-- it next to the day, and the sign. Additions insert in key order; a subtraction finds
+-- its rows (every one was added before) and locks them in key order first, as
+-- ctodb_bug_counts_apply does, so that two transactions wait for each other instead of
+-- deadlocking. The statements name the table and column through format's %I; they are
+-- the trigger's own arguments, never data.
+CREATE FUNCTION ctodb_resolutions_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    summary text := TG_ARGV[0];
+    key     text := TG_ARGV[1];
+    sign    integer := TG_ARGV[2]::integer;
 BEGIN
-    INSERT INTO ctodb.bug_resolutions AS r (day, severity, resolved, resolution_seconds, within_sla)
-    SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.severity,
-           count(*),
-           sum(extract(epoch FROM c.resolved_at - c.created_at)),
-           count(*) FILTER (WHERE c.resolved_at <= c.due_at)
-    FROM changed c
-    WHERE c.resolved_at IS NOT NULL
-    GROUP BY 1, 2
-    ORDER BY 1, 2
-    ON CONFLICT (day, severity) DO UPDATE
-    SET resolved = r.resolved + excluded.resolved,
-        resolution_seconds = r.resolution_seconds + excluded.resolution_seconds,
-        within_sla = r.within_sla + excluded.within_sla;
-    INSERT INTO ctodb.assignee_resolutions AS r (day, assignee_id, resolved, resolution_seconds, within_sla)
-    SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.assignee_id,
-           count(*),
-           sum(extract(epoch FROM c.resolved_at - c.created_at)),
-           count(*) FILTER (WHERE c.resolved_at <= c.due_at)
-    FROM changed c
-    WHERE c.resolved_at IS NOT NULL AND c.assignee_id IS NOT NULL
-    GROUP BY 1, 2
-    ORDER BY 1, 2
-    ON CONFLICT (day, assignee_id) DO UPDATE
-    SET resolved = r.resolved + excluded.resolved,
-        resolution_seconds = r.resolution_seconds + excluded.resolution_seconds,
-        within_sla = r.within_sla + excluded.within_sla;
-    RETURN NULL;
-END
-$$;
-
--- Subtracts them: every such row was added before, so its roll-up rows exist. They are
--- locked in key order first, as ctodb_bug_counts_apply does.
-CREATE FUNCTION ctodb_bug_resolutions_remove() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM 1 FROM ctodb.bug_resolutions r
-    WHERE (r.day, r.severity) IN (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date, c.severity
-                                  FROM changed c WHERE c.resolved_at IS NOT NULL)
-    ORDER BY r.day, r.severity
-    FOR UPDATE;
-    UPDATE ctodb.bug_resolutions r
-    SET resolved = r.resolved - d.resolved,
-        resolution_seconds = r.resolution_seconds - d.resolution_seconds,
-        within_sla = r.within_sla - d.within_sla
-    FROM (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.severity,
-                 count(*) AS resolved,
-                 sum(extract(epoch FROM c.resolved_at - c.created_at)) AS resolution_seconds,
-                 count(*) FILTER (WHERE c.resolved_at <= c.due_at) AS within_sla
-          FROM changed c
-          WHERE c.resolved_at IS NOT NULL
-          GROUP BY 1, 2) d
-    WHERE r.day = d.day AND r.severity = d.severity;
-    PERFORM 1 FROM ctodb.assignee_resolutions r
-    WHERE (r.day, r.assignee_id) IN (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date, c.assignee_id
-                                     FROM changed c
-                                     WHERE c.resolved_at IS NOT NULL AND c.assignee_id IS NOT NULL)
-    ORDER BY r.day, r.assignee_id
-    FOR UPDATE;
-    UPDATE ctodb.assignee_resolutions r
-    SET resolved = r.resolved - d.resolved,
-        resolution_seconds = r.resolution_seconds - d.resolution_seconds,
-        within_sla = r.within_sla - d.within_sla
-    FROM (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.assignee_id,
-                 count(*) AS resolved,
-                 sum(extract(epoch FROM c.resolved_at - c.created_at)) AS resolution_seconds,
-                 count(*) FILTER (WHERE c.resolved_at <= c.due_at) AS within_sla
-          FROM changed c
-          WHERE c.resolved_at IS NOT NULL AND c.assignee_id IS NOT NULL
-          GROUP BY 1, 2) d
-    WHERE r.day = d.day AND r.assignee_id = d.assignee_id;
+    IF sign > 0 THEN
+        EXECUTE format($sql$
+            INSERT INTO ctodb.%1$I AS r (day, %2$I, resolved, resolution_seconds, within_sla)
+            SELECT (c.resolved_at AT TIME ZONE 'UTC')::date, c.%2$I,
+                   count(*),
+                   sum(extract(epoch FROM c.resolved_at - c.created_at)),
+                   count(*) FILTER (WHERE c.resolved_at <= c.due_at)
+            FROM changed c
+            WHERE c.resolved_at IS NOT NULL AND c.%2$I IS NOT NULL
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+            ON CONFLICT (day, %2$I) DO UPDATE
+            SET resolved = r.resolved + excluded.resolved,
+                resolution_seconds = r.resolution_seconds + excluded.resolution_seconds,
+                within_sla = r.within_sla + excluded.within_sla
+            $sql$, summary, key);
+    ELSE
+        EXECUTE format($sql$
+            SELECT 1 FROM ctodb.%1$I r
+            WHERE (r.day, r.%2$I) IN (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date, c.%2$I
+                                      FROM changed c WHERE c.resolved_at IS NOT NULL)
+            ORDER BY r.day, r.%2$I
+            FOR UPDATE
+            $sql$, summary, key);
+        EXECUTE format($sql$
+            UPDATE ctodb.%1$I r
+            SET resolved = r.resolved - d.resolved,
+                resolution_seconds = r.resolution_seconds - d.resolution_seconds,
+                within_sla = r.within_sla - d.within_sla
+            FROM (SELECT (c.resolved_at AT TIME ZONE 'UTC')::date AS day, c.%2$I AS key,
+                         count(*) AS resolved,
+                         sum(extract(epoch FROM c.resolved_at - c.created_at)) AS resolution_seconds,
+                         count(*) FILTER (WHERE c.resolved_at <= c.due_at) AS within_sla
+                  FROM changed c
+                  WHERE c.resolved_at IS NOT NULL AND c.%2$I IS NOT NULL
+                  GROUP BY 1, 2) d
+            WHERE r.day = d.day AND r.%2$I = d.key
+            $sql$, summary, key);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -130,18 +108,32 @@ BEGIN
 END
 $$;
 
+-- An UPDATE is a removal of the old rows and an addition of the new ones (the additions
+-- run first: triggers of one event fire in name order).
 CREATE TRIGGER bugs_resolutions_insert AFTER INSERT ON bugs
     REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_add();
-CREATE TRIGGER bugs_resolutions_update_remove AFTER UPDATE ON bugs
-    REFERENCING OLD TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_remove();
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('bug_resolutions', 'severity', '1');
 CREATE TRIGGER bugs_resolutions_update_add AFTER UPDATE ON bugs
     REFERENCING NEW TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_add();
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('bug_resolutions', 'severity', '1');
+CREATE TRIGGER bugs_resolutions_update_remove AFTER UPDATE ON bugs
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('bug_resolutions', 'severity', '-1');
 CREATE TRIGGER bugs_resolutions_delete AFTER DELETE ON bugs
     REFERENCING OLD TABLE AS changed
-    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_remove();
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('bug_resolutions', 'severity', '-1');
+CREATE TRIGGER bugs_assignee_resolutions_insert AFTER INSERT ON bugs
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('assignee_resolutions', 'assignee_id', '1');
+CREATE TRIGGER bugs_assignee_resolutions_update_add AFTER UPDATE ON bugs
+    REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('assignee_resolutions', 'assignee_id', '1');
+CREATE TRIGGER bugs_assignee_resolutions_update_remove AFTER UPDATE ON bugs
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('assignee_resolutions', 'assignee_id', '-1');
+CREATE TRIGGER bugs_assignee_resolutions_delete AFTER DELETE ON bugs
+    REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION ctodb_resolutions_apply('assignee_resolutions', 'assignee_id', '-1');
 CREATE TRIGGER bugs_resolutions_truncate AFTER TRUNCATE ON bugs
     FOR EACH STATEMENT EXECUTE FUNCTION ctodb_bug_resolutions_clear();
 
