@@ -159,6 +159,17 @@ fn the_resolutions_rollup_follows_every_write() {
         client.batch_execute(step).unwrap();
         assert!(rollup_matches(&mut client), "the roll-up drifted after: {step}");
     }
+    // a write rolled back leaves the roll-up as it was, and one that fails half way too
+    let before = db.count("SELECT sum(resolved)::bigint FROM ctodb.bug_resolutions");
+    client
+        .batch_execute("BEGIN; UPDATE bugs SET status = 'closed' WHERE resolved_at IS NULL; ROLLBACK;")
+        .unwrap();
+    let failed = client.batch_execute(
+        "UPDATE bugs SET status = 'closed', revenue_impact_daily = CASE WHEN bug_number % 2 = 0 THEN -1 ELSE 0 END",
+    );
+    assert!(failed.is_err(), "a negative revenue impact is refused");
+    assert_eq!(db.count("SELECT sum(resolved)::bigint FROM ctodb.bug_resolutions"), before);
+    assert!(rollup_matches(&mut client));
     // closed: bulk 1, 10-19, 100-199 (111); verified, resolved now: bulk 2, 20-29, 200-299
     // (111); reopened: bulk 11, 110-119 (11); deleted: bulk 13, 130-139 (11); born closed: 1
     let resolved = db.count("SELECT count(*) FROM bugs WHERE resolved_at IS NOT NULL");
