@@ -122,6 +122,26 @@ fn seeding_a_non_empty_database_without_append_changes_nothing() {
     assert_eq!(db.count("SELECT count(*) FROM projects"), 8);
     assert_eq!(db.count("SELECT count(*) FROM bugs"), 62);
     assert_eq!(db.count("SELECT min(bug_number) FROM bugs WHERE bug_number > 12"), 13);
+    // and again the same day: another set beside both, its own import log rows
+    let logs = db.count("SELECT count(*) FROM import_logs");
+    db.run(&[
+        "seed",
+        "--projects",
+        "2",
+        "--bugs",
+        "40",
+        "--users",
+        "1",
+        "--days",
+        "5",
+        "--append",
+        "--as-of",
+        AS_OF,
+    ]);
+    assert_eq!(db.count("SELECT count(*) FROM projects"), 10);
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 102);
+    assert_eq!(db.count("SELECT count(*) FROM import_logs"), logs + 3);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.bug_search"), 102);
 }
 
 #[test]

@@ -175,6 +175,12 @@ fn zipf_weights(n: usize, exponent: f64, rng: &mut ChaCha8Rng) -> Vec<f64> {
 }
 
 impl Generator {
+    /// The bug number the generated bugs follow (0 on an empty database): with the anchor
+    /// day, it tells one appended set from another.
+    pub fn bug_number_offset(&self) -> i64 {
+        self.offsets.bug_number
+    }
+
     pub fn new(seed: u64, anchor: DateTime<Utc>, counts: Counts, offsets: Offsets) -> Generator {
         Generator { seed, anchor, counts, offsets }
     }

@@ -316,8 +316,10 @@ async fn import_logs(
     for (n, source, target, status, total, imported, failed, hours_ago) in rows {
         let started = generator.anchor - chrono::Duration::hours(hours_ago);
         let finished = started + chrono::Duration::seconds(9);
-        // ids derived from the anchor day, so reseeding another day gives other rows
-        let id = Uuid::from_u128((generator.anchor.timestamp() as u128) << 64 | n);
+        // ids derived from the anchor day and the bugs already there, so that reseeding
+        // another day, or appending again the same day, gives other rows
+        let appended_after = u128::from(generator.bug_number_offset().unsigned_abs()) & 0xFFFF_FFFF_FFFF;
+        let id = Uuid::from_u128((generator.anchor.timestamp() as u128) << 64 | appended_after << 8 | n);
         copy.write(&[&id, &source, &target, &status, &total, &imported, &failed, &started, &finished, &by])
             .await?;
     }
