@@ -72,6 +72,11 @@ def main():
             ["search", f"{common[0]} zzqxv"],
             ["search", f"{common[0]} {common[1]} zzqxv"],
             ["search", "login qqq"],
+            # stop words only, and partial words (two letters begin the most words)
+            ["search", "the"],
+            ["search", "of the"],
+            ["search", "lo"],
+            ["search", "dashb"],
         ]),
         ("bugs --project", ["bugs", "--project", typical], [["bugs", "--project", biggest]]),
         ("bugs --assignee", ["bugs", "--assignee", busiest, "--page", "1"], [["bugs", "--assignee", busiest, "--page", "200"]]),

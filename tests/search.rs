@@ -19,12 +19,14 @@ const FROM_BUGS: &str = "
 
 fn top(client: &mut postgres::Client, sql: &str, text: &str) -> Vec<(String, String)> {
     let limit: i64 = 20;
-    let sql = if sql == FULLTEXT {
-        format!("SELECT f.ref, f.score::text FROM ({}) f", sql.trim_end().trim_end_matches(';'))
+    let rows = if sql == FULLTEXT {
+        // no partial words: the prefixes parameter is empty
+        let sql = format!("SELECT f.ref, f.score::text FROM ({}) f", sql.trim_end().trim_end_matches(';'));
+        client.query(sql.as_str(), &[&text, &limit, &""]).unwrap()
     } else {
-        sql.to_string()
+        client.query(sql, &[&text, &limit]).unwrap()
     };
-    client.query(sql.as_str(), &[&text, &limit]).unwrap().iter().map(|row| (row.get(0), row.get(1))).collect()
+    rows.iter().map(|row| (row.get(0), row.get(1))).collect()
 }
 
 #[test]
@@ -75,6 +77,49 @@ fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
         .get::<_, i64>(0);
     assert_eq!(matches, counted, "{line}");
     assert!(rest.contains(" matches in ") && rest.contains("; costliest plan node "), "{line}");
+
+    // a partial word is searched as the prefix of the words it begins, ranked
+    let partial: String = client
+        .query_one(
+            "SELECT left(w.word, 5) FROM search_words w
+             WHERE length(w.word) >= 9
+               AND NOT EXISTS (SELECT 1 FROM search_words d WHERE levenshtein(d.word, left(w.word, 5)) <= 2)
+             ORDER BY w.ndoc DESC, w.word LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let listed = db.ctodb(&["search", &partial, "--bugs", "--limit", "5", "-f", "csv"]);
+    assert!(listed.stderr_text().contains(&format!("searching for words that begin with \"{partial}\"")));
+    let refs: Vec<String> = listed
+        .ok()
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(1).unwrap_or_default().to_string())
+        .collect();
+    let by_prefix: Vec<String> = client
+        .query(
+            "SELECT b.bug_number::text FROM bugs b, to_tsquery('english', $1 || ':*') q (ts)
+             WHERE to_tsvector('english', b.title || ' ' || coalesce(b.description, '')) @@ q.ts
+             ORDER BY ts_rank(to_tsvector('english', b.title || ' ' || coalesce(b.description, '')), q.ts, 32) DESC,
+                      b.bug_number
+             LIMIT 5",
+            &[&partial],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(by_prefix.len(), 5);
+    assert_eq!(refs, by_prefix);
+
+    // stop words alone: no bug is searched for them (title similarity would hold half the
+    // titles)
+    let stop = db.ctodb(&["search", "of the", "--bugs", "-f", "csv"]);
+    assert!(stop
+        .stderr_text()
+        .contains("only common English words (stop words): no bug is searched for them"));
+    assert_eq!(stop.ok().lines().count(), 1, "a header only");
 
     // a word no bug or project holds is left out while other words remain (it would only
     // empty the AND)

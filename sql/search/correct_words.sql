@@ -2,8 +2,9 @@
 -- searching: "lgoin timout" becomes "login timeout"). An unknown word of 3 or 4 letters
 -- within edit distance 1 of a known word, or a longer one within 2, is replaced by the
 -- nearest such word (the most frequent among equals); other words are kept. Says too
--- whether the data holds the word at all: a word in no bug or project would only empty
--- the full-text AND, and ctodb search leaves it out when other words remain.
+-- whether the data holds the word at all (a word in no bug or project would only empty
+-- the full-text AND, and ctodb search leaves it out when other words remain), whether it
+-- is a stop word, and whether it begins words of the data (a partial word).
 -- Parameters: $1 the query words (text[], lower-case).
 -- Index: the dictionary is small (distinct words of titles and names); levenshtein scans it.
 SELECT c.ord, c.typed, c.corrected,
@@ -20,7 +21,15 @@ SELECT c.ord, c.typed, c.corrected,
        (SELECT min(d.ndoc)
         FROM unnest(tsvector_to_array(to_tsvector('english', c.corrected))) AS l (lexeme)
         JOIN search_words d ON d.word = l.lexeme)::bigint AS ndoc,
-       (SELECT coalesce(sum(n.bugs), 0) FROM ctodb.bug_counts n)::bigint AS bugs
+       (SELECT coalesce(sum(n.bugs), 0) FROM ctodb.bug_counts n)::bigint AS bugs,
+       -- a stop word: English full text has no stem for it ("the", "of", "is")
+       to_tsvector('english', c.corrected) = ''::tsvector AS stop,
+       -- for a word the dictionary does not hold, how many documents hold the words it
+       -- begins ("dashb" of "dashboard"; NULL when it begins none): a partial word is
+       -- searched as a prefix
+       (SELECT sum(d.ndoc)
+        FROM search_words d
+        WHERE starts_with(d.word, c.corrected) AND d.word <> c.corrected)::bigint AS prefix_ndoc
 FROM (
     SELECT q.ord, q.word AS typed,
            coalesce((SELECT d.word

@@ -23,6 +23,10 @@ pub struct Probe {
     active: Vec<&'static str>,
     words: Vec<String>,
     no_ids: Vec<Uuid>,
+    no_numbers: Vec<i64>,
+    /// no partial words (the prefixes of bugs_fulltext and bugs_any_word)
+    no_prefixes: String,
+    any_text: String,
     text: String,
     rare_text: String,
     none: Option<Uuid>,
@@ -57,6 +61,9 @@ impl Probe {
             active: vec![ProjectStatus::Active.label()],
             words: vec!["login".into(), "timeout".into()],
             no_ids: Vec::new(),
+            no_numbers: Vec::new(),
+            no_prefixes: String::new(),
+            any_text: "login or timeout".into(),
             text: "login timeout".into(),
             rare_text: "quokka".into(),
             none: None,
@@ -115,7 +122,11 @@ impl Probe {
             "search" => vec![
                 (&sql::SEARCH_CORRECT_WORDS, vec![&self.words]),
                 (&sql::SEARCH_PROJECTS, vec![&self.text, &self.limit]),
-                (&sql::SEARCH_BUGS_FULLTEXT, vec![&self.text, &self.limit]),
+                (&sql::SEARCH_BUGS_FULLTEXT, vec![&self.text, &self.limit, &self.no_prefixes]),
+                (
+                    &sql::SEARCH_BUGS_ANY_WORD,
+                    vec![&self.any_text, &self.limit, &self.no_numbers, &self.no_prefixes],
+                ),
                 // ctodb search reaches it only when full text found fewer bugs than asked,
                 // so for words few bugs hold: its probe is such a word
                 (&sql::SEARCH_BUGS_TITLE, vec![&self.rare_text, &self.limit, &self.no_ids]),
@@ -154,7 +165,7 @@ impl Probe {
             (
                 "bug search, full text",
                 &sql::SEARCH_BUGS_FULLTEXT,
-                vec![&self.text, &self.limit],
+                vec![&self.text, &self.limit, &self.no_prefixes],
                 &["bug_search_vector_idx"],
             ),
             (
@@ -294,7 +305,7 @@ pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorst
     let limit: i64 = 50;
     let mut worst: Option<SearchWorstCase> = None;
     for text in [first.clone(), words.join(" ")] {
-        let plan = explain(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit], settings, true).await?;
+        let plan = explain(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit, &""], settings, true).await?;
         let ms = plan["Execution Time"].as_f64().unwrap_or(0.0);
         if worst.as_ref().is_some_and(|w| w.ms >= ms) {
             continue;

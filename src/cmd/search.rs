@@ -2,14 +2,20 @@
 //! then trigram word similarity on names and titles and full text on descriptions.
 
 use anyhow::Result;
+use tokio_postgres::types::ToSql;
 
 use super::{Context, Outcome};
 use crate::cli::SearchArgs;
 use crate::db::{self, DbError};
 use crate::output::{Frame, Report, Value};
-use crate::queries::{fetch_frame, search};
+use crate::queries::fetch_frame;
+use crate::queries::search::{self, QueryWord, SearchTerms, WordKind};
 use crate::sql;
 use crate::ui;
+
+/// A partial word this short or longer is searched as a prefix of the words it begins; a
+/// single letter begins too many.
+const MIN_PREFIX: usize = 2;
 
 /// Longer words are not corrected: nobody misspells a hash, and levenshtein has a limit.
 const MAX_CORRECTED_WORD: usize = 64;
@@ -26,47 +32,59 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let client = db.client().await?;
     let correctable: Vec<String> = typed.iter().filter(|w| w.len() <= MAX_CORRECTED_WORD).cloned().collect();
     let mut corrected = Vec::new();
-    let mut unknown = Vec::new();
-    // how many bugs hold the rarest word (every word, at most), and how many there are
-    let mut rarest: Option<(i64, i64)> = None;
+    let mut bugs = 0;
     if !correctable.is_empty() {
         let helper = sql::SEARCH_CORRECT_WORDS.name;
         for row in db::query(&**client, &sql::SEARCH_CORRECT_WORDS, &[&correctable]).await? {
-            let word: String = db::get(&row, helper, "corrected")?;
-            if db::get::<bool>(&row, helper, "known")? {
-                let holding: Option<i64> = db::get(&row, helper, "ndoc")?;
-                let bugs: i64 = db::get(&row, helper, "bugs")?;
-                if let Some(holding) = holding {
-                    rarest = Some(rarest.map_or((holding, bugs), |(fewest, _)| (fewest.min(holding), bugs)));
-                }
+            let text: String = db::get(&row, helper, "corrected")?;
+            bugs = db::get(&row, helper, "bugs")?;
+            let partial: Option<i64> = db::get(&row, helper, "prefix_ndoc")?;
+            let kind = if db::get::<bool>(&row, helper, "stop")? {
+                WordKind::Stop
+            } else if db::get::<bool>(&row, helper, "known")? {
+                WordKind::Whole { holding: db::get(&row, helper, "ndoc")? }
+            } else if let Some(holding) = partial.filter(|_| text.chars().count() >= MIN_PREFIX) {
+                WordKind::Prefix { holding }
             } else {
-                unknown.push(word.clone());
-            }
-            corrected.push(word);
+                WordKind::Unknown
+            };
+            corrected.push(QueryWord { text, kind });
         }
     }
-    if corrected != correctable {
+    let texts: Vec<&str> = corrected.iter().map(|w| w.text.as_str()).collect();
+    if texts != correctable {
         ui::info(&format!(
             "searching for \"{}\" (corrected from \"{}\")",
-            corrected.join(" "),
+            texts.join(" "),
             correctable.join(" ")
         ));
     }
-    // A word no bug or project holds would only empty the full-text AND: left out while
-    // others remain (alone, it still goes to title similarity, which may find a partial word).
-    if !unknown.is_empty() && unknown.len() < corrected.len() {
-        ui::info(&format!("no bug or project mentions \"{}\"; searching without it", unknown.join("\", \"")));
-        corrected.retain(|word| !unknown.contains(word));
+    let partial: Vec<&str> = corrected
+        .iter()
+        .filter(|w| matches!(w.kind, WordKind::Prefix { .. }))
+        .map(|w| w.text.as_str())
+        .collect();
+    if !partial.is_empty() {
+        ui::info(&format!("searching for words that begin with \"{}\"", partial.join("\", \"")));
     }
-    let query = corrected.join(" ");
+    let terms = SearchTerms::new(corrected, bugs);
+    if !terms.dropped.is_empty() {
+        ui::info(&format!(
+            "no bug or project mentions \"{}\"; searching without it",
+            terms.dropped.join("\", \"")
+        ));
+    }
+    if terms.only_stop_words() {
+        ui::info("only common English words (stop words): no bug is searched for them");
+    }
+    let query = terms.text();
     let limit = i64::from(args.limit);
     let mut frame: Option<Frame> = None;
     if !args.bugs {
         frame = Some(fetch_frame(&**client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
     }
     if !args.projects {
-        let common = rarest.is_some_and(|(holding, bugs)| search::scans(holding, bugs));
-        let bugs = search_bugs(&client, &query, &corrected, limit, common).await?;
+        let bugs = search_bugs(&client, &terms, limit).await?;
         frame = Some(match frame {
             Some(mut all) => {
                 all.rows.extend(bugs.rows);
@@ -90,29 +108,27 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Full text first (ranked, cheap at scale): the bugs holding every word. When they are
-/// fewer than asked, those holding some of the words fill up (ranked the same way), and
-/// then titles similar to the text (partial words, spellings the dictionary did not
-/// correct). The id column the SQL returns for that is dropped here.
-async fn search_bugs(
-    client: &tokio_postgres::Client,
-    query: &str,
-    words: &[String],
-    limit: i64,
-    common: bool,
-) -> Result<Frame> {
-    let mut found = if common {
+/// Full text first (ranked, cheap at scale): the bugs holding every word, partial words
+/// as prefixes. When they are fewer than asked, those holding some of the words fill up
+/// (ranked the same way), and then titles similar to the words that are not stop words
+/// (spellings the dictionary did not correct). The id column the SQL returns for that is
+/// dropped here.
+async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit: i64) -> Result<Frame> {
+    // each a single text, so that the server folds the query to a constant once
+    let (all_whole, all_prefixes) = (terms.all_whole(), terms.all_prefixes());
+    let params: [&(dyn ToSql + Sync); 3] = [&all_whole, &limit, &all_prefixes];
+    let mut found = if terms.scans() {
         let scan = format!("BEGIN; {}", search::SCAN_DOCUMENTS);
         client.batch_execute(&scan).await.map_err(|err| DbError::query("search/scan documents", err))?;
-        let found = fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &[&query, &limit], "results").await;
+        let found = fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &params, "results").await;
         client.batch_execute("COMMIT").await.map_err(|err| DbError::query("search/scan documents", err))?;
         found?
     } else {
-        fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &[&query, &limit], "results").await?
+        fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &params, "results").await?
     };
     let id = found.column_index("id").unwrap_or(found.columns.len() - 1);
     let reference = found.column_index("ref").unwrap_or(1);
-    if words.len() > 1 && (found.rows.len() as i64) < limit {
+    if terms.has_alternatives() && (found.rows.len() as i64) < limit {
         let missing = limit - found.rows.len() as i64;
         let numbers: Vec<i64> = found
             .rows
@@ -122,15 +138,19 @@ async fn search_bugs(
                 _ => None,
             })
             .collect();
-        // one text, so that the server folds the query to a constant once
-        let any_word = words.join(" or ");
-        let more =
-            fetch_frame(client, &sql::SEARCH_BUGS_ANY_WORD, &[&any_word, &missing, &numbers], "results")
-                .await?;
+        let (any_whole, any_prefix) = (terms.any_whole(), terms.any_prefix());
+        let more = fetch_frame(
+            client,
+            &sql::SEARCH_BUGS_ANY_WORD,
+            &[&any_whole, &missing, &numbers, &any_prefix],
+            "results",
+        )
+        .await?;
         found.rows.extend(more.rows);
     }
     let missing = limit - found.rows.len() as i64;
-    if missing > 0 {
+    let title_text = terms.title_text();
+    if missing > 0 && !title_text.is_empty() {
         let ids: Vec<uuid::Uuid> = found
             .rows
             .iter()
@@ -139,7 +159,8 @@ async fn search_bugs(
                 _ => None,
             })
             .collect();
-        let more = fetch_frame(client, &sql::SEARCH_BUGS_TITLE, &[&query, &missing, &ids], "results").await?;
+        let more =
+            fetch_frame(client, &sql::SEARCH_BUGS_TITLE, &[&title_text, &missing, &ids], "results").await?;
         found.rows.extend(more.rows);
     }
     found.columns.remove(id);

@@ -1,5 +1,5 @@
-//! How the full-text search of bugs scans, shared by `ctodb search` and the worst case
-//! `ctodb doctor` measures.
+//! How `ctodb search` turns the words typed into what it asks the server, and how the
+//! full-text search of bugs scans (shared with the worst case `ctodb doctor` measures).
 
 /// From this share of bugs holding every word of the query (the rarest word's share, an
 /// upper bound), the full-text search reads the whole narrow relation of documents in
@@ -18,9 +18,123 @@ pub fn scans(holding: i64, bugs: i64) -> bool {
     holding as f64 / bugs.max(1) as f64 >= COMMON_WORD_SHARE
 }
 
+/// How one word of a query is searched, as search/correct_words classifies it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WordKind {
+    /// A word of the data; `holding` documents hold it (None for a project-name word).
+    Whole { holding: Option<i64> },
+    /// An English stop word ("the", "of"): full text drops it, and title similarity would
+    /// find it in half the titles.
+    Stop,
+    /// Not a word of the data but the beginning of some ("dashb"): searched as a prefix;
+    /// `holding` documents hold the words it begins, at most.
+    Prefix { holding: i64 },
+    /// Neither: no bug or project holds it.
+    Unknown,
+}
+
+/// One (corrected) word of a query and how it is searched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryWord {
+    /// letters and digits only (cmd/search splits on everything else)
+    pub text: String,
+    pub kind: WordKind,
+}
+
+/// The words of a query, ready to be bound to the search helpers.
+#[derive(Debug)]
+pub struct SearchTerms {
+    words: Vec<QueryWord>,
+    /// words no bug or project holds, left out because others remain
+    pub dropped: Vec<String>,
+    bugs: i64,
+}
+
+impl SearchTerms {
+    /// A word no bug or project holds would only empty the full-text AND: it is left out
+    /// while a word of the data, whole or partial, remains. Alone, such words still go to
+    /// title similarity.
+    pub fn new(words: Vec<QueryWord>, bugs: i64) -> SearchTerms {
+        let searchable =
+            words.iter().any(|w| matches!(w.kind, WordKind::Whole { .. } | WordKind::Prefix { .. }));
+        let (kept, dropped): (Vec<QueryWord>, Vec<QueryWord>) =
+            words.into_iter().partition(|w| !searchable || w.kind != WordKind::Unknown);
+        SearchTerms { words: kept, dropped: dropped.into_iter().map(|w| w.text).collect(), bugs }
+    }
+
+    fn joined(&self, keep: impl Fn(&WordKind) -> bool, suffix: &str, separator: &str) -> String {
+        let chosen: Vec<String> =
+            self.words.iter().filter(|w| keep(&w.kind)).map(|w| format!("{}{suffix}", w.text)).collect();
+        chosen.join(separator)
+    }
+
+    /// Every word kept, as typed (corrected): what projects are matched against.
+    pub fn text(&self) -> String {
+        self.joined(|_| true, "", " ")
+    }
+
+    /// The words that are not prefixes, for websearch_to_tsquery (every one required).
+    pub fn all_whole(&self) -> String {
+        self.joined(|k| !matches!(k, WordKind::Prefix { .. }), "", " ")
+    }
+
+    /// The partial words as to_tsquery prefixes, every one required ("dashb:* & paym:*").
+    pub fn all_prefixes(&self) -> String {
+        self.joined(|k| matches!(k, WordKind::Prefix { .. }), ":*", " & ")
+    }
+
+    /// The words of the data, any one of them (websearch_to_tsquery: "login or timeout").
+    pub fn any_whole(&self) -> String {
+        self.joined(|k| matches!(k, WordKind::Whole { .. }), "", " or ")
+    }
+
+    /// The partial words as prefixes, any one of them ("dashb:* | paym:*").
+    pub fn any_prefix(&self) -> String {
+        self.joined(|k| matches!(k, WordKind::Prefix { .. }), ":*", " | ")
+    }
+
+    /// What titles are compared with: every word but the stop words (empty: no fill-up).
+    pub fn title_text(&self) -> String {
+        self.joined(|k| *k != WordKind::Stop, "", " ")
+    }
+
+    /// Whether bugs holding some of the words may fill up: two words of the data or more.
+    pub fn has_alternatives(&self) -> bool {
+        self.words
+            .iter()
+            .filter(|w| matches!(w.kind, WordKind::Whole { .. } | WordKind::Prefix { .. }))
+            .count()
+            > 1
+    }
+
+    /// Whether every word is a stop word (nothing to search bugs for).
+    pub fn only_stop_words(&self) -> bool {
+        !self.words.is_empty() && self.words.iter().all(|w| w.kind == WordKind::Stop)
+    }
+
+    /// Whether the full-text search should scan the documents: the rarest word (the
+    /// matches can be no more) is held by COMMON_WORD_SHARE of the bugs or more.
+    pub fn scans(&self) -> bool {
+        let rarest = self
+            .words
+            .iter()
+            .filter_map(|w| match w.kind {
+                WordKind::Whole { holding } => holding,
+                WordKind::Prefix { holding } => Some(holding.min(self.bugs)),
+                _ => None,
+            })
+            .min();
+        rarest.is_some_and(|holding| scans(holding, self.bugs))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::scans;
+    use super::{scans, QueryWord, SearchTerms, WordKind};
+
+    fn word(text: &str, kind: WordKind) -> QueryWord {
+        QueryWord { text: text.to_string(), kind }
+    }
 
     #[test]
     fn three_percent_of_the_bugs_is_common() {
@@ -29,5 +143,54 @@ mod tests {
         assert!(scans(380_437, 1_000_000));
         assert!(!scans(0, 0));
         assert!(scans(1, 0));
+    }
+
+    #[test]
+    fn unknown_words_go_while_words_of_the_data_remain() {
+        let terms = SearchTerms::new(
+            vec![
+                word("login", WordKind::Whole { holding: Some(145_000) }),
+                word("qqq", WordKind::Unknown),
+                word("the", WordKind::Stop),
+                word("dashb", WordKind::Prefix { holding: 40_000 }),
+            ],
+            1_000_000,
+        );
+        assert_eq!(terms.dropped, vec!["qqq"]);
+        assert_eq!(terms.text(), "login the dashb");
+        assert_eq!(terms.all_whole(), "login the");
+        assert_eq!(terms.all_prefixes(), "dashb:*");
+        assert_eq!(terms.any_whole(), "login");
+        assert_eq!(terms.any_prefix(), "dashb:*");
+        assert_eq!(terms.title_text(), "login dashb");
+        assert!(terms.has_alternatives());
+        assert!(terms.scans(), "the rarest, 40,000 of a million, is 4 %");
+
+        // alone, unknown words stay (for title similarity); stop words are not searchable
+        let alone =
+            SearchTerms::new(vec![word("qqq", WordKind::Unknown), word("of", WordKind::Stop)], 1_000_000);
+        assert!(alone.dropped.is_empty());
+        assert_eq!(alone.all_whole(), "qqq of");
+        assert_eq!(alone.title_text(), "qqq");
+        assert!(!alone.has_alternatives());
+        assert!(!alone.scans());
+        assert!(!alone.only_stop_words());
+
+        let stop = SearchTerms::new(vec![word("the", WordKind::Stop), word("a", WordKind::Stop)], 10);
+        assert!(stop.only_stop_words());
+        assert_eq!(stop.title_text(), "");
+
+        // a rare whole word decides: the AND holds no more bugs than it
+        let rare = SearchTerms::new(
+            vec![
+                word("show", WordKind::Whole { holding: Some(380_000) }),
+                word("quokka", WordKind::Whole { holding: Some(12) }),
+                word("lo", WordKind::Prefix { holding: 2_000_000 }),
+            ],
+            1_000_000,
+        );
+        assert!(!rare.scans());
+        assert_eq!(rare.all_prefixes(), "lo:*");
+        assert_eq!(rare.any_prefix(), "lo:*");
     }
 }
