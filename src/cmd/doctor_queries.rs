@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::db::{self, DbError};
 use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::queries::bug_filter::BugPageParams;
-use crate::queries::{search, BugFilter, BugSort, ProjectSort};
+use crate::queries::search::{self, QueryWord, SearchTerms, WordKind};
+use crate::queries::{BugFilter, BugSort, ProjectSort};
 use crate::sql::{self, Helper};
 
 type Params<'a> = Vec<&'a (dyn ToSql + Sync)>;
@@ -63,7 +64,8 @@ impl Probe {
             no_ids: Vec::new(),
             no_numbers: Vec::new(),
             no_prefixes: String::new(),
-            any_text: "login or timeout".into(),
+            // bugs_any_word fills up when few bugs hold every word, so for words few hold
+            any_text: "quokka or wombat".into(),
             text: "login timeout".into(),
             rare_text: "quokka".into(),
             none: None,
@@ -189,8 +191,9 @@ fn open_merge_page() -> &'static Helper {
 pub const HELPER_TARGET_MS: f64 = 100.0;
 
 /// Runs every helper of an area; the detail counts them, the failure names the one that
-/// failed. Each helper over its target is EXPLAIN ANALYZEd, and a warning returned for it
-/// naming the helper, its time and the plan's costliest node.
+/// failed. Each helper over its target runs again under EXPLAIN ANALYZE, and when it is
+/// over its target again a warning names the helper, both times and the plan's costliest
+/// node.
 pub async fn run_helpers(
     client: &mut Client,
     probe: &Probe,
@@ -204,12 +207,17 @@ pub async fn run_helpers(
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let target = if area == "search" { SEARCH_TARGET_MS } else { HELPER_TARGET_MS };
         if ms > target {
+            // run again, analyzed: a first run may only have met a cold cache
             let plan = explain(client, helper, params, "", true).await.map_err(|err| err.to_string())?;
-            let (node, node_ms) = costliest_node(&plan["Plan"], 1.0);
-            slow.push(format!(
-                "{} took {ms:.1} ms, over its {target} ms target; costliest plan node {node} ({node_ms:.1} ms)",
-                helper.name
-            ));
+            let again = plan["Execution Time"].as_f64().unwrap_or(0.0);
+            if again > target {
+                let (node, node_ms) = costliest_node(&plan["Plan"], 1.0);
+                slow.push(format!(
+                    "{} took {ms:.1} ms and {again:.1} ms again, over its {target} ms target; \
+                     costliest plan node {node} ({node_ms:.1} ms)",
+                    helper.name
+                ));
+            }
         }
     }
     let ran = format!("{} helpers ran", helpers.len());
@@ -293,18 +301,21 @@ pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorst
     let rows = db::query(&*client, &sql::SEARCH_COMMON_WORDS, &[&how_many]).await?;
     let helper = sql::SEARCH_COMMON_WORDS.name;
     let mut words = Vec::new();
-    let mut fewest = (i64::MAX, 0);
     for row in &rows {
-        words.push(db::get::<String>(row, helper, "word")?);
-        let (holding, bugs): (i64, i64) = (db::get(row, helper, "ndoc")?, db::get(row, helper, "bugs")?);
-        fewest = (fewest.0.min(holding), bugs);
+        let text: String = db::get(row, helper, "word")?;
+        let holding: i64 = db::get(row, helper, "ndoc")?;
+        let bugs: i64 = db::get(row, helper, "bugs")?;
+        words.push((QueryWord { text, kind: WordKind::Whole { holding: Some(holding) } }, bugs));
     }
-    let Some(first) = words.first() else { return Ok(None) };
-    // as ctodb search runs them: common words scan the documents
-    let settings = if search::scans(fewest.0, fewest.1) { search::SCAN_DOCUMENTS } else { "" };
+    let Some(first) = words.first().cloned() else { return Ok(None) };
     let limit: i64 = 50;
     let mut worst: Option<SearchWorstCase> = None;
-    for text in [first.clone(), words.join(" ")] {
+    for probe in [vec![first.clone()], words.clone()] {
+        let bugs = probe[0].1;
+        let terms = SearchTerms::new(probe.into_iter().map(|(word, _)| word).collect(), bugs);
+        let text = terms.text();
+        // as ctodb search runs it: common words scan the documents
+        let settings = if terms.scans() { search::SCAN_DOCUMENTS } else { "" };
         let plan = explain(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit, &""], settings, true).await?;
         let ms = plan["Execution Time"].as_f64().unwrap_or(0.0);
         if worst.as_ref().is_some_and(|w| w.ms >= ms) {

@@ -117,15 +117,7 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
     // each a single text, so that the server folds the query to a constant once
     let (all_whole, all_prefixes) = (terms.all_whole(), terms.all_prefixes());
     let params: [&(dyn ToSql + Sync); 3] = [&all_whole, &limit, &all_prefixes];
-    let mut found = if terms.scans() {
-        let scan = format!("BEGIN; {}", search::SCAN_DOCUMENTS);
-        client.batch_execute(&scan).await.map_err(|err| DbError::query("search/scan documents", err))?;
-        let found = fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &params, "results").await;
-        client.batch_execute("COMMIT").await.map_err(|err| DbError::query("search/scan documents", err))?;
-        found?
-    } else {
-        fetch_frame(client, &sql::SEARCH_BUGS_FULLTEXT, &params, "results").await?
-    };
+    let mut found = fetch_scanning(client, terms.scans(), &sql::SEARCH_BUGS_FULLTEXT, &params).await?;
     let id = found.column_index("id").unwrap_or(found.columns.len() - 1);
     let reference = found.column_index("ref").unwrap_or(1);
     if terms.has_alternatives() && (found.rows.len() as i64) < limit {
@@ -139,13 +131,8 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
             })
             .collect();
         let (any_whole, any_prefix) = (terms.any_whole(), terms.any_prefix());
-        let more = fetch_frame(
-            client,
-            &sql::SEARCH_BUGS_ANY_WORD,
-            &[&any_whole, &missing, &numbers, &any_prefix],
-            "results",
-        )
-        .await?;
+        let params: [&(dyn ToSql + Sync); 4] = [&any_whole, &missing, &numbers, &any_prefix];
+        let more = fetch_scanning(client, terms.scans_any(), &sql::SEARCH_BUGS_ANY_WORD, &params).await?;
         found.rows.extend(more.rows);
     }
     let missing = limit - found.rows.len() as i64;
@@ -168,6 +155,24 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
         row.remove(id);
     }
     Ok(found)
+}
+
+/// Runs a full-text helper, inside a transaction that makes it scan the documents when
+/// `scan` (common words: see queries/search.rs).
+async fn fetch_scanning(
+    client: &tokio_postgres::Client,
+    scan: bool,
+    helper: &sql::Helper,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Frame> {
+    if !scan {
+        return fetch_frame(client, helper, params, "results").await;
+    }
+    let begin = format!("BEGIN; {}", search::SCAN_DOCUMENTS);
+    client.batch_execute(&begin).await.map_err(|err| DbError::query("search/scan documents", err))?;
+    let found = fetch_frame(client, helper, params, "results").await;
+    client.batch_execute("COMMIT").await.map_err(|err| DbError::query("search/scan documents", err))?;
+    found
 }
 
 #[cfg(test)]
