@@ -29,6 +29,11 @@ fn top(client: &mut postgres::Client, sql: &str, text: &str) -> Vec<(String, Str
     rows.iter().map(|row| (row.get(0), row.get(1))).collect()
 }
 
+/// The bug numbers a `search --bugs -f csv` listed, in order.
+fn bug_refs(csv: &str) -> Vec<String> {
+    csv.lines().skip(1).map(|line| line.split(',').nth(1).unwrap_or_default().to_string()).collect()
+}
+
 #[test]
 fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
     let db = TestDb::new("search_top_20");
@@ -91,12 +96,7 @@ fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
         .get(0);
     let listed = db.ctodb(&["search", &partial, "--bugs", "--limit", "5", "-f", "csv"]);
     assert!(listed.stderr_text().contains(&format!("searching for words that begin with \"{partial}\"")));
-    let refs: Vec<String> = listed
-        .ok()
-        .lines()
-        .skip(1)
-        .map(|line| line.split(',').nth(1).unwrap_or_default().to_string())
-        .collect();
+    let refs = bug_refs(&listed.ok());
     let by_prefix: Vec<String> = client
         .query(
             "SELECT b.bug_number::text FROM bugs b, to_tsquery('english', $1 || ':*') q (ts)
@@ -126,12 +126,7 @@ fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
     let any = format!("{} zzqxv", common[0]);
     let listed = db.ctodb(&["search", &any, "--bugs", "--limit", "5", "-f", "csv"]);
     assert!(listed.stderr_text().contains("no bug or project mentions \"zzqxv\"; searching without it"));
-    let refs: Vec<String> = listed
-        .ok()
-        .lines()
-        .skip(1)
-        .map(|line| line.split(',').nth(1).unwrap_or_default().to_string())
-        .collect();
+    let refs = bug_refs(&listed.ok());
     let expected: Vec<String> =
         top(&mut client, FROM_BUGS, &common[0]).into_iter().take(5).map(|(r, _)| r).collect();
     assert_eq!(refs, expected);
@@ -180,8 +175,7 @@ fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
         .unwrap();
     db.run_status(&["refresh", "--as-of", "2026-11-25T12:00:00Z"]);
     let listed = db.run(&["search", "quokka wombat", "--bugs", "--limit", "10", "-f", "csv"]);
-    let refs: Vec<String> =
-        listed.lines().skip(1).map(|line| line.split(',').nth(1).unwrap_or_default().to_string()).collect();
+    let refs = bug_refs(&listed);
     let mut expected: Vec<String> =
         top(&mut client, FROM_BUGS, "quokka wombat").into_iter().map(|(r, _)| r).collect();
     assert_eq!(expected.len(), 3);
