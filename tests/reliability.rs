@@ -503,8 +503,8 @@ fn openssl(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "openssl {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
 }
 
-/// A CA and a certificate it signed for `localhost` (no IP address in it).
-fn certificates(dir: &Path, ca: &str) {
+/// A self-signed CA in `dir`: `{name}.key` and `{name}.pem`.
+fn certificate_authority(dir: &Path, name: &str) {
     openssl(
         dir,
         &[
@@ -516,13 +516,18 @@ fn certificates(dir: &Path, ca: &str) {
             "-days",
             "2",
             "-subj",
-            &format!("/CN={ca}"),
+            &format!("/CN={name}"),
             "-keyout",
-            &format!("{ca}.key"),
+            &format!("{name}.key"),
             "-out",
-            &format!("{ca}.pem"),
+            &format!("{name}.pem"),
         ],
     );
+}
+
+/// A CA and a certificate it signed for `localhost` (no IP address in it).
+fn certificates(dir: &Path, ca: &str) {
+    certificate_authority(dir, ca);
     openssl(
         dir,
         &[
@@ -581,24 +586,7 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
     // a second CA that signed nothing this server shows
     let other = dir.path().join("other");
     std::fs::create_dir(&other).unwrap();
-    openssl(
-        &other,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=other-ca",
-            "-keyout",
-            "other.key",
-            "-out",
-            "other.pem",
-        ],
-    );
+    certificate_authority(&other, "other");
     // the server: TLS on, and only TLS over TCP
     let data = cluster.join("data");
     for file in ["server.pem", "server.key"] {
