@@ -24,9 +24,9 @@ SELECT c.ord, c.typed, c.corrected,
        (SELECT coalesce(sum(n.bugs), 0) FROM ctodb.bug_counts n)::bigint AS bugs,
        -- a stop word: English full text has no stem for it ("the", "of", "is")
        to_tsvector('english', c.corrected) = ''::tsvector AS stop,
-       -- for a word the dictionary does not hold, how many documents hold the words it
-       -- begins ("dashb" of "dashboard"; NULL when it begins none): a partial word is
-       -- searched as a prefix
+       -- how many documents hold the words it begins ("dashb" of "dashboard"; NULL when
+       -- it begins none): ctodb search reads it for a word it does not know, which it
+       -- searches as a prefix
        (SELECT sum(d.ndoc)
         FROM search_words d
         WHERE starts_with(d.word, c.corrected) AND d.word <> c.corrected)::bigint AS prefix_ndoc

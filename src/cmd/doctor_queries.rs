@@ -301,18 +301,18 @@ pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorst
     let rows = db::query(&*client, &sql::SEARCH_COMMON_WORDS, &[&how_many]).await?;
     let helper = sql::SEARCH_COMMON_WORDS.name;
     let mut words = Vec::new();
+    let mut bugs = 0;
     for row in &rows {
         let text: String = db::get(row, helper, "word")?;
         let holding: i64 = db::get(row, helper, "ndoc")?;
-        let bugs: i64 = db::get(row, helper, "bugs")?;
-        words.push((QueryWord { text, kind: WordKind::Whole { holding: Some(holding) } }, bugs));
+        bugs = db::get(row, helper, "bugs")?;
+        words.push(QueryWord { text, kind: WordKind::Whole { holding: Some(holding) } });
     }
     let Some(first) = words.first().cloned() else { return Ok(None) };
     let limit: i64 = 50;
     let mut worst: Option<SearchWorstCase> = None;
-    for probe in [vec![first.clone()], words.clone()] {
-        let bugs = probe[0].1;
-        let terms = SearchTerms::new(probe.into_iter().map(|(word, _)| word).collect(), bugs);
+    for probe in [vec![first], words] {
+        let terms = SearchTerms::new(probe, bugs);
         let text = terms.text();
         // as ctodb search runs it: common words scan the documents
         let settings = if terms.scans() { search::SCAN_DOCUMENTS } else { "" };
