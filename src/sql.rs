@@ -171,7 +171,16 @@ helpers! {
     IMPORT_GITHUB_BUGS => "import/github_bugs",
     IMPORT_LOG_START => "import/log_start",
     IMPORT_LOG_FINISH => "import/log_finish",
+    IMPORT_LOG_RUNNING => "import/log_running",
+    IMPORT_LOG_OWNER_GONE => "import/log_owner_gone",
+    IMPORT_LOG_RELEASE => "import/log_release",
+    IMPORT_LOG_ABANDONED => "import/log_abandoned",
     IMPORT_GITHUB_SYNCED => "import/github_synced",
+    RUN_MARK => "runs/mark",
+    RUN_RECORD => "runs/record",
+    RUN_END_SESSION => "runs/end_session",
+    RUN_CLAIM => "runs/claim",
+    RUN_OUTCOME => "runs/outcome",
 }
 
 #[cfg(test)]

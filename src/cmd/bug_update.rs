@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Context, Outcome};
 use crate::cli::BugUpdateArgs;
-use crate::db::{self, DbError};
+use crate::db;
 use crate::model::{BugStatus, Severity};
 use crate::queries::resolve_user;
 use crate::sql;
@@ -26,10 +26,11 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
         bail!("nothing to change: give --status, --severity, --assignee or --unassign, --blocker or --no-blocker");
     }
     let db = ctx.connect().await?;
-    let changes = db::with_retry("bug update", || async {
+    let run = db::Run::new("bug update");
+    let changes = db::once(&db, &run, || async {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
-        let tx = client.transaction().await.map_err(|err| DbError::query("bug update/begin", err))?;
+        let tx = run.begin(client).await?;
         let actor = match &args.actor {
             Some(email) => Some(resolve_user(&tx, email).await?),
             None => None,
@@ -88,7 +89,7 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
         }
         let changes = serde_json::Value::Object(changes);
         db::audit(&tx, actor, "bug update", "bug", Some(&args.number.to_string()), &changes).await?;
-        tx.commit().await.map_err(|err| DbError::query("bug update/commit", err))?;
+        run.commit(tx, &changes).await?;
         Ok(changes)
     })
     .await?;
@@ -101,7 +102,7 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
     if summary.is_empty() {
         ui::info(&format!("bug #{}: nothing changed", args.number));
     } else {
-        ui::info(&format!("bug #{}: {}", args.number, summary.join(", ")));
+        super::report_committed(&format!("bug #{}: {}", args.number, summary.join(", ")));
     }
     Ok(Outcome::Success)
 }

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _, Result};
-use serde_json::json;
 use uuid::Uuid;
 
+use super::import_log::Log;
 use super::{Context, Outcome};
 use crate::cli::{ImportCommand, ImportCsvArgs, ImportGithubArgs};
 use crate::db::{self, Db, DbError};
@@ -62,20 +62,31 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
     } else {
         Some(Log::start(&db, ImportSource::Csv, &target, Some(args.kind), actor).await?)
     };
-    let outcome = db::with_retry("import csv", || async {
+    let rejects = rejects_path(&args.file);
+    // the rejects file of the attempt that commits, written before its COMMIT
+    let staged_rejects = std::sync::Mutex::new(None);
+    let run = db::Run::new("import csv");
+    let outcome = db::once(&db, &run, || async {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
-        let tx = client.transaction().await.map_err(|err| DbError::query("import/begin", err))?;
+        let tx = run.begin(client).await?;
         if let Some(actor) = actor {
             db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
         }
         let summary = import::csv(&tx, &import).await?;
         let write = !args.dry_run && (summary.problems.is_empty() || args.skip_invalid);
-        if write {
-            tx.commit().await.map_err(|err| DbError::query("import/commit", err))?;
-        } else {
-            tx.rollback().await.map_err(|err| DbError::query("import/rollback", err))?;
+        if !write {
+            tx.rollback().await.map_err(|err| DbError::query("import csv/rollback", err))?;
+            return Ok(summary);
         }
+        if !summary.problems.is_empty() {
+            let staged = import::stage_rejects(&import, &summary.problems, &rejects)?;
+            *staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(staged);
+        }
+        if let Some(log) = &log {
+            log.succeed_in(&tx, &summary).await?;
+        }
+        run.commit(tx, &summary).await?;
         Ok(summary)
     })
     .await;
@@ -83,22 +94,40 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
         Ok(summary) => summary,
         Err(err) => {
             if let Some(log) = log {
-                log.fail(&db, actor, &err).await;
+                log.fail(&db, &err).await;
             }
             return Err(err);
         }
     };
-    let rejects = rejects_path(&args.file);
-    if args.skip_invalid && !summary.problems.is_empty() && !args.dry_run {
-        import::write_rejects(&import, &summary.problems, &rejects)?;
-    }
     report_notes(&summary);
     let failed = !summary.problems.is_empty() && !args.skip_invalid;
     if let Some(log) = log {
-        log.finish(&db, actor, &summary, failed).await?;
+        if failed {
+            log.refuse(&db, &summary).await?;
+        } else {
+            log.close().await;
+        }
     }
     if failed {
         return Err(all_or_nothing(&display, &summary));
+    }
+    let verb = if args.dry_run { "would import" } else { "imported" };
+    let line = format!(
+        "{verb} {display} into {}: {} inserted, {} updated, {} unchanged, {} rejected",
+        args.kind.table(),
+        summary.counts.inserted,
+        summary.counts.updated,
+        summary.counts.unchanged,
+        summary.rejected()
+    );
+    if !args.dry_run {
+        super::committed(&line);
+    }
+    let staged = staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    if let Some(staged) = staged {
+        if let Err(message) = import::place_rejects(staged, &rejects) {
+            ui::warn(&message);
+        }
     }
     if !args.dry_run && args.kind == ImportKind::Bugs && summary.counts.inserted + summary.counts.updated > 0
     {
@@ -118,15 +147,7 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
             ));
         }
     }
-    let verb = if args.dry_run { "would import" } else { "imported" };
-    ui::info(&format!(
-        "{verb} {display} into {}: {} inserted, {} updated, {} unchanged, {} rejected",
-        args.kind.table(),
-        summary.counts.inserted,
-        summary.counts.updated,
-        summary.counts.unchanged,
-        summary.rejected()
-    ));
+    super::report_committed(&line);
     if !args.dry_run && args.kind == ImportKind::Bugs && summary.counts.inserted + summary.counts.updated > 0
     {
         ui::info("priorities and SLA roll-ups of the changed bugs follow at the next `ctodb refresh`");
@@ -152,18 +173,21 @@ async fn github(ctx: &Context, args: ImportGithubArgs) -> Result<Outcome> {
     } else {
         Some(Log::start(&db, ImportSource::Github, &target, None, actor).await?)
     };
-    let outcome = db::with_retry("import github", || async {
+    let run = db::Run::new("import github");
+    let outcome = db::once(&db, &run, || async {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
-        let tx = client.transaction().await.map_err(|err| DbError::query("import/begin", err))?;
+        let tx = run.begin(client).await?;
         if let Some(actor) = actor {
             db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
         }
         let summaries = github::import(&tx, &args.repos, &args.issues, &labels, args.dry_run).await?;
-        if args.dry_run {
-            tx.rollback().await.map_err(|err| DbError::query("import/rollback", err))?;
-        } else {
-            tx.commit().await.map_err(|err| DbError::query("import/commit", err))?;
+        match &log {
+            None => tx.rollback().await.map_err(|err| DbError::query("import github/rollback", err))?,
+            Some(log) => {
+                log.succeed_in(&tx, &total(&summaries)).await?;
+                run.commit(tx, &summaries).await?;
+            }
         }
         Ok(summaries)
     })
@@ -172,11 +196,43 @@ async fn github(ctx: &Context, args: ImportGithubArgs) -> Result<Outcome> {
         Ok(summaries) => summaries,
         Err(err) => {
             if let Some(log) = log {
-                log.fail(&db, actor, &err).await;
+                log.fail(&db, &err).await;
             }
             return Err(err);
         }
     };
+    let verb = if args.dry_run { "would import" } else { "imported" };
+    let lines: Vec<String> = [("projects", &summaries.projects), ("bugs", &summaries.bugs)]
+        .iter()
+        .map(|(table, summary)| {
+            format!(
+                "{verb} {table} from GitHub: {} inserted, {} updated, {} unchanged",
+                summary.counts.inserted, summary.counts.updated, summary.counts.unchanged
+            )
+        })
+        .collect();
+    let line = lines.join("\n");
+    if let Some(log) = log {
+        super::committed(&line);
+        log.close().await;
+    }
+    if !args.dry_run && summaries.bugs.counts.inserted + summaries.bugs.counts.updated > 0 {
+        refresh_search_words(&db).await?;
+    }
+    for note in &summaries.notes {
+        ui::info(note);
+    }
+    super::report_committed(&line);
+    let mut report = Report::default();
+    report.push(result_frame(&file_name(&args.repos), "projects", args.dry_run, &summaries.projects));
+    let issues = args.issues.iter().map(|f| file_name(f)).collect::<Vec<_>>().join(", ");
+    report.push(result_frame(&issues, "bugs", args.dry_run, &summaries.bugs));
+    ctx.output.emit(&report)?;
+    Ok(Outcome::Success)
+}
+
+/// The figures of both tables of a GitHub import, for its log row.
+fn total(summaries: &github::GithubSummary) -> Summary {
     let mut total = Summary::default();
     for summary in [&summaries.projects, &summaries.bugs] {
         total.total += summary.total;
@@ -186,28 +242,7 @@ async fn github(ctx: &Context, args: ImportGithubArgs) -> Result<Outcome> {
         total.read_ms += summary.read_ms;
         total.merge_ms += summary.merge_ms;
     }
-    if let Some(log) = log {
-        log.finish(&db, actor, &total, false).await?;
-    }
-    if !args.dry_run && summaries.bugs.counts.inserted + summaries.bugs.counts.updated > 0 {
-        refresh_search_words(&db).await?;
-    }
-    for note in &summaries.notes {
-        ui::info(note);
-    }
-    let verb = if args.dry_run { "would import" } else { "imported" };
-    for (table, summary) in [("projects", &summaries.projects), ("bugs", &summaries.bugs)] {
-        ui::info(&format!(
-            "{verb} {table} from GitHub: {} inserted, {} updated, {} unchanged",
-            summary.counts.inserted, summary.counts.updated, summary.counts.unchanged
-        ));
-    }
-    let mut report = Report::default();
-    report.push(result_frame(&file_name(&args.repos), "projects", args.dry_run, &summaries.projects));
-    let issues = args.issues.iter().map(|f| file_name(f)).collect::<Vec<_>>().join(", ");
-    report.push(result_frame(&issues, "bugs", args.dry_run, &summaries.bugs));
-    ctx.output.emit(&report)?;
-    Ok(Outcome::Success)
+    total
 }
 
 /// The person behind the import: --as or CTODB_USER.
@@ -321,100 +356,4 @@ fn result_frame(file: &str, table: &str, dry_run: bool, summary: &Summary) -> Fr
         n(summary.rejected()),
     ]);
     frame
-}
-
-/// The import_logs row of one run.
-struct Log {
-    id: Uuid,
-}
-
-/// The log row of the import under way, which an interrupt (SIGINT, SIGTERM) marks
-/// failed: the import's own transaction dies with its connection, its record should not
-/// stay "running".
-static RUNNING: std::sync::Mutex<Option<(Db, Uuid, Option<Uuid>)>> = std::sync::Mutex::new(None);
-
-/// Called once the command was stopped by `signal` (see `main`).
-pub async fn interrupted(signal: &str) {
-    let running = RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-    if let Some((db, id, actor)) = running {
-        match db.reopen().await {
-            Ok(fresh) => Log { id }.fail(&fresh, actor, &anyhow!("interrupted ({signal})")).await,
-            Err(err) => ui::warn(&format!("could not record the interrupted import in import_logs: {err}")),
-        }
-    }
-}
-
-impl Log {
-    async fn start(
-        db: &Db,
-        source: ImportSource,
-        target: &str,
-        kind: Option<ImportKind>,
-        actor: Option<Uuid>,
-    ) -> Result<Log> {
-        let kind = kind.map(ImportKind::table);
-        let row = db::with_retry("import log", || async {
-            let client = db.client().await?;
-            Ok(db::query_one(&**client, &sql::IMPORT_LOG_START, &[&source, &target, &kind, &actor]).await?)
-        })
-        .await?;
-        let id = db::get(&row, sql::IMPORT_LOG_START.name, "id")?;
-        *RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((db.clone(), id, actor));
-        Ok(Log { id })
-    }
-
-    async fn finish(&self, db: &Db, actor: Option<Uuid>, summary: &Summary, failed: bool) -> Result<()> {
-        RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        let status = match (failed, summary.rejected()) {
-            (true, _) => "failed",
-            (false, 0) => "succeeded",
-            (false, _) => "partial",
-        };
-        let errors: Vec<serde_json::Value> = summary.problems.listed.iter().map(|p| p.to_json()).collect();
-        let timings = json!({
-            "read_ms": summary.read_ms,
-            "merge_ms": summary.merge_ms,
-            "total_ms": summary.read_ms + summary.merge_ms,
-        });
-        let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
-        let (inserted, updated, unchanged) = if failed {
-            (0, 0, 0)
-        } else {
-            (int(summary.counts.inserted), int(summary.counts.updated), int(summary.counts.unchanged))
-        };
-        let errors = serde_json::Value::Array(errors);
-        let (total, rejected) = (int(summary.total), int(summary.rejected()));
-        db::with_retry("import log", || async {
-            let client = db.client().await?;
-            db::execute(
-                &**client,
-                &sql::IMPORT_LOG_FINISH,
-                &[&self.id, &status, &total, &inserted, &updated, &unchanged, &rejected, &errors, &timings],
-            )
-            .await?;
-            let changes = json!({
-                "status": status,
-                "rows": summary.total,
-                "inserted": inserted,
-                "updated": updated,
-                "unchanged": unchanged,
-                "failed": summary.rejected(),
-            });
-            db::audit(&**client, actor, "import", "import_log", Some(&self.id.to_string()), &changes).await?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// Records a run that stopped on an error; a failure to record it is a warning, the
-    /// import's own error being the one to report.
-    async fn fail(self, db: &Db, actor: Option<Uuid>, err: &anyhow::Error) {
-        let mut summary = Summary::default();
-        let message = ui::redact(&format!("{err:#}"));
-        summary.problems.listed.push(import::Problem { line: 0, column: None, message });
-        let result = self.finish(db, actor, &summary, true).await;
-        if let Err(log_err) = result {
-            ui::warn(&format!("could not record the failed import in import_logs: {log_err:#}"));
-        }
-    }
 }

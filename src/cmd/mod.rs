@@ -8,6 +8,7 @@ mod doctor;
 mod doctor_queries;
 mod export;
 mod import;
+mod import_log;
 mod local;
 mod migrate;
 mod projects;
@@ -128,9 +129,29 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     outcome
 }
 
-/// What is left to do once a signal stopped the command: an import's log row says so.
+/// The summary of a write that has committed and is not reported yet.
+static COMMITTED: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Remembers the summary of a write that has just committed, so that a signal arriving
+/// before it is printed still reports what was written.
+fn committed(summary: &str) {
+    *COMMITTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(summary.to_string());
+}
+
+/// Prints the summary of a committed write, once.
+fn report_committed(summary: &str) {
+    COMMITTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    ui::info(summary);
+}
+
+/// What is left to do once a signal stopped the command: an import's log row says so,
+/// and a write that committed before the signal says what it wrote.
 pub async fn interrupted(signal: &str) {
-    import::interrupted(signal).await;
+    import_log::interrupted(signal).await;
+    if let Some(summary) = COMMITTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
+        eprintln!("{summary}");
+        eprintln!("(this had committed before {signal} arrived)");
+    }
 }
 
 async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {

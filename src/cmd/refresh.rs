@@ -21,7 +21,7 @@ use crate::ui;
 /// How many projects with an undefined valuation are named one by one.
 const NAMED_WARNINGS: usize = 10;
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Changes {
     pub bug_scores: u64,
     pub closed_scores: u64,
@@ -32,7 +32,13 @@ pub struct Changes {
 
 pub async fn run(ctx: &Context) -> Result<Outcome> {
     let changes = refresh(ctx).await?;
-    crate::ui::info(&format!(
+    super::report_committed(&summary(ctx, &changes));
+    Ok(Outcome::Success)
+}
+
+/// The line that says what a refresh changed.
+pub fn summary(ctx: &Context, changes: &Changes) -> String {
+    format!(
         "refreshed at {}: {} bug priorities ({} closed bugs zeroed), {} projects, {} monthly rows, {} portfolio snapshot changed",
         ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         changes.bug_scores,
@@ -40,27 +46,28 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         changes.projects,
         changes.monthly_rows,
         changes.portfolio_rows
-    ));
-    Ok(Outcome::Success)
+    )
 }
 
 /// Refreshes everything; retried as a whole on a transient failure.
 pub async fn refresh(ctx: &Context) -> Result<Changes> {
     let db = ctx.connect().await?;
-    let (changes, undefined, too_large) = db::with_retry("refresh", || async {
+    let run = db::Run::new("refresh");
+    let (changes, undefined, too_large) = db::once(&db, &run, || async {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
-        let tx = client.transaction().await.map_err(|err| DbError::query("refresh/begin", err))?;
+        let tx = run.begin(client).await?;
         let row = db::query_one(&tx, &sql::REFRESH_TRY_LOCK, &[]).await?;
         if !db::get::<bool>(&row, sql::REFRESH_TRY_LOCK.name, "taken")? {
             ui::info("another refresh is running; waiting for it to finish");
             db::query(&tx, &sql::REFRESH_LOCK, &[]).await?;
         }
         let result = refresh_in(&tx, ctx).await?;
-        tx.commit().await.map_err(|err| DbError::query("refresh/commit", err))?;
+        run.commit(tx, &result).await?;
         Ok(result)
     })
     .await?;
+    super::committed(&summary(ctx, &changes));
     // Outside the transaction (VACUUM cannot run in one): the updated rows leave pages
     // that index-only scans must visit until vacuumed, and the planner wants fresh counts.
     let client = db.client().await?;

@@ -19,11 +19,13 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
     ctx.require_direct_connection("seed")?;
     let db = ctx.connect().await?;
     let started = Instant::now();
-    // one transaction, run again whole if the connection is lost on the way
-    let loaded = db::with_retry("seed", || async {
+    // one transaction, run again whole if the connection is lost on the way, and looked
+    // up, not run again, if it is lost during the COMMIT
+    let run = db::Run::new("seed");
+    let loaded = db::once(&db, &run, || async {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
-        let tx = client.transaction().await.map_err(|err| DbError::query("seed/begin", err))?;
+        let tx = run.begin(client).await?;
         let existing = seed::existing(&tx).await?;
         if !existing.is_empty() && !plan.append {
             bail!(
@@ -46,11 +48,21 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
         });
         db::audit(&tx, None, "seed", "database", Some(ctx.target.database()), &changes).await?;
         let step = Instant::now();
-        tx.commit().await.map_err(|err| DbError::query("seed/commit", err))?;
+        run.commit(tx, &loaded).await?;
         ui::verbose(&format!("commit in {:.2} s", step.elapsed().as_secs_f64()));
         Ok(loaded)
     })
     .await?;
+    let summary = format!(
+        "seeded {} (rng seed {}): {} users, {} projects, {} bugs, {} days of metrics",
+        plan.profile.name(),
+        if plan.profile == Profile::Demo { "–".to_string() } else { plan.rng_seed.to_string() },
+        loaded.users,
+        loaded.projects,
+        loaded.bugs,
+        loaded.days,
+    );
+    super::committed(&summary);
     let mut pooled = db.client().await?;
     let client: &mut tokio_postgres::Client = &mut pooled;
     let step = Instant::now();
@@ -62,15 +74,6 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
         .await
         .map_err(|err| DbError::query("seed/vacuum analyze", err))?;
     ui::verbose(&format!("vacuum analyze in {:.2} s", step.elapsed().as_secs_f64()));
-    ui::info(&format!(
-        "seeded {} (rng seed {}): {} users, {} projects, {} bugs, {} days of metrics in {:.1} s",
-        plan.profile.name(),
-        if plan.profile == Profile::Demo { "–".to_string() } else { plan.rng_seed.to_string() },
-        loaded.users,
-        loaded.projects,
-        loaded.bugs,
-        loaded.days,
-        started.elapsed().as_secs_f64()
-    ));
+    super::report_committed(&format!("{summary} in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(Outcome::Success)
 }

@@ -4,6 +4,7 @@
 pub mod copy;
 pub mod migrate;
 mod retry;
+mod run;
 mod tls;
 
 use std::future::Future;
@@ -24,6 +25,7 @@ use crate::sql::Helper;
 use crate::ui;
 
 pub use retry::with_retry;
+pub use run::{once, Run};
 
 #[derive(Debug, Error)]
 pub enum DbError {
@@ -49,6 +51,8 @@ pub enum DbError {
         "the connection to PostgreSQL was lost during {helper}; check the server and run the command again"
     )]
     ConnectionLost { helper: String },
+    #[error("the connection to PostgreSQL was lost during {helper}, so whether it committed is unknown")]
+    CommitUnknown { helper: String },
     #[error("{helper} was cancelled by the statement timeout (CTODB_STATEMENT_TIMEOUT); raise it or narrow the question")]
     StatementTimeout { helper: String },
     #[error("the database has no ctodb schema ({message}); run `ctodb migrate` first")]
@@ -217,10 +221,14 @@ impl Db {
         let mut pg = target.pg.clone();
         let (ssl_mode, tls) = tls::connector(target)?;
         pg.ssl_mode(ssl_mode);
+        let mut settings = settings.clone();
+        if let Some(timeout) = target.connect_timeout {
+            settings.connect_timeout = timeout;
+        }
         pg.connect_timeout(settings.connect_timeout);
-        pg.application_name("ctodb");
         if let Some(timeout) = settings.statement_timeout {
-            pg.options(format!("-c statement_timeout={}", timeout.as_millis()));
+            let given = pg.get_options().map(|options| format!("{options} ")).unwrap_or_default();
+            pg.options(format!("{given}-c statement_timeout={}", timeout.as_millis()));
         }
         let tasks = ConnectionTasks::default();
         let manager = Manager::from_connect(
@@ -242,7 +250,7 @@ impl Db {
             }))
             .build()
             .map_err(|err| DbError::Pool(err.to_string()))?;
-        let db = Db { pool, tasks, target: target.clone(), settings: settings.clone() };
+        let db = Db { pool, tasks, target: target.clone(), settings };
         OPENED.lock().unwrap_or_else(PoisonError::into_inner).push(db.clone());
         let _probe = db.client().await?;
         Ok(db)

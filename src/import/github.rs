@@ -152,7 +152,7 @@ impl SeverityLabels {
 }
 
 /// What one GitHub import did, per table.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct GithubSummary {
     pub projects: Summary,
     pub bugs: Summary,

@@ -26,7 +26,7 @@ use crate::db;
 use crate::sql;
 
 /// What is wrong with one row (or the header, line 1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     /// the line the record starts on, from 1
     pub line: u64,
@@ -58,7 +58,7 @@ impl Problem {
 pub const LISTED_PROBLEMS: usize = 100;
 
 /// Problems found while importing: the first ones in full, every bad line's reason.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Problems {
     pub listed: Vec<Problem>,
     pub count: u64,
@@ -90,7 +90,7 @@ impl Problems {
 }
 
 /// The outcome of one import, whether or not it wrote anything.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// data rows in the input
     pub total: u64,
@@ -234,16 +234,22 @@ fn csv_plan(layout: &Layout) -> Plan {
     Plan { kind, keys: kind.keys().to_vec(), update, insert }
 }
 
-/// Writes the bad rows, as they were, with their line and reason, to `target`
-/// (atomically: a temporary file beside it, then a rename).
-pub fn write_rejects(import: &CsvImport<'_>, problems: &Problems, target: &Path) -> Result<()> {
+/// Writes the bad rows, as they were, with their line and reason, into a temporary file
+/// beside `target`, before the import commits; the caller moves it into place once the
+/// import has committed ([`place_rejects`]), so a file that cannot be written stops the
+/// import instead of losing its rejected rows.
+pub fn stage_rejects(
+    import: &CsvImport<'_>,
+    problems: &Problems,
+    target: &Path,
+) -> Result<tempfile::NamedTempFile> {
     let mut reader = read::open(import.path, import.options)?;
     let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temp = tempfile::Builder::new()
         .prefix(".ctodb-rejects-")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    {
+        .with_context(|| format!("cannot write the rejects file in {}", dir.display()))?;
+    let written = (|| -> Result<()> {
         let mut writer = csv::WriterBuilder::new()
             .delimiter(import.options.delimiter)
             .flexible(true)
@@ -273,10 +279,22 @@ pub fn write_rejects(import: &CsvImport<'_>, problems: &Problems, target: &Path)
             writer.write_byte_record(&out)?;
         }
         writer.flush()?;
-    }
-    std::fs::set_permissions(temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
-    temp.persist(target).map_err(|err| anyhow!("cannot write {}: {}", target.display(), err.error))?;
-    Ok(())
+        drop(writer);
+        temp.as_file().sync_all()?;
+        std::fs::set_permissions(temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
+        Ok(())
+    })();
+    written.with_context(|| format!("cannot write the rejects file {}", target.display()))?;
+    Ok(temp)
+}
+
+/// Moves a staged rejects file into place. The import has committed by now: when the
+/// rename fails, the file is kept where it is and named.
+pub fn place_rejects(staged: tempfile::NamedTempFile, target: &Path) -> Result<(), String> {
+    staged.persist(target).map(|_| ()).map_err(|err| {
+        let kept = err.file.keep().map(|(_, path)| path.display().to_string()).unwrap_or_default();
+        format!("cannot move the rejected rows into {} ({}); they are in {kept}", target.display(), err.error)
+    })
 }
 
 fn csv_error(err: &csv::Error) -> String {

@@ -201,7 +201,7 @@ fn differs(plan: &Plan) -> String {
 }
 
 /// Rows inserted, updated (matched and different), unchanged (matched and equal).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub inserted: u64,
     pub updated: u64,

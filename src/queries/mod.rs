@@ -3,6 +3,7 @@
 //! gather options and call these; no command reaches into another command's file.
 
 pub mod bug_filter;
+pub mod import_runs;
 pub mod inputs;
 pub mod search;
 

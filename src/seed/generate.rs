@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::vocabulary::*;
 use crate::model::{BugStatus, ImportSource, ProjectStatus, Severity, UserRole};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub users: usize,
     pub projects: usize,

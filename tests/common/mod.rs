@@ -11,6 +11,9 @@ use std::sync::OnceLock;
 
 use postgres::{Client, NoTls};
 
+pub mod cluster;
+pub mod proxy;
+
 /// Where the test server is: CTODB_TEST_DATABASE_URL, else the CLI's defaults (local
 /// socket, OS user). Its database part is ignored: tests make their own databases.
 fn server_config() -> postgres::Config {

@@ -1,6 +1,9 @@
 //! Where ctodb connects and how: the database URL or the libpq variables, TLS mode, pool
 //! sizes and timeouts (SPEC §2). Nothing here talks to the network.
 
+mod conninfo;
+mod target;
+
 use std::{env, path::PathBuf, str::FromStr, time::Duration};
 
 use thiserror::Error;
@@ -17,7 +20,7 @@ pub enum ConfigError {
     #[error("invalid database URL: {0}; expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")]
     InvalidUrl(String),
     #[error("invalid {name}={value:?}: {reason}")]
-    InvalidSetting { name: &'static str, value: String, reason: &'static str },
+    InvalidSetting { name: String, value: String, reason: String },
 }
 
 /// libpq's sslmode values, as libpq means them.
@@ -54,6 +57,9 @@ pub struct Target {
     pub ssl_root_cert: Option<PathBuf>,
     /// `pgbouncer=true` in the URL, as Prisma and Supabase write it.
     pub pgbouncer_flag: bool,
+    /// `connect_timeout` of the URL or PGCONNECT_TIMEOUT, which replaces
+    /// DATABASE_CONNECTION_TIMEOUT for this target
+    pub connect_timeout: Option<Duration>,
     /// where the target came from
     pub origin: Origin,
 }
@@ -88,14 +94,25 @@ impl Target {
             .filter(|password| !password.is_empty())
     }
 
-    /// Where the server is, for messages: `host:port` or the socket path. Never the password.
+    /// Where the server is, for messages: `host:port` or the socket path (each of them,
+    /// comma-separated, when there are several). Never the password.
     pub fn server(&self) -> String {
-        let port = self.pg.get_ports().first().copied().unwrap_or(5432);
-        match self.pg.get_hosts().first() {
-            Some(Host::Tcp(host)) => format!("{host}:{port}"),
-            Some(Host::Unix(path)) => format!("{}/.s.PGSQL.{port}", path.display()),
-            None => format!("localhost:{port}"),
+        let ports = self.pg.get_ports();
+        let port = |i: usize| ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+        let hosts = self.pg.get_hosts();
+        if hosts.is_empty() {
+            return format!("localhost:{}", port(0));
         }
+        let described: Vec<String> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, host)| match host {
+                Host::Tcp(host) if host.contains(':') => format!("[{host}]:{}", port(i)),
+                Host::Tcp(host) => format!("{host}:{}", port(i)),
+                Host::Unix(path) => format!("{}/.s.PGSQL.{}", path.display(), port(i)),
+            })
+            .collect();
+        described.join(",")
     }
 
     /// Describes the target without secrets: `user@server/database`.
@@ -131,9 +148,9 @@ impl PoolSettings {
         let max_size = env_number("DATABASE_CONNECTION_LIMIT", 10)?;
         if max_size == 0 {
             return Err(ConfigError::InvalidSetting {
-                name: "DATABASE_CONNECTION_LIMIT",
+                name: "DATABASE_CONNECTION_LIMIT".into(),
                 value: "0".into(),
-                reason: "the pool needs at least one connection",
+                reason: "the pool needs at least one connection".into(),
             });
         }
         let statement_timeout = match env::var("CTODB_STATEMENT_TIMEOUT") {
@@ -142,9 +159,9 @@ impl PoolSettings {
                 // the server's setting is a 32-bit count of milliseconds
                 if ms > i32::MAX as u64 {
                     return Err(ConfigError::InvalidSetting {
-                        name: "CTODB_STATEMENT_TIMEOUT",
+                        name: "CTODB_STATEMENT_TIMEOUT".into(),
                         value,
-                        reason: "expected milliseconds, at most 2147483647 (about 24 days)",
+                        reason: "expected milliseconds, at most 2147483647 (about 24 days)".into(),
                     });
                 }
                 Some(Duration::from_millis(ms))
@@ -170,9 +187,9 @@ fn env_seconds(name: &'static str, default: u64) -> Result<u64, ConfigError> {
     let secs = env_number(name, default)?;
     if secs > MAX_TIMEOUT_SECS {
         return Err(ConfigError::InvalidSetting {
-            name,
+            name: name.into(),
             value: secs.to_string(),
-            reason: "expected seconds, at most 86400 (a day)",
+            reason: "expected seconds, at most 86400 (a day)".into(),
         });
     }
     Ok(secs)
@@ -187,29 +204,33 @@ fn env_number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
 
 fn parse_number(name: &'static str, value: &str) -> Result<u64, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError::InvalidSetting {
-        name,
+        name: name.into(),
         value: value.to_string(),
-        reason: "expected a whole non-negative number",
+        reason: "expected a whole non-negative number".into(),
     })
 }
 
-/// Resolves the target: the URL when one is given (flag, DATABASE_URL or .env), else the
-/// libpq variables with libpq's defaults, except that the database defaults to `ctodb`.
-/// The libpq variables that configure a connection.
-const LIBPQ_VARIABLES: &[&str] = &["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
-
-/// SPEC §2's order: the URL; CTODB_LOCAL (a private cluster's folder); the libpq
-/// variables; with nothing configured, the local socket when a server listens there,
-/// else ctodb's default private cluster when it runs, else localhost.
+/// SPEC §2's order: the URL (flag, DATABASE_URL or .env), completed by the libpq
+/// variables as libpq completes it; CTODB_LOCAL (a private cluster's folder); the libpq
+/// variables alone; with nothing configured, the local socket when a server listens there,
+/// else ctodb's default private cluster when it runs, else localhost. Without a URL the
+/// database defaults to `ctodb`.
 pub fn resolve_target(url: Option<&str>) -> Result<Target, ConfigError> {
+    let read = |name: &str| env::var(name).ok();
     if let Some(url) = url.map(str::trim).filter(|url| !url.is_empty()) {
-        return parse_url(url);
+        register_url_password(url);
+        let mut options = conninfo::parse(url).map_err(ConfigError::InvalidUrl)?;
+        let from_environment = conninfo::add_environment(&mut options, read);
+        return target::target_from(&options, &target::Sources { from_environment }, Origin::Url, None);
     }
     if std::env::var_os("CTODB_LOCAL").is_some_and(|dir| !dir.is_empty()) {
         return Ok(cluster_target(&crate::local::Cluster::at_default()));
     }
-    let configured = LIBPQ_VARIABLES.iter().any(|name| env::var_os(name).is_some_and(|v| !v.is_empty()));
-    let mut target = from_libpq_env()?;
+    let configured = conninfo::environment_configures(read);
+    let mut options = conninfo::Options::new();
+    let from_environment = conninfo::add_environment(&mut options, read);
+    let sources = target::Sources { from_environment };
+    let mut target = target::target_from(&options, &sources, Origin::Environment, Some(DEFAULT_DATABASE))?;
     if !configured {
         target.origin = Origin::Default;
         let system_socket = PathBuf::from(LOCAL_SOCKET_DIR).join(".s.PGSQL.5432");
@@ -225,137 +246,31 @@ pub fn resolve_target(url: Option<&str>) -> Result<Target, ConfigError> {
 pub fn cluster_target(cluster: &crate::local::Cluster) -> Target {
     let mut pg = tokio_postgres::Config::new();
     pg.host_path(&cluster.dir).port(cluster.port).user(os_user()).dbname(DEFAULT_DATABASE);
+    pg.application_name("ctodb");
     Target {
         pg,
         ssl_mode: SslMode::Disable,
         ssl_root_cert: None,
         pgbouncer_flag: false,
+        connect_timeout: None,
         origin: Origin::LocalCluster,
     }
 }
 
-fn parse_url(url: &str) -> Result<Target, ConfigError> {
-    // Whatever follows, the password in the URL must never be shown: remember it first.
-    if let Some((_, rest)) = url.split_once("://") {
-        let before_query = rest.split('?').next().unwrap_or(rest);
-        if let Some(at) = before_query.rfind('@') {
-            if let Some((_, password)) = before_query[..at].split_once(':') {
-                crate::ui::register_secret(password);
-            }
+/// Remembers the password a URL carries, as written and decoded, before anything else
+/// reads the URL, so that no message can show it.
+fn register_url_password(url: &str) {
+    // (keyword/value pairs have their password registered when they are read)
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    // the text between any ':' and the next '@' of the part before the query: the password
+    // as libpq reads it, and as a person may have meant it in a URL that is mangled (where
+    // a parser could take it for a port or a host and quote it in an error)
+    let before_query = rest.split('?').next().unwrap_or(rest);
+    for (colon, _) in before_query.match_indices(':') {
+        let after = &before_query[colon + 1..];
+        if let Some(at) = after.find('@') {
+            crate::ui::register_secret(&after[..at]);
         }
-    }
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("postgres://") || lower.starts_with("postgresql://")) {
-        return Err(ConfigError::InvalidUrl("it must start with postgres:// or postgresql://".into()));
-    }
-    // tokio-postgres knows only disable/prefer/require: take the TLS settings (and the
-    // pooler hint) out of the query string and keep the rest for it to parse.
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let mut kept = Vec::new();
-    let mut ssl_mode = None;
-    let mut ssl_root_cert = None;
-    let mut pgbouncer_flag = false;
-    for pair in query.into_iter().flat_map(|q| q.split('&')) {
-        if pair.is_empty() {
-            continue;
-        }
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
-            "sslmode" => {
-                ssl_mode = Some(SslMode::from_str(value).map_err(|reason| {
-                    ConfigError::InvalidUrl(format!("sslmode={value} is not valid: {reason}"))
-                })?)
-            }
-            "sslrootcert" => ssl_root_cert = Some(PathBuf::from(value)),
-            "pgbouncer" => pgbouncer_flag = value == "true",
-            // Prisma's own parameters mean nothing to the server.
-            "connection_limit" | "pool_timeout" | "schema" => {}
-            _ => kept.push(pair),
-        }
-    }
-    let rebuilt = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
-    let mut pg =
-        tokio_postgres::Config::from_str(&rebuilt).map_err(|err| ConfigError::InvalidUrl(err.to_string()))?;
-    if pg.get_hosts().is_empty() {
-        set_default_host(&mut pg);
-    }
-    if pg.get_user().is_none() {
-        pg.user(env::var("PGUSER").unwrap_or_else(|_| os_user()));
-    }
-    if pg.get_password().is_none() {
-        if let Ok(password) = env::var("PGPASSWORD") {
-            pg.password(password);
-        }
-    }
-    if pg.get_dbname().is_none() {
-        // libpq: without a database in the URL, the database is named after the user.
-        let user = pg.get_user().unwrap_or_default().to_string();
-        pg.dbname(&user);
-    }
-    let ssl_mode = match ssl_mode {
-        Some(mode) => mode,
-        None => ssl_mode_from_env()?,
-    };
-    Ok(Target {
-        pg,
-        ssl_mode,
-        ssl_root_cert: ssl_root_cert.or_else(|| env::var_os("PGSSLROOTCERT").map(PathBuf::from)),
-        pgbouncer_flag,
-        origin: Origin::Url,
-    })
-}
-
-/// libpq's default: the local socket directory when it exists, else localhost.
-fn set_default_host(pg: &mut tokio_postgres::Config) {
-    match default_host_dir() {
-        Some(dir) => pg.host_path(dir),
-        None => pg.host("localhost"),
-    };
-}
-
-fn from_libpq_env() -> Result<Target, ConfigError> {
-    let mut pg = tokio_postgres::Config::new();
-    match env::var("PGHOST").ok().filter(|h| !h.is_empty()) {
-        Some(host) if host.starts_with('/') => {
-            pg.host_path(host);
-        }
-        Some(host) => {
-            pg.host(&host);
-        }
-        None => set_default_host(&mut pg),
-    }
-    if let Ok(port) = env::var("PGPORT") {
-        let port: u16 = port.trim().parse().map_err(|_| ConfigError::InvalidSetting {
-            name: "PGPORT",
-            value: port.clone(),
-            reason: "expected a port number between 1 and 65535",
-        })?;
-        pg.port(port);
-    }
-    pg.user(env::var("PGUSER").unwrap_or_else(|_| os_user()));
-    if let Ok(password) = env::var("PGPASSWORD") {
-        pg.password(password);
-    }
-    pg.dbname(
-        env::var("PGDATABASE").ok().filter(|d| !d.is_empty()).unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
-    );
-    Ok(Target {
-        pg,
-        ssl_mode: ssl_mode_from_env()?,
-        ssl_root_cert: env::var_os("PGSSLROOTCERT").map(PathBuf::from),
-        pgbouncer_flag: false,
-        origin: Origin::Environment,
-    })
-}
-
-fn ssl_mode_from_env() -> Result<SslMode, ConfigError> {
-    match env::var("PGSSLMODE") {
-        Ok(value) if !value.is_empty() => SslMode::from_str(&value)
-            .map_err(|reason| ConfigError::InvalidSetting { name: "PGSSLMODE", value, reason }),
-        _ => Ok(SslMode::Prefer),
     }
 }
 
@@ -408,6 +323,14 @@ mod tests {
     }
 
     use super::*;
+
+    /// A target from a URL alone, whatever the test process's environment holds.
+    fn parse_url(url: &str) -> Result<Target, ConfigError> {
+        register_url_password(url);
+        let options = conninfo::parse(url).map_err(ConfigError::InvalidUrl)?;
+        let sources = target::Sources { from_environment: Default::default() };
+        target::target_from(&options, &sources, Origin::Url, None)
+    }
 
     #[test]
     fn url_keeps_verify_modes_that_tokio_postgres_does_not_know() {

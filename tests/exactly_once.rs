@@ -1,0 +1,217 @@
+//! Writes whose COMMIT goes unanswered (SPEC §10): through a proxy that loses the first
+//! COMMIT (tests/common/proxy.rs), each writing command ends exactly once, with the
+//! figures of the run that committed and exit 0. After the COMMIT reached the server the
+//! run is looked up, not repeated; when it never reached the server, the run's waiting
+//! session is ended and the run goes again.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::common::proxy::{Fault, Proxy};
+use crate::common::{admin_user, ctodb_command, tcp_port, CliOutput, TestDb};
+
+const AS_OF: &str = "2026-11-25T12:00:00Z";
+
+/// Runs ctodb against `db` through a proxy with `fault`; a run that has not ended in a
+/// minute is killed and fails the test (a lookup that waits for ever).
+fn through_proxy(db: &TestDb, fault: Fault, args: &[&str], dir: &Path) -> (CliOutput, Proxy) {
+    let proxy = Proxy::start(tcp_port(), fault);
+    let url = format!("postgres://{}@127.0.0.1:{}/{}?sslmode=disable", admin_user(), proxy.port, db.name);
+    let mut child = ctodb_command(Some(&url))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("ctodb {args:?} through the proxy did not end within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out: CliOutput = child.wait_with_output().unwrap().into();
+    assert_eq!(proxy.commits_lost(), 1, "the proxy lost no COMMIT: {}", out.stderr_text());
+    (out, proxy)
+}
+
+fn demo(name: &str) -> TestDb {
+    let db = TestDb::new(name);
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    db
+}
+
+fn audit_rows(db: &TestDb, action: &str) -> i64 {
+    db.client().query_one("SELECT count(*) FROM audit_log WHERE action = $1", &[&action]).unwrap().get(0)
+}
+
+#[test]
+fn a_seed_append_whose_commit_reply_is_lost_loads_its_batch_once() {
+    let db = TestDb::new("once_seed_append");
+    let small = ["--profile", "standard", "--projects", "4", "--users", "4", "--days", "2", "--as-of", AS_OF];
+    db.run_status(&[&["seed", "--bugs", "40"][..], &small].concat());
+    let dir = tempfile::tempdir().unwrap();
+    let args = [&["seed", "--append", "--bugs", "300"][..], &small].concat();
+    let (out, _proxy) = through_proxy(&db, Fault::AfterCommit, &args, dir.path());
+    let stderr = out.status_only();
+    assert!(stderr.contains("seed: it had committed; it is not run again"), "{stderr}");
+    assert!(
+        stderr
+            .contains("seeded standard (rng seed 42): 4 users, 4 projects, 300 bugs, 2 days of metrics in "),
+        "{stderr}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 340);
+    assert_eq!(db.count("SELECT count(*) FROM projects"), 8);
+    assert_eq!(audit_rows(&db, "seed"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.runs WHERE command = 'seed'"), 2);
+}
+
+#[test]
+fn a_first_seed_whose_commit_reply_is_lost_succeeds_once() {
+    let db = TestDb::new("once_seed_first");
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _proxy) = through_proxy(&db, Fault::AfterCommit, &["seed", "--as-of", AS_OF], dir.path());
+    let stderr = out.status_only();
+    assert!(!stderr.contains("already has data"), "{stderr}");
+    assert!(
+        stderr.contains("seeded demo (rng seed –): 6 users, 5 projects, 12 bugs, 30 days of metrics in "),
+        "{stderr}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 12);
+    assert_eq!(audit_rows(&db, "seed"), 1);
+}
+
+#[test]
+fn a_seed_whose_commit_never_reached_the_server_runs_again_once() {
+    let db = TestDb::new("once_seed_unsent");
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _proxy) = through_proxy(&db, Fault::BeforeCommit, &["seed", "--as-of", AS_OF], dir.path());
+    let stderr = out.status_only();
+    // the server still held the transaction open (the proxy kept its side): the lookup
+    // ended that session, found no commit, and the seed ran again
+    assert!(stderr.contains("seed: it had not committed; running it again"), "{stderr}");
+    assert!(stderr.contains("seeded demo (rng seed –): 6 users, 5 projects, 12 bugs"), "{stderr}");
+    assert_eq!(db.count("SELECT count(*) FROM bugs"), 12);
+    assert_eq!(audit_rows(&db, "seed"), 1);
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.runs"), 1);
+}
+
+#[test]
+fn an_import_whose_commit_reply_is_lost_reports_its_rows_once_with_its_rejects() {
+    let db = demo("once_import_csv");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bugs.csv");
+    let mut csv = std::fs::File::create(&file).unwrap();
+    writeln!(csv, "project,title,severity,external_id").unwrap();
+    for i in 0..3 {
+        writeln!(csv, "Atlas Payments,Lost reply {i},high,LOST-{i}").unwrap();
+    }
+    writeln!(csv, "Atlas Payments,Bad severity,urgent,LOST-9").unwrap();
+    drop(csv);
+    let path = file.display().to_string();
+    let args = ["import", "csv", path.as_str(), "--kind", "bugs", "--skip-invalid", "-f", "csv"];
+    let (out, _proxy) = through_proxy(&db, Fault::AfterCommit, &args, dir.path());
+    let stdout = out.ok();
+    let stderr = out.stderr_text();
+    assert!(stderr.contains("import csv: it had committed; it is not run again"), "{stderr}");
+    assert!(
+        stderr
+            .contains(&format!("imported {path} into bugs: 3 inserted, 0 updated, 0 unchanged, 1 rejected")),
+        "{stderr}"
+    );
+    assert!(stdout.ends_with(&format!("{path},bugs,false,4,3,0,0,1\r\n")), "{stdout}");
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'LOST-%'"), 3);
+    let log: (String, i32, i32, i32) = {
+        let row = db
+            .client()
+            .query_one(
+                "SELECT status, rows_inserted, rows_unchanged, rows_failed FROM import_logs WHERE target = $1",
+                &[&path],
+            )
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2), row.get(3))
+    };
+    assert_eq!(log, ("partial".to_string(), 3, 0, 1));
+    assert_eq!(audit_rows(&db, "import"), 1);
+    let rejects = std::fs::read_to_string(dir.path().join("bugs.csv.rejects.csv")).unwrap();
+    assert_eq!(rejects.lines().count(), 2, "{rejects}");
+    assert!(rejects.contains("Bad severity,urgent,LOST-9,5,"), "{rejects}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".ctodb-rejects-"))
+        .collect();
+    assert!(leftovers.is_empty(), "a staged rejects file was left behind");
+}
+
+#[test]
+fn a_github_import_whose_commit_reply_is_lost_reports_its_rows_once() {
+    let db = demo("once_import_github");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github");
+    let repos = fixtures.join("repos.json").display().to_string();
+    let issues = fixtures.join("issues-nova.json").display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["import", "github", "--repos", repos.as_str(), "--issues", issues.as_str(), "-f", "csv"];
+    let (out, _proxy) = through_proxy(&db, Fault::AfterCommit, &args, dir.path());
+    let stdout = out.ok();
+    let stderr = out.stderr_text();
+    assert!(stderr.contains("import github: it had committed; it is not run again"), "{stderr}");
+    assert!(stderr.contains("imported projects from GitHub: 4 inserted, 1 updated, 0 unchanged"), "{stderr}");
+    assert!(stderr.contains("imported bugs from GitHub: 3 inserted, 0 updated, 0 unchanged"), "{stderr}");
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert!(rows[0].ends_with(",projects,false,5,4,1,0,0"), "{stdout}");
+    assert!(rows[1].ends_with(",bugs,false,3,3,0,0,0"), "{stdout}");
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'https://%'"), 3);
+    let logs: Vec<(String, i32)> = db
+        .client()
+        .query("SELECT status, rows_inserted FROM import_logs WHERE target LIKE '%repos.json%'", &[])
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert_eq!(logs, vec![("succeeded".to_string(), 7)]);
+    assert_eq!(audit_rows(&db, "import"), 1);
+}
+
+#[test]
+fn a_bug_update_whose_commit_reply_is_lost_says_what_changed_and_writes_once() {
+    let db = demo("once_bug_update");
+    let dir = tempfile::tempdir().unwrap();
+    // bug #7 of the demo: low, pending
+    let args = ["bug", "update", "7", "--status", "in_progress"];
+    let (out, _proxy) = through_proxy(&db, Fault::AfterCommit, &args, dir.path());
+    let stderr = out.status_only();
+    assert!(stderr.contains("bug update: it had committed; it is not run again"), "{stderr}");
+    assert!(stderr.ends_with("bug #7: status pending → in_progress\n"), "{stderr}");
+    assert_eq!(audit_rows(&db, "bug update"), 1);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM bug_history h JOIN bugs b ON b.id = h.bug_id
+             WHERE b.bug_number = 7 AND h.field = 'status'"
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_refresh_whose_commit_reply_is_lost_reports_what_it_changed() {
+    let db = demo("once_refresh");
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _proxy) = through_proxy(&db, Fault::AfterCommit, &["refresh", "--as-of", AS_OF], dir.path());
+    let stderr = out.status_only();
+    assert!(stderr.contains("refresh: it had committed; it is not run again"), "{stderr}");
+    assert_eq!(audit_rows(&db, "refresh"), 1);
+    let changes: serde_json::Value =
+        db.client().query_one("SELECT changes FROM audit_log WHERE action = 'refresh'", &[]).unwrap().get(0);
+    let bug_scores = changes["bug_scores"].as_u64().unwrap();
+    let projects = changes["projects"].as_u64().unwrap();
+    assert!(bug_scores > 0 && projects == 5, "{changes}");
+    let expected = format!(
+        "refreshed at {AS_OF}: {bug_scores} bug priorities ({} closed bugs zeroed), {projects} projects, {} monthly rows, 1 portfolio snapshot changed",
+        changes["closed_scores"], changes["monthly_rows"]
+    );
+    assert!(stderr.contains(&expected), "expected {expected:?} in\n{stderr}");
+}
