@@ -1,5 +1,6 @@
--- Names the transaction of a writing run in pg_stat_activity (application_name, reset at
--- the transaction's end), so that after a lost COMMIT the lookup finds the session of
--- that very transaction, whatever pid or pooler it went through.
--- Parameters: $1 the label, `ctodb run <uuid>`.
-SELECT set_config('application_name', $1, true)
+-- Marks the transaction of a writing run with a transaction-level advisory lock named
+-- after the run (the first 64 bits of its id), so that after a lost COMMIT the lookup
+-- finds the server session of that very transaction in pg_locks, whatever pid or pooler
+-- it went through. The lock ends with the transaction.
+-- Parameters: $1 the run's key (bigint).
+SELECT pg_advisory_xact_lock($1) IS NULL AS marked

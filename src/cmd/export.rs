@@ -21,8 +21,9 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
         as_of: ctx.as_of,
         database: ctx.target.describe(),
     };
-    // an unwritable folder or an existing snapshot fails before any query runs
-    export::prepare(&plan)?;
+    // an unwritable folder, an export of the same ID under way or an existing snapshot
+    // fails before any query runs; the ID's lock is held until the export ends
+    let _lock = export::prepare(&plan)?;
     let started = Instant::now();
     let db = ctx.connect().await?;
     // from scratch again if the connection is lost: each try writes its own temporary

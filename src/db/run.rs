@@ -28,17 +28,18 @@ impl Run {
         Run { id: Uuid::new_v4(), command }
     }
 
-    /// The application_name the run's transaction carries (sql/runs/mark.sql).
-    fn label(&self) -> String {
-        format!("ctodb run {}", self.id)
+    /// The key of the advisory lock the run's transaction holds (sql/runs/mark.sql).
+    fn key(&self) -> i64 {
+        let bytes = self.id.as_bytes();
+        i64::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]])
     }
 
-    /// Begins one attempt's transaction, named after the run so that its server session
-    /// can be found after a lost COMMIT.
+    /// Begins one attempt's transaction, marked with the run's lock so that its server
+    /// session can be found after a lost COMMIT.
     pub async fn begin<'a>(&self, client: &'a mut Client) -> Result<Transaction<'a>, DbError> {
         let begin = format!("{}/begin", self.command);
         let tx = client.transaction().await.map_err(|err| DbError::query(&begin, err))?;
-        super::query(&tx, &sql::RUN_MARK, &[&self.label()]).await?;
+        super::query(&tx, &sql::RUN_MARK, &[&self.key()]).await?;
         Ok(tx)
     }
 
@@ -107,7 +108,7 @@ async fn settle(db: &Db, run: &Run) -> anyhow::Result<Option<serde_json::Value>>
     retry::with_retry(&what, || async {
         let mut pooled = db.client().await?;
         let client: &mut Client = &mut pooled;
-        super::query(&*client, &sql::RUN_END_SESSION, &[&run.label()]).await?;
+        super::query(&*client, &sql::RUN_END_SESSION, &[&run.key()]).await?;
         let tx = client.transaction().await.map_err(|err| DbError::query(&what, err))?;
         let claimed = super::query(&tx, &sql::RUN_CLAIM, &[&run.id, &run.command]).await?;
         tx.rollback().await.map_err(|err| DbError::query(&what, err))?;

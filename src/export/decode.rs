@@ -212,14 +212,20 @@ impl Appender {
                 if micros == i64::MAX || micros == i64::MIN {
                     return Err("an infinite timestamp has no Parquet value".into());
                 }
-                b.append_value(micros + PG_EPOCH_MICROS)
+                let unix = micros.checked_add(PG_EPOCH_MICROS).ok_or_else(|| {
+                    format!("the timestamp {micros} µs after 2000-01-01 is beyond Parquet's range")
+                })?;
+                b.append_value(unix)
             }
             Appender::Date(b) => {
                 let days = be_i32(bytes).ok_or_else(short)?;
                 if days == i32::MAX || days == i32::MIN {
                     return Err("an infinite date has no Parquet value".into());
                 }
-                b.append_value(days + PG_EPOCH_DAYS)
+                let unix = days.checked_add(PG_EPOCH_DAYS).ok_or_else(|| {
+                    format!("the date {days} days after 2000-01-01 is beyond Parquet's range")
+                })?;
+                b.append_value(unix)
             }
             Appender::TextArray(b) => text_array(bytes, b)?,
             // jsonb's binary form is a version byte (1) and the JSON text

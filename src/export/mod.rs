@@ -7,6 +7,7 @@
 pub mod columns;
 pub mod decode;
 pub mod manifest;
+pub mod place;
 mod reports;
 pub mod writer;
 
@@ -98,50 +99,30 @@ pub fn snapshot_folder(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!("snapshot={id}"))
 }
 
-/// A temporary folder that is removed when dropped, unless it was moved into place.
+/// A temporary folder, removed when dropped: an export that failed, or the snapshot a
+/// swap replaced (which then bears this name).
 struct TempFolder {
     path: PathBuf,
-    kept: bool,
 }
 
 impl Drop for TempFolder {
     fn drop(&mut self) {
-        if !self.kept {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
-/// Removes the temporary folders of exports whose process is gone (killed mid-way).
-fn remove_stale_folders(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) =
-            name.strip_prefix(".snapshot=").and_then(|rest| rest.rsplit_once(".tmp-")).map(|(_, pid)| pid)
-        else {
-            continue;
-        };
-        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
-        if !alive {
-            ui::verbose(&format!(
-                "removing {}, left by an export that did not finish",
-                entry.path().display()
-            ));
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// Checks the destination before any query runs: DIR can be created and written, and
-/// the snapshot does not exist yet (or may be replaced).
-pub fn prepare(plan: &ExportPlan) -> Result<()> {
+/// Checks the destination before any query runs and takes the snapshot ID's lock, held
+/// until the export ends: DIR can be created and written, no other export writes the ID,
+/// and the snapshot does not exist yet (or may be replaced; checked again at the swap).
+/// What dead exports left in DIR is removed.
+pub fn prepare(plan: &ExportPlan) -> Result<place::IdLock> {
     std::fs::create_dir_all(&plan.dir)
         .with_context(|| format!("cannot create the export folder {}", plan.dir.display()))?;
     tempfile::Builder::new()
         .prefix(".ctodb-write-test-")
         .tempfile_in(&plan.dir)
         .with_context(|| format!("cannot write into the export folder {}", plan.dir.display()))?;
+    let lock = place::IdLock::acquire(&plan.dir, &plan.id)?;
     let final_folder = snapshot_folder(&plan.dir, &plan.id);
     if final_folder.exists() && !plan.force {
         bail!(
@@ -149,18 +130,16 @@ pub fn prepare(plan: &ExportPlan) -> Result<()> {
             final_folder.display()
         );
     }
-    Ok(())
+    place::remove_leftovers(&plan.dir, &plan.id);
+    Ok(lock)
 }
 
-/// Runs the export and returns its manifest.
+/// Runs the export and returns its manifest. The caller holds the ID's lock (`prepare`).
 pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> {
-    prepare(plan)?;
-    remove_stale_folders(&plan.dir);
     let started_at = Utc::now();
-    let temp = TempFolder {
-        path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())),
-        kept: false,
-    };
+    let temp =
+        TempFolder { path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())) };
+    let _ = std::fs::remove_dir_all(&temp.path);
     std::fs::create_dir_all(&temp.path).with_context(|| format!("cannot create {}", temp.path.display()))?;
     let tx = client
         .build_transaction()
@@ -196,28 +175,9 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
     let manifest = Manifest::new(plan, started_at, Utc::now(), files);
     manifest.write(&temp.path)?;
     sync_folder(&temp.path)?;
-    move_into_place(temp, plan)?;
+    place::crash_point("export:written");
+    place::swap_into_place(&temp.path, &snapshot_folder(&plan.dir, &plan.id), plan.force)?;
     Ok(manifest)
-}
-
-/// Renames the finished folder into place; an existing snapshot (with --force) is moved
-/// aside first and removed only once the new one is in place.
-fn move_into_place(mut temp: TempFolder, plan: &ExportPlan) -> Result<()> {
-    let final_folder = snapshot_folder(&plan.dir, &plan.id);
-    let old = plan.dir.join(format!(".snapshot={}.old-{}", plan.id, std::process::id()));
-    let replacing = final_folder.exists();
-    if replacing {
-        std::fs::rename(&final_folder, &old)
-            .with_context(|| format!("cannot move {} aside", final_folder.display()))?;
-    }
-    std::fs::rename(&temp.path, &final_folder)
-        .with_context(|| format!("cannot move the snapshot into {}", final_folder.display()))?;
-    temp.kept = true;
-    if replacing {
-        std::fs::remove_dir_all(&old)
-            .with_context(|| format!("cannot remove the replaced {}", old.display()))?;
-    }
-    sync_folder(&plan.dir)
 }
 
 /// A report frame's file: encoded in memory, written, synced and hashed.
