@@ -13,14 +13,13 @@ pub fn run(ctx: &Context, args: DiffArgs) -> Result<Outcome> {
     let (from, to) = match (&args.from, &args.to) {
         (Some(from), Some(to)) => (Snapshot::open(from, &args.dir)?, Snapshot::open(to, &args.dir)?),
         (Some(from), None) => {
-            let newest = Snapshot::all_in(&args.dir)?.pop().map(|(_, s)| s);
-            let Some(newest) = newest else {
+            let Some(newest) = Snapshot::list(&args.dir)?.pop() else {
                 bail!("no snapshot in {} to compare {from} with", args.dir.display())
             };
-            (Snapshot::open(from, &args.dir)?, newest)
+            (Snapshot::open(from, &args.dir)?, newest.open()?)
         }
         (None, _) => {
-            let mut all = Snapshot::all_in(&args.dir)?;
+            let mut all = Snapshot::list(&args.dir)?;
             if all.len() < 2 {
                 bail!(
                     "{} holds {} snapshot{}; diff needs two (`ctodb export` makes one a week), or name FROM and TO",
@@ -29,10 +28,8 @@ pub fn run(ctx: &Context, args: DiffArgs) -> Result<Outcome> {
                     if all.len() == 1 { "" } else { "s" }
                 );
             }
-            let to = all.pop().map(|(_, s)| s);
-            let from = all.pop().map(|(_, s)| s);
-            match (from, to) {
-                (Some(from), Some(to)) => (from, to),
+            match (all.pop(), all.pop()) {
+                (Some(to), Some(from)) => (from.open()?, to.open()?),
                 _ => bail!("{} holds fewer than two snapshots", args.dir.display()),
             }
         }

@@ -7,6 +7,7 @@ use super::{Context, Outcome};
 use crate::cli::SnapshotsArgs;
 use crate::export::manifest::Manifest;
 use crate::output::{Column, Frame, Kind, Report, Value};
+use crate::snapshot::folder::SnapshotFiles;
 use crate::ui;
 
 pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
@@ -32,8 +33,14 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
     let mut frame = Frame::new("snapshots", columns).when_empty("no snapshots");
     let mut failed = false;
     for (id, folder) in folders {
-        let manifest = match Manifest::read(&folder) {
-            Ok(manifest) => manifest,
+        // with --verify every file is opened at once, so a swap cannot mix two snapshots
+        let opened = if args.verify {
+            SnapshotFiles::open(&folder).map(|files| (files.manifest.clone(), Some(files)))
+        } else {
+            Manifest::read(&folder).map(|manifest| (manifest, None))
+        };
+        let (manifest, files) = match opened {
+            Ok(opened) => opened,
             Err(err) => {
                 ui::warn(&format!("{err:#}"));
                 failed |= args.verify;
@@ -47,8 +54,8 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
             Value::Int(manifest.rows() as i64),
             Value::Int(manifest.bytes() as i64),
         ];
-        if args.verify {
-            let problems = manifest.verify(&folder);
+        if let Some(files) = files {
+            let problems = files.verify();
             for problem in &problems {
                 ui::warn(problem);
             }

@@ -30,18 +30,15 @@ pub async fn run(ctx: &Context, html: &Path, snapshot: Option<&str>) -> Result<O
     let (week, changes) = match snapshot {
         Some(id) => {
             let this = super::open_snapshot(ctx, id)?;
-            let before = Snapshot::all_in(&dir)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(_, s)| s)
-                .rfind(|s| s.as_of < this.as_of);
+            let before = Snapshot::list(&dir).unwrap_or_default().into_iter().rfind(|s| s.as_of < this.as_of);
+            let before = before.map(|listed| listed.open()).transpose()?;
             let changes = before.map(|before| diff::diff(&before, &this, 10)).transpose()?;
             (from_snapshot(&this)?, changes)
         }
         None => {
-            let mut all = Snapshot::all_in(&dir).unwrap_or_default();
+            let mut all = Snapshot::list(&dir).unwrap_or_default();
             let changes = match (all.pop(), all.pop()) {
-                (Some((_, now)), Some((_, before))) => Some(diff::diff(&before, &now, 10)?),
+                (Some(now), Some(before)) => Some(diff::diff(&before.open()?, &now.open()?, 10)?),
                 _ => None,
             };
             (live(ctx).await?, changes)

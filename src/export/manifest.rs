@@ -3,16 +3,14 @@
 //! bytes, sha-256 and Arrow schema. `ctodb snapshots` lists snapshots from it and
 //! `--verify` re-hashes every file against it.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use arrow_schema::Schema;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use super::writer::{hex, Written};
+use super::writer::Written;
 use super::ExportPlan;
 
 pub const MANIFEST: &str = "_manifest.json";
@@ -99,8 +97,13 @@ impl Manifest {
         let path = folder.join(MANIFEST);
         let text =
             std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        Manifest::parse(&text, &path)
+    }
+
+    /// The manifest in `text`, read from `path` (named in the error).
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest> {
         let document =
-            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?;
+            serde_json::from_str(text).with_context(|| format!("{} is not valid JSON", path.display()))?;
         Ok(Manifest { document })
     }
 
@@ -115,47 +118,4 @@ impl Manifest {
     pub fn bytes(&self) -> u64 {
         self.files().filter_map(|f| f["bytes"].as_u64()).sum()
     }
-
-    /// Re-hashes every file of `folder` against the manifest: the problems, one line each.
-    pub fn verify(&self, folder: &Path) -> Vec<String> {
-        let mut problems = Vec::new();
-        for file in self.files() {
-            let name = file["file"].as_str().unwrap_or_default();
-            let path: PathBuf = folder.join(name);
-            match sha256_of(&path) {
-                Ok((digest, bytes)) => {
-                    if Some(bytes) != file["bytes"].as_u64() {
-                        problems.push(format!(
-                            "{}: {bytes} bytes, the manifest says {}",
-                            path.display(),
-                            file["bytes"]
-                        ));
-                    } else if Some(digest.as_str()) != file["sha256"].as_str() {
-                        problems.push(format!(
-                            "{}: sha-256 {digest} does not match the manifest",
-                            path.display()
-                        ));
-                    }
-                }
-                Err(err) => problems.push(format!("{}: {err:#}", path.display())),
-            }
-        }
-        problems
-    }
-}
-
-fn sha256_of(path: &Path) -> Result<(String, u64)> {
-    let mut file = std::fs::File::open(path).context("cannot read it")?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    let mut bytes = 0u64;
-    loop {
-        let read = file.read(&mut buffer).context("cannot read it")?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        bytes += read as u64;
-    }
-    Ok((hex(&hasher.finalize()), bytes))
 }

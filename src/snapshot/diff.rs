@@ -8,19 +8,16 @@
 //!   needs are read, so a million bugs stay within a few hundred megabytes).
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, Int32Type, Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, ArrayRef};
-use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
-use super::Snapshot;
+use super::{read, Snapshot};
 use crate::model::{BugStatus, Severity};
 use crate::output::{Column, Frame, Kind, Value};
 
@@ -231,7 +228,7 @@ fn projects(from: &Snapshot, to: &Snapshot, top: usize) -> Result<Frame> {
 /// One bug as a snapshot holds it: what the comparison needs.
 struct Bug {
     number: i64,
-    project: [u8; 16],
+    project: Uuid,
     title: String,
     severity: Severity,
     status: BugStatus,
@@ -248,72 +245,66 @@ impl Bug {
     }
 }
 
-/// The text of row `i` of a string column, plain or dictionary-encoded (the enums).
-fn text_at(array: &ArrayRef, i: usize) -> Option<&str> {
-    if array.is_null(i) {
-        return None;
-    }
-    match array.data_type() {
-        DataType::Utf8 => Some(array.as_string::<i32>().value(i)),
-        DataType::Dictionary(key, _) if **key == DataType::Int32 => {
-            let dictionary = array.as_dictionary::<Int32Type>();
-            let key = usize::try_from(dictionary.keys().value(i)).ok()?;
-            Some(dictionary.values().as_string::<i32>().value(key))
-        }
-        _ => None,
+/// One batch of the columns `read_columns` was asked for, whose cells are read with
+/// errors naming the file and the column.
+struct Batch<'a> {
+    arrays: Vec<ArrayRef>,
+    columns: &'a [&'a str],
+    path: &'a Path,
+}
+
+impl Batch<'_> {
+    fn cell<'b, T>(
+        &'b self,
+        column: usize,
+        i: usize,
+        read: impl Fn(&'b dyn Array, usize) -> Result<T>,
+    ) -> Result<T> {
+        read(self.arrays[column].as_ref(), i)
+            .with_context(|| format!("{}, column {}", self.path.display(), self.columns[column]))
     }
 }
 
-/// The columns of a table file, read in batches; `each` gets the batch's columns in the
-/// order asked for.
+/// The columns of a table file of the snapshot, read in batches; `each` gets each batch
+/// and its row count.
 fn read_columns(
-    path: &Path,
+    snapshot: &Snapshot,
+    name: &str,
     columns: &[&str],
-    mut each: impl FnMut(&[ArrayRef], usize) -> Result<()>,
+    mut each: impl FnMut(&Batch<'_>, usize) -> Result<()>,
 ) -> Result<()> {
-    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let (file, path) = snapshot.file(name)?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .with_context(|| format!("{} is not a Parquet file ctodb can read", path.display()))?;
     let schema = builder.schema().clone();
     let mut positions = Vec::new();
-    for name in columns {
-        match schema.index_of(name) {
+    for column in columns {
+        match schema.index_of(column) {
             Ok(i) => positions.push(i),
-            Err(_) => bail!("{} has no column {name}", path.display()),
+            Err(_) => bail!("{} has no column {column}", path.display()),
         }
     }
     let mask = ProjectionMask::roots(builder.parquet_schema(), positions.clone());
-    let reader = builder.with_projection(mask).with_batch_size(65_536).build()?;
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(65_536)
+        .build()
+        .with_context(|| format!("cannot read {}", path.display()))?;
     for batch in reader {
         let batch = batch.with_context(|| format!("cannot read {}", path.display()))?;
         let arrays: Vec<ArrayRef> = columns
             .iter()
-            .map(|name| batch.column_by_name(name).cloned())
+            .map(|column| batch.column_by_name(column).cloned())
             .collect::<Option<_>>()
             .with_context(|| format!("{}: a column went missing", path.display()))?;
-        each(&arrays, batch.num_rows())?;
+        each(&Batch { arrays, columns, path: &path }, batch.num_rows())?;
     }
     Ok(())
 }
 
-fn uuid_at(array: &ArrayRef, i: usize) -> Option<[u8; 16]> {
-    if array.is_null(i) {
-        return None;
-    }
-    array.as_fixed_size_binary().value(i).try_into().ok()
-}
-
-fn micros_at(array: &ArrayRef, i: usize) -> i64 {
-    if array.is_null(i) {
-        return i64::MAX;
-    }
-    array.as_primitive::<TimestampMicrosecondType>().value(i)
-}
-
 /// The bugs of a snapshot's bugs table, by id.
-fn snapshot_bugs(snapshot: &Snapshot) -> Result<HashMap<[u8; 16], Bug>> {
-    let path = snapshot.folder.join("bugs.parquet");
-    if !path.is_file() {
+fn snapshot_bugs(snapshot: &Snapshot) -> Result<HashMap<Uuid, Bug>> {
+    if !snapshot.has("bugs.parquet") {
         bail!(
             "{} has no bugs.parquet (exported with --tables?); diff needs the bugs table",
             snapshot.folder.display()
@@ -332,36 +323,36 @@ fn snapshot_bugs(snapshot: &Snapshot) -> Result<HashMap<[u8; 16], Bug>> {
         "created_at",
     ];
     let mut bugs = HashMap::new();
-    read_columns(&path, &columns, |arrays, rows| {
+    read_columns(snapshot, "bugs.parquet", &columns, |batch, rows| {
         for i in 0..rows {
-            let (Some(id), Some(project)) = (uuid_at(&arrays[0], i), uuid_at(&arrays[2], i)) else {
+            let (Some(id), Some(project)) =
+                (batch.cell(0, i, read::uuid_at)?, batch.cell(2, i, read::uuid_at)?)
+            else {
                 continue;
             };
-            let severity = text_at(&arrays[4], i).and_then(Severity::from_label);
-            let status = text_at(&arrays[5], i).and_then(BugStatus::from_label);
+            let severity = batch.cell(4, i, read::text_at)?.and_then(Severity::from_label);
+            let status = batch.cell(5, i, read::text_at)?.and_then(BugStatus::from_label);
             let (Some(severity), Some(status)) = (severity, status) else {
-                bail!("{}: bug row {i} has an unknown severity or status", path.display());
+                bail!("{}: bug row {i} has an unknown severity or status", batch.path.display());
             };
-            let priority = match arrays[7].data_type() {
-                DataType::Decimal128(_, scale) if !arrays[7].is_null(i) => {
-                    let mantissa = arrays[7].as_primitive::<Decimal128Type>().value(i);
-                    let value = Decimal::try_from_i128_with_scale(mantissa, u32::from(*scale as u8))?;
-                    (value * Decimal::from(100)).trunc().try_into().unwrap_or_default()
-                }
-                _ => 0,
-            };
+            let priority = batch
+                .cell(7, i, read::decimal_at)?
+                .map(|value| (value * Decimal::from(100)).trunc().try_into().unwrap_or_default())
+                .unwrap_or(0);
+            let Some(number) = batch.cell(1, i, read::int_at)? else { continue };
             bugs.insert(
                 id,
                 Bug {
-                    number: arrays[1].as_primitive::<Int64Type>().value(i),
+                    number,
                     project,
-                    title: text_at(&arrays[3], i).unwrap_or_default().to_string(),
+                    title: batch.cell(3, i, read::text_at)?.unwrap_or_default().to_string(),
                     severity,
                     status,
-                    blocker: arrays[6].as_boolean().value(i),
+                    blocker: batch.cell(6, i, read::bool_at)?.unwrap_or(false),
                     priority,
-                    due_at: micros_at(&arrays[8], i),
-                    created_at: micros_at(&arrays[9], i),
+                    // a missing instant sorts after every other
+                    due_at: batch.cell(8, i, read::micros_at)?.unwrap_or(i64::MAX),
+                    created_at: batch.cell(9, i, read::micros_at)?.unwrap_or(i64::MAX),
                 },
             );
         }
@@ -371,12 +362,13 @@ fn snapshot_bugs(snapshot: &Snapshot) -> Result<HashMap<[u8; 16], Bug>> {
 }
 
 /// Project names by id, from a snapshot's projects table.
-fn project_names(snapshot: &Snapshot) -> Result<HashMap<[u8; 16], String>> {
-    let path = snapshot.folder.join("projects.parquet");
+fn project_names(snapshot: &Snapshot) -> Result<HashMap<Uuid, String>> {
     let mut names = HashMap::new();
-    read_columns(&path, &["id", "name"], |arrays, rows| {
+    read_columns(snapshot, "projects.parquet", &["id", "name"], |batch, rows| {
         for i in 0..rows {
-            if let (Some(id), Some(name)) = (uuid_at(&arrays[0], i), text_at(&arrays[1], i)) {
+            if let (Some(id), Some(name)) =
+                (batch.cell(0, i, read::uuid_at)?, batch.cell(1, i, read::text_at)?)
+            {
                 names.insert(id, name.to_string());
             }
         }
