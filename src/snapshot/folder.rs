@@ -123,7 +123,7 @@ impl SnapshotFiles {
         for entry in self.manifest.files() {
             let name = entry["file"].as_str().unwrap_or_default();
             let path = self.path(name);
-            match self.file(name).and_then(|file| sha256_of(file)) {
+            match self.file(name).and_then(sha256_of) {
                 Ok((_, bytes)) if Some(bytes) != entry["bytes"].as_u64() => problems.push(format!(
                     "{}: {bytes} bytes, the manifest says {}",
                     path.display(),
