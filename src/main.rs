@@ -6,6 +6,7 @@ mod cmd;
 mod config;
 mod db;
 mod export;
+mod fault;
 mod import;
 mod local;
 mod model;

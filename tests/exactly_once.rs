@@ -6,6 +6,7 @@
 
 use std::io::Write as _;
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::common::proxy::{Fault, Proxy};
@@ -214,4 +215,139 @@ fn a_refresh_whose_commit_reply_is_lost_reports_what_it_changed() {
         changes["closed_scores"], changes["monthly_rows"]
     );
     assert!(stderr.contains(&expected), "expected {expected:?} in\n{stderr}");
+}
+
+/// A bugs CSV of `rows` new bugs of the demo's Atlas Payments, external ids `PREFIX-i`.
+fn bugs_csv(dir: &Path, name: &str, rows: usize, prefix: &str) -> String {
+    let file = dir.join(name);
+    let mut csv = std::fs::File::create(&file).unwrap();
+    writeln!(csv, "project,title,severity,external_id").unwrap();
+    for i in 0..rows {
+        writeln!(csv, "Atlas Payments,{prefix} bug {i},medium,{prefix}-{i}").unwrap();
+    }
+    file.display().to_string()
+}
+
+fn import_logs(db: &TestDb, target: &str) -> Vec<(String, i32)> {
+    db.client()
+        .query(
+            "SELECT status, rows_inserted FROM import_logs WHERE target = $1 ORDER BY started_at",
+            &[&target],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect()
+}
+
+/// The detail of doctor's `imports` line.
+fn doctor_imports(db: &TestDb) -> String {
+    let out = db.ctodb(&["doctor", "-f", "csv"]);
+    let stdout = out.stdout_text();
+    let line = stdout.lines().find(|line| line.contains(",imports,")).unwrap_or_default();
+    // ok,check,ms,detail
+    let after = line.split_once(",imports,").map_or("", |(_, rest)| rest);
+    after.split_once(',').map_or("", |(_, detail)| detail).trim_matches('"').to_string()
+}
+
+#[test]
+fn an_import_whose_process_died_is_shown_by_doctor_and_marked_failed_by_the_next() {
+    let db = demo("once_import_died");
+    let dir = tempfile::tempdir().unwrap();
+    let file = bugs_csv(dir.path(), "died.csv", 2, "DIED");
+    let out: CliOutput = ctodb_command(Some(&db.url))
+        .args(["import", "csv", &file, "--kind", "bugs"])
+        .env("CTODB_CRASH_AT", "import:merged")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.status.code(), None, "the import did not die: {}", out.stderr_text());
+    assert_eq!(import_logs(&db, &file), vec![("running".to_string(), 0)]);
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'DIED-%'"), 0);
+    let detail = doctor_imports(&db);
+    assert!(
+        detail.contains(&format!("1 left running by a process that is gone: {file} (started "))
+            && detail.contains("the next import marks it failed"),
+        "{detail}"
+    );
+    let again = db.ctodb(&["import", "csv", &file, "--kind", "bugs"]);
+    again.ok();
+    assert!(
+        again.stderr_text().contains(&format!("marked failed the import of {file} started ")),
+        "{}",
+        again.stderr_text()
+    );
+    assert_eq!(import_logs(&db, &file), vec![("failed".to_string(), 0), ("succeeded".to_string(), 2)]);
+    let message: serde_json::Value = db
+        .client()
+        .query_one("SELECT errors FROM import_logs WHERE target = $1 AND status = 'failed'", &[&file])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        message[0]["message"],
+        "the import's process ended before the import finished; nothing of it was written"
+    );
+    assert_eq!(doctor_imports(&db), "none left running by a process that is gone");
+}
+
+#[test]
+fn a_running_import_is_not_taken_for_a_dead_one() {
+    let db = demo("once_import_alive");
+    let dir = tempfile::tempdir().unwrap();
+    let file = bugs_csv(dir.path(), "alive.csv", 2, "ALIVE");
+    // writes to bugs wait (the import's merge), reads do not (doctor's helpers)
+    let mut locker = db.client();
+    locker.batch_execute("BEGIN; LOCK TABLE bugs IN SHARE MODE").unwrap();
+    let child = ctodb_command(Some(&db.url))
+        .args(["import", "csv", &file, "--kind", "bugs"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while import_logs(&db, &file).is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the import never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(doctor_imports(&db), "none left running by a process that is gone");
+    locker.batch_execute("ROLLBACK").unwrap();
+    let out: CliOutput = child.wait_with_output().unwrap().into();
+    assert!(out.status.success(), "{}", out.stderr_text());
+    assert_eq!(import_logs(&db, &file), vec![("succeeded".to_string(), 2)]);
+}
+
+#[test]
+fn sigterm_after_an_import_committed_reports_the_committed_figures() {
+    use std::io::BufRead as _;
+    let db = demo("once_import_sigterm");
+    let dir = tempfile::tempdir().unwrap();
+    let file = bugs_csv(dir.path(), "late.csv", 3, "LATE");
+    let mut child = ctodb_command(Some(&db.url))
+        .args(["import", "csv", &file, "--kind", "bugs"])
+        .env("CTODB_PAUSE_AT", "import:committed")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("pausing at import:committed") {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the import ended before pausing: {seen}");
+        seen.push_str(&line);
+    }
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(143), "{seen}{rest}");
+    assert!(
+        rest.contains(&format!(
+            "imported {file} into bugs: 3 inserted, 0 updated, 0 unchanged, 0 rejected\n(this had committed before SIGTERM arrived)\n"
+        )),
+        "{rest}"
+    );
+    assert_eq!(import_logs(&db, &file), vec![("succeeded".to_string(), 3)]);
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'LATE-%'"), 3);
+    assert_eq!(audit_rows(&db, "import"), 1);
 }

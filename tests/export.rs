@@ -365,7 +365,7 @@ print('created', schema.field('created_at').type)
 
 /// Starts an export that blocks on its second table (projects) behind a lock this test
 /// holds, and returns once it waits there: the child, the lock's transaction owner.
-fn blocked_export(db: &TestDb, dir: &Path) -> (std::process::Child, postgres::Client) {
+pub fn blocked_export(db: &TestDb, dir: &Path) -> (std::process::Child, postgres::Client) {
     let mut locker = db.client();
     locker.batch_execute("BEGIN; LOCK TABLE projects IN ACCESS EXCLUSIVE MODE").unwrap();
     let child = crate::common::ctodb_command(Some(&db.url))
@@ -386,7 +386,7 @@ fn blocked_export(db: &TestDb, dir: &Path) -> (std::process::Child, postgres::Cl
     (child, locker)
 }
 
-fn leftovers(dir: &Path) -> Vec<String> {
+pub fn leftovers(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

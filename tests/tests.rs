@@ -22,4 +22,5 @@ mod reliability;
 mod rollups;
 mod search;
 mod seed;
+mod snapshot_faults;
 mod workflow;

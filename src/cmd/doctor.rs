@@ -147,6 +147,9 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         });
         checks.record(check, started, result);
     }
+    let started = Instant::now();
+    let result = imports_check(&db).await;
+    checks.record("imports", started, result);
     let small = bug_rows < SMALL_TABLE_ROWS;
     for (name, helper, params, expected) in probe.hot_queries() {
         let started = Instant::now();
@@ -177,6 +180,35 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     checks.record("search worst case", started, result);
 
     finish(ctx, checks)
+}
+
+/// Imports whose process died while they ran (their log row stays `running` until the
+/// next import marks it failed): named, as a warning, since nothing is wrong now.
+async fn imports_check(db: &Db) -> Result<String, String> {
+    let client = db.client().await.map_err(|e| e.to_string())?;
+    let gone = crate::queries::import_runs::abandoned(&**client, false).await.map_err(|e| e.to_string())?;
+    if gone.is_empty() {
+        return Ok("none left running by a process that is gone".to_string());
+    }
+    let named: Vec<String> = gone
+        .iter()
+        .map(|g| {
+            format!(
+                "{} (started {}, import_logs {})",
+                g.target,
+                g.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                g.id
+            )
+        })
+        .collect();
+    let detail = format!(
+        "{} left running by a process that is gone: {}; the next import marks {} failed",
+        gone.len(),
+        named.join(", "),
+        if gone.len() == 1 { "it" } else { "them" }
+    );
+    ui::warn(&format!("imports: {detail}"));
+    Ok(detail)
 }
 
 fn finish(ctx: &Context, checks: Checklist) -> Result<Outcome> {

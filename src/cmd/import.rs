@@ -86,6 +86,7 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
         if let Some(log) = &log {
             log.succeed_in(&tx, &summary).await?;
         }
+        crate::fault::point("import:merged");
         run.commit(tx, &summary).await?;
         Ok(summary)
     })
@@ -122,6 +123,7 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
     );
     if !args.dry_run {
         super::committed(&line);
+        crate::fault::pause_point("import:committed").await;
     }
     let staged = staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
     if let Some(staged) = staged {

@@ -175,7 +175,7 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
     let manifest = Manifest::new(plan, started_at, Utc::now(), files);
     manifest.write(&temp.path)?;
     sync_folder(&temp.path)?;
-    place::crash_point("export:written");
+    crate::fault::point("export:written");
     place::swap_into_place(&temp.path, &snapshot_folder(&plan.dir, &plan.id), plan.force)?;
     Ok(manifest)
 }

@@ -143,7 +143,7 @@ pub fn swap_into_place(temp: &Path, target: &Path, force: bool) -> Result<()> {
     }
     exchange(temp, target)
         .with_context(|| format!("cannot swap the new snapshot into {}", target.display()))?;
-    crash_point("export:swapped");
+    crate::fault::point("export:swapped");
     sync_parent(target)?;
     // `temp` now names the replaced snapshot; what cannot be removed now, the next
     // export of the ID removes
@@ -158,18 +158,6 @@ fn sync_parent(path: &Path) -> Result<()> {
     File::open(parent)
         .and_then(|folder| folder.sync_all())
         .with_context(|| format!("cannot sync {}", parent.display()))
-}
-
-/// A test build stops dead (as kill -9 would) at the named step when CTODB_CRASH_AT names
-/// it, so that the tests can prove what a crash there leaves. Release builds have no such
-/// hook.
-pub fn crash_point(step: &str) {
-    #[cfg(debug_assertions)]
-    if std::env::var("CTODB_CRASH_AT").is_ok_and(|at| at == step) {
-        eprintln!("ctodb: crashing at {step} (CTODB_CRASH_AT)");
-        std::process::abort();
-    }
-    let _ = step;
 }
 
 #[cfg(target_os = "linux")]

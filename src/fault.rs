@@ -1,0 +1,26 @@
+//! Fault points for the tests (debug builds only; release builds compile them to nothing).
+//! At a named step, `CTODB_CRASH_AT=<step>` stops the process dead (abort, as kill -9
+//! would: no destructor runs, no temporary file is removed), and `CTODB_PAUSE_AT=<step>`
+//! waits there for ten seconds, so that a test can send a signal at exactly that step.
+
+fn named(variable: &str, step: &str) -> bool {
+    cfg!(debug_assertions) && std::env::var(variable).is_ok_and(|at| at == step)
+}
+
+/// A step where a crash can be injected: `export:written`, `export:swapped`,
+/// `import:merged`.
+pub fn point(step: &str) {
+    if named("CTODB_CRASH_AT", step) {
+        eprintln!("ctodb: crashing at {step} (CTODB_CRASH_AT)");
+        std::process::abort();
+    }
+}
+
+/// A step where a crash or a pause can be injected: `import:committed`.
+pub async fn pause_point(step: &str) {
+    point(step);
+    if named("CTODB_PAUSE_AT", step) {
+        eprintln!("ctodb: pausing at {step} (CTODB_PAUSE_AT)");
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    }
+}
