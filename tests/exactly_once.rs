@@ -351,3 +351,51 @@ fn sigterm_after_an_import_committed_reports_the_committed_figures() {
     assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'LATE-%'"), 3);
     assert_eq!(audit_rows(&db, "import"), 1);
 }
+
+#[test]
+fn a_rejects_file_that_cannot_be_written_stops_the_import_before_it_commits() {
+    let db = demo("once_rejects_unwritable");
+    let csv = "project,title,severity,external_id\r\nAtlas Payments,Fine,low,RJ-1\r\nAtlas Payments,Bad,urgent,RJ-2\r\n";
+    // standard input's rejects go to the working directory, here one nobody may write in
+    let mut child = ctodb_command(Some(&db.url))
+        .current_dir("/proc")
+        .args(["import", "csv", "-", "--kind", "bugs", "--skip-invalid"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(csv.as_bytes()).unwrap();
+    let out: CliOutput = child.wait_with_output().unwrap().into();
+    assert_eq!(out.code(), 1, "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().starts_with("error: cannot write the rejects file in .: "),
+        "{}",
+        out.stderr_text()
+    );
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'RJ-%'"), 0);
+    assert_eq!(import_logs(&db, "standard input"), vec![("failed".to_string(), 0)]);
+}
+
+#[test]
+fn a_rejects_file_that_cannot_be_moved_into_place_is_kept_and_named() {
+    let db = demo("once_rejects_unmovable");
+    let dir = tempfile::tempdir().unwrap();
+    let file = bugs_csv(dir.path(), "mixed.csv", 2, "MV");
+    std::fs::OpenOptions::new().append(true).open(&file).unwrap().write_all(b"Atlas Payments,Bad,urgent,MV-9\n").unwrap();
+    // the rejects file's name is taken by a folder
+    std::fs::create_dir(format!("{file}.rejects.csv")).unwrap();
+    let out = db.ctodb(&["import", "csv", &file, "--kind", "bugs", "--skip-invalid"]);
+    out.ok();
+    let stderr = out.stderr_text();
+    let kept = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("warning: cannot move the rejected rows into {file}.rejects.csv (")))
+        .and_then(|rest| rest.split_once("); they are in "))
+        .map(|(_, path)| path.to_string())
+        .unwrap_or_else(|| panic!("no warning naming the kept file: {stderr}"));
+    let rows = std::fs::read_to_string(&kept).unwrap();
+    assert!(rows.contains("Atlas Payments,Bad,urgent,MV-9,4,"), "{rows}");
+    assert!(stderr.contains(&format!("they are in {kept} with their line and reason")), "{stderr}");
+    assert_eq!(import_logs(&db, &file), vec![("partial".to_string(), 2)]);
+}

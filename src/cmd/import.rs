@@ -126,10 +126,11 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
         crate::fault::pause_point("import:committed").await;
     }
     let staged = staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    let mut rejects = rejects;
     if let Some(staged) = staged {
-        if let Err(message) = import::place_rejects(staged, &rejects) {
-            ui::warn(&message);
-        }
+        let (placed, warning) = import::place_rejects(staged, &rejects);
+        warning.iter().for_each(|warning| ui::warn(warning));
+        rejects = placed;
     }
     if !args.dry_run && args.kind == ImportKind::Bugs && summary.counts.inserted + summary.counts.updated > 0
     {

@@ -10,7 +10,7 @@ pub mod read;
 pub mod stage;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{anyhow, Context as _, Result};
@@ -288,13 +288,25 @@ pub fn stage_rejects(
     Ok(temp)
 }
 
-/// Moves a staged rejects file into place. The import has committed by now: when the
-/// rename fails, the file is kept where it is and named.
-pub fn place_rejects(staged: tempfile::NamedTempFile, target: &Path) -> Result<(), String> {
-    staged.persist(target).map(|_| ()).map_err(|err| {
-        let kept = err.file.keep().map(|(_, path)| path.display().to_string()).unwrap_or_default();
-        format!("cannot move the rejected rows into {} ({}); they are in {kept}", target.display(), err.error)
-    })
+/// Moves a staged rejects file into place and returns where the rows are. The import has
+/// committed by now: when the rename fails, the file is kept where it is, and the warning
+/// says so.
+pub fn place_rejects(staged: tempfile::NamedTempFile, target: &Path) -> (PathBuf, Option<String>) {
+    match staged.persist(target) {
+        Ok(_) => (target.to_path_buf(), None),
+        Err(err) => match err.file.keep() {
+            Ok((_, kept)) => {
+                let warning = format!(
+                    "cannot move the rejected rows into {} ({}); they are in {}",
+                    target.display(),
+                    err.error,
+                    kept.display()
+                );
+                (kept, Some(warning))
+            }
+            Err(keep) => (target.to_path_buf(), Some(format!("cannot keep the rejected rows: {keep}"))),
+        },
+    }
 }
 
 fn csv_error(err: &csv::Error) -> String {
