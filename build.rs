@@ -23,11 +23,12 @@ fn main() {
     let mut generated = String::from("&[\n");
     for folder in &entries {
         println!("cargo:rerun-if-changed=migrations/{folder}/migration.sql");
-        let path = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
-            .join("migrations")
-            .join(folder)
-            .join("migration.sql");
-        generated.push_str(&format!("    ({folder:?}, include_str!({:?})),\n", path.display().to_string()));
+        // relative to the crate being compiled, not to this run's checkout: clones of the
+        // project at other paths may share one target folder (and this generated file)
+        generated.push_str(&format!(
+            "    ({folder:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),\n",
+            format!("/migrations/{folder}/migration.sql")
+        ));
     }
     generated.push_str("]\n");
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("migrations.rs");

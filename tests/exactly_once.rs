@@ -382,7 +382,12 @@ fn a_rejects_file_that_cannot_be_moved_into_place_is_kept_and_named() {
     let db = demo("once_rejects_unmovable");
     let dir = tempfile::tempdir().unwrap();
     let file = bugs_csv(dir.path(), "mixed.csv", 2, "MV");
-    std::fs::OpenOptions::new().append(true).open(&file).unwrap().write_all(b"Atlas Payments,Bad,urgent,MV-9\n").unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .unwrap()
+        .write_all(b"Atlas Payments,Bad,urgent,MV-9\n")
+        .unwrap();
     // the rejects file's name is taken by a folder
     std::fs::create_dir(format!("{file}.rejects.csv")).unwrap();
     let out = db.ctodb(&["import", "csv", &file, "--kind", "bugs", "--skip-invalid"]);
@@ -390,7 +395,9 @@ fn a_rejects_file_that_cannot_be_moved_into_place_is_kept_and_named() {
     let stderr = out.stderr_text();
     let kept = stderr
         .lines()
-        .find_map(|line| line.strip_prefix(&format!("warning: cannot move the rejected rows into {file}.rejects.csv (")))
+        .find_map(|line| {
+            line.strip_prefix(&format!("warning: cannot move the rejected rows into {file}.rejects.csv ("))
+        })
         .and_then(|rest| rest.split_once("); they are in "))
         .map(|(_, path)| path.to_string())
         .unwrap_or_else(|| panic!("no warning naming the kept file: {stderr}"));
