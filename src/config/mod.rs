@@ -2,6 +2,7 @@
 //! sizes and timeouts (SPEC §2). Nothing here talks to the network.
 
 mod conninfo;
+mod passfile;
 mod target;
 
 use std::{env, path::PathBuf, str::FromStr, time::Duration};

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio_postgres::config::{ChannelBinding, LoadBalanceHosts, TargetSessionAttrs};
 
 use super::conninfo::{self, Options};
+use super::passfile;
 use super::{default_host_dir, os_user, ConfigError, Origin, SslMode, Target};
 
 /// Where the options came from, for error messages: the keywords a `PG*` variable set.
@@ -49,12 +50,16 @@ pub fn target_from(
 
     let user = get("user").filter(|u| !u.is_empty()).map_or_else(os_user, str::to_string);
     pg.user(&user);
-    if let Some(password) = get("password").filter(|p| !p.is_empty()) {
-        crate::ui::register_secret(password);
-        pg.password(password);
-    }
     let database = get("dbname").filter(|d| !d.is_empty()).or(default_database).unwrap_or(&user).to_string();
     pg.dbname(&database);
+    let password = match get("password").filter(|p| !p.is_empty()) {
+        Some(password) => Some(password.to_string()),
+        None => passfile::lookup(get("passfile"), &pg, &database, &user),
+    };
+    if let Some(password) = password {
+        crate::ui::register_secret(&password);
+        pg.password(password);
+    }
     let application = get("application_name").or(get("fallback_application_name")).unwrap_or("ctodb");
     pg.application_name(application);
     if let Some(options) = get("options").filter(|o| !o.is_empty()) {
