@@ -176,6 +176,7 @@ helpers! {
     IMPORT_LOG_RELEASE => "import/log_release",
     IMPORT_LOG_ABANDONED => "import/log_abandoned",
     IMPORT_GITHUB_SYNCED => "import/github_synced",
+    IMPORT_GITHUB_RECORD_SYNC => "import/github_record_sync",
     RUN_MARK => "runs/mark",
     RUN_RECORD => "runs/record",
     RUN_END_SESSION => "runs/end_session",

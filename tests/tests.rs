@@ -11,6 +11,7 @@ mod exactly_once;
 mod exactness;
 mod export;
 mod github;
+mod github_triage;
 mod helpers;
 mod history;
 mod import;

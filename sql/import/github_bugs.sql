@@ -1,7 +1,9 @@
 -- Answers: the bugs an earlier GitHub import brought in, by their issue's address, with
--- the status each has now (ctodb import github keeps a bug's workflow status while its
--- issue stays open).
--- Parameters: none. Index: bugs_source_external_id_key.
-SELECT b.external_id, b.status
+-- the fields a re-sync may write as they are now, and what upstream said at the last
+-- sync (NULL for a bug synced by an earlier version, or seeded).
+-- Parameters: none. Index: bugs_source_external_id_key; github_sync_pkey.
+SELECT b.external_id, b.project_id, b.title, b.description, b.severity, b.status, b.labels,
+       b.reporter_id, b.assignee_id, b.resolved_at, g.upstream
 FROM bugs b
+LEFT JOIN ctodb.github_sync g ON g.bug_id = b.id
 WHERE b.source = 'github' AND b.external_id IS NOT NULL

@@ -23,10 +23,11 @@ use uuid::Uuid;
 
 use super::cell::Cell;
 use super::fields::ImportKind;
+use super::github_sync::{self, Fields, Upstream};
 use super::stage::{self, Plan};
 use super::Summary;
 use crate::db;
-use crate::model::{BugStatus, ImportSource, ProjectStatus, Severity};
+use crate::model::{ImportSource, ProjectStatus, Severity};
 use crate::sql;
 
 /// A repository, the fields ctodb keeps.
@@ -56,6 +57,9 @@ pub struct Issue {
     pub state: String,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// why it was closed (`completed`, `not_planned`, `duplicate`) or reopened
+    #[serde(default)]
+    pub state_reason: Option<String>,
     pub assignee: Option<Account>,
     pub user: Option<Account>,
     pub pull_request: Option<IgnoredAny>,
@@ -297,11 +301,8 @@ async fn bugs(
             logins.insert(login.to_lowercase(), db::get(&row, helper, "id")?);
         }
     }
-    let mut statuses: HashMap<String, BugStatus> = HashMap::new();
-    let helper = sql::IMPORT_GITHUB_BUGS.name;
-    for row in db::query(tx, &sql::IMPORT_GITHUB_BUGS, &[]).await? {
-        statuses.insert(db::get(&row, helper, "external_id")?, db::get(&row, helper, "status")?);
-    }
+    let synced = synced_bugs(tx).await?;
+    let mut upstream_now: Vec<(String, serde_json::Value)> = Vec::new();
     let mut copy = stage::start_copy(tx, kind, crate::ui::progress(0, "issues")).await?;
     let (mut not_bugs, mut unknown_repo, mut unknown_people) = (0u64, HashSet::new(), HashSet::new());
     let mut seen = HashSet::new();
@@ -337,41 +338,71 @@ async fn bugs(
                 continue;
             };
             summary.total += 1;
-            let status = match (issue.state.as_str(), statuses.get(&issue.html_url)) {
-                ("closed", _) => BugStatus::Closed,
-                (_, Some(status)) if status.is_open() || *status == BugStatus::Deferred => *status,
-                _ => BugStatus::Pending,
-            };
             let person = |account: &Option<Account>, unknown: &mut HashSet<String>| match account {
                 Some(account) => match logins.get(&account.login.to_lowercase()) {
-                    Some(id) => Cell::Uuid(*id),
+                    Some(id) => Some(*id),
                     None => {
                         unknown.insert(account.login.clone());
-                        Cell::Null
+                        None
                     }
                 },
-                None => Cell::Null,
+                None => None,
             };
-            let mut cells = vec![Cell::Null; kind.fields().len()];
-            set(kind, &mut cells, "project_id", Cell::Uuid(*project));
             let title = if issue.title.trim().is_empty() { "(no title)" } else { issue.title.as_str() };
-            set(kind, &mut cells, "title", Cell::Text(clip_chars(title, 1_000)));
-            set(kind, &mut cells, "description", text(issue.body.as_deref(), 256 * 1024));
-            set(kind, &mut cells, "severity", Cell::Severity(severity.unwrap_or(Severity::Medium)));
-            set(kind, &mut cells, "status", Cell::BugStatus(status));
-            let names =
-                issue.labels.iter().map(|l| clip_chars(l.name(), 200)).filter(|l| !l.trim().is_empty());
-            set(kind, &mut cells, "labels", Cell::List(names.collect()));
-            set(kind, &mut cells, "reporter_id", person(&issue.user, &mut HashSet::new()));
-            set(kind, &mut cells, "assignee_id", person(&issue.assignee, &mut unknown_people));
+            let description = clip_text(issue.body.as_deref(), 256 * 1024);
+            let severity = severity.unwrap_or(Severity::Medium);
+            let labels: Vec<String> = issue
+                .labels
+                .iter()
+                .map(|l| clip_chars(l.name(), 200))
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            let login = |account: &Option<Account>| account.as_ref().map(|a| a.login.to_lowercase());
+            let now = Upstream {
+                repo: full_name.to_lowercase(),
+                state: issue.state.clone(),
+                state_reason: issue.state_reason.clone(),
+                title: clip_chars(title, 1_000),
+                body_sha256: github_sync::body_sha256(description.as_deref()),
+                severity: severity.label().to_string(),
+                labels: labels.clone(),
+                reporter: login(&issue.user),
+                assignee: login(&issue.assignee),
+                closed_at: issue.closed_at,
+            };
+            let (status, resolved_at) = github_sync::initial_status(&now, issue.created_at);
+            let proposed = Fields {
+                project: *project,
+                title: now.title.clone(),
+                description,
+                severity,
+                status,
+                labels,
+                reporter: person(&issue.user, &mut HashSet::new()),
+                assignee: person(&issue.assignee, &mut unknown_people),
+                resolved_at,
+            };
+            let fields = match synced.get(&issue.html_url) {
+                Some((current, recorded)) => {
+                    let before = recorded.clone().unwrap_or_else(|| github_sync::assumed(current, &now));
+                    github_sync::merge(current, &before, &now, &proposed, issue.created_at)
+                }
+                None => proposed,
+            };
+            upstream_now.push((issue.html_url.clone(), serde_json::to_value(&now)?));
+            let mut cells = vec![Cell::Null; kind.fields().len()];
+            set(kind, &mut cells, "project_id", Cell::Uuid(fields.project));
+            set(kind, &mut cells, "title", Cell::Text(fields.title));
+            set(kind, &mut cells, "description", fields.description.map_or(Cell::Null, Cell::Text));
+            set(kind, &mut cells, "severity", Cell::Severity(fields.severity));
+            set(kind, &mut cells, "status", Cell::BugStatus(fields.status));
+            set(kind, &mut cells, "labels", Cell::List(fields.labels));
+            set(kind, &mut cells, "reporter_id", fields.reporter.map_or(Cell::Null, Cell::Uuid));
+            set(kind, &mut cells, "assignee_id", fields.assignee.map_or(Cell::Null, Cell::Uuid));
             set(kind, &mut cells, "source", Cell::ImportSource(ImportSource::Github));
             set(kind, &mut cells, "external_id", Cell::Text(issue.html_url.clone()));
             set(kind, &mut cells, "created_at", Cell::Timestamp(issue.created_at));
-            let resolved = match (status, issue.closed_at) {
-                (BugStatus::Closed, Some(at)) => Cell::Timestamp(at.max(issue.created_at)),
-                _ => Cell::Null,
-            };
-            set(kind, &mut cells, "resolved_at", resolved);
+            set(kind, &mut cells, "resolved_at", fields.resolved_at.map_or(Cell::Null, Cell::Timestamp));
             write(&mut copy, line, &cells).await?;
         }
     }
@@ -384,6 +415,10 @@ async fn bugs(
     summary.read_ms = super::elapsed_ms(started);
     let merging = Instant::now();
     summary.counts = if dry_run { stage::count(tx, &plan).await? } else { super::merge(tx, &plan).await? };
+    if !dry_run {
+        let (addresses, upstream): (Vec<String>, Vec<serde_json::Value>) = upstream_now.into_iter().unzip();
+        db::execute(tx, &sql::IMPORT_GITHUB_RECORD_SYNC, &[&addresses, &upstream]).await?;
+    }
     summary.merge_ms = super::elapsed_ms(merging);
     if github.skipped_pull_requests > 0 {
         let n = github.skipped_pull_requests;
@@ -443,17 +478,46 @@ fn refuse(file: &Path, problems: Vec<super::Problem>) -> Result<()> {
 }
 
 /// Text cut to at most `max_bytes` at a character boundary; empty is NULL.
-fn text(value: Option<&str>, max_bytes: usize) -> Cell {
+fn clip_text(value: Option<&str>, max_bytes: usize) -> Option<String> {
     match value.map(|v| v.replace('\0', "")) {
         Some(v) if !v.trim().is_empty() => {
             let mut end = v.len().min(max_bytes);
             while !v.is_char_boundary(end) {
                 end -= 1;
             }
-            Cell::Text(v[..end].to_string())
+            Some(v[..end].to_string())
         }
-        _ => Cell::Null,
+        _ => None,
     }
+}
+
+fn text(value: Option<&str>, max_bytes: usize) -> Cell {
+    clip_text(value, max_bytes).map_or(Cell::Null, Cell::Text)
+}
+
+/// The bugs earlier syncs brought in, by issue address: their fields now, and what
+/// upstream said at the last sync when ctodb recorded it.
+async fn synced_bugs(tx: &Transaction<'_>) -> Result<HashMap<String, (Fields, Option<Upstream>)>> {
+    let helper = sql::IMPORT_GITHUB_BUGS.name;
+    let mut synced = HashMap::new();
+    for row in db::query(tx, &sql::IMPORT_GITHUB_BUGS, &[]).await? {
+        let fields = Fields {
+            project: db::get(&row, helper, "project_id")?,
+            title: db::get(&row, helper, "title")?,
+            description: db::get(&row, helper, "description")?,
+            severity: db::get(&row, helper, "severity")?,
+            status: db::get(&row, helper, "status")?,
+            labels: db::get(&row, helper, "labels")?,
+            reporter: db::get(&row, helper, "reporter_id")?,
+            assignee: db::get(&row, helper, "assignee_id")?,
+            resolved_at: db::get(&row, helper, "resolved_at")?,
+        };
+        // a record an earlier version cannot have written is read as no record
+        let upstream = db::get::<Option<serde_json::Value>>(&row, helper, "upstream")?
+            .and_then(|value| serde_json::from_value(value).ok());
+        synced.insert(db::get(&row, helper, "external_id")?, (fields, upstream));
+    }
+    Ok(synced)
 }
 
 fn clip_chars(value: &str, max: usize) -> String {

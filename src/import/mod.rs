@@ -6,6 +6,8 @@
 pub mod cell;
 pub mod fields;
 pub mod github;
+pub mod github_sync;
+mod lines;
 pub mod read;
 pub mod stage;
 
@@ -148,8 +150,9 @@ pub async fn csv(tx: &Transaction<'_>, import: &CsvImport<'_>) -> Result<Summary
         read::open(import.path, import.options).with_context(|| format!("cannot read {file}"))?;
     let mut record = ByteRecord::new();
     let has_header = reader
-        .read_byte_record(&mut record)
-        .map_err(|err| anyhow!("{file} cannot be read as CSV: {}", csv_error(&err)))?;
+        .next(&mut record)
+        .map_err(|err| anyhow!("{file} cannot be read as CSV: {}", csv_error(&err)))?
+        .is_some();
     // a byte order mark alone, or one blank line, is no header either
     let blank = |field: &[u8]| {
         field.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(field).iter().all(u8::is_ascii_whitespace)
@@ -163,19 +166,18 @@ pub async fn csv(tx: &Transaction<'_>, import: &CsvImport<'_>) -> Result<Summary
         Summary { computed: layout.computed.clone(), ignored: layout.ignored.clone(), ..Summary::default() };
     let mut copy = stage::start_copy(tx, import.kind, crate::ui::progress(0, "rows")).await?;
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
+        let line = match reader.next(&mut record) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
             Err(err) => {
-                let line = err.position().map_or(summary.total + 2, |p| p.line());
+                let line = err.position().map_or(summary.total + 2, |p| reader.line_of(p.byte()));
                 return Err(anyhow!("{file}, line {line}: cannot be read as CSV: {}", csv_error(&err)));
             }
-        }
+        };
         if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
             continue; // a blank line
         }
         summary.total += 1;
-        let line = record.position().map_or(summary.total + 1, |p| p.line());
         match read::row(&layout, &record, line, &refs) {
             Ok(cells) => {
                 let line_cell = i64::try_from(line).unwrap_or(i64::MAX);
@@ -258,8 +260,7 @@ pub fn stage_rejects(
         let mut record = ByteRecord::new();
         let mut header_len = 0;
         let mut first = true;
-        while reader.read_byte_record(&mut record)? {
-            let line = record.position().map_or(0, |p| p.line());
+        while let Some(line) = reader.next(&mut record)? {
             if first {
                 first = false;
                 header_len = record.len();

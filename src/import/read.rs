@@ -5,12 +5,14 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use csv::{ByteRecord, Reader, ReaderBuilder};
 use sha2::{Digest, Sha256};
 
 use super::cell::{self, Cell, References};
 use super::fields::{classify, Header, ImportKind};
+use super::lines::{Counting, Lines};
 use super::Problem;
 use crate::model::ImportSource;
 
@@ -43,13 +45,35 @@ impl Layout {
     }
 }
 
-pub fn open(path: &Path, options: CsvOptions) -> std::io::Result<Reader<BufReader<File>>> {
-    let file = File::open(path)?;
-    Ok(ReaderBuilder::new()
+/// A CSV file being read, record by record, with each record's line.
+pub struct CsvFile {
+    reader: Reader<BufReader<Counting<File>>>,
+    lines: Arc<Mutex<Lines>>,
+}
+
+impl CsvFile {
+    /// The next record and the line it starts on.
+    pub fn next(&mut self, record: &mut ByteRecord) -> csv::Result<Option<u64>> {
+        if !self.reader.read_byte_record(record)? {
+            return Ok(None);
+        }
+        Ok(Some(self.line_of(record.position().map_or(0, csv::Position::byte))))
+    }
+
+    /// The line of a byte offset the csv crate reports (a record's, an error's).
+    pub fn line_of(&self, byte: u64) -> u64 {
+        self.lines.lock().unwrap_or_else(PoisonError::into_inner).line_of(byte)
+    }
+}
+
+pub fn open(path: &Path, options: CsvOptions) -> std::io::Result<CsvFile> {
+    let (counting, lines) = Counting::new(File::open(path)?);
+    let reader = ReaderBuilder::new()
         .delimiter(options.delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, file)))
+        .from_reader(BufReader::with_capacity(1 << 20, counting));
+    Ok(CsvFile { reader, lines })
 }
 
 /// The header row: every column known, computed or (with --ignore-unknown) ignored, and

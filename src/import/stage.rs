@@ -42,6 +42,25 @@ fn composed(name: &'static str, sql: String) -> Helper {
     Helper { name, sql: Box::leak(sql.into_boxed_str()) }
 }
 
+/// Whether two values of a column are one: GitHub's logins and `owner/name` whatever their
+/// case (the unique indexes on lower() say the same), other columns exactly.
+fn same(column: &str, left: &str, right: &str) -> String {
+    if matches!(column, "github_repo" | "github_login") {
+        format!("lower({left}.{column}) = lower({right}.{column})")
+    } else {
+        format!("{left}.{column} = {right}.{column}")
+    }
+}
+
+/// A column as it identifies a row (see `same`).
+fn identity(column: &str) -> String {
+    if matches!(column, "github_repo" | "github_login") {
+        format!("lower({column})")
+    } else {
+        column.to_string()
+    }
+}
+
 /// Every column of the staging table, in COPY order: the line, then the kind's fields.
 pub fn staging_columns(kind: ImportKind) -> Vec<&'static str> {
     std::iter::once("line").chain(kind.fields().iter().map(|field| field.name)).collect()
@@ -77,7 +96,7 @@ pub async fn match_rows(tx: &Transaction<'_>, plan: &Plan) -> Result<(), DbError
         if !key.iter().all(|column| plan.staged(column)) {
             continue;
         }
-        let on: Vec<String> = key.iter().map(|column| format!("t.{column} = s.{column}")).collect();
+        let on: Vec<String> = key.iter().map(|column| same(column, "t", "s")).collect();
         let set = composed(
             "import/match",
             format!(
@@ -111,7 +130,7 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
     }
     for unique in uniques.iter().filter(|unique| unique.iter().all(|column| plan.staged(column))) {
         let label = unique.last().copied().unwrap_or_default();
-        let partition = unique.join(", ");
+        let partition = unique.iter().map(|column| identity(column)).collect::<Vec<_>>().join(", ");
         let not_null: Vec<String> = unique.iter().map(|column| format!("{column} IS NOT NULL")).collect();
         checks.push(format!(
             "SELECT line, '{label}', format('%s is also on line %s', {label}, first) \
@@ -120,7 +139,7 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
              WHERE n > 1",
             not_null.join(" AND ")
         ));
-        let on: Vec<String> = unique.iter().map(|column| format!("t.{column} = s.{column}")).collect();
+        let on: Vec<String> = unique.iter().map(|column| same(column, "t", "s")).collect();
         checks.push(format!(
             "SELECT s.line, '{label}', format('%s already belongs to another {noun}', s.{label}) \
              FROM {STAGING} s JOIN {table} t ON {} WHERE t.id IS DISTINCT FROM s.target_id",

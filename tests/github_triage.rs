@@ -1,0 +1,267 @@
+//! A GitHub re-sync keeps what people decided in ctodb (SPEC §9): a field is taken from
+//! upstream only when upstream changed it since the last sync; status follows upstream's
+//! state along the workflow (completed → closed, not planned or duplicate → deferred,
+//! reopened → pending); logins and owner/name match whatever their case.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::common::{CliOutput, TestDb};
+
+const AS_OF: &str = "2026-11-25T12:00:00Z";
+
+fn demo(name: &str) -> TestDb {
+    let db = TestDb::new(name);
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    db
+}
+
+/// One issue of acme/api, as the REST API gives it.
+fn issue(number: u32, state: &str, reason: Option<&str>, labels: &[&str], closed_at: Option<&str>) -> Value {
+    json!({
+        "html_url": format!("https://github.com/acme/api/issues/{number}"),
+        "repository_url": "https://api.github.com/repos/acme/api",
+        "number": number,
+        "title": format!("Issue {number}"),
+        "body": "steps to reproduce",
+        "labels": labels.iter().map(|name| json!({"name": name})).collect::<Vec<_>>(),
+        "state": state,
+        "state_reason": reason,
+        "created_at": "2026-11-01T09:00:00Z",
+        "closed_at": closed_at,
+        "user": {"login": "GHopper"},
+        "assignee": null,
+    })
+}
+
+/// Syncs acme/api (spelled `repo_name`) and these issues; returns the bugs result row
+/// (rows, inserted, updated, unchanged).
+fn sync(db: &TestDb, dir: &Path, repo_name: &str, issues: &[Value]) -> (i64, i64, i64, i64) {
+    let repos = dir.join("repos.json");
+    std::fs::write(
+        &repos,
+        json!([{"full_name": repo_name, "name": "api", "created_at": "2026-01-01T00:00:00Z"}]).to_string(),
+    )
+    .unwrap();
+    let file = dir.join("issues.json");
+    std::fs::write(&file, Value::Array(issues.to_vec()).to_string()).unwrap();
+    let out: CliOutput = db.ctodb(&[
+        "import",
+        "github",
+        "--repos",
+        repos.to_str().unwrap(),
+        "--issues",
+        file.to_str().unwrap(),
+        "-f",
+        "csv",
+    ]);
+    let stdout = out.ok();
+    let row = stdout.lines().nth(2).unwrap_or_default().to_string();
+    let fields: Vec<i64> = row.rsplitn(6, ',').skip(1).take(4).map(|n| n.parse().unwrap()).collect();
+    (fields[3], fields[2], fields[1], fields[0])
+}
+
+/// (status, severity, resolved_at, assignee e-mail, title) of issue `number`'s bug.
+fn bug(db: &TestDb, number: u32) -> (String, String, Option<String>, Option<String>, String) {
+    let row = db
+        .client()
+        .query_one(
+            "SELECT b.status::text, b.severity::text,
+                    to_char(b.resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), u.email, b.title
+             FROM bugs b LEFT JOIN users u ON u.id = b.assignee_id WHERE b.external_id = $1",
+            &[&format!("https://github.com/acme/api/issues/{number}")],
+        )
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4))
+}
+
+fn number_of(db: &TestDb, issue: u32) -> String {
+    db.count(&format!(
+        "SELECT bug_number FROM bugs WHERE external_id = 'https://github.com/acme/api/issues/{issue}'"
+    ))
+    .to_string()
+}
+
+#[test]
+fn a_resync_of_unchanged_upstream_reverts_no_triage_and_a_relabel_changes_the_severity_only() {
+    let db = demo("triage_kept");
+    let dir = tempfile::tempdir().unwrap();
+    let open = [issue(1, "open", None, &["bug"], None)];
+    assert_eq!(sync(&db, dir.path(), "acme/api", &open), (1, 1, 0, 0));
+    let n = number_of(&db, 1);
+    for step in [
+        &["--status", "in_progress"][..],
+        &["--status", "verified"],
+        &["--severity", "critical"],
+        &["--assignee", "ada@ctodb.dev"],
+    ] {
+        db.run_status(&[&["bug", "update", n.as_str()][..], step].concat());
+    }
+    db.client()
+        .batch_execute(&format!("UPDATE bugs SET title = 'Login fails on Safari' WHERE bug_number = {n}"))
+        .unwrap();
+    let triaged = bug(&db, 1);
+    let history = db.count("SELECT count(*) FROM bug_history");
+    // upstream unchanged: nothing people did is undone, and nothing is written
+    assert_eq!(sync(&db, dir.path(), "acme/api", &open), (1, 0, 0, 1));
+    assert_eq!(bug(&db, 1), triaged);
+    assert_eq!(db.count("SELECT count(*) FROM bug_history"), history);
+    // upstream relabels: the severity follows, the rest stays
+    let relabelled = [issue(1, "open", None, &["bug", "p1"], None)];
+    assert_eq!(sync(&db, dir.path(), "acme/api", &relabelled), (1, 0, 1, 0));
+    assert_eq!(
+        bug(&db, 1),
+        (
+            "verified".to_string(),
+            "high".to_string(),
+            triaged.2.clone(),
+            Some("ada@ctodb.dev".to_string()),
+            "Login fails on Safari".to_string()
+        )
+    );
+}
+
+#[test]
+fn every_state_reason_moves_the_bug_along_the_workflow() {
+    let db = demo("triage_states");
+    let dir = tempfile::tempdir().unwrap();
+    let closed = "2026-11-20T10:00:00Z";
+    sync(
+        &db,
+        dir.path(),
+        "acme/api",
+        &[
+            issue(1, "open", None, &["bug"], None),
+            issue(2, "open", None, &["bug"], None),
+            issue(3, "open", None, &["bug"], None),
+            issue(4, "closed", Some("not_planned"), &["bug"], Some(closed)),
+        ],
+    );
+    let n2 = number_of(&db, 2);
+    db.run_status(&["bug", "update", &n2, "--status", "in_progress"]);
+    let counts = sync(
+        &db,
+        dir.path(),
+        "acme/api",
+        &[
+            issue(1, "closed", Some("completed"), &["bug"], Some(closed)),
+            issue(2, "closed", Some("not_planned"), &["bug"], Some(closed)),
+            issue(3, "closed", Some("duplicate"), &["bug"], Some(closed)),
+            issue(4, "closed", Some("not_planned"), &["bug"], Some(closed)),
+        ],
+    );
+    assert_eq!(counts, (4, 0, 3, 1));
+    let state = |n| {
+        let (status, _, resolved, _, _) = bug(&db, n);
+        (status, resolved)
+    };
+    let resolved = Some("2026-11-20 10:00".to_string());
+    assert_eq!(state(1), ("closed".to_string(), resolved.clone()));
+    assert_eq!(state(2), ("deferred".to_string(), None));
+    assert_eq!(state(3), ("deferred".to_string(), None));
+    assert_eq!(state(4), ("deferred".to_string(), None));
+    // deferred bugs count neither in MTTR nor in SLA compliance: they are not resolved
+    assert_eq!(
+        db.count("SELECT count(*) FROM bugs WHERE external_id LIKE '%acme/api%' AND resolved_at IS NOT NULL"),
+        1
+    );
+    // reopened upstream: pending again, no longer resolved
+    sync(
+        &db,
+        dir.path(),
+        "acme/api",
+        &[
+            issue(1, "open", Some("reopened"), &["bug"], None),
+            issue(2, "open", Some("reopened"), &["bug"], None),
+            issue(3, "closed", Some("duplicate"), &["bug"], Some(closed)),
+            issue(4, "closed", Some("not_planned"), &["bug"], Some(closed)),
+        ],
+    );
+    assert_eq!(state(1), ("pending".to_string(), None));
+    assert_eq!(state(2), ("pending".to_string(), None));
+    assert_eq!(state(3), ("deferred".to_string(), None));
+}
+
+#[test]
+fn github_names_match_whatever_their_case() {
+    let db = demo("triage_case");
+    let dir = tempfile::tempdir().unwrap();
+    db.client()
+        .batch_execute("UPDATE projects SET github_repo = 'Acme/API' WHERE name = 'Atlas Payments'")
+        .unwrap();
+    sync(&db, dir.path(), "acme/api", &[issue(1, "open", None, &["bug"], None)]);
+    assert_eq!(db.count("SELECT count(*) FROM projects WHERE lower(github_repo) = 'acme/api'"), 1);
+    let row = db
+        .client()
+        .query_one(
+            "SELECT p.name, r.email FROM bugs b JOIN projects p ON p.id = b.project_id
+             LEFT JOIN users r ON r.id = b.reporter_id WHERE b.external_id = 'https://github.com/acme/api/issues/1'",
+            &[],
+        )
+        .unwrap();
+    // the demo's ghopper is the issue's GHopper
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, Option<String>>(1)),
+        ("Atlas Payments".to_string(), Some("grace@ctodb.dev".to_string()))
+    );
+    // a CSV that names the repository in another case updates that project, and another
+    // project cannot take it
+    let csv = dir.path().join("projects.csv");
+    std::fs::write(
+        &csv,
+        "name,github_repo,arr\r\nAtlas Payments,ACME/Api,123.00\r\nBeacon Analytics,acme/API,1.00\r\n",
+    )
+    .unwrap();
+    let out = db.ctodb(&["import", "csv", csv.to_str().unwrap(), "--kind", "projects"]);
+    assert_eq!(out.code(), 1);
+    // (CRLF line endings: Beacon is on line 3)
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.contains("projects.csv, line 3, column \"github_repo\": acme/API is also on line 2\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "projects.csv, line 3, column \"github_repo\": acme/API already belongs to another project\n"
+        ),
+        "{stderr}"
+    );
+    std::fs::write(&csv, "name,github_repo,arr\r\nAtlas Payments,ACME/Api,123.00\r\n").unwrap();
+    db.run(&["import", "csv", csv.to_str().unwrap(), "--kind", "projects"]);
+    assert_eq!(db.count("SELECT count(*) FROM projects WHERE arr = 123.00 AND name = 'Atlas Payments'"), 1);
+    // the schema holds it too
+    let err = db
+        .client()
+        .batch_execute("UPDATE projects SET github_repo = 'ACME/API' WHERE name = 'Beacon Analytics'")
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("projects_github_repo_lower_key")
+            || format!("{err:?}").contains("projects_github_repo_lower_key"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn the_migration_names_repositories_and_logins_taken_twice_whatever_their_case() {
+    let db = TestDb::new("triage_migration");
+    let mut client = db.client();
+    // the database as the previous migration left it, with names that differ only in case
+    client
+        .batch_execute(
+            "DROP TABLE ctodb.github_sync;
+             DROP INDEX projects_github_repo_lower_key; DROP INDEX users_github_login_lower_key;
+             DELETE FROM ctodb.schema_migrations WHERE version = '20261204120000';
+             INSERT INTO projects (name, github_repo) VALUES ('One', 'Acme/API'), ('Two', 'acme/api');
+             INSERT INTO users (email, name, github_login) VALUES ('a@x.dev', 'A', 'Ada'), ('b@x.dev', 'B', 'ada');",
+        )
+        .unwrap();
+    let out = db.ctodb(&["migrate"]);
+    assert_eq!(out.code(), 1);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.contains("GitHub repositories and logins are one whatever their case, and these are taken twice: acme/api (projects 'One', 'Two'); ada (users a@x.dev, b@x.dev); keep the value on one row of each"),
+        "{stderr}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM projects WHERE lower(github_repo) = 'acme/api'"), 2);
+}
