@@ -645,3 +645,44 @@ fn a_one_megabyte_field_is_refused_with_its_size() {
     );
     assert_eq!(db.fingerprint(TABLES), before);
 }
+
+#[test]
+fn a_keyless_row_whose_title_was_corrected_is_taken_for_the_bug_it_was() {
+    let db = demo("import_edited_title");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |text: &str| std::fs::write(dir.path().join("bugs.csv"), text).unwrap();
+    let header = "project,title,severity,created_at\n";
+    let slow = "Atlas Payments,Slow export,low,2026-11-20T10:00:00Z\n";
+    write(&format!("{header}Atlas Payments,Cart totals wrong,high,2026-11-20T10:00:00Z\n{slow}"));
+    assert_eq!(counts(&import(&db, dir.path(), "bugs.csv", "bugs", &[])), [2, 2, 0, 0, 0]);
+    let cart = db.count("SELECT bug_number FROM bugs WHERE title = 'Cart totals wrong'");
+    // the title corrected, no number: refused, naming the bug it looks like
+    write(&format!("{header}Atlas Payments,Cart totals are wrong,high,2026-11-20T10:00:00Z\n{slow}"));
+    let before = db.fingerprint(TABLES);
+    let out = import(&db, dir.path(), "bugs.csv", "bugs", &[]);
+    assert_eq!(
+        error_line(&out),
+        format!(
+            "error: bugs.csv, line 2, column \"title\": looks like bug #{cart} with an edited title: add its `bug` number to update it; nothing was imported"
+        )
+    );
+    assert_eq!(db.fingerprint(TABLES), before);
+    // with --skip-invalid the row is rejected, the rest imports
+    assert_eq!(counts(&import(&db, dir.path(), "bugs.csv", "bugs", &["--skip-invalid"])), [2, 0, 0, 1, 1]);
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE title LIKE 'Cart totals%'"), 1);
+    // with its number it updates that bug
+    write(&format!("bug,project,title,severity,created_at\n{cart},Atlas Payments,Cart totals are wrong,high,2026-11-20T10:00:00Z\n"));
+    assert_eq!(counts(&import(&db, dir.path(), "bugs.csv", "bugs", &[])), [1, 0, 1, 0, 0]);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM bugs WHERE bug_number = {cart} AND title = 'Cart totals are wrong'"
+        )),
+        1
+    );
+    // a new bug at the same instant, beside rows that update the others, is a new bug
+    write(&format!(
+        "{header}Atlas Payments,Cart totals are wrong,high,2026-11-20T10:00:00Z\n{slow}Atlas Payments,Refunds twice,critical,2026-11-20T10:00:00Z\n"
+    ));
+    let out = import(&db, dir.path(), "bugs.csv", "bugs", &[]);
+    assert_eq!(counts(&out)[1], 1, "{}", out.stderr_text());
+}

@@ -107,6 +107,20 @@ pub async fn match_rows(tx: &Transaction<'_>, plan: &Plan) -> Result<(), DbError
         );
         db::execute(tx, &set, &[]).await?;
     }
+    // a keyless bug row (its external id derived from project, title and creation
+    // instant, read::bug_identity) is also the bug that has those three now: one whose
+    // title was corrected through its number keeps the key derived from the old title
+    if plan.kind == ImportKind::Bugs && ["project_id", "title", "created_at"].iter().all(|c| plan.staged(c)) {
+        let set = composed(
+            "import/match_keyless",
+            format!(
+                "UPDATE {STAGING} s SET target_id = t.id FROM bugs t \
+                 WHERE s.target_id IS NULL AND s.external_id ~ '^csv:[0-9a-f]{{32}}$' \
+                   AND t.created_at = s.created_at AND t.project_id = s.project_id AND t.title = s.title"
+            ),
+        );
+        db::execute(tx, &set, &[]).await?;
+    }
     Ok(())
 }
 
@@ -153,6 +167,21 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
             "SELECT line, '{header}', 'matches no {noun}, and a new {noun} needs a value here' \
              FROM {STAGING} WHERE target_id IS NULL AND {}",
             if plan.insert.contains(column) { format!("{column} IS NULL") } else { "true".to_string() }
+        ));
+    }
+    // a row without a number or an external id is keyed by its project, title and
+    // creation instant (read::bug_identity); with its title corrected it would become a
+    // second bug. A keyless new row that meets a bug of the same project and instant with
+    // another title, which no row of the file updates, is taken for that bug edited.
+    if kind == ImportKind::Bugs && ["project_id", "title", "created_at"].iter().all(|c| plan.staged(c)) {
+        checks.push(format!(
+            "SELECT s.line, 'title', format('looks like bug #%s with an edited title: add its `bug` number to update it', \
+                    min(t.bug_number)) \
+             FROM {STAGING} s JOIN bugs t ON t.created_at = s.created_at AND t.project_id = s.project_id \
+             WHERE s.target_id IS NULL AND s.external_id ~ '^csv:[0-9a-f]{{32}}$' \
+               AND t.title IS DISTINCT FROM s.title \
+               AND NOT EXISTS (SELECT 1 FROM {STAGING} m WHERE m.target_id = t.id) \
+             GROUP BY s.line"
         ));
     }
     // a bug is not resolved before it was created, whichever side each instant comes from
