@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{ctodb_command, password_role, tcp_port, CliOutput};
+use crate::common::{ctodb_command, tcp_port, CliOutput};
 
 fn doctor_with(url: &str) -> (CliOutput, Duration) {
     let started = Instant::now();
@@ -45,16 +45,16 @@ fn an_unreachable_port_says_the_server_does_not_answer() {
 
 #[test]
 fn a_wrong_password_is_named_and_not_shown() {
-    let (role, _right) = password_role();
-    let url = format!("postgres://{role}:wrong-secret-99@127.0.0.1:{}/postgres", tcp_port());
+    let (cluster, role, _right) = crate::common::cluster::with_password_role();
+    let port = cluster.port;
+    let url = format!("postgres://{role}:wrong-secret-99@127.0.0.1:{port}/postgres");
     let (out, elapsed) = doctor_with(&url);
     assert_eq!(out.code(), 1);
     assert_eq!(
         out.stderr_text().trim(),
         format!(
-            "error: password authentication failed for user \"{role}\" at 127.0.0.1:{}; \
-             check the password in DATABASE_URL or PGPASSWORD",
-            tcp_port()
+            "error: password authentication failed for user \"{role}\" at 127.0.0.1:{port}; \
+             check the password in DATABASE_URL or PGPASSWORD"
         )
     );
     assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");

@@ -145,7 +145,9 @@ fn no_float_noise_in_any_format() {
             let mut all = args.clone();
             all.extend(["--as-of", AS_OF, "-f", format]);
             let out = db.ctodb(&all);
+            assert_eq!(out.code(), 0, "{args:?} -f {format}: {}", out.stderr_text());
             let text = out.stdout_text();
+            assert!(text.lines().count() > 1, "{args:?} -f {format} printed nothing to check:\n{text}");
             // a binary float's noise is a run of 0s or 9s before a last digit
             let noisy = text.split(|c: char| !(c.is_ascii_digit() || c == '.')).any(|number| {
                 number.split_once('.').is_some_and(|(_, decimals)| {

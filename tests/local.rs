@@ -153,3 +153,112 @@ fn the_url_names_the_folder_and_a_bad_folder_is_refused() {
         format!("error: --data {long}: the path is too long for a Unix socket inside it (at most about 90 characters)")
     );
 }
+
+/// One row of `local status -f csv`.
+fn status_row(dir: &Path, name: &str) -> String {
+    let report = status(dir);
+    report
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name},")))
+        .unwrap_or_else(|| panic!("no {name} in {report}"))
+        .to_string()
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
+}
+
+#[test]
+fn only_its_owner_enters_a_private_cluster_over_tcp_or_its_socket() {
+    let dir = cluster_dir();
+    let path = dir.path();
+    let _stops = crate::common::StopsCluster(path.to_path_buf());
+    let port = crate::common::cluster::free_port().to_string();
+    let started = local(path, &["local", "start", "--port", &port]).status_only();
+    let user = crate::common::admin_user();
+    let tcp_url = format!("postgresql://{user}@localhost:{port}/ctodb?passfile={}/pgpass", path.display());
+    assert!(
+        started.contains(&format!(
+            "TCP on localhost:{port} takes the generated password, which {}/pgpass holds: {tcp_url}\n",
+            path.display()
+        )),
+        "{started}"
+    );
+    assert_eq!(status_row(path, "tcp_url"), tcp_url);
+    let mode = |file: &str| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path.join(file)).unwrap().permissions())
+            & 0o777
+    };
+    assert_eq!((mode("."), mode("pgpass")), (0o700, 0o600));
+    let hba = std::fs::read_to_string(path.join("data/pg_hba.conf")).unwrap();
+    assert!(!hba.lines().any(|l| l.starts_with("host") && l.ends_with("trust")), "{hba}");
+    // the owner, with the URL it was given: in
+    let migrated: CliOutput = ctodb_command(Some(&tcp_url)).arg("migrate").output().unwrap().into();
+    migrated.status_only();
+    // without the password: out
+    let bare = format!("postgresql://{user}@localhost:{port}/ctodb");
+    let refused: CliOutput =
+        ctodb_command(Some(&bare)).env("HOME", path).arg("users").output().unwrap().into();
+    assert_eq!(refused.code(), 1);
+    assert!(refused.stderr_text().contains("asks for a password for user"), "{}", refused.stderr_text());
+    if is_root() {
+        // another OS user, over TCP and over the socket, as the cluster's superuser
+        let psql_as_nobody = |conninfo: String| {
+            let out = std::process::Command::new("runuser")
+                .args(["-u", "nobody", "--", "psql", "-X", "-A", "-t", "-c", "SELECT 1"])
+                .arg(conninfo)
+                .env_remove("PGPASSWORD")
+                .output()
+                .unwrap();
+            (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+        let (code, stderr) = psql_as_nobody(format!("host=127.0.0.1 port={port} user={user} dbname=ctodb"));
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains("no password supplied") || stderr.contains("password authentication failed"),
+            "{stderr}"
+        );
+        let (code, stderr) =
+            psql_as_nobody(format!("host={} port={port} user={user} dbname=ctodb", path.display()));
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(stderr.contains("Permission denied"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_folder_ctodb_did_not_make_is_never_taken_or_deleted() {
+    let dir = cluster_dir();
+    let path = dir.path();
+    std::fs::write(path.join("thesis.tex"), "years of work").unwrap();
+    for args in [&["local", "start"][..], &["local", "destroy", "--force"]] {
+        let out = local(path, args);
+        assert_eq!(out.code(), 1, "{args:?}");
+        assert!(out.stderr_text().contains(&format!("{} ", path.display())), "{}", out.stderr_text());
+        assert!(out.stderr_text().contains("(it has no .ctodb-cluster)"), "{}", out.stderr_text());
+    }
+    assert_eq!(std::fs::read_to_string(path.join("thesis.tex")).unwrap(), "years of work");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(path).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o755, "the folder's mode was changed");
+    assert_eq!(std::fs::read_dir(path).unwrap().count(), 1);
+}
+
+#[test]
+fn another_servers_process_in_the_pid_file_is_not_taken_for_the_clusters() {
+    let dir = cluster_dir();
+    let path = dir.path();
+    let _stops = crate::common::StopsCluster(path.to_path_buf());
+    local(path, &["local", "start"]).status_only();
+    local(path, &["local", "stop"]).status_only();
+    // a postmaster.pid left behind that names a live postgres process of another cluster
+    let other = crate::common::cluster::TestCluster::start(&[]);
+    let pid = std::fs::read_to_string(other.data().join("postmaster.pid")).unwrap();
+    let pid = pid.lines().next().unwrap().to_string();
+    std::fs::write(path.join("data/postmaster.pid"), format!("{pid}\n{}\n", path.join("data").display()))
+        .unwrap();
+    assert_eq!(status_row(path, "running"), "false");
+    let started = local(path, &["local", "start"]).status_only();
+    assert!(started.contains("left by a server that did not stop cleanly"), "{started}");
+    assert_eq!(status_row(path, "running"), "true");
+    // and the other server was left alone
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+}

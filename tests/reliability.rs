@@ -190,53 +190,60 @@ fn a_listener_that_never_answers_stops_within_a_second_of_the_setting() {
 
 #[test]
 fn a_password_in_the_url_appears_in_no_output_file_or_row() {
-    let (role, password) = crate::common::password_role();
-    let db = TestDb::new("secret_scan");
-    db.run_status(&["seed", "--as-of", AS_OF]);
-    // the role owns nothing here: it may do what the commands do
-    admin().batch_execute(&format!("ALTER ROLE {role} SUPERUSER")).unwrap();
-    let url = format!("postgres://{role}:{password}@127.0.0.1:{}/{}", crate::common::tcp_port(), db.name);
+    // a throwaway cluster where the role must give its password over TCP
+    let (cluster, role, password) = crate::common::cluster::with_password_role();
+    let url = format!("postgres://{role}:{password}@127.0.0.1:{}/ctodb_secret_scan", cluster.port);
+    for setup in [&["migrate"][..], &["seed", "--as-of", AS_OF]] {
+        let out = crate::common::ctodb_at(&url, setup, None);
+        out.status_only();
+        assert!(!out.stderr_text().contains(password));
+    }
+    let db = cluster.admin("ctodb_secret_scan");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("p.csv"), "name,arr\nAtlas Payments,-1\nNova,10\n").unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github");
     let repos = fixtures.join("repos.json").display().to_string();
     let issues = fixtures.join("issues-nova.json").display().to_string();
-    let commands: Vec<Vec<&str>> = vec![
-        vec!["-v", "projects"],
-        vec!["-v", "bugs", "--all"],
-        vec!["-v", "report", "portfolio"],
-        vec!["-v", "search", "checkout"],
-        vec!["-v", "refresh"],
-        vec!["-v", "import", "csv", "p.csv", "--kind", "projects", "--skip-invalid"],
-        vec!["-v", "import", "csv", "p.csv", "--kind", "projects"],
-        vec!["-v", "export", "--dir", "reports", "--tables", "projects"],
-        vec!["-v", "doctor"],
-        vec!["-v", "bug", "show", "1"],
-        vec!["-v", "migrate", "status"],
-        vec!["-v", "stats"],
-        vec!["-v", "users"],
-        vec!["-v", "project", "Atlas Payments"],
-        vec!["-v", "bug", "update", "7", "--status", "in_progress", "--as", "ada@ctodb.dev"],
-        vec!["-v", "report", "sla"],
-        vec!["-v", "report", "trends", "--chart", "trends.svg"],
-        vec!["-v", "report", "engineering"],
-        vec!["-v", "report", "monthly"],
-        vec!["-v", "report", "daily"],
-        vec!["-v", "report", "workload"],
-        vec!["-v", "report", "team"],
-        vec!["-v", "report", "sync"],
-        vec!["-v", "report", "imports"],
-        vec!["-v", "report", "weekly", "--html", "week.html"],
-        vec!["-v", "import", "github", "--repos", &repos, "--issues", &issues],
-        vec!["-v", "migrate"],
-        vec!["-v", "snapshots", "--dir", "reports", "--verify"],
-        vec!["-v", "doctor"],
-        vec!["-v", "quickstart"],
+    // each command with the exit status it must end with: a scan of commands that failed
+    // early would prove nothing
+    let commands: Vec<(i32, Vec<&str>)> = vec![
+        (0, vec!["-v", "projects"]),
+        (0, vec!["-v", "bugs", "--all"]),
+        (0, vec!["-v", "report", "portfolio"]),
+        (0, vec!["-v", "search", "checkout"]),
+        (0, vec!["-v", "refresh"]),
+        (0, vec!["-v", "import", "csv", "p.csv", "--kind", "projects", "--skip-invalid"]),
+        (1, vec!["-v", "import", "csv", "p.csv", "--kind", "projects"]),
+        (0, vec!["-v", "export", "--dir", "reports", "--tables", "projects"]),
+        (0, vec!["-v", "bug", "show", "1"]),
+        (0, vec!["-v", "migrate", "status"]),
+        (0, vec!["-v", "stats"]),
+        (0, vec!["-v", "users"]),
+        (0, vec!["-v", "project", "Atlas Payments"]),
+        (0, vec!["-v", "bug", "update", "7", "--status", "in_progress", "--as", "ada@ctodb.dev"]),
+        (0, vec!["-v", "report", "sla"]),
+        (0, vec!["-v", "report", "trends", "--chart", "trends.svg"]),
+        (0, vec!["-v", "report", "engineering"]),
+        (0, vec!["-v", "report", "monthly"]),
+        (2, vec!["-v", "report", "daily"]),
+        (0, vec!["-v", "report", "daily", "--project", "Atlas Payments"]),
+        (0, vec!["-v", "report", "workload"]),
+        (0, vec!["-v", "report", "team"]),
+        (0, vec!["-v", "report", "sync"]),
+        (0, vec!["-v", "report", "imports"]),
+        (0, vec!["-v", "report", "weekly", "--html", "week.html"]),
+        (0, vec!["-v", "import", "github", "--repos", &repos, "--issues", &issues]),
+        (0, vec!["-v", "migrate"]),
+        (0, vec!["-v", "snapshots", "--dir", "reports", "--verify"]),
+        (0, vec!["-v", "doctor"]),
+        (0, vec!["-v", "quickstart"]),
+        (1, vec!["-v", "bug", "show", "999999"]),
     ];
     let mut seen = String::new();
     assert!(commands.len() >= 30);
-    for args in &commands {
+    for (status, args) in &commands {
         let out = crate::common::ctodb_at(&url, args, Some(dir.path()));
+        assert_eq!(out.code(), *status, "`ctodb {}`: {}", args.join(" "), out.stderr_text());
         for text in [out.stdout_text(), out.stderr_text()] {
             assert!(!text.contains(password), "`ctodb {}` printed the password:\n{text}", args.join(" "));
             seen.push_str(&text);
@@ -261,12 +268,17 @@ fn a_password_in_the_url_appears_in_no_output_file_or_row() {
     }
     assert!(files >= 4, "expected the rejects file and a snapshot, found {files} files");
     // and every row ctodb writes about itself
-    let leaks = db.count(&format!(
-        "SELECT (SELECT count(*) FROM import_logs WHERE errors::text LIKE '%{password}%' OR target LIKE '%{password}%')
-              + (SELECT count(*) FROM audit_log WHERE changes::text LIKE '%{password}%' OR coalesce(entity_id, '') LIKE '%{password}%')"
-    ));
+    let mut db = db;
+    let count = |db: &mut postgres::Client, sql: &str| -> i64 { db.query_one(sql, &[]).unwrap().get(0) };
+    let leaks = count(
+        &mut db,
+        &format!(
+            "SELECT (SELECT count(*) FROM import_logs WHERE errors::text LIKE '%{password}%' OR target LIKE '%{password}%')
+                  + (SELECT count(*) FROM audit_log WHERE changes::text LIKE '%{password}%' OR coalesce(entity_id, '') LIKE '%{password}%')"
+        ),
+    );
     assert_eq!(leaks, 0);
-    assert!(db.count("SELECT count(*) FROM import_logs WHERE target = 'p.csv'") >= 2);
+    assert!(count(&mut db, "SELECT count(*) FROM import_logs WHERE target = 'p.csv'") >= 2);
 }
 
 #[test]
@@ -569,17 +581,8 @@ fn certificates(dir: &Path, ca: &str) {
 #[test]
 fn tls_modes_against_a_server_that_takes_tls_only() {
     let dir = tempfile::Builder::new().prefix("ctodb-tls-").tempdir_in("/tmp").unwrap();
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let cluster = dir.path().join("pg");
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port().to_string()
-    };
-    let local = |args: &[&str]| -> CliOutput {
-        ctodb_command(None).env("CTODB_LOCAL", &cluster).args(args).output().unwrap().into()
-    };
-    let _stops = crate::common::StopsCluster(cluster.clone());
-    local(&["local", "start", "--port", &port]).status_only();
+    let cluster = crate::common::cluster::TestCluster::start(&[]);
+    let port = cluster.port;
     let certs = dir.path().join("certs");
     std::fs::create_dir(&certs).unwrap();
     certificates(&certs, "ctodb-test-ca");
@@ -588,24 +591,11 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
     std::fs::create_dir(&other).unwrap();
     certificate_authority(&other, "other");
     // the server: TLS on, and only TLS over TCP
-    let data = cluster.join("data");
+    let data = cluster.data();
     for file in ["server.pem", "server.key"] {
         std::fs::copy(certs.join(file), data.join(file)).unwrap();
     }
-    let as_root = std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false);
-    if as_root {
-        assert!(std::process::Command::new("chown")
-            .args([
-                "postgres:",
-                data.join("server.pem").to_str().unwrap(),
-                data.join("server.key").to_str().unwrap()
-            ])
-            .status()
-            .unwrap()
-            .success());
-    }
+    cluster.give_to_owner(&[&data.join("server.pem"), &data.join("server.key")]);
     std::fs::set_permissions(data.join("server.key"), std::os::unix::fs::PermissionsExt::from_mode(0o600))
         .unwrap();
     let mut conf = std::fs::OpenOptions::new().append(true).open(data.join("postgresql.conf")).unwrap();
@@ -615,10 +605,9 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
         "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n",
     )
     .unwrap();
-    local(&["local", "stop"]).status_only();
-    local(&["local", "start"]).status_only();
+    cluster.pg_ctl("restart");
 
-    let user = crate::common::admin_user();
+    let user = "postgres";
     let ca = certs.join("ctodb-test-ca.pem");
     let url = |host: &str, params: &str| format!("postgres://{user}@{host}:{port}/postgres?{params}");
     let run = |url: &str| -> CliOutput {
@@ -661,7 +650,6 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
              \"127.0.0.1\", user \"{user}\", database \"postgres\", no encryption"
         )
     );
-    local(&["local", "destroy", "--force"]).status_only();
 }
 
 /// The bug priorities of the database, one digest.

@@ -21,6 +21,14 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
             } else {
                 ui::info(&format!("the private cluster in {} is already running", cluster.dir.display()));
             }
+            if cluster.tcp {
+                ui::info(&format!(
+                    "TCP on localhost:{} takes the generated password, which {} holds: {}",
+                    cluster.port,
+                    cluster.dir.join("pgpass").display(),
+                    cluster.tcp_url()
+                ));
+            }
             if std::env::var_os("CTODB_LOCAL").is_none() && cluster.dir != crate::local::default_dir() {
                 ui::info(&format!(
                     "other commands find it with CTODB_LOCAL={} (or DATABASE_URL={})",
@@ -62,6 +70,9 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
             row("tcp", if status.tcp { format!("localhost:{}", cluster.port) } else { "off".to_string() });
             row("data_size_mb", (status.data_bytes >> 20).to_string());
             row("url", cluster.url());
+            if status.tcp {
+                row("tcp_url", cluster.tcp_url());
+            }
             for (name, value) in status.settings {
                 row(&name, value);
             }

@@ -320,7 +320,7 @@ fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSet
     }
     // tokio-postgres has no kind for this one: a configuration error with this message,
     // raised when the server asks for a password and none was given
-    if err.to_string().contains("password missing") {
+    if err.to_string().contains("password missing") || reason.contains("password missing") {
         return DbError::PasswordMissing { user, server };
     }
     DbError::Unreachable { server, reason }

@@ -72,6 +72,14 @@ impl TestCluster {
         cluster
     }
 
+    /// Gives files the test put into the cluster to the server's OS user (as root).
+    pub fn give_to_owner(&self, files: &[&Path]) {
+        if is_root() {
+            let status = Command::new("chown").arg("postgres:").args(files).status().unwrap();
+            assert!(status.success(), "chown of {files:?} failed");
+        }
+    }
+
     pub fn data(&self) -> PathBuf {
         self.root.path().join("data")
     }
@@ -141,4 +149,24 @@ impl Drop for TestCluster {
             Command::new(&tool).args(args).output()
         };
     }
+}
+
+/// A cluster where the role `ctodb_pw_test` (a superuser) must log in over TCP with its
+/// password (scram-sha-256); the socket and everyone else are trusted. Returns the
+/// cluster, the role and its password.
+pub fn with_password_role() -> (TestCluster, &'static str, &'static str) {
+    const ROLE: &str = "ctodb_pw_test";
+    const PASSWORD: &str = "right-horse-battery";
+    let cluster = TestCluster::start(&["password_encryption = 'scram-sha-256'"]);
+    cluster
+        .admin("postgres")
+        .batch_execute(&format!("CREATE ROLE {ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}'"))
+        .unwrap();
+    std::fs::write(
+        cluster.data().join("pg_hba.conf"),
+        format!("local all all trust\nhost all {ROLE} 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n"),
+    )
+    .unwrap();
+    cluster.pg_ctl("reload");
+    (cluster, ROLE, PASSWORD)
 }

@@ -292,45 +292,6 @@ impl Drop for TestDb {
     }
 }
 
-/// A role that must log in with a password over TCP, for the wrong-password test. Adds a
-/// scram-sha-256 line for that role alone to pg_hba.conf when missing (trust stays for
-/// everyone else) and reloads the server.
-pub fn password_role() -> (&'static str, &'static str) {
-    const ROLE: &str = "ctodb_pw_test";
-    const PASSWORD: &str = "right-horse-battery";
-    let mut admin = admin();
-    admin
-        .batch_execute(&format!(
-            "DO $$ BEGIN
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') THEN
-                    CREATE ROLE {ROLE} LOGIN;
-                END IF;
-             END $$;
-             SET password_encryption = 'scram-sha-256';
-             ALTER ROLE {ROLE} PASSWORD '{PASSWORD}';"
-        ))
-        .expect("creating the password test role");
-    let has_rule: bool = admin
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_hba_file_rules WHERE $1 = ANY(user_name) AND auth_method = 'scram-sha-256')",
-            &[&ROLE],
-        )
-        .unwrap()
-        .get(0);
-    if !has_rule {
-        let hba_file: String = admin.query_one("SHOW hba_file", &[]).unwrap().get(0);
-        let current = std::fs::read_to_string(&hba_file)
-            .unwrap_or_else(|e| panic!("cannot read {hba_file} to add the password test rule: {e}"));
-        let rule = format!("host all {ROLE} 127.0.0.1/32 scram-sha-256\n");
-        std::fs::write(&hba_file, format!("{rule}{current}")).unwrap_or_else(|e| {
-            panic!("cannot add the password test rule to {hba_file} (run the tests as a user who may): {e}")
-        });
-        admin.batch_execute("SELECT pg_reload_conf()").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    }
-    (ROLE, PASSWORD)
-}
-
 /// The role the tests connect as (the server's, not the OS's, when they differ).
 pub fn admin_user() -> String {
     server_config().get_user().unwrap_or("postgres").to_string()

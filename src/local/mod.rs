@@ -17,134 +17,16 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
+
+mod access;
+mod binaries;
+
+use binaries::install_hint;
+pub use binaries::{find_binaries, Binaries};
 
 /// The port of the socket's name (`.s.PGSQL.5432`); no TCP unless asked for.
 pub const DEFAULT_PORT: u16 = 5432;
-
-/// The installed server binaries ctodb uses.
-#[derive(Debug, Clone)]
-pub struct Binaries {
-    pub dir: PathBuf,
-    /// e.g. 15.19
-    pub version: String,
-    major: u32,
-}
-
-impl Binaries {
-    fn tool(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// Whether the contrib extensions ctodb needs (pg_trgm, fuzzystrmatch) are installed
-    /// beside this server.
-    fn missing_extensions(&self) -> Vec<&'static str> {
-        let share = Command::new(self.tool("pg_config")).arg("--sharedir").output().ok();
-        let share = share
-            .filter(|out| out.status.success())
-            .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-            .or_else(|| debian_share_dir(self.major));
-        let Some(share) = share else { return Vec::new() };
-        ["pg_trgm", "fuzzystrmatch"]
-            .into_iter()
-            .filter(|name| !share.join("extension").join(format!("{name}.control")).is_file())
-            .collect()
-    }
-}
-
-fn debian_share_dir(major: u32) -> Option<PathBuf> {
-    let dir = PathBuf::from(format!("/usr/share/postgresql/{major}"));
-    dir.is_dir().then_some(dir)
-}
-
-/// Every folder that may hold `initdb`, `pg_ctl` and `postgres`: PATH, `pg_config
-/// --bindir`, and the usual places of Debian, RHEL and Homebrew packages.
-fn candidate_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> =
-        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").stderr(Stdio::null()).output() {
-        if out.status.success() {
-            dirs.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-        }
-    }
-    for pattern_dir in
-        ["/usr/lib/postgresql", "/usr/local/pgsql", "/opt/homebrew/opt", "/usr/local/opt", "/usr"]
-    {
-        let Ok(entries) = fs::read_dir(pattern_dir) else { continue };
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = entry.path();
-            match pattern_dir {
-                "/usr/lib/postgresql" => dirs.push(path.join("bin")),
-                "/usr" if name.starts_with("pgsql-") => dirs.push(path.join("bin")),
-                "/opt/homebrew/opt" | "/usr/local/opt" if name.starts_with("postgresql") => {
-                    dirs.push(path.join("bin"))
-                }
-                _ => {}
-            }
-        }
-    }
-    dirs.push(PathBuf::from("/usr/local/pgsql/bin"));
-    dirs
-}
-
-/// `postgres (PostgreSQL) 15.19 (Debian …)` → ("15.19", 15)
-fn parse_version(text: &str) -> Option<(String, u32)> {
-    let version =
-        text.split_whitespace().find(|word| word.chars().next().is_some_and(|c| c.is_ascii_digit()))?;
-    let major = version.split(['.', 'b', 'r']).next()?.parse().ok()?;
-    Some((version.to_string(), major))
-}
-
-/// The newest installed server whose folder has initdb, pg_ctl and postgres.
-pub fn find_binaries() -> Result<Binaries> {
-    let mut found: Vec<Binaries> = Vec::new();
-    for dir in candidate_dirs() {
-        if !["initdb", "pg_ctl", "postgres"].iter().all(|tool| dir.join(tool).is_file()) {
-            continue;
-        }
-        if found.iter().any(|b| b.dir == dir) {
-            continue;
-        }
-        let Ok(out) = Command::new(dir.join("postgres")).arg("--version").output() else { continue };
-        if let Some((version, major)) = parse_version(&String::from_utf8_lossy(&out.stdout)) {
-            found.push(Binaries { dir, version, major });
-        }
-    }
-    found.sort_by_key(|b| {
-        let parts: Vec<u32> = b.version.split('.').filter_map(|p| p.parse().ok()).collect();
-        (b.major, parts)
-    });
-    found.pop().ok_or_else(|| anyhow!("no PostgreSQL server is installed here (no initdb, pg_ctl and postgres on PATH, in `pg_config --bindir` or the usual package folders); install it with `{}`", install_hint()))
-}
-
-/// The package to install on this OS, from /etc/os-release.
-fn install_hint() -> &'static str {
-    if cfg!(target_os = "macos") {
-        return "brew install postgresql@16";
-    }
-    hint_for(&fs::read_to_string("/etc/os-release").unwrap_or_default())
-}
-
-fn hint_for(os_release: &str) -> &'static str {
-    let release = os_release.to_lowercase();
-    let like = |word: &str| {
-        release.lines().any(|l| (l.starts_with("id=") || l.starts_with("id_like=")) && l.contains(word))
-    };
-    if like("debian") || like("ubuntu") {
-        "apt-get install postgresql postgresql-contrib"
-    } else if like("rhel") || like("fedora") || like("centos") {
-        "dnf install postgresql-server postgresql-contrib"
-    } else if like("alpine") {
-        "apk add postgresql postgresql-contrib"
-    } else if like("arch") {
-        "pacman -S postgresql"
-    } else if like("suse") {
-        "zypper install postgresql-server postgresql-contrib"
-    } else {
-        "your package manager's postgresql and postgresql-contrib packages"
-    }
-}
 
 /// Where the private cluster lives: --data, CTODB_LOCAL, else the user's data folder
 /// (`$XDG_DATA_HOME/ctodb/pg` or `~/.local/share/ctodb/pg`); for root, whose home the
@@ -161,6 +43,17 @@ pub fn default_dir() -> PathBuf {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share")));
     data_home.unwrap_or_else(|| PathBuf::from(".")).join("ctodb/pg")
+}
+
+/// A socket path must fit in sockaddr_un (107 bytes).
+fn check_socket_path(dir: &Path) -> Result<()> {
+    if dir.join(".s.PGSQL.65535.lock").as_os_str().len() > 107 {
+        bail!(
+            "--data {}: the path is too long for a Unix socket inside it (at most about 90 characters)",
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 fn is_root() -> bool {
@@ -231,13 +124,7 @@ impl Cluster {
     pub fn new(dir: Option<PathBuf>, port: Option<u16>) -> Result<Cluster> {
         let dir = dir.unwrap_or_else(default_dir);
         let dir = if dir.is_absolute() { dir } else { std::env::current_dir()?.join(dir) };
-        // a socket path must fit in sockaddr_un (107 bytes)
-        if dir.join(".s.PGSQL.65535.lock").as_os_str().len() > 107 {
-            bail!(
-                "--data {}: the path is too long for a Unix socket inside it (at most about 90 characters)",
-                dir.display()
-            );
-        }
+        check_socket_path(&dir)?;
         let tcp = port.is_some() || recorded_tcp(&dir);
         let port = port.or_else(|| recorded_port(&dir)).unwrap_or(DEFAULT_PORT);
         Ok(Cluster { dir, port, tcp })
@@ -260,6 +147,17 @@ impl Cluster {
         format!("postgresql:///ctodb?host={}&port={}", encode(&self.dir.display().to_string()), self.port)
     }
 
+    /// The URL over TCP (when it is on): localhost, with the password file that holds the
+    /// generated password (psql reads `passfile` too); the URL holds no secret.
+    pub fn tcp_url(&self) -> String {
+        format!(
+            "postgresql://{}@localhost:{}/ctodb?passfile={}",
+            encode(&crate::config::os_user()),
+            self.port,
+            encode(&self.dir.join(access::PASSFILE).display().to_string())
+        )
+    }
+
     /// Holds the folder's lock while `f` runs, so that two `local start` at once make one
     /// cluster.
     fn locked<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
@@ -280,6 +178,8 @@ impl Cluster {
     /// had to start it.
     pub fn start(&self) -> Result<bool> {
         let tcp = self.tcp;
+        check_socket_path(&self.dir)?;
+        access::check_folder(&self.dir)?;
         let binaries = find_binaries()?;
         let missing = binaries.missing_extensions();
         if !missing.is_empty() {
@@ -292,18 +192,21 @@ impl Cluster {
             );
         }
         self.locked(|| {
+            access::mark(&self.dir)?;
             let owner = self.prepare_owner()?;
             if !self.initialised() {
-                self.init(&binaries, owner.as_deref(), tcp)?;
+                self.init(&binaries, owner.as_deref())?;
             }
             if self.running(&binaries) {
                 return Ok(false);
             }
             self.clear_stale_locks()?;
-            self.write_settings(tcp)?;
-            if tcp {
-                self.allow_localhost()?;
+            if tcp && access::read_password(&self.dir).is_none() {
+                self.set_password(&binaries, owner.as_deref())?;
             }
+            fs::write(self.data().join("pg_hba.conf"), access::hba(tcp))
+                .context("cannot write pg_hba.conf")?;
+            self.write_settings(tcp)?;
             let log = self.dir.join("server.log");
             let out = self.run(
                 &binaries,
@@ -376,8 +279,9 @@ impl Cluster {
         })
     }
 
-    /// Stops the server and removes the folder.
+    /// Stops the server and removes the folder, when it is a ctodb cluster.
     pub fn destroy(&self) -> Result<()> {
+        access::check_deletable(&self.dir)?;
         self.stop()?;
         if self.dir.exists() {
             fs::remove_dir_all(&self.dir).with_context(|| format!("cannot remove {}", self.dir.display()))?;
@@ -414,12 +318,13 @@ impl Cluster {
         })
     }
 
-    /// Whether the cluster's postmaster runs: the PID of postmaster.pid is a live (not a
-    /// zombie) postgres process. Where /proc is missing, `pg_ctl status` says.
+    /// Whether the cluster's postmaster runs: the PID of postmaster.pid is a live process
+    /// whose working folder is this data folder (a postmaster's is). Where /proc cannot
+    /// tell, `pg_ctl status` says.
     fn running(&self, binaries: &Binaries) -> bool {
         let Some(pid) = self.postmaster_pid() else { return false };
-        if Path::new("/proc/self/stat").exists() {
-            return process_is_postgres(pid);
+        if let Some(answer) = access::is_postmaster_of(pid, &self.data()) {
+            return answer;
         }
         let data = self.data();
         let owner = self.owner();
@@ -452,7 +357,7 @@ impl Cluster {
         Ok(())
     }
 
-    fn init(&self, binaries: &Binaries, owner: Option<&str>, tcp: bool) -> Result<()> {
+    fn init(&self, binaries: &Binaries, owner: Option<&str>) -> Result<()> {
         let user = crate::config::os_user();
         let data = self.data();
         let out = self.run(
@@ -474,28 +379,31 @@ impl Cluster {
             let _ = fs::remove_dir_all(&data);
             bail!("initdb failed in {}: {}", data.display(), String::from_utf8_lossy(&out.stderr).trim());
         }
-        // the owner only: the socket folder is 0700 and so is the data; TCP (with --port)
-        // is for localhost alone
-        let mut hba = String::from(
-            "# written by ctodb local: the folder's owner, over its socket\nlocal all all trust\n",
-        );
-        if tcp {
-            hba.push_str("host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n");
-        }
-        fs::write(data.join("pg_hba.conf"), hba).context("cannot write pg_hba.conf")?;
-        self.write_settings(tcp)
+        Ok(())
     }
 
-    /// A cluster first made without --port gets the localhost lines when it is started
-    /// with one; a pg_hba.conf that already has host lines (its owner's) is left alone.
-    fn allow_localhost(&self) -> Result<()> {
-        let path = self.data().join("pg_hba.conf");
-        let text = fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        if text.lines().any(|l| l.trim_start().starts_with("host")) {
-            return Ok(());
+    /// Gives the owner's role a generated password (scram-sha-256), with the server
+    /// stopped (single-user mode), and keeps it in the folder's password file.
+    fn set_password(&self, binaries: &Binaries, owner: Option<&str>) -> Result<()> {
+        let user = crate::config::os_user();
+        let password = access::generate_password()?;
+        let role = format!("\"{}\"", user.replace('"', "\"\""));
+        // the password is hexadecimal: nothing in it needs quoting
+        let sql =
+            format!("SET password_encryption = 'scram-sha-256';\nALTER ROLE {role} PASSWORD '{password}';\n");
+        let data = self.data();
+        let out = self.run_with_input(
+            binaries,
+            owner,
+            "postgres",
+            &["--single".as_ref(), "-D".as_ref(), data.as_os_str(), "postgres".as_ref()],
+            sql.as_bytes(),
+        )?;
+        let said = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() || said.contains("ERROR") {
+            bail!("could not set the private cluster's password in {}: {}", self.dir.display(), said.trim());
         }
-        fs::write(&path, format!("{text}host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n"))
-            .with_context(|| format!("cannot write {}", path.display()))
+        access::write_passfile(&self.dir, self.port, &user, &password)
     }
 
     fn write_settings(&self, tcp: bool) -> Result<()> {
@@ -511,6 +419,10 @@ impl Cluster {
         if let Some(owner) = self.owner() {
             chown(&path, &owner)?;
             chown(&self.data().join("pg_hba.conf"), &owner)?;
+            let passfile = self.dir.join(access::PASSFILE);
+            if passfile.exists() {
+                chown(&passfile, &owner)?;
+            }
         }
         Ok(())
     }
@@ -562,6 +474,18 @@ impl Cluster {
         tool: &str,
         args: &[&std::ffi::OsStr],
     ) -> Result<Output> {
+        self.run_with_input(binaries, owner, tool, args, &[])
+    }
+
+    /// `run`, with `input` on the tool's standard input.
+    fn run_with_input(
+        &self,
+        binaries: &Binaries,
+        owner: Option<&str>,
+        tool: &str,
+        args: &[&std::ffi::OsStr],
+        input: &[u8],
+    ) -> Result<Output> {
         let mut command = match owner {
             Some(user) => {
                 let mut c = Command::new("runuser");
@@ -570,26 +494,20 @@ impl Cluster {
             }
             None => Command::new(binaries.tool(tool)),
         };
-        command.args(args).stdin(Stdio::null());
+        command.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         // the server must not inherit the caller's connection settings
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("PG") {
                 command.env_remove(key);
             }
         }
-        command.output().with_context(|| format!("cannot run {}", binaries.tool(tool).display()))
+        let cannot = || format!("cannot run {}", binaries.tool(tool).display());
+        let mut child = command.spawn().with_context(cannot)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input).with_context(cannot)?;
+        }
+        child.wait_with_output().with_context(cannot)
     }
-}
-
-/// Whether `pid` is a live postgres process (Linux: /proc/PID/stat's state is not Z and
-/// its name is postgres).
-fn process_is_postgres(pid: u32) -> bool {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-    // "PID (comm) S ...": the state follows the last ')'
-    let Some(close) = stat.rfind(')') else { return false };
-    let state = stat[close + 1..].trim_start().chars().next().unwrap_or('Z');
-    let name = stat.split_once('(').map(|(_, rest)| &rest[..rest.rfind(')').unwrap_or(0)]).unwrap_or("");
-    state != 'Z' && state != 'X' && name.starts_with("postgres")
 }
 
 /// A setting recorded in an existing cluster's postgresql.auto.conf.
@@ -642,31 +560,6 @@ fn encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn versions_read_from_postgres_version_output() {
-        assert_eq!(
-            parse_version("postgres (PostgreSQL) 15.19 (Debian 15.19-0+deb12u1)\n"),
-            Some(("15.19".into(), 15))
-        );
-        assert_eq!(parse_version("postgres (PostgreSQL) 17beta2"), Some(("17beta2".into(), 17)));
-        assert_eq!(parse_version("nothing"), None);
-    }
-
-    #[test]
-    fn the_missing_package_is_named_for_the_os() {
-        assert_eq!(
-            hint_for("ID=debian\nVERSION_ID=\"12\"\n"),
-            "apt-get install postgresql postgresql-contrib"
-        );
-        assert_eq!(hint_for("ID=ubuntu\nID_LIKE=debian\n"), "apt-get install postgresql postgresql-contrib");
-        assert_eq!(
-            hint_for("ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n"),
-            "dnf install postgresql-server postgresql-contrib"
-        );
-        assert_eq!(hint_for("ID=alpine\n"), "apk add postgresql postgresql-contrib");
-        assert_eq!(hint_for(""), "your package manager's postgresql and postgresql-contrib packages");
-    }
 
     #[test]
     fn the_url_names_the_socket_folder() {
