@@ -470,22 +470,50 @@ fn two_refreshes_at_once_end_as_one_refresh() {
     let night = "2026-11-27T02:00:00Z";
     once.run_status(&["refresh", "--as-of", night]);
     let dir = tempfile::tempdir().unwrap();
-    let children: Vec<Child> =
-        (0..2).map(|_| spawn(&twice, &["refresh", "--as-of", night], dir.path())).collect();
-    let outputs: Vec<CliOutput> = children.into_iter().map(finish).collect();
-    let stderrs: Vec<String> = outputs.iter().map(|out| out.status_only()).collect();
-    // whichever came second waited, if they overlapped, and then found nothing to change
-    let waited =
-        stderrs.iter().filter(|e| e.contains("another refresh is running; waiting for it to finish")).count();
-    assert!(waited <= 1, "{stderrs:?}");
-    if waited == 1 {
-        let second = stderrs.iter().find(|e| e.contains("waiting")).unwrap();
-        assert!(
-            second.contains(": 0 bug priorities (0 closed bugs zeroed), 0 projects, 0 monthly rows"),
-            "{second}"
-        );
-    }
+    let resume = dir.path().join("resume");
+    // the first holds the refresh lock and waits; the second must wait for it
+    let mut first = paused(&twice, &["refresh", "--as-of", night], "refresh:locked", &resume);
+    let mut second = spawn(&twice, &["refresh", "--as-of", night], dir.path());
+    let said = read_until(&mut second, "another refresh is running; waiting for it to finish");
+    std::fs::write(&resume, "").unwrap();
+    let first_status = first.0.wait().unwrap();
+    assert!(first_status.success());
+    let second = finish(second);
+    let rest = second.status_only();
+    assert!(
+        rest.contains(": 0 bug priorities (0 closed bugs zeroed), 0 projects, 0 monthly rows"),
+        "the second refresh, after waiting ({said}), changed something: {rest}"
+    );
     assert_eq!(computed(&twice), computed(&once));
+}
+
+/// Starts ctodb with `args`, pausing at `step` until `resume` exists; returns once it is
+/// there.
+fn paused(db: &TestDb, args: &[&str], step: &str, resume: &Path) -> (Child, String) {
+    let mut child = crate::common::ctodb_command(Some(&db.url))
+        .args(args)
+        .env("CTODB_PAUSE_AT", step)
+        .env("CTODB_RESUME_FILE", resume)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = read_until(&mut child, &format!("pausing at {step}"));
+    (child, said)
+}
+
+/// Reads a child's stderr until a line holds `wanted`; what it read.
+fn read_until(child: &mut Child, wanted: &str) -> String {
+    use std::io::BufRead as _;
+    let stderr = child.stderr.as_mut().expect("stderr piped");
+    let mut reader = std::io::BufReader::new(stderr);
+    let mut seen = String::new();
+    while !seen.contains(wanted) {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "ended before saying {wanted:?}: {seen}");
+        seen.push_str(&line);
+    }
+    seen
 }
 
 #[test]
@@ -493,15 +521,37 @@ fn a_refresh_during_an_import_waits_for_it_and_both_land() {
     let db = TestDb::new("refresh_during_import");
     db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
     let dir = tempfile::tempdir().unwrap();
-    bugs_file(&db, &dir.path().join("many.csv"), 30_000, "Concurrent", "critical", "C");
-    let import = spawn(&db, &["import", "csv", "many.csv", "--kind", "bugs"], dir.path());
-    std::thread::sleep(Duration::from_millis(200));
+    let resume = dir.path().join("resume");
+    bugs_file(&db, &dir.path().join("many.csv"), 3_000, "Concurrent", "critical", "C");
+    // the import has merged its rows and holds its lock, not committed yet
+    let mut import = crate::common::ctodb_command(Some(&db.url))
+        .args(["import", "csv", "many.csv", "--kind", "bugs"])
+        .current_dir(dir.path())
+        .env("CTODB_PAUSE_AT", "import:merged")
+        .env("CTODB_RESUME_FILE", &resume)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    read_until(&mut import, "pausing at import:merged");
     let refresh = spawn(&db, &["refresh", "--as-of", AS_OF], dir.path());
+    // the refresh waits on the import's lock: the overlap happened
+    let started = Instant::now();
+    while db.count(&format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'ctodb' AND {WAITING}",
+        db.name
+    )) == 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "the refresh never waited for the import");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(&resume, "").unwrap();
     let (import, refresh) = (finish(import), finish(refresh));
     assert_eq!(import.code(), 0, "{}", import.stderr_text());
     assert_eq!(refresh.code(), 0, "{}", refresh.stderr_text());
-    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'C-%'"), 30_000);
-    // one more refresh scores whatever the first did not see, and the next finds nothing
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'C-%'"), 3_000);
+    // the refresh read the open bugs before it met the lock: one more refresh scores the
+    // imported ones, and the next finds nothing to change
     db.run_status(&["refresh", "--as-of", AS_OF]);
     assert_eq!(db.count("SELECT count(*) FROM bugs WHERE external_id LIKE 'C-%' AND priority_score = 0"), 0);
     let last = db.run_status(&["refresh", "--as-of", AS_OF]);
@@ -652,6 +702,14 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
     );
 }
 
+/// The projects' health scores, one digest (as the export script computes it).
+fn project_scores(db: &TestDb) -> String {
+    db.client()
+        .query_one("SELECT md5(string_agg(name || ':' || health_score, ',' ORDER BY name COLLATE \"C\")) FROM projects", &[])
+        .unwrap()
+        .get(0)
+}
+
 /// The bug priorities of the database, one digest.
 fn priorities(db: &TestDb) -> String {
     db.client()
@@ -668,46 +726,49 @@ fn an_export_during_a_refresh_holds_one_moment() {
     let db = TestDb::new("export_during_refresh");
     db.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
     db.run_status(&["refresh", "--as-of", AS_OF]);
-    let before = priorities(&db);
+    let (bugs_before, projects_before) = (priorities(&db), project_scores(&db));
     let dir = tempfile::tempdir().unwrap();
-    let mut refresh = spawn(&db, &["refresh", "--as-of", "2026-11-28T12:00:00Z"], dir.path());
-    // once the refresh works, export
-    let mut admin = admin();
-    let started = Instant::now();
-    while admin
-        .query_one(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb'
-             AND state IN ('active', 'idle in transaction')",
-            &[&db.name],
-        )
-        .unwrap()
-        .get::<_, i64>(0)
-        == 0
-    {
-        assert!(refresh.try_wait().unwrap().is_none(), "the refresh ended first");
-        assert!(started.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(5));
-    }
     let reports = dir.path().join("reports");
-    let export = crate::common::ctodb_at(
-        &db.url,
-        &["export", "--dir", reports.to_str().unwrap(), "--id", "mid", "--tables", "bugs"],
-        Some(dir.path()),
+    let resume = dir.path().join("resume");
+    // the export reads bugs, then waits; a refresh commits; then it reads projects
+    let mut export = crate::common::ctodb_command(Some(&db.url))
+        .args(["export", "--dir", reports.to_str().unwrap(), "--id", "mid", "--tables", "bugs,projects"])
+        .env("CTODB_PAUSE_AT", "export:first-table")
+        .env("CTODB_RESUME_FILE", &resume)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(export.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("pausing at export:first-table") {
+        let mut line = String::new();
+        assert!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0, "the export ended: {seen}");
+        seen.push_str(&line);
+    }
+    db.run_status(&["refresh", "--as-of", "2026-11-28T12:00:00Z"]);
+    std::fs::write(&resume, "").unwrap();
+    assert!(export.wait().unwrap().success());
+    let (bugs_after, projects_after) = (priorities(&db), project_scores(&db));
+    assert_ne!(bugs_before, bugs_after, "the refresh changed no priority: the test shows nothing");
+    assert_ne!(
+        projects_before, projects_after,
+        "the refresh changed no project score: the test shows nothing"
     );
-    export.status_only();
-    assert!(refresh.wait().unwrap().success());
-    let after = priorities(&db);
-    assert_ne!(before, after, "the refresh changed no priority: the test shows nothing");
     let script = r#"
 import sys, hashlib, pyarrow.parquet as pq
-t = pq.read_table(sys.argv[1], columns=['bug_number', 'priority_score']).to_pydict()
-pairs = sorted(zip(t['bug_number'], t['priority_score']))
-print(hashlib.md5(','.join(f'{n}:{p}' for n, p in pairs).encode()).hexdigest())
+def digest(path, key, value):
+    t = pq.read_table(path, columns=[key, value]).to_pydict()
+    pairs = sorted(zip(t[key], t[value]))
+    return hashlib.md5(','.join(f'{k}:{v}' for k, v in pairs).encode()).hexdigest()
+print(digest(sys.argv[1] + '/bugs.parquet', 'bug_number', 'priority_score'))
+print(digest(sys.argv[1] + '/projects.parquet', 'name', 'health_score'))
 "#;
-    let file = reports.join("snapshot=mid/bugs.parquet");
-    let exported = crate::common::run_python_with(&["-c", script, file.to_str().unwrap()]);
-    let exported = exported.trim();
-    assert!(exported == before || exported == after, "the export mixes two moments: {exported}");
+    let folder = reports.join("snapshot=mid");
+    let exported = crate::common::run_python_with(&["-c", script, folder.to_str().unwrap()]);
+    let exported: Vec<&str> = exported.lines().collect();
+    // both files hold the moment the export began, though the refresh committed between them
+    assert_eq!(exported, [bugs_before.as_str(), projects_before.as_str()]);
 }
 
 #[test]

@@ -86,7 +86,7 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
         if let Some(log) = &log {
             log.succeed_in(&tx, &summary).await?;
         }
-        crate::fault::point("import:merged");
+        crate::fault::pause_point("import:merged").await;
         run.commit(tx, &summary).await?;
         Ok(summary)
     })

@@ -62,6 +62,7 @@ pub async fn refresh(ctx: &Context) -> Result<Changes> {
             ui::info("another refresh is running; waiting for it to finish");
             db::query(&tx, &sql::REFRESH_LOCK, &[]).await?;
         }
+        crate::fault::pause_point("refresh:locked").await;
         let result = refresh_in(&tx, ctx).await?;
         run.commit(tx, &result).await?;
         Ok(result)

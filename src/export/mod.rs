@@ -160,6 +160,9 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
             step.elapsed().as_secs_f64()
         ));
         files.push(FileEntry::new(&written, &schema));
+        if files.len() == 1 {
+            crate::fault::pause_point("export:first-table").await;
+        }
     }
     let step = std::time::Instant::now();
     let frames = reports::report_frames(&tx, plan.as_of).await?;
