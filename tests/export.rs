@@ -457,12 +457,9 @@ fn an_interrupted_export_exits_130_and_leaves_nothing() {
     locker.batch_execute("ROLLBACK").unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let sessions = format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'ctodb'",
-        db.name
-    );
-    assert_eq!(db.count(&sessions), 0, "the export's query was not cancelled");
+    crate::common::eventually("the end of the export's session", std::time::Duration::from_secs(5), || {
+        crate::common::ctodb_sessions(&db.name) == 0
+    });
 }
 
 #[test]

@@ -366,12 +366,10 @@ fn sigterm_stops_import_refresh_and_export_leaving_nothing() {
         let out = signal_when_busy(&db, spawn(&db, args, dir.path()), "-TERM", args[0] == "import");
         assert_eq!(out.code(), 143, "`ctodb {}`: {}", args.join(" "), out.stderr_text());
         assert!(out.stderr_text().trim_end().ends_with("interrupted (SIGTERM)"), "{}", out.stderr_text());
-        std::thread::sleep(Duration::from_millis(300));
-        let left = db.count(&format!(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND application_name = 'ctodb'",
-            db.name
-        ));
-        assert_eq!(left, 0, "`ctodb {}` left a session on the server", args.join(" "));
+        let what = format!("the end of `ctodb {}`'s session", args.join(" "));
+        crate::common::eventually(&what, Duration::from_secs(5), || {
+            crate::common::ctodb_sessions(&db.name) == 0
+        });
         assert_eq!(db.fingerprint(&tables), before, "`ctodb {}` changed the tables", args.join(" "));
     }
     // the import's log row says how it ended
@@ -423,7 +421,22 @@ fn the_server_stopped_under_a_seed_gives_one_error_and_nothing_partial() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // stop the server once the seed's COPY has taken rows
+    let mut watcher = postgres::Config::new()
+        .host_path(cluster)
+        .port(5432)
+        .user(&crate::common::os_user())
+        .dbname("postgres")
+        .connect(postgres::NoTls)
+        .unwrap();
+    crate::common::eventually("the seed's COPY", Duration::from_secs(60), || {
+        watcher
+            .query_one("SELECT count(*) FROM pg_stat_progress_copy WHERE tuples_processed > 0", &[])
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+    });
+    drop(watcher);
     run(&["local", "stop"]).status_only();
     let out = finish(child);
     assert_eq!(out.code(), 1, "{}", out.stderr_text());
@@ -810,15 +823,10 @@ fn sigterm_stops_a_report_waiting_on_the_server_and_cancels_its_query() {
         let out = finish(child);
         assert_eq!(out.code(), status, "`ctodb {}`: {}", args.join(" "), out.stderr_text());
         assert!(out.stdout.is_empty(), "a stopped report printed: {}", out.stdout_text());
-        std::thread::sleep(Duration::from_millis(300));
-        let left = admin
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb'",
-                &[&db.name],
-            )
-            .unwrap()
-            .get::<_, i64>(0);
-        assert_eq!(left, 0, "`ctodb {}` left its query waiting on the server", args.join(" "));
+        let what = format!("the cancel of `ctodb {}`'s waiting query", args.join(" "));
+        crate::common::eventually(&what, Duration::from_secs(5), || {
+            crate::common::ctodb_sessions(&db.name) == 0
+        });
     }
     lock.rollback().unwrap();
 }

@@ -176,13 +176,15 @@ fn a_killed_seed_leaves_the_database_empty() {
     child.kill().unwrap();
     child.wait().unwrap();
     // the server notices the closed connection and rolls the transaction back
-    std::thread::sleep(Duration::from_millis(300));
+    crate::common::eventually("the end of the killed seed's session", Duration::from_secs(10), || {
+        crate::common::ctodb_sessions(&db.name) == 0
+    });
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'seed'"), 0);
     for table in ["users", "projects", "bugs", "project_metrics", "monthly_metrics", "import_logs"] {
         assert_eq!(db.count(&format!("SELECT count(*) FROM {table}")), 0, "{table}");
     }
     // and the indexes dropped for the load are all still there
-    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 58 indexes present"));
+    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 60 indexes present"));
     assert_eq!(
         db.count("SELECT count(*) FROM pg_indexes WHERE schemaname = 'ctodb' AND indexname = 'bug_search_vector_idx'"),
         1,

@@ -37,7 +37,7 @@ fn server_config() -> postgres::Config {
     config
 }
 
-fn os_user() -> String {
+pub fn os_user() -> String {
     std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
@@ -365,4 +365,25 @@ impl Drop for StopsCluster {
     fn drop(&mut self) {
         let _ = ctodb_command(None).env("CTODB_LOCAL", &self.0).args(["local", "stop"]).output();
     }
+}
+
+/// Waits until `done` holds, checking every 20 ms, and fails the test naming `what` if it
+/// does not within `limit`: tests wait for events, not for fixed times.
+pub fn eventually(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(started.elapsed() < limit, "{what} did not happen within {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The number of ctodb sessions on a database of the test server.
+pub fn ctodb_sessions(database: &str) -> i64 {
+    admin()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb'",
+            &[&database],
+        )
+        .unwrap()
+        .get(0)
 }
