@@ -273,6 +273,17 @@ fn charts_are_drawn_as_svg_and_png() {
         };
         offline(dir.path(), &args).ok();
         assert!(png_colours(&dir.path().join(png)) > 20, "{png} looks blank");
+        // the title's text is drawn: dark pixels in the band above the plot, where only
+        // the title is (without a font resvg draws no text at all)
+        let title_pixels = crate::common::run_python_with(&[
+            "-c",
+            "import sys; from PIL import Image\n\
+             img = Image.open(sys.argv[1]).convert('L')\n\
+             print(sum(1 for x in range(img.width) for y in range(8, 36) if img.getpixel((x, y)) < 128))",
+            dir.path().join(png).to_str().unwrap(),
+        ]);
+        let title_pixels: usize = title_pixels.trim().parse().unwrap();
+        assert!(title_pixels > 150, "{png}: the title's text is missing ({title_pixels} dark pixels)");
     }
     let bad = offline(dir.path(), &["diff", "--chart", "moves.jpg"]);
     assert_eq!(bad.code(), 2);
@@ -340,28 +351,36 @@ print('ok')
     }
     // headless Chromium (Debian's package, which .ci/run installs): a screenshot that is
     // not blank, and no console message (the page has no script and fetches nothing)
-    let shot = dir.path().join("week.png");
-    let url = format!("file://{}", dir.path().join("live.html").display());
-    let browser = std::process::Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--window-size=1200,2400",
-            "--enable-logging=stderr",
-            "--v=0",
-            &format!("--screenshot={}", shot.display()),
-            &url,
-        ])
-        .output()
-        .expect("chromium runs (bash .ci/run installs it)");
-    let log = String::from_utf8_lossy(&browser.stderr);
-    assert!(shot.is_file(), "no screenshot: {log}");
-    let console: Vec<&str> =
-        log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Failed to load resource")).collect();
-    assert!(console.is_empty(), "{console:?}");
-    assert!(png_colours(&shot) > 20, "the screenshot looks blank");
+    // both pages: the live one and the one made from a snapshot alone
+    for page in ["live.html", "w2.html"] {
+        let shot = dir.path().join(format!("{page}.png"));
+        let url = format!("file://{}", dir.path().join(page).display());
+        let browser = std::process::Command::new("chromium")
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--window-size=1200,2400",
+                "--enable-logging=stderr",
+                "--v=0",
+                &format!("--user-data-dir={}", dir.path().join(format!("{page}.profile")).display()),
+                &format!("--screenshot={}", shot.display()),
+                &url,
+            ])
+            .output()
+            .expect("chromium runs (bash .ci/run installs it)");
+        let log = String::from_utf8_lossy(&browser.stderr);
+        assert!(browser.status.success(), "{page}: chromium failed: {log}");
+        assert!(shot.is_file(), "{page}: no screenshot: {log}");
+        let console: Vec<&str> =
+            log.lines().filter(|l| l.contains("CONSOLE") || l.contains("Failed to load resource")).collect();
+        assert!(console.is_empty(), "{page}: {console:?}");
+        assert!(png_colours(&shot) > 20, "{page}: the screenshot looks blank");
+    }
 }
 
 /// Runs ctodb on a pseudo-terminal (util-linux `script`), 250 columns wide.

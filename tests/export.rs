@@ -276,6 +276,23 @@ fn snapshots_are_atomic_replaced_only_with_force_and_verified() {
     assert_eq!(lines[0], "snapshot,as_of,files,rows,bytes,verified");
     assert!(lines[1].starts_with("2026-W48,2026-11-25T12:00:00.000000Z,15,"), "{listed}");
     assert!(lines[2].starts_with("weekly-copy,") && lines[2].ends_with(",true"), "{listed}");
+    // one byte changed in place, the size the same: the hash catches it
+    let bugs = dir.path().join("snapshot=weekly-copy/bugs.parquet");
+    let mut bytes = std::fs::read(&bugs).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&bugs, &bytes).unwrap();
+    let verify = db.ctodb(&["snapshots", "--dir", path, "--verify", "-f", "csv"]);
+    assert_eq!(verify.code(), 1);
+    assert!(verify.stdout_text().lines().nth(2).unwrap().ends_with(",false"));
+    assert!(
+        verify.stderr_text().contains("snapshot=weekly-copy/bugs.parquet: sha-256 ")
+            && verify.stderr_text().contains(" does not match the manifest"),
+        "{}",
+        verify.stderr_text()
+    );
+    bytes[middle] ^= 0x01;
+    std::fs::write(&bugs, &bytes).unwrap();
     // a file changed after the export fails verification, naming it
     std::fs::write(dir.path().join("snapshot=weekly-copy/users.parquet"), b"not parquet").unwrap();
     let verify = db.ctodb(&["snapshots", "--dir", path, "--verify", "-f", "csv"]);

@@ -316,7 +316,7 @@ pub fn python() -> PathBuf {
             let python = venv.join("bin/python");
             let ready = |python: &Path| {
                 Command::new(python)
-                    .args(["-c", "import pyarrow, duckdb, psycopg"])
+                    .args(["-c", "import pyarrow, duckdb, psycopg, PIL"])
                     .status()
                     .is_ok_and(|s| s.success())
             };
@@ -326,9 +326,12 @@ pub fn python() -> PathBuf {
                 let made = Command::new("python3").arg("-m").arg("venv").arg(&building).status();
                 assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed: install python3-venv");
                 let installed = Command::new(building.join("bin/python"))
-                    .args(["-m", "pip", "install", "-q", "pyarrow", "duckdb", "psycopg[binary]"])
+                    .args(["-m", "pip", "install", "-q", "pyarrow", "duckdb", "psycopg[binary]", "pillow"])
                     .status();
-                assert!(installed.is_ok_and(|s| s.success()), "pip install pyarrow duckdb psycopg failed");
+                assert!(
+                    installed.is_ok_and(|s| s.success()),
+                    "pip install pyarrow duckdb psycopg pillow failed"
+                );
                 // an older environment without psycopg makes way for the new one
                 if !ready(&python) {
                     let _ = std::fs::remove_dir_all(&venv);
@@ -338,7 +341,7 @@ pub fn python() -> PathBuf {
                     let _ = std::fs::remove_dir_all(&building);
                 }
             }
-            assert!(ready(&python), "{} cannot import pyarrow, duckdb and psycopg", python.display());
+            assert!(ready(&python), "{} cannot import pyarrow, duckdb, psycopg and PIL", python.display());
             python
         })
         .clone()
