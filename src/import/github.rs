@@ -693,16 +693,22 @@ mod tests {
     use super::*;
 
     fn read(bytes: &[u8]) -> (Result<()>, usize) {
+        let (result, issues) = read_issues(bytes);
+        (result, issues.len())
+    }
+
+    /// The issues a file holds, as the import reads them.
+    fn read_issues(bytes: &[u8]) -> (Result<()>, Vec<Issue>) {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut file, bytes).unwrap();
         let (sender, mut receiver) = mpsc::channel::<Result<Issue>>(1 << 16);
         let result = read_pages(file.path(), &sender);
         drop(sender);
-        let mut n = 0;
-        while receiver.try_recv().is_ok() {
-            n += 1;
+        let mut issues = Vec::new();
+        while let Ok(issue) = receiver.try_recv() {
+            issues.extend(issue.ok());
         }
-        (result, n)
+        (result, issues)
     }
 
     #[test]
@@ -741,5 +747,57 @@ mod tests {
                 }
             }
         }
+
+        /// Valid issues with hostile fields (quotes, backslashes, NULs, newlines, Unicode,
+        /// long bodies, odd labels), on one page or on pages back to back: every issue is
+        /// read, its fields exactly as upstream wrote them.
+        #[test]
+        fn valid_issues_with_hostile_fields_read_back_exactly(
+            issues in proptest::collection::vec(
+                (hostile_text(200), proptest::option::of(hostile_text(5_000)),
+                 proptest::collection::vec(hostile_text(30), 0..4), proptest::bool::ANY),
+                0..6,
+            ),
+            pages in 1usize..3,
+        ) {
+            let json: Vec<serde_json::Value> = issues
+                .iter()
+                .enumerate()
+                .map(|(n, (title, body, labels, closed))| serde_json::json!({
+                    "html_url": format!("https://github.com/o/r/issues/{n}"),
+                    "repository_url": "https://api.github.com/repos/o/r",
+                    "title": title,
+                    "body": body,
+                    "labels": labels.iter().map(|name| serde_json::json!({"name": name})).collect::<Vec<_>>(),
+                    "state": if *closed { "closed" } else { "open" },
+                    "state_reason": if *closed { Some("not_planned") } else { None },
+                    "created_at": "2026-11-01T00:00:00Z",
+                    "closed_at": if *closed { Some("2026-11-02T00:00:00Z") } else { None },
+                }))
+                .collect();
+            let per_page = json.len().div_ceil(pages).max(1);
+            let mut text: String = json.chunks(per_page).map(|page| serde_json::Value::Array(page.to_vec()).to_string() + "\n").collect();
+            if text.is_empty() {
+                text = "[]".to_string();
+            }
+            let (result, read) = read_issues(text.as_bytes());
+            proptest::prop_assert!(result.is_ok(), "{:?}", result);
+            proptest::prop_assert_eq!(read.len(), issues.len());
+            for (got, (title, body, labels, closed)) in read.iter().zip(&issues) {
+                proptest::prop_assert_eq!(&got.title, title);
+                proptest::prop_assert_eq!(&got.body, body);
+                let names: Vec<&str> = got.labels.iter().map(Label::name).collect();
+                proptest::prop_assert_eq!(names, labels.iter().map(String::as_str).collect::<Vec<_>>());
+                proptest::prop_assert_eq!(got.state_reason.is_some(), *closed);
+            }
+        }
+    }
+
+    /// Text with everything JSON must escape and more.
+    fn hostile_text(max: usize) -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex(&format!(
+            "[a-zA-Z0-9 \"\\\\/\n\r\t\u{0}\u{1f}é漢🙂\u{2028}{{}}\\[\\],:]{{0,{max}}}"
+        ))
+        .expect("a valid pattern")
     }
 }

@@ -289,5 +289,72 @@ mod tests {
                 }
             }
         }
+
+        /// A valid header and rows of hostile cells (quotes, commas, newlines, carriage
+        /// returns, Unicode, invalid UTF-8, huge fields), written by a CSV writer with LF or
+        /// CRLF endings and read back through the real reader: each record carries the line
+        /// it starts on, each cell reaches the cell rules exactly as written, and every
+        /// problem names that line and the column.
+        #[test]
+        fn hostile_cells_reach_the_cell_rules_intact_on_their_own_line(
+            rows in proptest::collection::vec(proptest::collection::vec(hostile_cell(), 3), 1..5),
+            crlf in proptest::bool::ANY,
+        ) {
+            let names = ["name", "description", "primary_language"];
+            let terminator = if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
+            let mut writer = csv::WriterBuilder::new().terminator(terminator).from_writer(Vec::new());
+            writer.write_record(names).unwrap();
+            let mut starts = Vec::new();
+            for row in &rows {
+                writer.flush().unwrap();
+                starts.push(writer.get_ref().len());
+                writer.write_record(row).unwrap();
+            }
+            let text = writer.into_inner().unwrap();
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            std::io::Write::write_all(&mut file, &text).unwrap();
+            let options = CsvOptions { delimiter: b',', ignore_unknown: false };
+            let mut csv = open(file.path(), options).unwrap();
+            let mut record = ByteRecord::new();
+            proptest::prop_assert_eq!(csv.next(&mut record).unwrap(), Some(1));
+            let layout = layout(ImportKind::Projects, &record, options).unwrap();
+            let refs = References::default();
+            let fields = ImportKind::Projects.fields();
+            for (row, start) in rows.iter().zip(&starts) {
+                let expected_line = 1 + text[..*start].iter().filter(|b| **b == b'\n').count() as u64;
+                let line = csv.next(&mut record).unwrap();
+                proptest::prop_assert_eq!(line, Some(expected_line));
+                let staged = super::row(&layout, &record, expected_line, &refs);
+                for (i, raw) in row.iter().enumerate() {
+                    let field = fields.iter().position(|f| f.name == names[i]).unwrap();
+                    let expected = std::str::from_utf8(raw).map_err(|_| ()).and_then(|text| {
+                        cell::parse(&fields[field], text, &refs).map_err(|_| ())
+                    });
+                    match (&staged, expected) {
+                        (Ok(cells), Ok(value)) => proptest::prop_assert_eq!(&cells[field], &value),
+                        (Err(problems), Ok(_)) => proptest::prop_assert!(
+                            problems.iter().all(|p| p.column.as_deref() != Some(names[i])),
+                            "{} was refused: {:?}", names[i], problems
+                        ),
+                        (Err(problems), Err(())) => proptest::prop_assert!(
+                            problems.iter().any(|p| p.line == expected_line && p.column.as_deref() == Some(names[i])),
+                            "{} was not refused on line {}: {:?}", names[i], expected_line, problems
+                        ),
+                        (Ok(_), Err(())) => proptest::prop_assert!(false, "{} was taken", names[i]),
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(csv.next(&mut record).unwrap(), None);
+        }
+    }
+
+    /// A cell a person or a tool could write.
+    fn hostile_cell() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::strategy::Strategy;
+        proptest::prop_oneof![
+            6 => "[a-zA-Z0-9 ,\"'\n\r\t;é漢🙂\\-]{0,40}".prop_map(String::into_bytes),
+            2 => proptest::collection::vec(proptest::num::u8::ANY, 0..16),
+            1 => (1usize..3).prop_map(|n| vec![b'x'; n * 150_000]),
+        ]
     }
 }
