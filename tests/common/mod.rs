@@ -86,7 +86,9 @@ pub fn quote_ident(name: &str) -> String {
 fn template() -> &'static str {
     static TEMPLATE: OnceLock<String> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        let name = format!("ctodb_test_template_{}", migrations_fingerprint());
+        // one template per role: a role that is not a superuser clones only its own
+        let role: String = admin_user().chars().filter(|c| c.is_ascii_alphanumeric()).take(16).collect();
+        let name = format!("ctodb_test_template_{role}_{}", migrations_fingerprint());
         let mut admin = admin();
         // serialise template creation across the test processes nextest starts
         admin.execute("SELECT pg_advisory_lock(72637464)", &[]).expect("advisory lock");
@@ -109,7 +111,9 @@ fn template() -> &'static str {
             // templates of older schemas are of no further use
             let stale: Vec<String> = admin
                 .query(
-                    "SELECT datname::text FROM pg_database WHERE datname LIKE 'ctodb\\_test\\_template\\_%' AND datname <> $1",
+                    "SELECT datname::text FROM pg_database
+                     WHERE datname LIKE 'ctodb\\_test\\_template\\_%' AND datname <> $1
+                       AND pg_get_userbyid(datdba) = current_user",
                     &[&name],
                 )
                 .unwrap()
