@@ -118,10 +118,21 @@ pub struct ExportArgs {
     /// Snapshot ID, the folder's name after `snapshot=` [default: the ISO week of --as-of, e.g. 2026-W48]
     #[arg(long, value_parser = check_snapshot_id)]
     pub id: Option<String>,
-    /// Only these tables, comma-separated [default: all nine]
+    /// Only these tables, comma-separated (the report frames are chosen with --reports)
+    /// [default: all nine]
     #[arg(long, value_delimiter = ',', value_name = "TABLE,...",
           value_parser = clap::builder::PossibleValuesParser::new(crate::export::TABLES))]
     pub tables: Vec<String>,
+    /// The computed report frames to write beside the tables: all, none, or some of
+    /// portfolio, projects, open_bugs, sla, trends, engineering [default: all]
+    #[arg(long, value_delimiter = ',', value_name = "REPORT,...|all|none",
+          value_parser = clap::builder::PossibleValuesParser::new(
+              ["all", "none", "portfolio", "projects", "open_bugs", "sla", "trends", "engineering"]))]
+    pub reports: Vec<String>,
+    /// How uuids are stored: canonical text, which every engine reads (Spark, Polars,
+    /// pandas, DuckDB), or Parquet's 16-byte UUID type
+    #[arg(long, value_enum, default_value_t = crate::export::UuidEncoding::Text)]
+    pub uuid: crate::export::UuidEncoding,
     /// Parquet compression
     #[arg(long, value_enum, default_value_t = Codec::Zstd)]
     pub compression: Codec,

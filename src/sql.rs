@@ -166,6 +166,7 @@ helpers! {
     SET_ACTOR => "admin/set_actor",
     USERS_LIST => "team/users",
     EXPORT_ESTIMATE => "export/estimate",
+    EXPORT_SCHEMA_VERSION => "export/schema_version",
     IMPORT_PROJECTS => "import/projects",
     IMPORT_USERS => "import/users",
     IMPORT_GITHUB_BUGS => "import/github_bugs",

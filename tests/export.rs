@@ -102,8 +102,10 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
     let (bugs, metadata) = read(&folder.join("bugs.parquet"));
     let schema = bugs.schema();
     let field = |name: &str| schema.field_with_name(name).unwrap().clone();
-    assert_eq!(field("id").data_type(), &DataType::FixedSizeBinary(16));
-    assert_eq!(field("id").extension_type_name(), Some("arrow.uuid"));
+    // uuids as their canonical text by default, which every engine reads as ids
+    assert_eq!(field("id").data_type(), &DataType::Utf8);
+    assert_eq!(manifest["uuid"], "text");
+    assert_eq!(manifest["schema_version"], "20261204120000_github_sync");
     assert_eq!(field("revenue_impact_daily").data_type(), &DataType::Decimal128(12, 2));
     assert_eq!(field("priority_score").data_type(), &DataType::Decimal128(5, 2));
     assert!(
@@ -119,7 +121,7 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
         let i = (0..parquet_schema.num_columns()).find(|i| parquet_schema.column(*i).name() == name).unwrap();
         format!("{:?}", parquet_schema.column(i).logical_type_ref())
     };
-    assert_eq!(logical("id"), "Some(Uuid)");
+    assert_eq!(logical("id"), "Some(String)");
     assert_eq!(logical("revenue_impact_daily"), "Some(Decimal(DecimalType { scale: 2, precision: 12 }))");
 
     // the values of bug #11 against the database
@@ -134,8 +136,8 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
             &[],
         )
         .unwrap();
-    let uuid = bugs.column_by_name("id").unwrap().as_fixed_size_binary().value(row).to_vec();
-    assert_eq!(uuid::Uuid::from_slice(&uuid).unwrap().to_string(), expected.get::<_, String>(0));
+    let uuid = bugs.column_by_name("id").unwrap().as_string::<i32>().value(row);
+    assert_eq!(uuid, expected.get::<_, String>(0));
     let revenue =
         bugs.column_by_name("revenue_impact_daily").unwrap().as_primitive::<Decimal128Type>().value(row);
     assert_eq!(revenue as i64, expected.get::<_, i64>(1), "45,000.00 a day, in cents");
@@ -187,6 +189,40 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
     assert_eq!(schema.field_with_name("resolution_rate").unwrap().data_type(), &DataType::Decimal128(38, 4));
     let (projects, _) = read(&folder.join("report_projects.parquet"));
     assert_eq!(projects.num_rows(), 5, "every project, not a page");
+
+    // --uuid binary: Parquet's UUID type, the same ids, recorded in the manifest
+    let path = dir.path().to_str().unwrap();
+    db.run_status(&[
+        "export",
+        "--dir",
+        path,
+        "--id",
+        "binary",
+        "--uuid",
+        "binary",
+        "--tables",
+        "bugs",
+        "--reports",
+        "none",
+    ]);
+    let folder = dir.path().join("snapshot=binary");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("_manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["uuid"], "binary");
+    let names: Vec<&str> =
+        manifest["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(names, ["bugs.parquet"], "--tables selects tables only, --reports none no frame");
+    let (bugs, metadata) = read(&folder.join("bugs.parquet"));
+    let field = bugs.schema().field_with_name("id").unwrap().clone();
+    assert_eq!(field.data_type(), &DataType::FixedSizeBinary(16));
+    assert_eq!(field.extension_type_name(), Some("arrow.uuid"));
+    let parquet_schema = metadata.file_metadata().schema_descr();
+    let id = (0..parquet_schema.num_columns()).find(|i| parquet_schema.column(*i).name() == "id").unwrap();
+    assert_eq!(format!("{:?}", parquet_schema.column(id).logical_type_ref()), "Some(Uuid)");
+    let numbers = bugs.column_by_name("bug_number").unwrap().as_primitive::<Int64Type>();
+    let row = (0..bugs.num_rows()).find(|i| numbers.value(*i) == 11).unwrap();
+    let bytes = bugs.column_by_name("id").unwrap().as_fixed_size_binary().value(row).to_vec();
+    assert_eq!(uuid::Uuid::from_slice(&bytes).unwrap().to_string(), expected.get::<_, String>(0));
 }
 
 #[test]
@@ -375,7 +411,7 @@ print('created', schema.field('created_at').type)
         .unwrap()
         .get(0);
     assert_eq!(lines[2], format!("money {total}"));
-    assert_eq!(lines[3], "id extension<arrow.uuid>");
+    assert_eq!(lines[3], "id string");
     assert_eq!(lines[4], "revenue decimal128(12, 2)");
     assert_eq!(lines[5], "created timestamp[us, tz=UTC]");
 }

@@ -16,6 +16,8 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
         dir: args.dir,
         id: args.id.unwrap_or_else(|| export::week_id(ctx.as_of)),
         tables: export::tables(&args.tables).map_err(anyhow::Error::msg)?,
+        reports: export::reports(&args.reports).map_err(anyhow::Error::msg)?,
+        uuid: args.uuid,
         codec: args.compression,
         force: args.force,
         as_of: ctx.as_of,

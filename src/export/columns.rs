@@ -1,6 +1,7 @@
 //! Which Arrow type each PostgreSQL column becomes (SPEC §8), from the catalog: numeric(p,s)
-//! → Decimal128(p,s); uuid → FixedSizeBinary(16) with the UUID extension (the Parquet
-//! UUID logical type); enums → dictionary-encoded strings; timestamptz → Timestamp(µs,
+//! → Decimal128(p,s); uuid → its canonical text (`--uuid text`, the default: Spark cannot
+//! read Parquet's UUID type and Polars shows it as bytes), or FixedSizeBinary(16) with the
+//! UUID extension (the Parquet UUID logical type, `--uuid binary`); enums → dictionary-encoded strings; timestamptz → Timestamp(µs,
 //! UTC); date → Date32; smallint, integer, bigint → Int16/32/64; boolean; text → Utf8;
 //! text[] → List<Utf8>; jsonb and inet → Utf8. Any other type is an error naming the table
 //! and the column.
@@ -15,6 +16,25 @@ use tokio_postgres::Row;
 use crate::db;
 use crate::sql;
 
+/// How uuids are stored (`--uuid`), recorded in the manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum UuidEncoding {
+    /// canonical text (`8-4-4-4-12` lower-case hex): every engine reads it as an id
+    #[default]
+    Text,
+    /// Parquet's UUID type (16 bytes): smaller, but Spark cannot read it
+    Binary,
+}
+
+impl UuidEncoding {
+    pub fn label(self) -> &'static str {
+        match self {
+            UuidEncoding::Text => "text",
+            UuidEncoding::Binary => "binary",
+        }
+    }
+}
+
 /// How a column is decoded from binary COPY and stored in Arrow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnKind {
@@ -24,6 +44,7 @@ pub enum ColumnKind {
     Int64,
     Decimal { precision: u8, scale: i8 },
     Uuid,
+    UuidText,
     Text,
     Enum,
     Timestamp,
@@ -45,7 +66,7 @@ pub struct ExportColumn {
 impl ExportColumn {
     /// The column of sql/export/columns.sql's row, or an error for a type with no
     /// faithful Arrow form.
-    pub fn from_catalog(table: &str, row: &Row) -> Result<ExportColumn> {
+    pub fn from_catalog(table: &str, row: &Row, uuid: UuidEncoding) -> Result<ExportColumn> {
         let helper = sql::EXPORT_COLUMNS.name;
         let name: String = db::get(row, helper, "name")?;
         let type_name: String = db::get(row, helper, "type_name")?;
@@ -68,6 +89,7 @@ impl ExportColumn {
                     "cannot export {table}.{name}: a numeric without precision and scale has no exact Parquet decimal type"
                 ),
             },
+            ("uuid", _, _) if uuid == UuidEncoding::Text => ColumnKind::UuidText,
             ("uuid", _, _) => ColumnKind::Uuid,
             ("text" | "varchar", _, _) => ColumnKind::Text,
             (_, "e", _) => ColumnKind::Enum,
@@ -87,6 +109,7 @@ impl ExportColumn {
         matches!(
             self.kind,
             ColumnKind::Uuid
+                | ColumnKind::UuidText
                 | ColumnKind::Text
                 | ColumnKind::Jsonb
                 | ColumnKind::Inet
@@ -105,7 +128,7 @@ impl ExportColumn {
             ColumnKind::Int64 => DataType::Int64,
             ColumnKind::Decimal { precision, scale } => DataType::Decimal128(precision, scale),
             ColumnKind::Uuid => DataType::FixedSizeBinary(16),
-            ColumnKind::Text | ColumnKind::Jsonb | ColumnKind::Inet => DataType::Utf8,
+            ColumnKind::Text | ColumnKind::UuidText | ColumnKind::Jsonb | ColumnKind::Inet => DataType::Utf8,
             ColumnKind::Enum => DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
             ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC"))),
             ColumnKind::Date => DataType::Date32,

@@ -39,6 +39,7 @@ enum Appender {
     Int64(Int64Builder),
     Decimal(Decimal128Builder, i8),
     Uuid(FixedSizeBinaryBuilder),
+    UuidText(StringBuilder),
     Text(StringBuilder),
     /// keys into the enum's labels: a label is found by comparing bytes with the few
     /// labels of the type, not by hashing every value
@@ -159,6 +160,7 @@ impl Appender {
                 scale,
             ),
             ColumnKind::Uuid => Appender::Uuid(FixedSizeBinaryBuilder::with_capacity(capacity, 16)),
+            ColumnKind::UuidText => Appender::UuidText(StringBuilder::with_capacity(capacity, capacity * 36)),
             ColumnKind::Text => Appender::Text(StringBuilder::with_capacity(capacity, capacity * 32)),
             ColumnKind::Enum => Appender::Enum(
                 Int32Builder::with_capacity(capacity),
@@ -183,6 +185,7 @@ impl Appender {
             Appender::Int64(b) => b.append_null(),
             Appender::Decimal(b, _) => b.append_null(),
             Appender::Uuid(b) => b.append_null(),
+            Appender::UuidText(b) => b.append_null(),
             Appender::Text(b) | Appender::Jsonb(b) | Appender::Inet(b) => b.append_null(),
             Appender::Enum(b, _, _) => b.append_null(),
             Appender::Timestamp(b) => b.append_null(),
@@ -200,6 +203,10 @@ impl Appender {
             Appender::Int64(b) => b.append_value(be_i64(bytes).ok_or_else(short)?),
             Appender::Decimal(b, scale) => b.append_value(numeric(bytes, *scale)?),
             Appender::Uuid(b) => b.append_value(bytes).map_err(|err| err.to_string())?,
+            Appender::UuidText(b) => {
+                let id = uuid::Uuid::from_slice(bytes).map_err(|err| err.to_string())?;
+                b.append_value(id.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()))
+            }
             Appender::Text(b) => b.append_value(utf8(bytes)?),
             Appender::Enum(keys, labels, _) => match labels.iter().position(|label| label == bytes) {
                 Some(key) => keys.append_value(key as i32),
@@ -246,6 +253,7 @@ impl Appender {
             Appender::Int64(b) => Arc::new(b.finish()),
             Appender::Decimal(b, _) => Arc::new(b.finish()),
             Appender::Uuid(b) => Arc::new(b.finish()),
+            Appender::UuidText(b) => Arc::new(b.finish()),
             Appender::Text(b) | Appender::Jsonb(b) | Appender::Inet(b) => Arc::new(b.finish()),
             Appender::Enum(keys, _, values) => Arc::new(
                 DictionaryArray::<Int32Type>::try_new(keys.finish(), values.clone() as ArrayRef)

@@ -59,6 +59,7 @@ pub struct Manifest {
 impl Manifest {
     pub fn new(
         plan: &ExportPlan,
+        schema_version: &str,
         started_at: DateTime<Utc>,
         finished_at: DateTime<Utc>,
         files: Vec<FileEntry>,
@@ -74,6 +75,8 @@ impl Manifest {
                 "formulas": crate::analytics::FORMULA_VERSION,
                 "database": plan.database,
                 "snapshot": plan.id,
+                "schema_version": schema_version,
+                "uuid": plan.uuid.label(),
                 "as_of": stamp(plan.as_of),
                 "started_at": stamp(started_at),
                 "finished_at": stamp(finished_at),

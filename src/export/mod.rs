@@ -24,8 +24,10 @@ use crate::db::{self, DbError};
 use crate::sql;
 use crate::ui;
 use columns::ExportColumn;
+pub use columns::UuidEncoding;
 use decode::CopyDecoder;
 use manifest::{FileEntry, Manifest};
+pub use reports::REPORTS;
 use writer::{write_parquet, Codec, Written};
 
 /// ctodb's nine tables, in the order they are exported.
@@ -52,6 +54,9 @@ pub struct ExportPlan {
     pub dir: PathBuf,
     pub id: String,
     pub tables: Vec<&'static str>,
+    /// the report frames written beside the tables (`--reports`)
+    pub reports: Vec<&'static str>,
+    pub uuid: UuidEncoding,
     pub codec: Codec,
     pub force: bool,
     pub as_of: DateTime<Utc>,
@@ -75,6 +80,29 @@ pub fn check_id(id: &str) -> Result<(), String> {
     } else {
         Err(format!("{id:?} cannot name a snapshot folder: use letters, digits, -, _ and . (e.g. 2026-W48)"))
     }
+}
+
+/// The report frames of `--reports`: `all` (the default), `none`, or names among
+/// `REPORTS`, in the order given.
+pub fn reports(asked: &[String]) -> Result<Vec<&'static str>, String> {
+    if asked.is_empty() || asked.iter().any(|name| name == "all") {
+        return Ok(REPORTS.to_vec());
+    }
+    if asked.iter().all(|name| name == "none") {
+        return Ok(Vec::new());
+    }
+    asked
+        .iter()
+        .filter(|name| *name != "none")
+        .map(|name| {
+            REPORTS.iter().copied().find(|report| report == name).ok_or_else(|| {
+                format!(
+                    "--reports: no report {name:?}; the reports are {} (or all, or none)",
+                    REPORTS.join(", ")
+                )
+            })
+        })
+        .collect()
 }
 
 /// The tables of `--tables`, each one of the nine.
@@ -152,7 +180,7 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
     for table in &plan.tables {
         let path = temp.path.join(format!("{table}.parquet"));
         let step = std::time::Instant::now();
-        let (written, schema) = export_table(&tx, table, &path, plan.codec).await?;
+        let (written, schema) = export_table(&tx, table, &path, plan).await?;
         ui::verbose(&format!(
             "{table}: {} rows, {:.1} MB in {:.2} s",
             written.rows,
@@ -164,8 +192,13 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
             crate::fault::pause_point("export:first-table").await;
         }
     }
+    let schema_version: String = db::get(
+        &db::query_one(&tx, &sql::EXPORT_SCHEMA_VERSION, &[]).await?,
+        sql::EXPORT_SCHEMA_VERSION.name,
+        "schema_version",
+    )?;
     let step = std::time::Instant::now();
-    let frames = reports::report_frames(&tx, plan.as_of).await?;
+    let frames = reports::report_frames(&tx, plan.as_of, &plan.reports).await?;
     ui::verbose(&format!("report frames computed in {:.2} s", step.elapsed().as_secs_f64()));
     for frame in frames {
         let path = temp.path.join(format!("report_{}.parquet", frame.name));
@@ -175,7 +208,7 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
         files.push(FileEntry::new(&written, &batch.schema()));
     }
     tx.commit().await.map_err(|err| DbError::query("export/commit", err))?;
-    let manifest = Manifest::new(plan, started_at, Utc::now(), files);
+    let manifest = Manifest::new(plan, &schema_version, started_at, Utc::now(), files);
     manifest.write(&temp.path)?;
     sync_folder(&temp.path)?;
     crate::fault::point("export:written");
@@ -210,11 +243,14 @@ async fn export_table(
     tx: &Transaction<'_>,
     table: &str,
     path: &Path,
-    codec: Codec,
+    plan: &ExportPlan,
 ) -> Result<(Written, Arc<Schema>)> {
+    let codec = plan.codec;
     let rows = db::query(tx, &sql::EXPORT_COLUMNS, &[&table]).await?;
-    let columns =
-        rows.iter().map(|row| ExportColumn::from_catalog(table, row)).collect::<Result<Vec<_>>>()?;
+    let columns = rows
+        .iter()
+        .map(|row| ExportColumn::from_catalog(table, row, plan.uuid))
+        .collect::<Result<Vec<_>>>()?;
     let schema = Arc::new(Schema::new(columns.iter().map(ExportColumn::field).collect::<Vec<_>>()));
     let estimate: i64 = db::get(
         &db::query_one(tx, &sql::EXPORT_ESTIMATE, &[&table]).await?,
