@@ -137,18 +137,44 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = Codec::Zstd)]
     pub compression: Codec,
     /// Replace an existing snapshot of the same ID (once the new one is complete)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "if_missing")]
     pub force: bool,
+    /// Keep an existing snapshot of the same ID and exit 0 (for cron: a second run in the
+    /// same week leaves the week's snapshot as it was taken)
+    #[arg(long)]
+    pub if_missing: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct SnapshotsArgs {
     /// Folder of the snapshots
-    #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports")]
+    #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports", global = true)]
     pub dir: PathBuf,
     /// Re-hash every file against its manifest; exit 1 on any mismatch
     #[arg(long)]
     pub verify: bool,
+    #[command(subcommand)]
+    pub action: Option<SnapshotsCommand>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SnapshotsCommand {
+    /// Remove old snapshots, each whole: keep the N newest by as-of (and with
+    /// --keep-monthly the newest of each of the last M months); never the newest
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PruneArgs {
+    /// How many of the newest snapshots to keep (at least 1)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: u32,
+    /// Also keep the newest snapshot of each of the M most recent months that have one
+    #[arg(long, value_name = "M", default_value_t = 0)]
+    pub keep_monthly: u32,
+    /// Say what would be removed, and remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -20,21 +20,34 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
         uuid: args.uuid,
         codec: args.compression,
         force: args.force,
+        if_missing: args.if_missing,
         as_of: ctx.as_of,
         database: ctx.target.describe(),
     };
     // an unwritable folder, an export of the same ID under way or an existing snapshot
     // fails before any query runs; the ID's lock is held until the export ends
-    let _lock = export::prepare(&plan)?;
+    let kept = || {
+        let folder = export::snapshot_folder(&plan.dir, &plan.id);
+        ui::info(&format!("{} exists already; kept it (--if-missing)", folder.display()));
+        Ok(Outcome::Success)
+    };
+    let _lock = match export::prepare(&plan)? {
+        export::Prepared::Go(lock) => lock,
+        export::Prepared::Exists => return kept(),
+    };
     let started = Instant::now();
     let db = ctx.connect().await?;
     // from scratch again if the connection is lost: each try writes its own temporary
     // folder, removed when it fails
-    let manifest = db::with_retry("export", || async {
+    let exported = db::with_retry("export", || async {
         let mut pooled = db.client().await?;
         export::export(&mut pooled, &plan).await
     })
     .await?;
+    let manifest = match exported {
+        export::Exported::Written(manifest) => manifest,
+        export::Exported::KeptExisting => return kept(),
+    };
     ui::info(&format!(
         "exported {} to {}: {} files, {} rows, {:.1} MB in {:.1} s",
         plan.id,

@@ -4,13 +4,16 @@
 use anyhow::{Context as _, Result};
 
 use super::{Context, Outcome};
-use crate::cli::SnapshotsArgs;
+use crate::cli::{PruneArgs, SnapshotsArgs, SnapshotsCommand};
 use crate::export::manifest::Manifest;
 use crate::output::{Column, Frame, Kind, Report, Value};
 use crate::snapshot::folder::SnapshotFiles;
 use crate::ui;
 
 pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
+    if let Some(SnapshotsCommand::Prune(prune)) = &args.action {
+        return run_prune(ctx, &args.dir, prune);
+    }
     let mut folders: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(&args.dir)
         .with_context(|| format!("cannot read the export folder {}", args.dir.display()))?
         .flatten()
@@ -26,6 +29,9 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
         Column::new("files", Kind::Int),
         Column::new("rows", Kind::Int),
         Column::new("bytes", Kind::Bytes),
+        Column::new("formulas", Kind::Int),
+        Column::new("schema_version", Kind::Text),
+        Column::new("uuid", Kind::Text),
     ];
     if args.verify {
         columns.push(Column::new("verified", Kind::Bool));
@@ -53,6 +59,10 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
             Value::Int(manifest.files().count() as i64),
             Value::Int(manifest.rows() as i64),
             Value::Int(manifest.bytes() as i64),
+            manifest.document["formulas"].as_i64().map_or(Value::Null, Value::Int),
+            // snapshots written before these were recorded: no schema version, binary uuids
+            Value::Text(manifest.document["schema_version"].as_str().unwrap_or("unknown").to_string()),
+            Value::Text(manifest.document["uuid"].as_str().unwrap_or("binary").to_string()),
         ];
         if let Some(files) = files {
             let problems = files.verify();
@@ -66,4 +76,32 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
     }
     ctx.output.emit(&Report::single(frame))?;
     Ok(if failed { Outcome::ChecksFailed } else { Outcome::Success })
+}
+
+/// `snapshots prune`: each snapshot with what became of it.
+fn run_prune(ctx: &Context, dir: &std::path::Path, args: &PruneArgs) -> Result<Outcome> {
+    use crate::snapshot::prune::{prune, Fate};
+    crate::export::place::remove_leftovers(dir, "");
+    let fates = prune(dir, args.keep as usize, args.keep_monthly as usize, args.dry_run)?;
+    let mut frame = Frame::new(
+        "prune",
+        vec![
+            Column::new("snapshot", Kind::Text),
+            Column::new("as_of", Kind::Timestamp),
+            Column::new("action", Kind::Text),
+        ],
+    )
+    .when_empty("no snapshots");
+    let removed = fates.iter().filter(|(_, fate)| *fate != Fate::Kept).count();
+    for (snapshot, fate) in &fates {
+        frame.push(vec![
+            Value::Text(snapshot.id.clone()),
+            Value::Timestamp(snapshot.as_of),
+            Value::from(fate.label()),
+        ]);
+    }
+    let verb = if args.dry_run { "would remove" } else { "removed" };
+    ui::info(&format!("{verb} {removed} of {} snapshots in {}", fates.len(), dir.display()));
+    ctx.output.emit(&Report::single(frame))?;
+    Ok(Outcome::Success)
 }

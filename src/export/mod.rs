@@ -59,14 +59,23 @@ pub struct ExportPlan {
     pub uuid: UuidEncoding,
     pub codec: Codec,
     pub force: bool,
+    /// an existing snapshot of the ID is kept, and the export ends without writing
+    pub if_missing: bool,
     pub as_of: DateTime<Utc>,
     /// `user@host/database`, never a password
     pub database: String,
 }
 
-/// The default snapshot ID: the ISO week of the as-of instant (`2026-W48`).
+/// The default snapshot ID: the ISO week (`2026-W48`) of the as-of instant in the
+/// machine's local time zone (`TZ`), so that a Monday-morning job anywhere names the week
+/// that Monday begins (in UTC, a job at 06:00 east of UTC+6 would name the week before).
 pub fn week_id(as_of: DateTime<Utc>) -> String {
-    let week = as_of.iso_week();
+    week_id_in(as_of, &chrono::Local)
+}
+
+/// `week_id` in a given zone.
+fn week_id_in<Z: chrono::TimeZone>(as_of: DateTime<Utc>, zone: &Z) -> String {
+    let week = as_of.with_timezone(zone).iso_week();
     format!("{}-W{:02}", week.year(), week.week())
 }
 
@@ -139,11 +148,26 @@ impl Drop for TempFolder {
     }
 }
 
+/// What `prepare` found.
+pub enum Prepared {
+    /// the export may run; it holds the ID's lock
+    Go(place::IdLock),
+    /// the snapshot exists and `--if-missing` keeps it
+    Exists,
+}
+
+/// What an export did.
+pub enum Exported {
+    Written(Manifest),
+    /// the snapshot appeared while the export ran, and `--if-missing` kept it
+    KeptExisting,
+}
+
 /// Checks the destination before any query runs and takes the snapshot ID's lock, held
 /// until the export ends: DIR can be created and written, no other export writes the ID,
-/// and the snapshot does not exist yet (or may be replaced; checked again at the swap).
-/// What dead exports left in DIR is removed.
-pub fn prepare(plan: &ExportPlan) -> Result<place::IdLock> {
+/// and the snapshot does not exist yet (or may be replaced, or is kept with
+/// `--if-missing`; checked again at the swap). What dead exports left in DIR is removed.
+pub fn prepare(plan: &ExportPlan) -> Result<Prepared> {
     std::fs::create_dir_all(&plan.dir)
         .with_context(|| format!("cannot create the export folder {}", plan.dir.display()))?;
     tempfile::Builder::new()
@@ -152,6 +176,9 @@ pub fn prepare(plan: &ExportPlan) -> Result<place::IdLock> {
         .with_context(|| format!("cannot write into the export folder {}", plan.dir.display()))?;
     let lock = place::IdLock::acquire(&plan.dir, &plan.id)?;
     let final_folder = snapshot_folder(&plan.dir, &plan.id);
+    if final_folder.exists() && plan.if_missing {
+        return Ok(Prepared::Exists);
+    }
     if final_folder.exists() && !plan.force {
         bail!(
             "{} exists already; pass --force to replace it, or --id to export under another name",
@@ -159,11 +186,11 @@ pub fn prepare(plan: &ExportPlan) -> Result<place::IdLock> {
         );
     }
     place::remove_leftovers(&plan.dir, &plan.id);
-    Ok(lock)
+    Ok(Prepared::Go(lock))
 }
 
 /// Runs the export and returns its manifest. The caller holds the ID's lock (`prepare`).
-pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> {
+pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Exported> {
     let started_at = Utc::now();
     let temp =
         TempFolder { path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())) };
@@ -212,8 +239,12 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Manifest> 
     manifest.write(&temp.path)?;
     sync_folder(&temp.path)?;
     crate::fault::point("export:written");
-    place::swap_into_place(&temp.path, &snapshot_folder(&plan.dir, &plan.id), plan.force)?;
-    Ok(manifest)
+    let target = snapshot_folder(&plan.dir, &plan.id);
+    if plan.if_missing && target.exists() {
+        return Ok(Exported::KeptExisting);
+    }
+    place::swap_into_place(&temp.path, &target, plan.force)?;
+    Ok(Exported::Written(manifest))
 }
 
 /// A report frame's file: encoded in memory, written, synced and hashed.
@@ -309,10 +340,14 @@ mod tests {
     #[test]
     fn the_default_id_is_the_iso_week() {
         let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(week_id(at("2026-11-25T12:00:00Z")), "2026-W48");
+        assert_eq!(week_id_in(at("2026-11-25T12:00:00Z"), &Utc), "2026-W48");
         // 2027-01-01 is a Friday: it belongs to the last ISO week of 2026
-        assert_eq!(week_id(at("2027-01-01T00:00:00Z")), "2026-W53");
-        assert_eq!(week_id(at("2026-01-01T00:00:00Z")), "2026-W01");
+        assert_eq!(week_id_in(at("2027-01-01T00:00:00Z"), &Utc), "2026-W53");
+        assert_eq!(week_id_in(at("2026-01-01T00:00:00Z"), &Utc), "2026-W01");
+        // Monday 2026-11-30 07:00 in Tokyo is still Sunday in UTC
+        let tokyo = chrono::FixedOffset::east_opt(9 * 3600).unwrap();
+        assert_eq!(week_id_in(at("2026-11-29T22:00:00Z"), &tokyo), "2026-W49");
+        assert_eq!(week_id_in(at("2026-11-29T22:00:00Z"), &Utc), "2026-W48");
     }
 
     #[test]

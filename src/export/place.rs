@@ -32,11 +32,13 @@ fn lock_path(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!(".snapshot={id}.lock"))
 }
 
-/// The temporary names of an ID's unfinished or replaced folders: `.snapshot=ID.tmp-…`
-/// (and `.snapshot=ID.old-…` of earlier versions).
+/// The temporary names of an ID's unfinished, replaced or pruned folders:
+/// `.snapshot=ID.tmp-…`, `.snapshot=ID.pruned-…` (and `.snapshot=ID.old-…` of earlier
+/// versions).
 fn is_leftover_of(name: &str, id: &str) -> bool {
-    name.strip_prefix(&format!(".snapshot={id}."))
-        .is_some_and(|rest| rest.starts_with("tmp-") || rest.starts_with("old-"))
+    name.strip_prefix(&format!(".snapshot={id}.")).is_some_and(|rest| {
+        rest.starts_with("tmp-") || rest.starts_with("old-") || rest.starts_with("pruned-")
+    })
 }
 
 /// Whether an open file is the one a path names now.
@@ -100,7 +102,10 @@ pub fn remove_leftovers(dir: &Path, id: &str) {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(other) = name.strip_prefix(".snapshot=").and_then(|rest| {
-            rest.rfind(".tmp-").or_else(|| rest.rfind(".old-")).map(|end| rest[..end].to_string())
+            [".tmp-", ".old-", ".pruned-"]
+                .iter()
+                .find_map(|mark| rest.rfind(mark))
+                .map(|end| rest[..end].to_string())
         }) else {
             continue;
         };

@@ -6,6 +6,7 @@
 
 pub mod diff;
 pub mod folder;
+pub mod prune;
 mod read;
 
 use std::cmp::Ordering;
