@@ -169,7 +169,9 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
     let (portfolio, _) = read(&folder.join("report_portfolio.parquet"));
     assert_eq!(portfolio.num_rows(), 1);
     let total_arr = portfolio.column_by_name("total_arr").unwrap();
-    assert_eq!(total_arr.data_type(), &DataType::Decimal128(38, 2));
+    assert_eq!(total_arr.data_type(), &DataType::Decimal128(18, 2));
+    let (open, _) = read(&folder.join("report_open_bugs.parquet"));
+    assert_eq!(open.schema().field_with_name("priority").unwrap().data_type(), &DataType::Decimal128(5, 2));
     // 2,750,000.00 in cents
     assert_eq!(total_arr.as_primitive::<Decimal128Type>().value(0), 275_000_000);
     let (open, _) = read(&folder.join("report_open_bugs.parquet"));
@@ -236,13 +238,14 @@ fn any_report_writes_parquet_one_file_per_frame() {
     db.run(&["projects", "--all", "--as-of", AS_OF, "-o", projects.to_str().unwrap()]);
     let (batch, _) = read(&projects);
     assert_eq!(batch.num_rows(), 5);
+    // the stored columns' own precision and scale: numeric(18,2), numeric(18,4)
     assert_eq!(
         batch.schema().field_with_name("dcf_valuation").unwrap().data_type(),
-        &DataType::Decimal128(38, 2)
+        &DataType::Decimal128(18, 2)
     );
     assert_eq!(
         batch.schema().field_with_name("roi_score").unwrap().data_type(),
-        &DataType::Decimal128(38, 4)
+        &DataType::Decimal128(18, 4)
     );
     // several frames: FILE's stem and the frame's name, each named on stderr
     let sla = dir.path().join("sla.parquet");
@@ -309,7 +312,7 @@ fn snapshots_are_atomic_replaced_only_with_force_and_verified() {
 
     let listed = db.run(&["snapshots", "--dir", path, "--verify", "-f", "csv"]);
     let lines: Vec<&str> = listed.lines().collect();
-    assert_eq!(lines[0], "snapshot,as_of,files,rows,bytes,verified");
+    assert_eq!(lines[0], "snapshot,as_of,files,rows,bytes,formulas,schema_version,uuid,verified");
     assert!(lines[1].starts_with("2026-W48,2026-11-25T12:00:00.000000Z,15,"), "{listed}");
     assert!(lines[2].starts_with("weekly-copy,") && lines[2].ends_with(",true"), "{listed}");
     // one byte changed in place, the size the same: the hash catches it

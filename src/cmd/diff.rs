@@ -49,6 +49,9 @@ pub fn run(ctx: &Context, args: DiffArgs) -> Result<Outcome> {
             ));
         }
     }
+    for change in from.manifest().column_changes(to.manifest()) {
+        ui::info(&format!("{change} (the schema changed between the snapshots)"));
+    }
     let stamp = |s: &Snapshot| s.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     ui::info(&format!("changes from {} to {}", stamp(&from), stamp(&to)));
     let changes = diff::diff(&from, &to, args.top as usize)?;

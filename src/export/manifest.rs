@@ -114,6 +114,35 @@ impl Manifest {
         self.document["files"].as_array().into_iter().flatten()
     }
 
+    /// The column names a file's schema lists.
+    pub fn columns(&self, file: &str) -> Option<Vec<String>> {
+        let entry = self.files().find(|f| f["file"] == file)?;
+        let fields = entry["schema"].as_array()?;
+        Some(fields.iter().filter_map(|f| f["name"].as_str().map(str::to_string)).collect())
+    }
+
+    /// What the files of `later` hold that those of `self` do not, and the reverse: one
+    /// line per table file whose columns differ (a migration between the snapshots).
+    pub fn column_changes(&self, later: &Manifest) -> Vec<String> {
+        let mut changes = Vec::new();
+        for file in later.files().filter_map(|f| f["file"].as_str()) {
+            let (Some(before), Some(after)) = (self.columns(file), later.columns(file)) else { continue };
+            let added: Vec<&str> = after.iter().filter(|c| !before.contains(c)).map(String::as_str).collect();
+            let gone: Vec<&str> = before.iter().filter(|c| !after.contains(c)).map(String::as_str).collect();
+            let mut parts = Vec::new();
+            if !added.is_empty() {
+                parts.push(format!("new columns {}", added.join(", ")));
+            }
+            if !gone.is_empty() {
+                parts.push(format!("columns no longer there {}", gone.join(", ")));
+            }
+            if !parts.is_empty() {
+                changes.push(format!("{file}: {}", parts.join("; ")));
+            }
+        }
+        changes
+    }
+
     pub fn rows(&self) -> u64 {
         self.files().filter_map(|f| f["rows"].as_u64()).sum()
     }

@@ -100,16 +100,34 @@ pub struct Column {
     /// The decimals of an exact column when they are known up front (a computed rate),
     /// so that a Parquet schema does not depend on which values a run happened to have.
     pub scale: Option<u32>,
+    /// The digits of an exact column when its type says so (numeric(5,2) from the
+    /// database): Parquet writes that precision rather than the widest.
+    pub precision: Option<u8>,
 }
 
 impl Column {
     pub fn new(name: &str, kind: Kind) -> Column {
-        Column { name: name.to_string(), kind, scale: None }
+        Column { name: name.to_string(), kind, scale: None, precision: None }
     }
 
     pub fn with_scale(mut self, scale: u32) -> Column {
         self.scale = Some(scale);
         self
+    }
+
+    /// A column of a query's result: numeric(p,s) keeps its precision and scale (the
+    /// type modifier is (p << 16 | s) + 4; -1, or a negative scale, says nothing).
+    fn of_result(column: &tokio_postgres::Column) -> Column {
+        let mut out = Column::new(column.name(), kind_of(column.name(), column.type_()));
+        let modifier = column.type_modifier();
+        if *column.type_() == tokio_postgres::types::Type::NUMERIC && modifier >= 4 {
+            let (precision, scale) = (((modifier - 4) >> 16) & 0xffff, (modifier - 4) & 0xffff);
+            if (1..=38).contains(&precision) && scale <= precision {
+                out.precision = Some(precision as u8);
+                out.scale = Some(scale as u32);
+            }
+        }
+        out
     }
 }
 
@@ -161,8 +179,7 @@ impl Frame {
         columns: &[tokio_postgres::Column],
         rows: &[Row],
     ) -> Result<Frame, DbError> {
-        let columns: Vec<Column> =
-            columns.iter().map(|c| Column::new(c.name(), kind_of(c.name(), c.type_()))).collect();
+        let columns: Vec<Column> = columns.iter().map(Column::of_result).collect();
         let mut frame = Frame::new(name, columns);
         frame.rows = rows
             .iter()

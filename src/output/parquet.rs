@@ -114,7 +114,10 @@ fn column(frame: &Frame, i: usize) -> Result<(Field, ArrayRef), String> {
                     other => return Err(mismatch(frame, i, other)),
                 }
             }
-            let data_type = DataType::Decimal128(DECIMAL_PRECISION, scale as i8);
+            // the column's own precision when the database gave it, and the values fit
+            let precision =
+                frame.columns[i].precision.filter(|p| u32::from(*p) >= scale).unwrap_or(DECIMAL_PRECISION);
+            let data_type = DataType::Decimal128(precision, scale as i8);
             let array = b.finish().with_data_type(data_type.clone());
             (data_type, Arc::new(array))
         }

@@ -233,6 +233,11 @@ impl Snapshot {
         Ok((self.files.file(name)?, self.files.path(name)))
     }
 
+    /// The snapshot's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.files.manifest
+    }
+
     /// Whether the snapshot has the file.
     pub fn has(&self, name: &str) -> bool {
         self.files.has(name)

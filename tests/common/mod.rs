@@ -320,7 +320,7 @@ pub fn python() -> PathBuf {
             let python = venv.join("bin/python");
             let ready = |python: &Path| {
                 Command::new(python)
-                    .args(["-c", "import pyarrow, duckdb, psycopg, PIL"])
+                    .args(["-c", "import pyarrow, duckdb, psycopg, PIL, polars, pandas, pyspark"])
                     .status()
                     .is_ok_and(|s| s.success())
             };
@@ -330,11 +330,23 @@ pub fn python() -> PathBuf {
                 let made = Command::new("python3").arg("-m").arg("venv").arg(&building).status();
                 assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed: install python3-venv");
                 let installed = Command::new(building.join("bin/python"))
-                    .args(["-m", "pip", "install", "-q", "pyarrow", "duckdb", "psycopg[binary]", "pillow"])
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "-q",
+                        "pyarrow",
+                        "duckdb",
+                        "psycopg[binary]",
+                        "pillow",
+                        "polars",
+                        "pandas",
+                        "pyspark",
+                    ])
                     .status();
                 assert!(
                     installed.is_ok_and(|s| s.success()),
-                    "pip install pyarrow duckdb psycopg pillow failed"
+                    "pip install pyarrow duckdb psycopg pillow polars pandas pyspark failed"
                 );
                 // an older environment without psycopg makes way for the new one
                 if !ready(&python) {
@@ -345,7 +357,11 @@ pub fn python() -> PathBuf {
                     let _ = std::fs::remove_dir_all(&building);
                 }
             }
-            assert!(ready(&python), "{} cannot import pyarrow, duckdb, psycopg and PIL", python.display());
+            assert!(
+                ready(&python),
+                "{} cannot import pyarrow, duckdb, psycopg, PIL, polars, pandas and pyspark",
+                python.display()
+            );
             python
         })
         .clone()

@@ -1,0 +1,152 @@
+//! The weekly history as analysts read it (SPEC §8): the lines reports/README.md documents
+//! for DuckDB, Polars, pandas and pyspark, run as written over two snapshots with a
+//! migration that added a column between them, each reading every snapshot of the bugs
+//! table as one dataset with a `snapshot` column, readable ids and exact decimals, counts
+//! and values as the database held them at each export. README.md shows the same lines.
+
+use std::path::Path;
+
+use crate::common::{run_python_with, TestDb};
+
+const W48: &str = "2026-11-25T12:00:00Z";
+const W49: &str = "2026-12-02T12:00:00Z";
+
+/// The ```python blocks of reports/README.md that begin `# <engine>:`, by engine.
+fn documented() -> Vec<(String, String)> {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/README.md")).unwrap();
+    text.split("```python\n")
+        .skip(1)
+        .filter_map(|block| {
+            let code = block.split("```").next()?;
+            let engine = code.strip_prefix("# ")?.split(':').next()?.to_string();
+            Some((engine, code.to_string()))
+        })
+        .collect()
+}
+
+/// After an engine's documented block: the bugs per snapshot and bug #1 of each snapshot
+/// (id, revenue impact, the migration's column), printed alike by every engine.
+fn checks(engine: &str) -> &'static str {
+    match engine {
+        "duckdb" => {
+            r#"
+counts = dict(duckdb.sql("SELECT snapshot, count(*) FROM bugs GROUP BY 1").fetchall())
+sample = duckdb.sql("SELECT snapshot, id, revenue_impact_daily, triage_note FROM bugs WHERE bug_number = 1 ORDER BY 1").fetchall()
+types = {c: str(t) for c, t in zip(bugs.columns, bugs.types)}
+"#
+        }
+        "polars" => {
+            r#"
+frame = bugs.collect()
+counts = {r[0]: r[1] for r in frame.group_by("snapshot").len().iter_rows()}
+sample = frame.filter(pl.col("bug_number") == 1).sort("snapshot").select("snapshot", "id", "revenue_impact_daily", "triage_note").rows()
+types = {c: str(t) for c, t in frame.schema.items()}
+"#
+        }
+        "pandas" => {
+            r#"
+counts = {k: int(v) for k, v in bugs.groupby("snapshot").size().items()}
+one = bugs[bugs["bug_number"] == 1].sort_values("snapshot")
+sample = [(r.snapshot, r.id, r.revenue_impact_daily, None if pd.isna(r.triage_note) else r.triage_note) for r in one.itertuples()]
+types = {c: str(type(one[c].iloc[0]).__name__) for c in ["id", "revenue_impact_daily"]}
+"#
+        }
+        "pyspark" => {
+            r#"
+counts = {r["snapshot"]: r["count"] for r in bugs.groupBy("snapshot").count().collect()}
+sample = [(r["snapshot"], r["id"], r["revenue_impact_daily"], r["triage_note"]) for r in bugs.where("bug_number = 1").orderBy("snapshot").collect()]
+types = {f.name: f.dataType.simpleString() for f in bugs.schema.fields}
+"#
+        }
+        other => panic!("no checks for {other}"),
+    }
+}
+
+const REPORT: &str = r#"
+import json
+from decimal import Decimal
+print(json.dumps({
+    "counts": dict(sorted(counts.items())),
+    "sample": [[s, i, format(Decimal(str(r)), "f"), n] for s, i, r, n in sample],
+    "id": types.get("id"),
+    "revenue": types.get("revenue_impact_daily"),
+}))
+"#;
+
+#[test]
+fn the_documented_lines_read_the_history_as_one_dataset_in_every_engine() {
+    let db = TestDb::new("engines_history");
+    db.run_status(&["seed", "--as-of", W48]);
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let export =
+        |as_of: &str| db.run_status(&["export", "--dir", reports.to_str().unwrap(), "--as-of", as_of]);
+    export(W48);
+    // a migration that adds a column, and a week of work
+    db.client()
+        .batch_execute(
+            "ALTER TABLE bugs ADD COLUMN triage_note text;
+             UPDATE bugs SET triage_note = 'seen' WHERE bug_number = 1;
+             INSERT INTO bugs (project_id, title, severity) SELECT id, 'new', 'high' FROM projects ORDER BY name LIMIT 2;",
+        )
+        .unwrap();
+    export(W49);
+    let (id, revenue): (String, String) = {
+        let row = db
+            .client()
+            .query_one("SELECT id::text, revenue_impact_daily::text FROM bugs WHERE bug_number = 1", &[])
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    // diff across the migration names the new column
+    let diff = crate::common::ctodb_command(None)
+        .args(["diff", "--dir", reports.to_str().unwrap(), "-f", "csv"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&diff.stderr);
+    assert!(diff.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("bugs.parquet: new columns triage_note (the schema changed between the snapshots)"),
+        "{stderr}"
+    );
+
+    let blocks = documented();
+    let engines: Vec<&str> = blocks.iter().map(|(engine, _)| engine.as_str()).collect();
+    assert_eq!(engines, ["duckdb", "polars", "pandas", "pyspark"]);
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for (engine, code) in &blocks {
+        // README shows each engine's line as written here
+        let line = code.lines().find(|l| l.starts_with("bugs = ")).unwrap();
+        assert!(readme.contains(line), "README.md lacks the {engine} line: {line}");
+        let script = dir.path().join(format!("read_with_{engine}.py"));
+        std::fs::write(&script, format!("{code}{}{REPORT}", checks(engine))).unwrap();
+        let out = std::process::Command::new(crate::common::python())
+            .arg(&script)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{engine}: {}", String::from_utf8_lossy(&out.stderr));
+        let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{engine}: {e}: {stdout}"));
+        assert_eq!(report["counts"], serde_json::json!({"2026-W48": 12, "2026-W49": 14}), "{engine}");
+        assert_eq!(
+            report["sample"],
+            serde_json::json!([["2026-W48", id, revenue, null], ["2026-W49", id, revenue, "seen"]]),
+            "{engine}"
+        );
+        // ids as text, money as an exact decimal of the column's precision
+        let expected = match engine.as_str() {
+            "duckdb" => ("VARCHAR", "DECIMAL(12,2)"),
+            "polars" => ("String", "Decimal(precision=12, scale=2)"),
+            "pandas" => ("str", "Decimal"),
+            _ => ("string", "decimal(12,2)"),
+        };
+        assert_eq!(
+            (report["id"].as_str(), report["revenue"].as_str()),
+            (Some(expected.0), Some(expected.1)),
+            "{engine}"
+        );
+    }
+}
