@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::common::{run_python_with, TestDb};
+use crate::common::TestDb;
 
 const W48: &str = "2026-11-25T12:00:00Z";
 const W49: &str = "2026-12-02T12:00:00Z";
