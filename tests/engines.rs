@@ -50,6 +50,8 @@ counts = {k: int(v) for k, v in bugs.groupby("snapshot").size().items()}
 one = bugs[bugs["bug_number"] == 1].sort_values("snapshot")
 sample = [(r.snapshot, r.id, r.revenue_impact_daily, None if pd.isna(r.triage_note) else r.triage_note) for r in one.itertuples()]
 types = {c: str(type(one[c].iloc[0]).__name__) for c in ["id", "revenue_impact_daily"]}
+types.update({c: str(bugs[c].dtype) for c in ["severity", "created_at"]})
+types["labels"] = type(one["labels"].iloc[0]).__name__
 "#
         }
         "pyspark" => {
@@ -71,6 +73,7 @@ print(json.dumps({
     "sample": [[s, i, format(Decimal(str(r)), "f"), n] for s, i, r, n in sample],
     "id": types.get("id"),
     "revenue": types.get("revenue_impact_daily"),
+    "other": [types.get(c) for c in ["severity", "created_at", "labels"]],
 }))
 "#;
 
@@ -148,5 +151,50 @@ fn the_documented_lines_read_the_history_as_one_dataset_in_every_engine() {
             (Some(expected.0), Some(expected.1)),
             "{engine}"
         );
+        // the enum as text, the instant in UTC to the microsecond, the labels as a list
+        let other = match engine.as_str() {
+            "duckdb" => ["VARCHAR", "TIMESTAMP WITH TIME ZONE", "VARCHAR[]"],
+            "polars" => ["Categorical", "Datetime(time_unit='us', time_zone='UTC')", "List(String)"],
+            "pandas" => ["category", "datetime64[us, UTC]", "ndarray"],
+            _ => ["string", "timestamp", "array<string>"],
+        };
+        assert_eq!(report["other"], serde_json::json!(other), "{engine}");
+    }
+}
+
+#[test]
+fn snapshots_of_either_uuid_encoding_are_read_alike() {
+    let db = TestDb::new("engines_uuids");
+    db.run_status(&["seed", "--as-of", W48]);
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let path = reports.to_str().unwrap();
+    db.run_status(&["export", "--dir", path, "--as-of", W48, "--uuid", "binary"]);
+    db.client()
+        .batch_execute("INSERT INTO bugs (project_id, title, severity) SELECT id, 'new', 'critical' FROM projects ORDER BY name LIMIT 1")
+        .unwrap();
+    db.run_status(&["export", "--dir", path, "--as-of", W49]);
+    let offline = |args: &[&str]| -> crate::common::CliOutput {
+        crate::common::ctodb_command(None).args(args).output().unwrap().into()
+    };
+    // diff joins the bugs of a binary and a text snapshot by id: one new bug, nothing else
+    let diff = offline(&["diff", "--dir", path, "-f", "csv"]).ok();
+    let opened: Vec<&str> =
+        diff.lines().filter(|l| l.starts_with("bugs,") && l.contains(",opened,")).collect();
+    assert_eq!(opened.len(), 1, "{diff}");
+    assert!(opened[0].contains(",new,"), "{diff}");
+    assert!(!diff.lines().any(|l| l.starts_with("bugs,") && l.contains(",resolved,")), "{diff}");
+    // and the weekly page from either snapshot
+    for id in ["2026-W48", "2026-W49"] {
+        let page = dir.path().join(format!("{id}.html"));
+        let out = offline(&[
+            "report",
+            "weekly",
+            "--html",
+            page.to_str().unwrap(),
+            "--snapshot",
+            &reports.join(format!("snapshot={id}")).display().to_string(),
+        ]);
+        out.status_only();
     }
 }
