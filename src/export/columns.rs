@@ -106,11 +106,15 @@ impl ExportColumn {
     /// Whether the column's values are mostly distinct (ids, free text, instants, amounts),
     /// so that a Parquet dictionary would not pay for itself.
     pub fn mostly_distinct(&self) -> bool {
+        // a key is distinct; a uuid that refers to another row (project_id, assignee_id)
+        // repeats, and a dictionary stores each once (at xl, project_metrics with text
+        // uuids: 152 MB with both uuid columns plain, 89 MB with project_id in a dictionary)
+        if matches!(self.kind, ColumnKind::Uuid | ColumnKind::UuidText) {
+            return self.name == "id";
+        }
         matches!(
             self.kind,
-            ColumnKind::Uuid
-                | ColumnKind::UuidText
-                | ColumnKind::Text
+            ColumnKind::Text
                 | ColumnKind::Jsonb
                 | ColumnKind::Inet
                 | ColumnKind::Timestamp
