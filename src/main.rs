@@ -7,6 +7,7 @@ mod config;
 mod db;
 mod export;
 mod fault;
+mod frame;
 mod import;
 mod local;
 mod model;

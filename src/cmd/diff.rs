@@ -5,7 +5,8 @@ use anyhow::{bail, Result};
 
 use super::{Context, Outcome};
 use crate::cli::{DiffArgs, FailOn};
-use crate::output::{chart, Report};
+use crate::frame::Report;
+use crate::output::chart;
 use crate::snapshot::{diff, Snapshot};
 use crate::ui;
 

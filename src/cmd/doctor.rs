@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::{Context, Outcome};
 use crate::db::migrate::{self, Migration};
 use crate::db::{self, Db};
-use crate::output::{Column, Frame, Kind, Report, Style, Value};
+use crate::frame::{Column, Frame, Kind, Report, Style, Value};
 use crate::sql;
 use crate::ui;
 

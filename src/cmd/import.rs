@@ -11,11 +11,11 @@ use super::import_log::Log;
 use super::{Context, Outcome};
 use crate::cli::{ImportCommand, ImportCsvArgs, ImportGithubArgs};
 use crate::db::{self, Db, DbError};
+use crate::frame::{Column, Frame, Kind, Report, Value};
 use crate::import::fields::ImportKind;
 use crate::import::read::CsvOptions;
 use crate::import::{self, github, CsvImport, Summary};
 use crate::model::ImportSource;
-use crate::output::{Column, Frame, Kind, Report, Value};
 use crate::queries::resolve_user;
 use crate::{sql, ui};
 

@@ -4,8 +4,8 @@ use anyhow::{bail, Result};
 
 use super::{Context, Outcome};
 use crate::cli::{LocalAction, LocalArgs};
+use crate::frame::{Column, Frame, Kind, Report, Value};
 use crate::local::Cluster;
-use crate::output::{Column, Frame, Kind, Report, Value};
 use crate::ui;
 
 pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {

@@ -10,7 +10,7 @@ use super::{Context, Outcome};
 use crate::cli::{MigrateAction, MigrateArgs};
 use crate::db::migrate::{self, Migration, State};
 use crate::db::{self, Db, DbError};
-use crate::output::{Column, Frame, Kind, Report, Value};
+use crate::frame::{Column, Frame, Kind, Report, Value};
 use crate::sql;
 
 pub async fn run(ctx: &Context, args: MigrateArgs) -> Result<Outcome> {

@@ -6,8 +6,9 @@ use tokio_postgres::types::ToSql;
 use super::{Context, Outcome};
 use crate::cli::ProjectsArgs;
 use crate::db;
+use crate::frame::{Column, Frame, Kind, Report, Style, Value};
 use crate::model::ProjectStatus;
-use crate::output::{page_footer, sparkline, Column, Format, Frame, Kind, Report, Style, Value};
+use crate::output::{page_footer, sparkline, Format};
 use crate::queries::{fetch_frame, resolve_project, BugFilter, BugSort};
 use crate::sql;
 

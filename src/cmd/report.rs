@@ -5,7 +5,8 @@ use anyhow::{bail, Result};
 use super::{Context, Outcome};
 use crate::analytics::{engineering, trends};
 use crate::cli::{FromSnapshot, ReportCommand};
-use crate::output::{chart, computed, Frame, Report, Style};
+use crate::frame::{Frame, Report, Style};
+use crate::output::{chart, computed};
 use crate::queries::{fetch_frame, inputs, resolve_project, resolve_user, BugFilter, BugSort};
 use crate::sql;
 

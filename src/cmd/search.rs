@@ -7,7 +7,7 @@ use tokio_postgres::types::ToSql;
 use super::{Context, Outcome};
 use crate::cli::SearchArgs;
 use crate::db::{self, DbError};
-use crate::output::{Frame, Report, Value};
+use crate::frame::{Frame, Report, Value};
 use crate::queries::fetch_frame;
 use crate::queries::search::{self, QueryWord, SearchTerms, WordKind};
 use crate::sql;

@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use super::{Context, Outcome};
 use crate::cli::{PruneArgs, SnapshotsArgs, SnapshotsCommand};
 use crate::export::manifest::Manifest;
-use crate::output::{Column, Frame, Kind, Report, Value};
+use crate::frame::{Column, Frame, Kind, Report, Value};
 use crate::snapshot::folder::SnapshotFiles;
 use crate::ui;
 

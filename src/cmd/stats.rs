@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::{Context, Outcome};
 use crate::db;
-use crate::output::{Frame, Report};
+use crate::frame::Report;
 use crate::sql;
 
 pub async fn run(ctx: &Context) -> Result<Outcome> {
@@ -15,7 +15,10 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         [(&sql::TABLE_STATS, "tables", "Tables"), (&sql::INDEX_USAGE, "indexes", "Index usage")]
     {
         let (statement, rows) = db::query_with_columns(&**client, helper, &[]).await?;
-        report.push(Frame::from_rows(name, helper.name, statement.columns(), &rows)?.titled(title));
+        report.push(
+            crate::queries::rows::frame_from_rows(name, helper.name, statement.columns(), &rows)?
+                .titled(title),
+        );
     }
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::{Context, Outcome};
-use crate::output::Report;
+use crate::frame::Report;
 use crate::queries::fetch_frame;
 use crate::sql;
 

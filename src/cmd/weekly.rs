@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 
 use super::{Context, Outcome};
 use crate::analytics::trends;
+use crate::frame::{Frame, Style};
 use crate::output::html::{Block, Page};
-use crate::output::{chart, computed, Frame, Style};
+use crate::output::{chart, computed};
 use crate::queries::{fetch_frame, inputs, BugFilter, BugSort};
 use crate::snapshot::{diff, Snapshot};
 use crate::{sql, ui};

@@ -414,7 +414,6 @@ pub async fn query_with_columns(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Frame;
 
     #[tokio::test]
     async fn every_connection_busy_stops_at_the_pool_timeout_naming_it() {
@@ -462,7 +461,9 @@ mod tests {
         // a frame never shows a placeholder for a value it cannot decode: it fails
         let statement = client.prepare(sql).await.unwrap();
         let rows = client.query(&statement, &[]).await.unwrap();
-        let err = Frame::from_rows("f", "test/helper", statement.columns(), &rows).unwrap_err().to_string();
+        let err = crate::queries::rows::frame_from_rows("f", "test/helper", statement.columns(), &rows)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with("test/helper returned a value ctodb cannot read in column address: "),
             "{err}"

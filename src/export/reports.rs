@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 
 use crate::analytics::{engineering, trends};
+use crate::frame::Frame;
 use crate::model::ProjectStatus;
-use crate::output::{computed, Frame};
+use crate::output::computed;
 use crate::queries::{fetch_frame, inputs, BugFilter, BugSort, ProjectSort};
 use crate::sql;
 

@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{bail, Context as _, Result};
 use rust_decimal::prelude::ToPrimitive;
 
-use super::{Frame, Value};
+use crate::frame::{Frame, Value};
 
 /// Okabe & Ito's colour-blind-safe palette (blue, orange, bluish green, vermillion,
 /// reddish purple, sky blue).

@@ -3,9 +3,9 @@
 
 use rust_decimal::Decimal;
 
-use super::{is_money, Column, Frame, Kind, Value};
 use crate::analytics::engineering::EngineeringRow;
 use crate::analytics::trends::{MonthTrends, MEASURES};
+use crate::frame::{is_money, Column, Frame, Kind, Value};
 
 fn decimal(value: Option<Decimal>) -> Value {
     value.map_or(Value::Null, Value::Decimal)

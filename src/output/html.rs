@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::render::human;
-use super::{Frame, Kind, Style, Value};
+use crate::frame::{Frame, Kind, Style, Value};
 
 /// A part of the page under its heading.
 pub enum Block {

@@ -3,7 +3,6 @@
 
 pub mod chart;
 pub mod computed;
-mod frame;
 pub mod html;
 pub mod parquet;
 pub(crate) mod render;
@@ -16,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub use frame::{is_money, Column, Frame, Kind, Report, Style, Value};
+use crate::frame::{Frame, Report};
 pub use render::{group_thousands, sparkline};
 
 /// "rows 51–100 of 1,234" for a page that starts after `offset` rows; nothing for an

@@ -18,8 +18,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use super::frame::{Frame, Kind, Value};
 use super::render::plain;
+use crate::frame::{Frame, Kind, Value};
 
 /// Decimals are stored with up to 38 digits, at the largest scale the column holds.
 const DECIMAL_PRECISION: u8 = 38;

@@ -3,7 +3,7 @@
 use chrono::SecondsFormat;
 use rust_decimal::Decimal;
 
-use super::frame::{Kind, Value};
+use crate::frame::{Kind, Value};
 
 /// The machine form: RFC 3339 UTC timestamps, plain decimals, lists joined with `;`.
 pub fn plain(value: &Value) -> String {

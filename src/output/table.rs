@@ -7,9 +7,9 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
-use super::frame::{Frame, Kind, Report, Style, Value};
 use super::render::human;
 use crate::analytics::sla::SlaState;
+use crate::frame::{Frame, Kind, Report, Style, Value};
 use crate::model::Severity;
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {

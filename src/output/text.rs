@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use serde_json::{Map, Number, Value as Json};
 
-use super::frame::{Frame, Kind, Report, Value};
 use super::render::plain;
+use crate::frame::{Frame, Kind, Report, Value};
 
 /// One CSV table. A report of several frames stays one valid table (the same fields on
 /// every record, so spreadsheets and CSV tools read it whole): a first `section` column

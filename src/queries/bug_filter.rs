@@ -10,8 +10,9 @@ use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use crate::db;
+use crate::frame::Frame;
 use crate::model::{BugStatus, Severity};
-use crate::output::{page_footer, Frame};
+use crate::output::page_footer;
 use crate::sql::{self, Helper};
 
 /// The order of a bug list, as the page helpers take it ($12).

@@ -5,6 +5,7 @@
 pub mod bug_filter;
 pub mod import_runs;
 pub mod inputs;
+pub mod rows;
 pub mod search;
 
 use anyhow::Result;
@@ -13,7 +14,7 @@ use tokio_postgres::GenericClient;
 use uuid::Uuid;
 
 use crate::db;
-use crate::output::Frame;
+use crate::frame::Frame;
 use crate::sql::{self, Helper};
 
 pub use bug_filter::{BugFilter, BugSort};
@@ -26,7 +27,7 @@ pub async fn fetch_frame(
     name: &str,
 ) -> Result<Frame> {
     let (statement, rows) = db::query_with_columns(client, helper, params).await?;
-    Ok(Frame::from_rows(name, helper.name, statement.columns(), &rows)?)
+    Ok(rows::frame_from_rows(name, helper.name, statement.columns(), &rows)?)
 }
 
 /// The order of `ctodb projects`, as projects/list.sql takes it.

@@ -18,8 +18,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::{read, Snapshot};
+use crate::frame::{Column, Frame, Kind, Value};
 use crate::model::{BugStatus, Severity};
-use crate::output::{Column, Frame, Kind, Value};
 
 /// The three frames, and what `--fail-on` asks about.
 pub struct Diff {

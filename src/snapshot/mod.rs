@@ -17,8 +17,9 @@ use chrono::{DateTime, Utc};
 
 use crate::analytics::trends;
 use crate::export::manifest::Manifest;
+use crate::frame::{Frame, Value};
 use crate::model::{BugStatus, ProjectStatus, Severity};
-use crate::output::{page_footer, Frame, Value};
+use crate::output::page_footer;
 use crate::queries::{BugSort, ProjectSort};
 
 /// An exported snapshot on disk, every file of it open (`folder`), so that what is read

@@ -24,7 +24,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rust_decimal::Decimal;
 
-use crate::output::{is_money, Column, Frame, Kind, Value};
+use crate::frame::{is_money, Column, Frame, Kind, Value};
 
 /// Text of a plain, large or view string array.
 fn plain_text(array: &dyn Array, i: usize) -> Option<&str> {
