@@ -9,7 +9,8 @@ use crate::export::writer::Codec;
 use crate::import::fields::ImportKind;
 use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::output::Format;
-use crate::queries::{BugSort, ProjectSort};
+use crate::queries::{BugFilter, BugSort, ProjectSort};
+use crate::report::{self, FromSnapshot, Page};
 use crate::seed::Profile;
 
 /// The version line: the crate version and the version of the formulas (SPEC §6).
@@ -86,7 +87,7 @@ pub enum Command {
     Bug(BugCommand),
     /// Ranked fuzzy search across projects and bugs (typo tolerant)
     Search(SearchArgs),
-    /// Reports: portfolio, bugs, sla, daily, monthly, trends, engineering, workload, team, sync, imports
+    /// Reports: portfolio, bugs, sla, aging, daily, monthly, trends, engineering, workload, team, sync, imports, weekly
     #[command(subcommand)]
     Report(ReportCommand),
     /// Recompute priorities, valuations, ROI, health, monthly roll-ups and today's snapshot
@@ -124,10 +125,10 @@ pub struct ExportArgs {
           value_parser = clap::builder::PossibleValuesParser::new(crate::export::TABLES))]
     pub tables: Vec<String>,
     /// The computed report frames to write beside the tables: all, none, or some of
-    /// portfolio, projects, open_bugs, sla, trends, engineering [default: all]
+    /// them [default: all]
     #[arg(long, value_delimiter = ',', value_name = "REPORT,...|all|none",
           value_parser = clap::builder::PossibleValuesParser::new(
-              ["all", "none", "portfolio", "projects", "open_bugs", "sla", "trends", "engineering"]))]
+              ["all", "none"].into_iter().chain(report::STORED)))]
     pub reports: Vec<String>,
     /// How uuids are stored: canonical text, which every engine reads (Spark, Polars,
     /// pandas, DuckDB), or Parquet's 16-byte UUID type
@@ -194,17 +195,8 @@ pub struct DiffArgs {
     #[arg(long, value_enum, value_name = "CONDITION")]
     pub fail_on: Vec<FailOn>,
     /// Also draw the largest valuation moves into FILE.svg or FILE.png
-    #[arg(long, value_name = "FILE", value_parser = chart_path)]
+    #[arg(long, value_name = "FILE", value_parser = report::chart_path)]
     pub chart: Option<PathBuf>,
-}
-
-/// A chart's file: its extension says SVG or PNG.
-fn chart_path(text: &str) -> Result<PathBuf, String> {
-    let path = PathBuf::from(text);
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
-        Some("svg" | "png") => Ok(path),
-        _ => Err(format!("{text:?} must end in .svg or .png")),
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -215,34 +207,6 @@ pub enum FailOn {
 
 fn check_snapshot_id(id: &str) -> Result<String, String> {
     crate::export::check_id(id).map(|_| id.to_string())
-}
-
-/// `--snapshot`: print from an exported snapshot's stored frames, with no database.
-#[derive(Debug, Args, Clone)]
-pub struct FromSnapshot {
-    /// Print from this snapshot (an ID in CTODB_EXPORT_DIR or reports/, or a snapshot
-    /// folder) instead of the database; the numbers are those of its as-of
-    #[arg(long, value_name = "ID|PATH")]
-    pub snapshot: Option<String>,
-}
-
-/// `--limit` and `--page`.
-#[derive(Debug, Args, Clone, Copy)]
-pub struct Page {
-    /// Rows per page [default: 50; `projects` in csv, json, ndjson or parquet: every
-    /// project, up to 100,000]
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub limit: Option<u32>,
-    /// Page number, from 1
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-    pub page: u32,
-}
-
-impl Page {
-    /// Rows per page: --limit, else 50.
-    pub fn rows(&self) -> u32 {
-        self.limit.unwrap_or(50)
-    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -306,6 +270,32 @@ pub struct BugsArgs {
     pub page: Page,
     #[command(flatten)]
     pub from: FromSnapshot,
+}
+
+impl BugsArgs {
+    /// The filters of `ctodb bugs`: the statuses of --status, every one with --all, the
+    /// open ones without either.
+    pub fn filter(&self) -> BugFilter {
+        use crate::queries::bug_filter::Who;
+        let statuses = if self.all {
+            BugStatus::ALL.to_vec()
+        } else if self.status.is_empty() {
+            BugStatus::OPEN.to_vec()
+        } else {
+            self.status.clone()
+        };
+        BugFilter {
+            severities: (!self.severity.is_empty()).then(|| self.severity.clone()),
+            statuses,
+            project: self.project.clone().map(Who::Named),
+            assignee: self.assignee.clone().map(Who::Named),
+            unassigned: self.unassigned,
+            blocker: self.blocker,
+            breached: self.breached,
+            at_risk: self.at_risk,
+            wide: self.wide,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -462,98 +452,36 @@ pub struct SearchArgs {
     pub limit: u32,
 }
 
+/// Each report's options are its own (`report::<name>::Args`).
 #[derive(Debug, Clone, Subcommand)]
 pub enum ReportCommand {
     /// One self-contained HTML page for the week: portfolio, what changed since the
-    /// previous snapshot, top priorities, SLA breaches, trend charts (printable, offline)
-    Weekly {
-        /// The page to write
-        #[arg(long, value_name = "FILE")]
-        html: PathBuf,
-        #[command(flatten)]
-        from: FromSnapshot,
-    },
+    /// previous snapshot, top priorities, SLA breaches, bug ages, trend charts (printable, offline)
+    Weekly(report::weekly::Args),
     /// The overview: projects, money, open/critical/breached bugs, top projects and bugs
-    Portfolio {
-        #[command(flatten)]
-        from: FromSnapshot,
-        /// Also draw the portfolio's valuation and ARR over time into FILE.svg or FILE.png
-        #[arg(long, value_name = "FILE", value_parser = chart_path)]
-        chart: Option<PathBuf>,
-    },
+    Portfolio(report::portfolio::Args),
     /// Bug counts by severity x status, open/resolved, breach rate
-    Bugs,
+    Bugs(report::statistics::Args),
     /// Breached and at-risk open bugs, compliance by severity
-    Sla {
-        #[command(flatten)]
-        page: Page,
-        #[command(flatten)]
-        from: FromSnapshot,
-    },
+    Sla(report::sla::Args),
+    /// Open bugs of each severity by age, the oldest of each, the share past SLA
+    Aging(report::aging::Args),
     /// A project's daily metrics
-    Daily {
-        /// project name or id
-        #[arg(long)]
-        project: String,
-        /// how many days up to --as-of
-        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
-        days: u32,
-    },
+    Daily(report::daily::Args),
     /// Monthly metrics of one project or the whole portfolio
-    Monthly {
-        /// project name or id [default: the whole portfolio]
-        #[arg(long)]
-        project: Option<String>,
-        /// how many months up to --as-of
-        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=240))]
-        months: u32,
-    },
+    Monthly(report::monthly::Args),
     /// Monthly trends: opened, resolved, resolution rate, MTTR, cost; changes, rolling means, inflow slope
-    Trends {
-        /// project name or id [default: the whole portfolio]
-        #[arg(long)]
-        project: Option<String>,
-        /// how many months up to --as-of
-        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=240))]
-        months: u32,
-        #[command(flatten)]
-        from: FromSnapshot,
-        /// Also draw bugs opened and resolved by month, with MTTR, into FILE.svg or FILE.png
-        #[arg(long, value_name = "FILE", value_parser = chart_path)]
-        chart: Option<PathBuf>,
-    },
+    Trends(report::trends::Args),
     /// Resolution speed, SLA compliance and cost per resolved bug
-    Engineering {
-        /// how many months up to --as-of
-        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=240))]
-        months: u32,
-        #[command(flatten)]
-        from: FromSnapshot,
-    },
+    Engineering(report::engineering::Args),
     /// Each person's open work
-    Workload {
-        /// only this person (e-mail)
-        #[arg(long)]
-        user: Option<String>,
-    },
+    Workload(report::workload::Args),
     /// What each person resolved recently
-    Team {
-        /// how many days up to --as-of
-        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
-        days: u32,
-    },
+    Team(report::team::Args),
     /// Last import per source; projects never or long not synced
-    Sync {
-        /// a project not synced for this many days is stale
-        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=3650))]
-        stale_days: u32,
-    },
+    Sync(report::sync::Args),
     /// Import history, newest first
-    Imports {
-        /// how many imports
-        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-        limit: u32,
-    },
+    Imports(report::imports::Args),
 }
 
 #[derive(Debug, Clone, Args)]

@@ -13,6 +13,7 @@ mod local;
 mod model;
 mod output;
 mod queries;
+mod report;
 mod seed;
 mod snapshot;
 mod sql;

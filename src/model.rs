@@ -168,6 +168,37 @@ impl BugStatus {
     }
 }
 
+/// The SLA state of a bug at an instant, with the labels `ctodb_sla_state` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaState {
+    /// open, within 75% of its SLA
+    Ok,
+    /// open, past 75% of its SLA, not past due
+    AtRisk,
+    /// open and past due, or resolved after its due instant
+    Breached,
+    /// resolved by its due instant
+    Met,
+    /// outside the SLA
+    Deferred,
+}
+
+impl SlaState {
+    #[cfg(test)]
+    pub const ALL: [SlaState; 5] =
+        [SlaState::Ok, SlaState::AtRisk, SlaState::Breached, SlaState::Met, SlaState::Deferred];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            SlaState::Ok => "ok",
+            SlaState::AtRisk => "at_risk",
+            SlaState::Breached => "breached",
+            SlaState::Met => "met",
+            SlaState::Deferred => "deferred",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -134,6 +134,7 @@ helpers! {
     BUG_SHOW => "bugs/show",
     BUG_HISTORY => "bugs/history",
     TOP_BUGS_BY_PRIORITY => "bugs/top_by_priority",
+    BUG_AGING => "bugs/aging",
     DAILY_METRICS => "metrics/daily",
     MONTHLY_METRICS => "metrics/monthly",
     ENGINEERING_METRICS => "metrics/engineering",

@@ -6,43 +6,12 @@
 
 use polars::prelude::*;
 
-use crate::model::BugStatus;
+use crate::model::{BugStatus, SlaState};
 
 /// An hour in microseconds.
 pub const HOUR: i64 = 3_600_000_000;
 /// 75% of an hour, in microseconds: a bug is at risk from sla_hours × this after creation.
 const AT_RISK_PER_SLA_HOUR: i64 = 3 * HOUR / 4;
-
-/// The SLA state of a bug at an instant, with the labels `ctodb_sla_state` returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlaState {
-    /// open, within 75% of its SLA
-    Ok,
-    /// open, past 75% of its SLA, not past due
-    AtRisk,
-    /// open and past due, or resolved after its due instant
-    Breached,
-    /// resolved by its due instant
-    Met,
-    /// outside the SLA
-    Deferred,
-}
-
-impl SlaState {
-    #[cfg(test)]
-    pub const ALL: [SlaState; 5] =
-        [SlaState::Ok, SlaState::AtRisk, SlaState::Breached, SlaState::Met, SlaState::Deferred];
-
-    pub const fn label(self) -> &'static str {
-        match self {
-            SlaState::Ok => "ok",
-            SlaState::AtRisk => "at_risk",
-            SlaState::Breached => "breached",
-            SlaState::Met => "met",
-            SlaState::Deferred => "deferred",
-        }
-    }
-}
 
 fn is_status(status: BugStatus) -> Expr {
     col("status").eq(lit(status.label()))

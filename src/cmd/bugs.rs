@@ -8,66 +8,25 @@ use crate::analytics::priority::{self, points, score};
 use crate::cli::BugsArgs;
 use crate::db;
 use crate::frame::{Column, Frame, Kind, Report, Style, Value};
-use crate::model::BugStatus;
-use crate::queries::{self, inputs, BugFilter};
-use crate::snapshot::BugQuery;
+use crate::queries::{self, inputs};
+use crate::report::listings;
 use crate::sql;
 
 pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
-    if let Some(id) = &args.from.snapshot {
-        return from_snapshot(ctx, id, &args);
-    }
-    let db = ctx.connect().await?;
-    let client = db.client().await?;
-    let statuses = if args.all {
-        BugStatus::ALL.to_vec()
-    } else if args.status.is_empty() {
-        BugStatus::OPEN.to_vec()
-    } else {
-        args.status.clone()
+    let (limit, offset) = args.page.window(args.page.rows());
+    let filter = args.filter();
+    let frame = match &args.from.snapshot {
+        // a snapshot keeps the open bugs only
+        Some(_) if args.all => bail!("a snapshot keeps the open bugs only; drop --all, or ask the database"),
+        Some(id) => {
+            listings::stored_bugs(&super::open_snapshot(ctx, id)?, &filter, args.sort, limit, offset)?
+        }
+        None => {
+            let db = ctx.connect().await?;
+            let client = db.client().await?;
+            filter.page(&**client, ctx.as_of, args.sort, limit, offset).await?
+        }
     };
-    let filter = BugFilter {
-        severities: (!args.severity.is_empty()).then(|| args.severity.clone()),
-        statuses,
-        project: match &args.project {
-            Some(project) => Some(queries::resolve_project(&**client, project).await?.0),
-            None => None,
-        },
-        assignee: match &args.assignee {
-            Some(email) => Some(queries::resolve_user(&**client, email).await?),
-            None => None,
-        },
-        unassigned: args.unassigned,
-        blocker: args.blocker,
-        breached: args.breached,
-        at_risk: args.at_risk,
-        wide: args.wide,
-    };
-    let limit = i64::from(args.page.rows());
-    let offset = i64::from(args.page.page - 1) * limit;
-    let frame = filter.page(&**client, ctx.as_of, args.sort, limit, offset).await?;
-    ctx.output.emit(&Report::single(frame))?;
-    Ok(Outcome::Success)
-}
-
-/// `ctodb bugs --snapshot`: the same filters over a snapshot's open bugs, no database.
-fn from_snapshot(ctx: &Context, id: &str, args: &BugsArgs) -> Result<Outcome> {
-    if args.all {
-        bail!("a snapshot keeps the open bugs only; drop --all, or ask the database");
-    }
-    let query = BugQuery {
-        severities: args.severity.clone(),
-        statuses: args.status.clone(),
-        project: args.project.clone(),
-        assignee: args.assignee.clone(),
-        unassigned: args.unassigned,
-        blocker: args.blocker,
-        breached: args.breached,
-        at_risk: args.at_risk,
-    };
-    let limit = i64::from(args.page.rows());
-    let offset = i64::from(args.page.page - 1) * limit;
-    let frame = super::open_snapshot(ctx, id)?.bugs(&query, args.sort, limit, offset)?;
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::db::{self, DbError};
 use crate::model::{BugStatus, ProjectStatus, Severity};
 use crate::queries::bug_filter::BugPageParams;
+use crate::queries::bug_filter::Who;
 use crate::queries::search::{self, QueryWord, SearchTerms, WordKind};
 use crate::queries::{BugFilter, BugSort, ProjectSort};
 use crate::sql::{self, Helper};
@@ -52,8 +53,11 @@ impl Probe {
         let open = BugFilter::open();
         let critical = BugFilter { severities: Some(vec![Severity::Critical]), ..BugFilter::open() };
         let critical_breached = BugFilter { breached: true, ..critical.clone() };
-        let someone =
-            BugFilter { statuses: BugStatus::ALL.to_vec(), assignee: Some(Uuid::nil()), ..BugFilter::open() };
+        let someone = BugFilter {
+            statuses: BugStatus::ALL.to_vec(),
+            assignee: Some(Who::Known(Uuid::nil())),
+            ..BugFilter::open()
+        };
         let (limit, offset) = (50, 0);
         Probe {
             now,
@@ -74,12 +78,26 @@ impl Probe {
             limit,
             offset,
             days: 30,
-            open_by_priority: open.params(now, BugSort::Priority, limit, offset, None),
-            open_by_created: open.params(now, BugSort::Created, limit, offset, None),
-            open_by_due: open.params(now, BugSort::Due, limit, offset, None),
-            critical_by_priority: critical.params(now, BugSort::Priority, limit, offset, None),
-            critical_breached: critical_breached.params(now, BugSort::Due, limit, offset, None),
-            assignee_by_due: someone.params(now, BugSort::Due, limit, offset, None),
+            open_by_priority: open.params(open.known(), now, BugSort::Priority, limit, offset, None),
+            open_by_created: open.params(open.known(), now, BugSort::Created, limit, offset, None),
+            open_by_due: open.params(open.known(), now, BugSort::Due, limit, offset, None),
+            critical_by_priority: critical.params(
+                critical.known(),
+                now,
+                BugSort::Priority,
+                limit,
+                offset,
+                None,
+            ),
+            critical_breached: critical_breached.params(
+                critical_breached.known(),
+                now,
+                BugSort::Due,
+                limit,
+                offset,
+                None,
+            ),
+            assignee_by_due: someone.params(someone.known(), now, BugSort::Due, limit, offset, None),
         }
     }
 

@@ -9,6 +9,7 @@ use super::{Context, Outcome};
 use crate::cli::ExportArgs;
 use crate::db;
 use crate::export::{self, ExportPlan};
+use crate::report;
 use crate::ui;
 
 pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
@@ -16,7 +17,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
         dir: args.dir,
         id: args.id.unwrap_or_else(|| export::week_id(ctx.as_of)),
         tables: export::tables(&args.tables).map_err(anyhow::Error::msg)?,
-        reports: export::reports(&args.reports).map_err(anyhow::Error::msg)?,
+        reports: export::reports(&args.reports, &report::STORED).map_err(anyhow::Error::msg)?,
         uuid: args.uuid,
         codec: args.compression,
         force: args.force,
@@ -41,7 +42,7 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
     // folder, removed when it fails
     let exported = db::with_retry("export", || async {
         let mut pooled = db.client().await?;
-        export::export(&mut pooled, &plan).await
+        export::export(&mut pooled, &plan, &report::Stored).await
     })
     .await?;
     let manifest = match exported {

@@ -20,7 +20,6 @@ mod seed;
 mod snapshots;
 mod stats;
 mod users;
-mod weekly;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -166,9 +165,6 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Bug(crate::cli::BugCommand::Show { number }) => bugs::show(ctx, number).await,
         Command::Bug(crate::cli::BugCommand::Update(args)) => bug_update::run(ctx, args).await,
         Command::Search(args) => search::run(ctx, args).await,
-        Command::Report(crate::cli::ReportCommand::Weekly { html, from }) => {
-            weekly::run(ctx, &html, from.snapshot.as_deref()).await
-        }
         Command::Report(command) => report::run(ctx, command).await,
         Command::Refresh => refresh::run(ctx).await,
         Command::Quickstart => quickstart::run(ctx).await,

@@ -9,7 +9,9 @@ use crate::db;
 use crate::frame::{Column, Frame, Kind, Report, Style, Value};
 use crate::model::ProjectStatus;
 use crate::output::{page_footer, sparkline, Format};
+use crate::queries::bug_filter::Who;
 use crate::queries::{fetch_frame, resolve_project, BugFilter, BugSort};
+use crate::report::{daily, listings};
 use crate::sql;
 
 pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
@@ -25,7 +27,13 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     let limit = i64::from(rows);
     let offset = i64::from(args.page.page - 1) * limit;
     if let Some(id) = &args.from.snapshot {
-        let frame = super::open_snapshot(ctx, id)?.projects(statuses, args.sort, limit, offset)?;
+        let frame = listings::stored_project_page(
+            &super::open_snapshot(ctx, id)?,
+            statuses,
+            args.sort,
+            limit,
+            offset,
+        )?;
         ctx.output.emit(&Report::single(frame))?;
         return Ok(Outcome::Success);
     }
@@ -98,12 +106,10 @@ pub async fn show(ctx: &Context, name: &str) -> Result<Outcome> {
     let mut report = Report::default();
     let detail = fetch_frame(&**client, &sql::PROJECT_DETAIL, &[&id, &ctx.as_of], "project").await?;
     report.push(detail.titled(name.clone()).styled(Style::Record));
-    let open_bugs = BugFilter { project: Some(id), ..BugFilter::open() };
+    let open_bugs = BugFilter { project: Some(Who::Known(id)), ..BugFilter::open() };
     let open = open_bugs.page(&**client, ctx.as_of, BugSort::Priority, 50, 0).await?;
     report.push(open.titled("Open bugs by priority").when_empty("no open bugs"));
-    let today = ctx.as_of.date_naive();
-    let days = 30i32;
-    let metrics = fetch_frame(&**client, &sql::DAILY_METRICS, &[&id, &today, &days], "daily_metrics").await?;
+    let metrics = daily::metrics(&**client, id, ctx.as_of, 30).await?;
     report.push(metrics.titled("Last 30 days").when_empty("no daily metrics in the last 30 days"));
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)

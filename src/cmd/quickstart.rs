@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use super::{migrate, refresh, report, seed, Context, Outcome};
-use crate::cli::{MigrateAction, MigrateArgs, ReportCommand, SeedArgs};
+use crate::cli::{MigrateAction, MigrateArgs, SeedArgs};
 use crate::config::{self, Origin};
 use crate::db;
 use crate::local::Cluster;
@@ -71,9 +71,6 @@ async fn steps(ctx: &Context) -> Result<Outcome> {
         crate::ui::info("the database already has projects: not seeding");
     }
     refresh::run(ctx).await?;
-    report::run(
-        ctx,
-        ReportCommand::Portfolio { from: crate::cli::FromSnapshot { snapshot: None }, chart: None },
-    )
-    .await
+    let portfolio = crate::report::portfolio::Args { from: Default::default(), chart: None };
+    report::emit::<crate::report::portfolio::Portfolio>(ctx, portfolio).await
 }

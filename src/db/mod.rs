@@ -411,6 +411,25 @@ pub async fn query_with_columns(
     result.map_err(|err| DbError::query(helper.name, err))
 }
 
+/// A read-only transaction in which every query of a report sees the same snapshot of
+/// the data (REPEATABLE READ), so that its frames agree with each other.
+pub async fn read_only(
+    client: &mut tokio_postgres::Client,
+) -> Result<tokio_postgres::Transaction<'_>, DbError> {
+    client
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .start()
+        .await
+        .map_err(|err| DbError::query("read/begin", err))
+}
+
+/// Ends a read-only transaction.
+pub async fn end_read(tx: tokio_postgres::Transaction<'_>) -> Result<(), DbError> {
+    tx.commit().await.map_err(|err| DbError::query("read/commit", err))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

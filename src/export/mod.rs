@@ -8,7 +8,6 @@ pub mod columns;
 pub mod decode;
 pub mod manifest;
 pub mod place;
-mod reports;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -21,13 +20,13 @@ use futures_util::StreamExt;
 use tokio_postgres::{Client, IsolationLevel, Transaction};
 
 use crate::db::{self, DbError};
+use crate::frame::Frame;
 use crate::sql;
 use crate::ui;
 use columns::ExportColumn;
 pub use columns::UuidEncoding;
 use decode::CopyDecoder;
 use manifest::{FileEntry, Manifest};
-pub use reports::REPORTS;
 use writer::{write_parquet, Codec, Written};
 
 /// ctodb's nine tables, in the order they are exported.
@@ -92,10 +91,10 @@ pub fn check_id(id: &str) -> Result<(), String> {
 }
 
 /// The report frames of `--reports`: `all` (the default), `none`, or names among
-/// `REPORTS`, in the order given.
-pub fn reports(asked: &[String]) -> Result<Vec<&'static str>, String> {
+/// `known` (the frames the reports store), in the order given.
+pub fn reports(asked: &[String], known: &[&'static str]) -> Result<Vec<&'static str>, String> {
     if asked.is_empty() || asked.iter().any(|name| name == "all") {
-        return Ok(REPORTS.to_vec());
+        return Ok(known.to_vec());
     }
     if asked.iter().all(|name| name == "none") {
         return Ok(Vec::new());
@@ -104,10 +103,10 @@ pub fn reports(asked: &[String]) -> Result<Vec<&'static str>, String> {
         .iter()
         .filter(|name| *name != "none")
         .map(|name| {
-            REPORTS.iter().copied().find(|report| report == name).ok_or_else(|| {
+            known.iter().copied().find(|report| report == name).ok_or_else(|| {
                 format!(
                     "--reports: no report {name:?}; the reports are {} (or all, or none)",
-                    REPORTS.join(", ")
+                    known.join(", ")
                 )
             })
         })
@@ -189,8 +188,20 @@ pub fn prepare(plan: &ExportPlan) -> Result<Prepared> {
     Ok(Prepared::Go(lock))
 }
 
+/// Where a snapshot's report frames come from: the reports that own them
+/// (`report::Stored`), each computed in the export's transaction so that it agrees with
+/// the tables beside it.
+pub trait ReportFrames {
+    /// The frame `name` at `as_of`, named as its file (`report_<name>.parquet`).
+    async fn frame(&self, tx: &Transaction<'_>, as_of: DateTime<Utc>, name: &str) -> Result<Frame>;
+}
+
 /// Runs the export and returns its manifest. The caller holds the ID's lock (`prepare`).
-pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Exported> {
+pub async fn export(
+    client: &mut Client,
+    plan: &ExportPlan,
+    report_frames: &impl ReportFrames,
+) -> Result<Exported> {
     let started_at = Utc::now();
     let temp =
         TempFolder { path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())) };
@@ -225,7 +236,10 @@ pub async fn export(client: &mut Client, plan: &ExportPlan) -> Result<Exported> 
         "schema_version",
     )?;
     let step = std::time::Instant::now();
-    let frames = reports::report_frames(&tx, plan.as_of, &plan.reports).await?;
+    let mut frames = Vec::new();
+    for name in &plan.reports {
+        frames.push(report_frames.frame(&tx, plan.as_of, name).await?);
+    }
     ui::verbose(&format!("report frames computed in {:.2} s", step.elapsed().as_secs_f64()));
     for frame in frames {
         let path = temp.path.join(format!("report_{}.parquet", frame.name));

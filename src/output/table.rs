@@ -8,9 +8,9 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table};
 
 use super::render::human;
-use crate::analytics::sla::SlaState;
 use crate::frame::{Frame, Kind, Report, Style, Value};
 use crate::model::Severity;
+use crate::model::SlaState;
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {
     for (i, frame) in report.frames.iter().enumerate() {

@@ -1,7 +1,8 @@
 //! The bug filter: one query object for every list of bugs (`ctodb bugs`, the open bugs
-//! of `ctodb project`, the lists of `report sla`, the probes of `doctor`). It chooses the
-//! page helper (bugs/page_runs, page_merge or page_all) and binds the named filters as
-//! the helpers' parameters.
+//! of `ctodb project`, the lists of `report sla`, the probes of `doctor`), live or from a
+//! snapshot. Live, it chooses the page helper (bugs/page_runs, page_merge or page_all) and
+//! binds the named filters as the helpers' parameters; over a snapshot's stored open bugs
+//! the same filters are one Polars expression (`stored_rows`).
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -36,14 +37,22 @@ impl BugSort {
     }
 }
 
+/// A project or a person as the user named it, or as ctodb already knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Who {
+    /// a project's name or id, a person's e-mail: looked up when the list is read
+    Named(String),
+    Known(Uuid),
+}
+
 /// Which bugs a list shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BugFilter {
     /// None: every severity.
     pub severities: Option<Vec<Severity>>,
     pub statuses: Vec<BugStatus>,
-    pub project: Option<Uuid>,
-    pub assignee: Option<Uuid>,
+    pub project: Option<Who>,
+    pub assignee: Option<Who>,
     pub unassigned: bool,
     pub blocker: bool,
     /// open and past the due instant
@@ -124,9 +133,36 @@ impl BugFilter {
         }
     }
 
-    /// The bound values for one page at `as_of`.
+    /// The project and the person as ids, looked up by name, id or e-mail when named.
+    async fn resolve(&self, client: &impl GenericClient) -> Result<(Option<Uuid>, Option<Uuid>)> {
+        let project = match &self.project {
+            Some(Who::Named(name)) => Some(super::resolve_project(client, name).await?.0),
+            Some(Who::Known(id)) => Some(*id),
+            None => None,
+        };
+        let assignee = match &self.assignee {
+            Some(Who::Named(email)) => Some(super::resolve_user(client, email).await?),
+            Some(Who::Known(id)) => Some(*id),
+            None => None,
+        };
+        Ok((project, assignee))
+    }
+
+    /// The project and the person when ctodb knows them already (`Who::Known`), for a
+    /// caller that binds parameters without a connection (doctor's EXPLAINs).
+    pub fn known(&self) -> (Option<Uuid>, Option<Uuid>) {
+        let id = |who: &Option<Who>| match who {
+            Some(Who::Known(id)) => Some(*id),
+            _ => None,
+        };
+        (id(&self.project), id(&self.assignee))
+    }
+
+    /// The bound values for one page at `as_of`, with the project and person resolved.
+    #[allow(clippy::too_many_arguments)]
     pub fn params(
         &self,
+        (project, assignee): (Option<Uuid>, Option<Uuid>),
         as_of: DateTime<Utc>,
         sort: BugSort,
         limit: i64,
@@ -136,8 +172,8 @@ impl BugFilter {
         BugPageParams {
             severities: self.severities.as_ref().map(|s| s.iter().map(|s| s.label().to_string()).collect()),
             statuses: self.statuses.iter().map(|s| s.label().to_string()).collect(),
-            project: self.project,
-            assignee: self.assignee,
+            project,
+            assignee,
             unassigned: self.unassigned,
             blocker: self.blocker,
             breached: self.breached,
@@ -224,7 +260,8 @@ impl BugFilter {
         } else {
             None
         };
-        let params = self.params(as_of, sort, limit, offset, horizon);
+        let who = self.resolve(client).await?;
+        let params = self.params(who, as_of, sort, limit, offset, horizon);
         let helper = self.page_helper(limit, offset);
         let mut frame =
             super::fetch_frame(client, helper, &params.page(), "bugs").await?.when_empty("no bugs match");
@@ -237,6 +274,54 @@ impl BugFilter {
         let total: i64 = db::get(&row, count.name, "total")?;
         frame.footer = page_footer(offset, frame.rows.len(), total);
         Ok(frame)
+    }
+
+    /// The same filters over a snapshot's stored open bugs (the `open_bugs` frame: columns
+    /// severity, status, project, assignee, blocker, sla_state), as one Polars
+    /// expression. `project_name` turns the project the user named into the stored name.
+    pub fn stored_rows(
+        &self,
+        project_name: impl Fn(&str) -> Result<String>,
+    ) -> Result<polars::prelude::Expr> {
+        use polars::prelude::{col, lit, Expr};
+        if let Some(status) = self.statuses.iter().find(|s| !s.is_open()) {
+            anyhow::bail!(
+                "a snapshot keeps the open bugs only (pending, in_progress), not {status} ones; ask the database instead"
+            );
+        }
+        let any_of = |column: &str, labels: Vec<&'static str>| -> Expr {
+            labels.into_iter().map(|l| col(column).eq(lit(l))).reduce(|a, b| a.or(b)).unwrap_or(lit(true))
+        };
+        let mut filter = lit(true);
+        if let Some(severities) = &self.severities {
+            filter = filter.and(any_of("severity", severities.iter().map(|s| s.label()).collect()));
+        }
+        if self.statuses != BugStatus::OPEN {
+            filter = filter.and(any_of("status", self.statuses.iter().map(|s| s.label()).collect()));
+        }
+        match &self.project {
+            Some(Who::Named(name)) => filter = filter.and(col("project").eq(lit(project_name(name)?))),
+            Some(Who::Known(_)) => anyhow::bail!("a snapshot names its projects; give the project's name"),
+            None => {}
+        }
+        match &self.assignee {
+            Some(Who::Named(email)) => filter = filter.and(col("assignee").eq(lit(email.to_lowercase()))),
+            Some(Who::Known(_)) => anyhow::bail!("a snapshot names its people by e-mail; give the e-mail"),
+            None => {}
+        }
+        if self.unassigned {
+            filter = filter.and(col("assignee").is_null());
+        }
+        if self.blocker {
+            filter = filter.and(col("blocker"));
+        }
+        if self.breached {
+            filter = filter.and(col("sla_state").eq(lit(crate::model::SlaState::Breached.label())));
+        }
+        if self.at_risk {
+            filter = filter.and(col("sla_state").eq(lit(crate::model::SlaState::AtRisk.label())));
+        }
+        Ok(filter.fill_null(lit(false)))
     }
 }
 
@@ -266,7 +351,8 @@ mod tests {
     #[test]
     fn parameters_are_bound_by_name_in_the_helpers_order() {
         let filter = BugFilter { severities: Some(vec![Severity::High]), blocker: true, ..BugFilter::open() };
-        let params = filter.params(DateTime::<Utc>::UNIX_EPOCH, BugSort::Due, 50, 100, Some(720));
+        let params =
+            filter.params(filter.known(), DateTime::<Utc>::UNIX_EPOCH, BugSort::Due, 50, 100, Some(720));
         assert_eq!(params.page().len(), 13);
         assert_eq!(params.count().len(), 10);
         assert_eq!(params.statuses, vec!["pending", "in_progress"]);

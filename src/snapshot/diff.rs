@@ -56,8 +56,8 @@ fn number(value: &Value) -> Option<Decimal> {
 }
 
 fn portfolio(from: &Snapshot, to: &Snapshot) -> Result<Frame> {
-    let then = from.frame("portfolio", "portfolio")?;
-    let now = to.frame("portfolio", "portfolio")?;
+    let then = from.stored("portfolio", "portfolio")?;
+    let now = to.stored("portfolio", "portfolio")?;
     let mut frame = Frame::new(
         "portfolio",
         vec![
@@ -143,8 +143,8 @@ fn project_rows(frame: &Frame) -> HashMap<String, ProjectRow> {
 type Figure = fn(&ProjectRow) -> Option<Decimal>;
 
 fn projects(from: &Snapshot, to: &Snapshot, top: usize) -> Result<Frame> {
-    let then = project_rows(&from.frame("projects", "projects")?);
-    let now = project_rows(&to.frame("projects", "projects")?);
+    let then = project_rows(&from.stored("projects", "projects")?);
+    let now = project_rows(&to.stored("projects", "projects")?);
     let mut frame = Frame::new(
         "projects",
         vec![
