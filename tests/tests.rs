@@ -3,6 +3,7 @@
 
 mod common;
 
+mod aging;
 mod analytics;
 mod connection;
 mod contract;
