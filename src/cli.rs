@@ -111,6 +111,57 @@ pub enum Command {
     Snapshots(SnapshotsArgs),
 }
 
+/// What a command does with the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// only reads, printing nothing until its queries are done: it runs again whole
+    /// after a transient failure (a lost connection, a terminated backend)
+    Reads,
+    /// writes, each write once (`db::once`)
+    Writes,
+    /// reads to diagnose: a failure is its finding, reported rather than retried
+    Diagnoses,
+    /// none: snapshot files, or a private cluster's server process
+    Elsewhere,
+}
+
+impl Command {
+    /// What the command does with the database (declared here for every command).
+    pub fn access(&self) -> Access {
+        match self {
+            Command::Stats
+            | Command::Projects(_)
+            | Command::Project { .. }
+            | Command::Bugs(_)
+            | Command::Bug(BugCommand::Show { .. })
+            | Command::Search(_)
+            | Command::Report(_)
+            | Command::Users => Access::Reads,
+            Command::Migrate(_)
+            | Command::Seed(_)
+            | Command::Bug(BugCommand::Update(_))
+            | Command::Refresh
+            | Command::Quickstart
+            | Command::Import(_)
+            | Command::Export(_) => Access::Writes,
+            Command::Doctor => Access::Diagnoses,
+            Command::Diff(_) | Command::Snapshots(_) | Command::Local(_) => Access::Elsewhere,
+        }
+    }
+
+    /// The async runtime's workers the command runs best on: the export reads a binary
+    /// COPY, which arrives as one message a row that the driver's connection task hands
+    /// to the reading task; on one worker that hand-off stays on one thread (on two, a
+    /// million cross-thread wake-ups cost the bugs table 5–10%). Other commands keep a
+    /// worker per core (the seed generates rows while its COPY is sent).
+    pub fn workers(&self) -> Option<usize> {
+        match self {
+            Command::Export(_) => Some(1),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ExportArgs {
     /// Folder of the snapshots

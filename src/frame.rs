@@ -121,8 +121,9 @@ pub struct Frame {
     pub rows: Vec<Vec<Value>>,
     /// Shown in a table when there are no rows ("no bugs match").
     pub empty: String,
-    /// Shown under a table ("rows 1–50 of 1,234"); on stderr for other formats.
-    pub footer: Option<String>,
+    /// Which rows of a longer list these are: the output says so ("rows 1–50 of
+    /// 1,234") under a table, on stderr for other formats.
+    pub page: Option<Window>,
     pub style: Style,
 }
 
@@ -134,7 +135,7 @@ impl Frame {
             columns,
             rows: Vec::new(),
             empty: format!("no {} found", name.replace('_', " ")),
-            footer: None,
+            page: None,
             style: Style::Grid,
         }
     }
@@ -165,9 +166,21 @@ impl Frame {
         self.rows.push(row);
     }
 
+    /// Marks the rows as one page, starting after `offset` rows, of `total`.
+    pub fn paged(&mut self, offset: i64, total: i64) {
+        self.page = Some(Window { offset, total });
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
+}
+
+/// A page of a longer list: how many rows come before it, and how many there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: i64,
+    pub total: i64,
 }
 
 /// Money columns by name: the database types say NUMERIC, the meaning is in the name.

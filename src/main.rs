@@ -30,14 +30,10 @@ fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     // clap prints usage errors itself and exits with status 2.
     let cli = cli::Cli::parse();
-    // The export reads a binary COPY, which arrives as one message a row that the driver's
-    // connection task hands to the reading task: on one worker that hand-off stays on one
-    // thread (on two, a million cross-thread wake-ups cost the bugs table 5–10%). Other
-    // commands keep a worker per core (the seed generates rows while its COPY is sent).
-    // Multi-threaded either way: Polars and block_in_place need that runtime.
+    // Multi-threaded whatever the command: Polars and block_in_place need that runtime.
     let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if matches!(cli.command, cli::Command::Export(_)) {
-        builder.worker_threads(1);
+    if let Some(workers) = cli.command.workers() {
+        builder.worker_threads(workers);
     }
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,

@@ -1,23 +1,24 @@
 //! The catalog of hand-written SQL: every file under `sql/` embedded once and named once.
 //! Commands refer to these constants; no SQL text is built from user input anywhere.
 
-use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::borrow::Cow;
 
 use crate::model::{BugStatus, Severity};
 
-/// One hand-written statement and the name it is logged under.
-#[derive(Debug, Clone, Copy)]
+/// One hand-written statement and the name it is logged under. The text of a file under
+/// `sql/` is borrowed; a statement composed at run time (from fixed identifiers only)
+/// owns its text and goes when it is no longer used.
+#[derive(Debug, Clone)]
 pub struct Helper {
     pub name: &'static str,
-    pub sql: &'static str,
+    pub sql: Cow<'static, str>,
 }
 
 macro_rules! helpers {
     ($($constant:ident => $path:literal),* $(,)?) => {
         $(pub const $constant: Helper = Helper {
             name: $path,
-            sql: include_str!(concat!("../sql/", $path, ".sql")),
+            sql: Cow::Borrowed(include_str!(concat!("../sql/", $path, ".sql"))),
         };)*
     };
 }
@@ -28,10 +29,10 @@ macro_rules! composed_helpers {
     ($($constant:ident => $path:literal + $tail:literal $(as $name:literal)?),* $(,)?) => {
         $(pub const $constant: Helper = Helper {
             name: composed_helpers!(@name $path $($name)?),
-            sql: concat!(
+            sql: Cow::Borrowed(concat!(
                 include_str!(concat!("../sql/", $path, ".sql")),
                 include_str!(concat!("../sql/", $tail, ".sql"))
-            ),
+            )),
         };)*
     };
     (@name $path:literal) => { $path };
@@ -53,47 +54,38 @@ composed_helpers! {
 /// The bug page for the (status, severity) pairs that `wanted` accepts: bugs/page_merge with
 /// one copy of bugs/page_run per such pair in place of its `@runs` line, followed by
 /// bugs/page_rows. `wanted` is asked about every pair of the schema's enum values and the
-/// text is made of their labels (`model`) only, never of the caller's strings. Each set
-/// of pairs is composed once per process. With no pair wanted, the page
-/// keeps the first pair's run, which the same conditions in SQL fold to nothing.
-pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool, wide: bool) -> &'static Helper {
-    static PAGES: Mutex<BTreeMap<u64, &'static Helper>> = Mutex::new(BTreeMap::new());
+/// text is made of their labels (`model`) only, never of the caller's strings. With no
+/// pair wanted, the page keeps the first pair's run, which the same conditions in SQL
+/// fold to nothing. Composing it takes microseconds; the text lives as long as the page.
+pub fn bugs_page_merge(wanted: impl Fn(BugStatus, Severity) -> bool, wide: bool) -> Helper {
     let pairs: Vec<(BugStatus, Severity)> = BugStatus::ALL
         .iter()
         .flat_map(|status| Severity::ALL.iter().map(move |severity| (*status, *severity)))
         .collect();
-    let mask = pairs
+    let mut chosen: Vec<&(BugStatus, Severity)> =
+        pairs.iter().filter(|(st, sev)| wanted(*st, *sev)).collect();
+    if chosen.is_empty() {
+        chosen.extend(pairs.first());
+    }
+    let run = without_comment_lines(include_str!("../sql/bugs/page_run.sql"));
+    let runs: Vec<String> = chosen
         .iter()
-        .enumerate()
-        .filter(|(_, (status, severity))| wanted(*status, *severity))
-        .fold(0u32, |mask, (i, _)| mask | 1 << i);
-    let mask = if mask == 0 { 1 } else { mask };
-    let key = u64::from(mask) | u64::from(wide) << 32;
-    let mut pages = PAGES.lock().unwrap_or_else(PoisonError::into_inner);
-    pages.entry(key).or_insert_with(|| {
-        let run = without_comment_lines(include_str!("../sql/bugs/page_run.sql"));
-        let runs: Vec<String> = pairs
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| mask & 1 << i != 0)
-            .map(|(_, (status, severity))| {
-                run.replace("@status", status.label()).replace("@severity", severity.label())
-            })
-            .collect();
-        let runs = runs.join("\nUNION ALL\n");
-        let head: Vec<&str> = include_str!("../sql/bugs/page_merge.sql")
-            .lines()
-            .map(|line| if line.trim() == "@runs" { runs.as_str() } else { line })
-            .collect();
-        let rows = if wide {
-            include_str!("../sql/bugs/wide_rows.sql")
-        } else {
-            include_str!("../sql/bugs/page_rows.sql")
-        };
-        let sql = head.join("\n") + "\n" + rows;
-        let name = if wide { "bugs/wide_merge" } else { "bugs/page_merge" };
-        Box::leak(Box::new(Helper { name, sql: Box::leak(sql.into_boxed_str()) }))
-    })
+        .map(|(status, severity)| {
+            run.replace("@status", status.label()).replace("@severity", severity.label())
+        })
+        .collect();
+    let runs = runs.join("\nUNION ALL\n");
+    let head: Vec<&str> = include_str!("../sql/bugs/page_merge.sql")
+        .lines()
+        .map(|line| if line.trim() == "@runs" { runs.as_str() } else { line })
+        .collect();
+    let rows = if wide {
+        include_str!("../sql/bugs/wide_rows.sql")
+    } else {
+        include_str!("../sql/bugs/page_rows.sql")
+    };
+    let sql = head.join("\n") + "\n" + rows;
+    Helper { name: if wide { "bugs/wide_merge" } else { "bugs/page_merge" }, sql: Cow::Owned(sql) }
 }
 
 fn without_comment_lines(sql: &str) -> String {
@@ -204,20 +196,20 @@ mod tests {
         assert!(page.sql.contains("b.severity = 'high'") && !page.sql.contains("b.severity = 'medium'"));
         assert!(!page.sql.contains("'@"), "a placeholder was left in");
         assert!(!page.sql.lines().any(|line| line.trim() == "@runs"), "the runs were not written in");
-        // the same pairs give the very same text, composed once
+        // the same pairs give the same text
         let again = bugs_page_merge(
             |status, severity| {
                 status == BugStatus::Closed && matches!(severity, Severity::High | Severity::Low)
             },
             false,
         );
-        assert!(std::ptr::eq(page, again));
+        assert_eq!(page.sql, again.sql);
         // no pair at all still gives a statement: the first pair's run, which SQL folds away
         let none = bugs_page_merge(|_, _| false, false);
         // the wide rows are another statement, with every stored column
         let wide = bugs_page_merge(|_, _| false, true);
         assert_eq!(wide.name, "bugs/wide_merge");
-        assert!(wide.sql.contains("b.external_id") && !std::ptr::eq(none, wide));
+        assert!(wide.sql.contains("b.external_id") && none.sql != wide.sql);
         assert!(none.sql.contains("b.status = 'pending'") && !none.sql.contains("\nUNION ALL\n"));
     }
 }

@@ -77,6 +77,7 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
             "report_sla.parquet",
             "report_trends.parquet",
             "report_engineering.parquet",
+            "report_aging.parquet",
         ]
     );
     for file in files {
@@ -313,7 +314,7 @@ fn snapshots_are_atomic_replaced_only_with_force_and_verified() {
     let listed = db.run(&["snapshots", "--dir", path, "--verify", "-f", "csv"]);
     let lines: Vec<&str> = listed.lines().collect();
     assert_eq!(lines[0], "snapshot,as_of,files,rows,bytes,formulas,schema_version,uuid,verified");
-    assert!(lines[1].starts_with("2026-W48,2026-11-25T12:00:00.000000Z,15,"), "{listed}");
+    assert!(lines[1].starts_with("2026-W48,2026-11-25T12:00:00.000000Z,16,"), "{listed}");
     assert!(lines[2].starts_with("weekly-copy,") && lines[2].ends_with(",true"), "{listed}");
     // one byte changed in place, the size the same: the hash catches it
     let bugs = dir.path().join("snapshot=weekly-copy/bugs.parquet");

@@ -36,7 +36,11 @@ pub struct Probe {
     roi: &'static str,
     limit: i64,
     offset: i64,
+    /// the length of the portfolio's top lists
+    top: i64,
     days: i32,
+    /// the merged page of the open bugs (bugs/page_merge)
+    open_merge: Helper,
     /// open bugs, by priority, creation and due instant
     open_by_priority: BugPageParams,
     open_by_created: BugPageParams,
@@ -77,7 +81,9 @@ impl Probe {
             roi: ProjectSort::Roi.key(),
             limit,
             offset,
+            top: crate::report::portfolio::TOP,
             days: 30,
+            open_merge: sql::bugs_page_merge(|status, _| status.is_open(), false),
             open_by_priority: open.params(open.known(), now, BugSort::Priority, limit, offset, None),
             open_by_created: open.params(open.known(), now, BugSort::Created, limit, offset, None),
             open_by_due: open.params(open.known(), now, BugSort::Due, limit, offset, None),
@@ -102,7 +108,7 @@ impl Probe {
     }
 
     /// The helpers of one area with the parameters to run them with.
-    pub fn helpers(&self, area: &str) -> Vec<(&'static Helper, Params<'_>)> {
+    pub fn helpers(&self, area: &str) -> Vec<(&Helper, Params<'_>)> {
         match area {
             "project" => vec![
                 (&sql::PROJECT_FIND, vec![&self.text, &self.none]),
@@ -118,12 +124,13 @@ impl Probe {
                 (&sql::BUGS_PAGE_RUNS, self.open_by_priority.page()),
                 (&sql::BUGS_PAGE_RUNS, self.open_by_created.page()),
                 (&sql::BUGS_PAGE_RUNS, self.open_by_due.page()),
-                (open_merge_page(), self.open_by_due.page()),
+                (&self.open_merge, self.open_by_due.page()),
                 (&sql::BUGS_PAGE_ALL, self.assignee_by_due.page()),
                 (&sql::BUGS_COUNT, self.open_by_priority.count()),
                 (&sql::OPEN_SLA_MAX, vec![]),
                 (&sql::BUG_STATISTICS, vec![&self.now]),
                 (&sql::SLA_COMPLIANCE, vec![&self.now]),
+                (&sql::BUG_AGING, vec![&self.now]),
                 (&sql::BUG_SHOW, vec![&self.limit, &self.now]),
                 (&sql::BUG_HISTORY, vec![&self.nobody]),
             ],
@@ -134,8 +141,8 @@ impl Probe {
             ],
             "portfolio" => vec![
                 (&sql::PORTFOLIO_OVERVIEW, vec![&self.now]),
-                (&sql::TOP_PROJECTS_BY_ROI, vec![]),
-                (&sql::TOP_BUGS_BY_PRIORITY, vec![&self.now]),
+                (&sql::TOP_PROJECTS_BY_ROI, vec![&self.top]),
+                (&sql::TOP_BUGS_BY_PRIORITY, vec![&self.now, &self.top]),
                 (&sql::USER_WORKLOAD, vec![&self.no_user, &self.now]),
                 (&sql::TEAM_PERFORMANCE, vec![&self.days, &self.now]),
             ],
@@ -161,7 +168,7 @@ impl Probe {
     }
 
     /// The hot queries and the indexes that may serve each (any one of them will do).
-    pub fn hot_queries(&self) -> Vec<(&'static str, &'static Helper, Params<'_>, &'static [&'static str])> {
+    pub fn hot_queries(&self) -> Vec<(&'static str, &Helper, Params<'_>, &'static [&'static str])> {
         vec![
             (
                 "bugs by severity and status",
@@ -169,7 +176,12 @@ impl Probe {
                 self.critical_by_priority.page(),
                 &["bugs_page_priority_idx"],
             ),
-            ("top bugs by priority", &sql::TOP_BUGS_BY_PRIORITY, vec![&self.now], &["bugs_priority_idx"]),
+            (
+                "top bugs by priority",
+                &sql::TOP_BUGS_BY_PRIORITY,
+                vec![&self.now, &self.top],
+                &["bugs_priority_idx"],
+            ),
             (
                 "critical open bugs past due",
                 &sql::BUGS_PAGE_RUNS,
@@ -196,11 +208,6 @@ impl Probe {
             ),
         ]
     }
-}
-
-/// The merged bug page (bugs/page_merge) of open bugs, the probes' statuses.
-fn open_merge_page() -> &'static Helper {
-    sql::bugs_page_merge(|status, _| status.is_open(), false)
 }
 
 /// A helper slower than this in doctor's run is named, with the plan node that took most

@@ -23,21 +23,17 @@ pub struct Log {
     pub id: Uuid,
     actor: Option<Uuid>,
     holder: Object,
+    /// an interrupt (SIGINT, SIGTERM) marks the row failed unless the import has
+    /// finished: its transaction dies with its connection, its record should not stay
+    /// "running"
+    _on_interrupt: super::interrupt::Registered,
 }
 
-/// The log row of the import under way, which an interrupt (SIGINT, SIGTERM) marks
-/// failed unless the import committed: its transaction dies with its connection, its
-/// record should not stay "running".
-static RUNNING: std::sync::Mutex<Option<(Db, Uuid, Option<Uuid>)>> = std::sync::Mutex::new(None);
-
-/// Called once the command was stopped by `signal` (see `main`).
-pub async fn interrupted(signal: &str) {
-    let running = RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-    if let Some((db, id, actor)) = running {
-        match db.reopen().await {
-            Ok(fresh) => record_failure(&fresh, id, actor, &anyhow!("interrupted ({signal})")).await,
-            Err(err) => ui::warn(&format!("could not record the interrupted import in import_logs: {err}")),
-        }
+/// Records the import `id` as failed once a signal stopped it.
+async fn interrupted(db: Db, id: Uuid, actor: Option<Uuid>, signal: &str) {
+    match db.reopen().await {
+        Ok(fresh) => record_failure(&fresh, id, actor, &anyhow!("interrupted ({signal})")).await,
+        Err(err) => ui::warn(&format!("could not record the interrupted import in import_logs: {err}")),
     }
 }
 
@@ -66,8 +62,9 @@ impl Log {
             Ok((holder, id))
         })
         .await?;
-        *RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((db.clone(), id, actor));
-        Ok(Log { id, actor, holder })
+        let db = db.clone();
+        let hook = super::interrupt::on_interrupt(move |signal| interrupted(db, id, actor, signal));
+        Ok(Log { id, actor, holder, _on_interrupt: hook })
     }
 
     /// Finishes the row as succeeded (or partial, with rejected rows) and leaves the
@@ -79,9 +76,11 @@ impl Log {
 
     /// The run is over and its row says how: lets go of the lock.
     pub async fn close(self) {
-        RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let Log { id, holder, _on_interrupt: hook, .. } = self;
+        // the row says how the run ended: an interrupt from now on leaves it so
+        hook.done();
         // a lock that cannot be released goes with the connection at the end of the command
-        let _ = db::query(&**self.holder, &sql::IMPORT_LOG_RELEASE, &[&self.id]).await;
+        let _ = db::query(&**holder, &sql::IMPORT_LOG_RELEASE, &[&id]).await;
     }
 
     /// Records a run that stopped on an error (or, failed, on bad rows), then closes it.

@@ -9,6 +9,7 @@ mod doctor_queries;
 mod export;
 mod import;
 mod import_log;
+mod interrupt;
 mod local;
 mod migrate;
 mod projects;
@@ -24,7 +25,7 @@ mod users;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Access, Cli, Command};
 use crate::config::{self, PoolSettings, Target};
 use crate::db::Db;
 use crate::output::Output;
@@ -94,7 +95,9 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     let pool = PoolSettings::from_env()?;
     let global = cli.global;
     ui::configure(global.verbose, global.quiet, pool.slow_query);
-    let target = config::resolve_target(global.database_url.as_deref())?;
+    let target = config::resolve_target(global.database_url.as_deref(), || {
+        crate::local::Cluster::at_default().address()
+    })?;
     if let Some(password) = target.password() {
         ui::register_secret(&password);
     }
@@ -105,20 +108,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         as_of: global.as_of.unwrap_or_else(Utc::now),
         as_of_given: global.as_of.is_some(),
     };
-    // A command that only reads runs again whole after a transient failure (a lost
-    // connection, a terminated backend): it prints nothing until its queries are done.
-    let reads_only = matches!(
-        cli.command,
-        Command::Stats
-            | Command::Projects(_)
-            | Command::Project { .. }
-            | Command::Bugs(_)
-            | Command::Bug(crate::cli::BugCommand::Show { .. })
-            | Command::Search(_)
-            | Command::Report(_)
-            | Command::Users
-    );
-    let outcome = if reads_only {
+    let outcome = if cli.command.access() == Access::Reads {
         let command = cli.command;
         crate::db::with_retry("reading", || dispatch(&ctx, command.clone())).await
     } else {
@@ -143,10 +133,11 @@ fn report_committed(summary: &str) {
     ui::info(summary);
 }
 
-/// What is left to do once a signal stopped the command: an import's log row says so,
-/// and a write that committed before the signal says what it wrote.
-pub async fn interrupted(signal: &str) {
-    import_log::interrupted(signal).await;
+/// What is left to do once a signal stopped the command: the hooks it registered run
+/// (an import's log row says so), and a write that committed before the signal says what
+/// it wrote.
+pub async fn interrupted(signal: &'static str) {
+    interrupt::run_hooks(signal).await;
     if let Some(summary) = COMMITTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
         eprintln!("{summary}");
         eprintln!("(this had committed before {signal} arrived)");

@@ -8,7 +8,7 @@ use crate::cli::ProjectsArgs;
 use crate::db;
 use crate::frame::{Column, Frame, Kind, Report, Style, Value};
 use crate::model::ProjectStatus;
-use crate::output::{page_footer, sparkline, Format};
+use crate::output::{sparkline, Format};
 use crate::queries::bug_filter::Who;
 use crate::queries::{fetch_frame, resolve_project, BugFilter, BugSort};
 use crate::report::{daily, listings};
@@ -56,7 +56,7 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     if ctx.output.sparklines() && !args.wide {
         add_sparklines(&client, &mut frame, &ctx.as_of).await?;
     }
-    frame.footer = page_footer(offset, frame.rows.len(), total);
+    frame.paged(offset, total);
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
 }

@@ -22,7 +22,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
             cluster.dir.display()
         ));
         cluster.start()?;
-        let local = Context { target: config::cluster_target(&cluster), ..ctx.clone() };
+        let local = Context { target: config::cluster_target(&cluster.address()), ..ctx.clone() };
         return steps(&local).await;
     }
     steps(ctx).await

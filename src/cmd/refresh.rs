@@ -94,7 +94,7 @@ pub async fn refresh(ctx: &Context) -> Result<Changes> {
 /// large for their columns.
 async fn refresh_in(tx: &Transaction<'_>, ctx: &Context) -> Result<(Changes, Vec<String>, Vec<String>)> {
     let mut changes = Changes::default();
-    tx.batch_execute(sql::REFRESH_STAGING.sql)
+    tx.batch_execute(&sql::REFRESH_STAGING.sql)
         .await
         .map_err(|err| DbError::query(sql::REFRESH_STAGING.name, err))?;
     let now = ctx.as_of.timestamp_micros();

@@ -211,12 +211,29 @@ fn parse_number(name: &'static str, value: &str) -> Result<u64, ConfigError> {
     })
 }
 
+/// Where a private cluster listens: its folder (which holds its socket) and its port.
+/// Config does not know where clusters live: `local` finds ctodb's default one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivateCluster {
+    pub dir: PathBuf,
+    pub port: u16,
+}
+
+impl PrivateCluster {
+    fn socket(&self) -> PathBuf {
+        self.dir.join(format!(".s.PGSQL.{}", self.port))
+    }
+}
+
 /// SPEC §2's order: the URL (flag, DATABASE_URL or .env), completed by the libpq
 /// variables as libpq completes it; CTODB_LOCAL (a private cluster's folder); the libpq
 /// variables alone; with nothing configured, the local socket when a server listens there,
-/// else ctodb's default private cluster when it runs, else localhost. Without a URL the
-/// database defaults to `ctodb`.
-pub fn resolve_target(url: Option<&str>) -> Result<Target, ConfigError> {
+/// else ctodb's default private cluster (`private`, asked only then) when it runs, else
+/// localhost. Without a URL the database defaults to `ctodb`.
+pub fn resolve_target(
+    url: Option<&str>,
+    private: impl Fn() -> PrivateCluster,
+) -> Result<Target, ConfigError> {
     let read = |name: &str| env::var(name).ok();
     if let Some(url) = url.map(str::trim).filter(|url| !url.is_empty()) {
         register_url_password(url);
@@ -225,7 +242,7 @@ pub fn resolve_target(url: Option<&str>) -> Result<Target, ConfigError> {
         return target::target_from(&options, &target::Sources { from_environment }, Origin::Url, None);
     }
     if std::env::var_os("CTODB_LOCAL").is_some_and(|dir| !dir.is_empty()) {
-        return Ok(cluster_target(&crate::local::Cluster::at_default()));
+        return Ok(cluster_target(&private()));
     }
     let configured = conninfo::environment_configures(read);
     let mut options = conninfo::Options::new();
@@ -235,16 +252,18 @@ pub fn resolve_target(url: Option<&str>) -> Result<Target, ConfigError> {
     if !configured {
         target.origin = Origin::Default;
         let system_socket = PathBuf::from(LOCAL_SOCKET_DIR).join(".s.PGSQL.5432");
-        let private = crate::local::Cluster::at_default();
-        if !system_socket.exists() && private.socket().exists() {
-            return Ok(cluster_target(&private));
+        if !system_socket.exists() {
+            let private = private();
+            if private.socket().exists() {
+                return Ok(cluster_target(&private));
+            }
         }
     }
     Ok(target)
 }
 
 /// The private cluster's socket, as the OS user, database ctodb.
-pub fn cluster_target(cluster: &crate::local::Cluster) -> Target {
+pub fn cluster_target(cluster: &PrivateCluster) -> Target {
     let mut pg = tokio_postgres::Config::new();
     pg.host_path(&cluster.dir).port(cluster.port).user(os_user()).dbname(DEFAULT_DATABASE);
     pg.application_name("ctodb");

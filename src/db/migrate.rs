@@ -259,7 +259,7 @@ pub async fn drop_everything(client: &mut tokio_postgres::Client) -> Result<()> 
     lock(client).await?;
     let result = async {
         let tx = client.transaction().await.map_err(|err| DbError::query("migrate/begin", err))?;
-        tx.batch_execute(sql::RESET_SCHEMA.sql)
+        tx.batch_execute(&sql::RESET_SCHEMA.sql)
             .await
             .map_err(|err| DbError::query(sql::RESET_SCHEMA.name, err))?;
         tx.commit().await.map_err(|err| DbError::query("migrate/commit", err))?;

@@ -348,7 +348,7 @@ pub async fn query(
     params: Params<'_>,
 ) -> Result<Vec<Row>, DbError> {
     let started = Instant::now();
-    let result = client.query(helper.sql, params).await;
+    let result = client.query(helper.sql.as_ref(), params).await;
     ui::query_timing(helper.name, started.elapsed());
     result.map_err(|err| DbError::query(helper.name, err))
 }
@@ -360,7 +360,7 @@ pub async fn query_one(
     params: Params<'_>,
 ) -> Result<Row, DbError> {
     let started = Instant::now();
-    let result = client.query_one(helper.sql, params).await;
+    let result = client.query_one(helper.sql.as_ref(), params).await;
     ui::query_timing(helper.name, started.elapsed());
     result.map_err(|err| DbError::query(helper.name, err))
 }
@@ -372,7 +372,7 @@ pub async fn execute(
     params: Params<'_>,
 ) -> Result<u64, DbError> {
     let started = Instant::now();
-    let result = client.execute(helper.sql, params).await;
+    let result = client.execute(helper.sql.as_ref(), params).await;
     ui::query_timing(helper.name, started.elapsed());
     result.map_err(|err| DbError::query(helper.name, err))
 }
@@ -402,7 +402,7 @@ pub async fn query_with_columns(
 ) -> Result<(tokio_postgres::Statement, Vec<Row>), DbError> {
     let started = Instant::now();
     let result = async {
-        let statement = client.prepare(helper.sql).await?;
+        let statement = client.prepare(&helper.sql).await?;
         let rows = client.query(&statement, params).await?;
         Ok((statement, rows))
     }
@@ -440,7 +440,8 @@ mod tests {
             .ok()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| "postgresql:///postgres?host=/var/run/postgresql".to_string());
-        let target = crate::config::resolve_target(Some(&url)).expect("a test URL");
+        let target =
+            crate::config::resolve_target(Some(&url), || unreachable!("a URL is given")).expect("a test URL");
         let settings = PoolSettings {
             max_size: 1,
             connect_timeout: Duration::from_secs(5),

@@ -39,7 +39,7 @@ impl Plan {
 
 /// A statement composed for this run, logged under `name`.
 fn composed(name: &'static str, sql: String) -> Helper {
-    Helper { name, sql: Box::leak(sql.into_boxed_str()) }
+    Helper { name, sql: std::borrow::Cow::Owned(sql) }
 }
 
 /// Whether two values of a column are one: GitHub's logins and `owner/name` whatever their

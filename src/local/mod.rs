@@ -138,6 +138,11 @@ impl Cluster {
         self.dir.join(format!(".s.PGSQL.{}", self.port))
     }
 
+    /// Where it listens, as the connection settings take it.
+    pub fn address(&self) -> crate::config::PrivateCluster {
+        crate::config::PrivateCluster { dir: self.dir.clone(), port: self.port }
+    }
+
     pub fn initialised(&self) -> bool {
         self.data().join("PG_VERSION").is_file()
     }

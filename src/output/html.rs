@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::render::human;
 use crate::frame::{Frame, Kind, Style, Value};
+use crate::model::Severity;
 
 /// A part of the page under its heading.
 pub enum Block {
@@ -63,7 +64,9 @@ fn table(frame: &Frame, html: &mut String) {
             for (column, value) in frame.columns.iter().zip(row) {
                 let text = human(value, column.kind);
                 let class = match (column.name.as_str(), value) {
-                    ("severity", Value::Text(s)) if s == "critical" || s == "high" => {
+                    ("severity", Value::Text(s))
+                        if *s == Severity::Critical.label() || *s == Severity::High.label() =>
+                    {
                         format!(" class=\"{s}\"")
                     }
                     _ if numeric(column.kind) => " class=\"n\"".to_string(),

@@ -18,12 +18,13 @@ use anyhow::{Context, Result};
 use crate::frame::{Frame, Report};
 pub use render::{group_thousands, sparkline};
 
-/// "rows 51–100 of 1,234" for a page that starts after `offset` rows; nothing for an
-/// empty page.
-pub fn page_footer(offset: i64, shown: usize, total: i64) -> Option<String> {
+/// "rows 51–100 of 1,234" under a page of a longer list; nothing for an empty page.
+pub fn footer(frame: &Frame) -> Option<String> {
+    let page = frame.page?;
+    let shown = frame.rows.len() as i64;
     (shown > 0).then(|| {
-        let total = group_thousands(&rust_decimal::Decimal::from(total), 0);
-        format!("rows {}–{} of {total}", offset + 1, offset + shown as i64)
+        let total = group_thousands(&rust_decimal::Decimal::from(page.total), 0);
+        format!("rows {}–{} of {total}", page.offset + 1, page.offset + shown)
     })
 }
 
@@ -114,8 +115,8 @@ impl Output {
     /// FILE's stem + `.<frame>.parquet` beside it, named on stderr; on standard output
     /// only a single frame, and never to a terminal.
     fn emit_parquet(&self, report: &Report) -> Result<()> {
-        for footer in report.frames.iter().filter_map(|f| f.footer.as_ref()) {
-            ui::info(footer);
+        for footer in report.frames.iter().filter_map(footer) {
+            ui::info(&footer);
         }
         let encode = |frame: &Frame| {
             parquet::parquet_bytes(frame)
@@ -163,8 +164,8 @@ impl Output {
             Format::Parquet => {}
         }
         if self.format != Format::Table {
-            for footer in report.frames.iter().filter_map(|f| f.footer.as_ref()) {
-                ui::info(footer);
+            for footer in report.frames.iter().filter_map(footer) {
+                ui::info(&footer);
             }
         }
         Ok(())

@@ -33,7 +33,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool, width: Option<u
                 Style::Checklist => checklist(frame, out, color)?,
             }
         }
-        if let Some(footer) = &frame.footer {
+        if let Some(footer) = super::footer(frame) {
             writeln!(out, "{footer}")?;
         }
     }

@@ -4,6 +4,8 @@
 //! binds the named filters as the helpers' parameters; over a snapshot's stored open bugs
 //! the same filters are one Polars expression (`stored_rows`).
 
+use std::borrow::Cow;
+
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use tokio_postgres::types::ToSql;
@@ -13,7 +15,6 @@ use uuid::Uuid;
 use crate::db;
 use crate::frame::Frame;
 use crate::model::{BugStatus, Severity};
-use crate::output::page_footer;
 use crate::sql::{self, Helper};
 
 /// The order of a bug list, as the page helpers take it ($12).
@@ -222,10 +223,10 @@ impl BugFilter {
     /// them serves pages of 2,000 to 12,000 entries, and the merge wins deeper (page 100
     /// of two severities over every status: 2.7 ms against 16.8 ms), hence the merge
     /// once the runs would read more than 2,000 entries.
-    pub fn page_helper(&self, limit: i64, offset: i64) -> &'static Helper {
+    pub fn page_helper(&self, limit: i64, offset: i64) -> Cow<'static, Helper> {
         const RUNS_READ_AT_MOST: i64 = 2_000;
         if self.walks_every_status() {
-            return if self.wide { &sql::BUGS_WIDE_ALL } else { &sql::BUGS_PAGE_ALL };
+            return Cow::Borrowed(if self.wide { &sql::BUGS_WIDE_ALL } else { &sql::BUGS_PAGE_ALL });
         }
         let pairs = BugStatus::ALL
             .iter()
@@ -233,11 +234,11 @@ impl BugFilter {
             .filter(|(status, severity)| self.wants(*status, *severity))
             .count() as i64;
         if pairs.saturating_mul(limit.saturating_add(offset)) > RUNS_READ_AT_MOST {
-            sql::bugs_page_merge(|status, severity| self.wants(status, severity), self.wide)
+            Cow::Owned(sql::bugs_page_merge(|status, severity| self.wants(status, severity), self.wide))
         } else if self.wide {
-            &sql::BUGS_WIDE_RUNS
+            Cow::Borrowed(&sql::BUGS_WIDE_RUNS)
         } else {
-            &sql::BUGS_PAGE_RUNS
+            Cow::Borrowed(&sql::BUGS_PAGE_RUNS)
         }
     }
 
@@ -264,7 +265,7 @@ impl BugFilter {
         let params = self.params(who, as_of, sort, limit, offset, horizon);
         let helper = self.page_helper(limit, offset);
         let mut frame =
-            super::fetch_frame(client, helper, &params.page(), "bugs").await?.when_empty("no bugs match");
+            super::fetch_frame(client, &helper, &params.page(), "bugs").await?.when_empty("no bugs match");
         let (count, count_params) = if self.only_severity_and_status() {
             (&sql::BUGS_COUNT_SUMMARY, params.summary_count())
         } else {
@@ -272,7 +273,7 @@ impl BugFilter {
         };
         let row = db::query_one(client, count, &count_params).await?;
         let total: i64 = db::get(&row, count.name, "total")?;
-        frame.footer = page_footer(offset, frame.rows.len(), total);
+        frame.paged(offset, total);
         Ok(frame)
     }
 

@@ -26,7 +26,7 @@ pub async fn stored_projects(client: &(impl GenericClient + Sync), as_of: DateTi
 /// Every open bug by priority, as `ctodb bugs` lists them.
 pub async fn stored_open_bugs(client: &(impl GenericClient + Sync), as_of: DateTime<Utc>) -> Result<Frame> {
     let mut open_bugs = BugFilter::open().page(client, as_of, BugSort::Priority, i64::MAX, 0).await?;
-    open_bugs.footer = None;
+    open_bugs.page = None;
     Ok(open_bugs)
 }
 

@@ -136,7 +136,7 @@ pub async fn load(
     let mut written_at = as_of;
     let loaded = match plan.profile {
         Profile::Demo => {
-            tx.batch_execute(sql::SEED_DEMO.sql)
+            tx.batch_execute(&sql::SEED_DEMO.sql)
                 .await
                 .map_err(|err| DbError::query(sql::SEED_DEMO.name, err))?;
             plan.counts

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::{read, Snapshot};
 use crate::frame::{Column, Frame, Kind, Value};
-use crate::model::{BugStatus, Severity};
+use crate::model::{BugStatus, ProjectStatus, Severity};
 
 /// The three frames, and what `--fail-on` asks about.
 pub struct Diff {
@@ -69,18 +69,19 @@ fn portfolio(from: &Snapshot, to: &Snapshot) -> Result<Frame> {
             Column::new("change_pct", Kind::Decimal),
         ],
     );
-    let metrics = [
-        ("total_arr", "total_arr"),
-        ("total_valuation", "total_valuation"),
-        ("total_monthly_infra_cost", "total_monthly_infra_cost"),
-        ("open_bugs", "open_bugs"),
-        ("critical_open_bugs", "critical_open_bugs"),
-        ("sla_breaches", "sla_breaches"),
-        ("projects_active", "active"),
-        ("projects_shipped", "shipped"),
-        ("projects_deferred", "deferred"),
-        ("projects_cancelled", "cancelled"),
+    // the overview's totals, then its count of projects of each status (a column named
+    // after the status)
+    let totals = [
+        "total_arr",
+        "total_valuation",
+        "total_monthly_infra_cost",
+        "open_bugs",
+        "critical_open_bugs",
+        "sla_breaches",
     ];
+    let metrics = totals.iter().map(|total| (total.to_string(), *total)).chain(
+        ProjectStatus::ALL.iter().map(|status| (format!("projects_{}", status.label()), status.label())),
+    );
     let first = |f: &Frame, column: &str| -> Option<Decimal> {
         let i = f.column_index(column)?;
         f.rows.first().and_then(|row| number(&row[i]))

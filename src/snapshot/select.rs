@@ -7,7 +7,6 @@ use std::cmp::Ordering;
 use anyhow::{bail, Result};
 
 use crate::frame::{Frame, Value};
-use crate::output::page_footer;
 
 pub fn text<'a>(frame: &'a Frame, row: &'a [Value], column: &str) -> Option<&'a str> {
     match frame.column_index(column).map(|i| &row[i]) {
@@ -121,7 +120,7 @@ pub fn paged(mut frame: Frame, limit: i64, offset: i64) -> Frame {
     let rows: Vec<Vec<Value>> =
         frame.rows.drain(..).skip(offset.max(0) as usize).take(limit.max(0) as usize).collect();
     frame.rows = rows;
-    frame.footer = page_footer(offset, frame.rows.len(), total);
+    frame.paged(offset, total);
     frame
 }
 
