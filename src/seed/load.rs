@@ -9,10 +9,11 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
-use super::generate::{Bug, Counts, Generator};
+use super::generate::{Bug, Counts, DailyMetric, Generator, MonthlyEngineering, Project, User};
 use crate::db::copy::CopyIn;
 use crate::db::{self, DbError};
 use crate::model::ImportSource;
@@ -22,20 +23,41 @@ use crate::ui;
 const BULK_TABLES: &[&str] =
     &["users", "projects", "bugs", "ctodb.bug_search", "project_metrics", "monthly_metrics"];
 
-pub async fn generated(
-    tx: &Transaction<'_>,
-    generator: &Generator,
-    fresh: bool,
-    as_of: DateTime<Utc>,
-) -> Result<Counts> {
-    let rebuild = if fresh { drop_for_bulk_load(tx).await? } else { Vec::new() };
-    let counts = generator.counts;
+/// One table a seed loads: its name, the columns its COPY sets, and a row's values in
+/// that order.
+struct Table<T> {
+    name: &'static str,
+    columns: &'static [&'static str],
+    /// the progress bar's label
+    label: &'static str,
+    values: for<'r> fn(&'r T) -> Vec<&'r (dyn ToSql + Sync)>,
+}
 
-    let users = generator.users();
-    let mut copy = CopyIn::start(
-        tx,
-        "users",
-        &[
+impl<T> Table<T> {
+    /// Loads `rows` (`total` of them, for the progress bar) with one COPY.
+    async fn load(
+        &self,
+        tx: &Transaction<'_>,
+        total: usize,
+        rows: impl IntoIterator<Item = T>,
+    ) -> Result<()> {
+        let mut copy = self.start(tx, total).await?;
+        for row in rows {
+            copy.write(&(self.values)(&row)).await?;
+        }
+        copy.finish().await?;
+        Ok(())
+    }
+
+    async fn start(&self, tx: &Transaction<'_>, total: usize) -> Result<CopyIn, DbError> {
+        CopyIn::start(tx, self.name, self.columns, ui::progress(total as u64, self.label)).await
+    }
+}
+
+fn users<'a>() -> Table<&'a User> {
+    Table {
+        name: "users",
+        columns: &[
             "id",
             "email",
             "name",
@@ -46,30 +68,27 @@ pub async fn generated(
             "created_at",
             "updated_at",
         ],
-        ui::progress(users.len() as u64, "users"),
-    )
-    .await?;
-    for u in &users {
-        copy.write(&[
-            &u.id,
-            &u.email,
-            &u.name,
-            &u.role,
-            &u.is_active,
-            &u.weekly_capacity_hours,
-            &u.github_login,
-            &u.created_at,
-            &u.created_at,
-        ])
-        .await?;
+        label: "users",
+        values: |u| {
+            vec![
+                &u.id,
+                &u.email,
+                &u.name,
+                &u.role,
+                &u.is_active,
+                &u.weekly_capacity_hours,
+                &u.github_login,
+                &u.created_at,
+                &u.created_at,
+            ]
+        },
     }
-    copy.finish().await?;
+}
 
-    let projects = generator.projects(&users);
-    let mut copy = CopyIn::start(
-        tx,
-        "projects",
-        &[
+fn projects<'a>() -> Table<&'a Project> {
+    Table {
+        name: "projects",
+        columns: &[
             "id",
             "name",
             "description",
@@ -91,102 +110,91 @@ pub async fn generated(
             "updated_at",
             "last_synced_at",
         ],
-        ui::progress(projects.len() as u64, "projects"),
-    )
-    .await?;
-    for p in &projects {
-        copy.write(&[
-            &p.id,
-            &p.name,
-            &p.description,
-            &p.status,
-            &p.tags,
-            &p.github_repo,
-            &p.primary_language,
-            &p.github_stars,
-            &p.owner_id,
-            &p.arr,
-            &p.revenue_growth_rate,
-            &p.operating_margin,
-            &p.discount_rate,
-            &p.terminal_growth_rate,
-            &p.monthly_infra_cost,
-            &p.complexity_score,
-            &p.appeal_score,
-            &p.created_at,
-            &p.created_at,
-            &p.last_synced_at,
-        ])
-        .await?;
+        label: "projects",
+        values: |p| {
+            vec![
+                &p.id,
+                &p.name,
+                &p.description,
+                &p.status,
+                &p.tags,
+                &p.github_repo,
+                &p.primary_language,
+                &p.github_stars,
+                &p.owner_id,
+                &p.arr,
+                &p.revenue_growth_rate,
+                &p.operating_margin,
+                &p.discount_rate,
+                &p.terminal_growth_rate,
+                &p.monthly_infra_cost,
+                &p.complexity_score,
+                &p.appeal_score,
+                &p.created_at,
+                &p.created_at,
+                &p.last_synced_at,
+            ]
+        },
     }
-    copy.finish().await?;
+}
 
-    let mut copy = CopyIn::start(
-        tx,
-        "bugs",
-        &[
-            "id",
-            "bug_number",
-            "project_id",
-            "title",
-            "description",
-            "severity",
-            "status",
-            "is_blocker",
-            "revenue_impact_daily",
-            "sla_hours",
-            "due_at",
-            "reporter_id",
-            "assignee_id",
-            "labels",
-            "source",
-            "external_id",
-            "created_at",
-            "updated_at",
-            "resolved_at",
-            "priority_score",
-        ],
-        ui::progress(counts.bugs as u64, "bugs"),
-    )
-    .await?;
-    // in chunks: each chunk's priority scores at the as-of, computed as refresh computes
-    // them, so that the first refresh after a seed has no score left to write
-    let mut bugs = generator.bugs(&projects, &users).peekable();
-    while bugs.peek().is_some() {
-        let chunk: Vec<Bug> = bugs.by_ref().take(PRIORITY_CHUNK).collect();
-        let scores = priorities(&chunk, as_of)?;
-        for (b, score) in chunk.iter().zip(&scores) {
-            copy.write(&[
-                &b.id,
-                &b.bug_number,
-                &b.project_id,
-                &b.title,
-                &b.description,
-                &b.severity,
-                &b.status,
-                &b.is_blocker,
-                &b.revenue_impact_daily,
-                &b.sla_hours,
-                &b.due_at,
-                &b.reporter_id,
-                &b.assignee_id,
-                &b.labels,
-                &b.source,
-                &b.external_id,
-                &b.created_at,
-                &b.updated_at,
-                &b.resolved_at,
-                score,
-            ])
-            .await?;
-        }
-    }
-    copy.finish().await?;
+/// A bug with its priority score at the as-of.
+const BUGS: Table<(Bug, Decimal)> = Table {
+    name: "bugs",
+    columns: &[
+        "id",
+        "bug_number",
+        "project_id",
+        "title",
+        "description",
+        "severity",
+        "status",
+        "is_blocker",
+        "revenue_impact_daily",
+        "sla_hours",
+        "due_at",
+        "reporter_id",
+        "assignee_id",
+        "labels",
+        "source",
+        "external_id",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "priority_score",
+    ],
+    label: "bugs",
+    values: |(b, score)| {
+        vec![
+            &b.id,
+            &b.bug_number,
+            &b.project_id,
+            &b.title,
+            &b.description,
+            &b.severity,
+            &b.status,
+            &b.is_blocker,
+            &b.revenue_impact_daily,
+            &b.sla_hours,
+            &b.due_at,
+            &b.reporter_id,
+            &b.assignee_id,
+            &b.labels,
+            &b.source,
+            &b.external_id,
+            &b.created_at,
+            &b.updated_at,
+            &b.resolved_at,
+            score,
+        ]
+    },
+};
 
-    let mut copy = CopyIn::start(
-        tx,
-        "project_metrics",
-        &[
+/// A day's metrics with the project they belong to.
+fn daily_metrics<'a>() -> Table<(DailyMetric, &'a Project)> {
+    Table {
+        name: "project_metrics",
+        columns: &[
             "id",
             "project_id",
             "metric_date",
@@ -199,43 +207,76 @@ pub async fn generated(
             "tech_stack",
             "created_at",
         ],
-        ui::progress((counts.days * projects.len()) as u64, "daily metrics"),
-    )
-    .await?;
-    for m in generator.daily_metrics(&projects) {
+        label: "daily metrics",
+        values: |(m, project)| {
+            vec![
+                &m.id,
+                &project.id,
+                &m.metric_date,
+                &m.commits,
+                &m.lines_added,
+                &m.lines_deleted,
+                &m.loc_total,
+                &m.contributors,
+                &m.open_pull_requests,
+                &project.tech_stack,
+                &m.created_at,
+            ]
+        },
+    }
+}
+
+/// A month's engineering with the instant it is recorded at.
+fn monthly_metrics<'a>() -> Table<(&'a MonthlyEngineering, DateTime<Utc>)> {
+    Table {
+        name: "monthly_metrics",
+        columns: &[
+            "id",
+            "project_id",
+            "month",
+            "engineering_hours",
+            "engineering_cost",
+            "created_at",
+            "updated_at",
+        ],
+        label: "monthly metrics",
+        values: |(m, at)| {
+            vec![&m.id, &m.project_id, &m.month, &m.engineering_hours, &m.engineering_cost, at, at]
+        },
+    }
+}
+
+pub async fn generated(
+    tx: &Transaction<'_>,
+    generator: &Generator,
+    fresh: bool,
+    as_of: DateTime<Utc>,
+) -> Result<Counts> {
+    let rebuild = if fresh { drop_for_bulk_load(tx).await? } else { Vec::new() };
+    let counts = generator.counts;
+    let users = generator.users();
+    self::users().load(tx, users.len(), &users).await?;
+    let projects = generator.projects(&users);
+    self::projects().load(tx, projects.len(), &projects).await?;
+    // in chunks: each chunk's priority scores at the as-of, computed as refresh computes
+    // them, so that the first refresh after a seed has no score left to write
+    let mut copy = BUGS.start(tx, counts.bugs).await?;
+    let mut bugs = generator.bugs(&projects, &users).peekable();
+    while bugs.peek().is_some() {
+        let chunk: Vec<Bug> = bugs.by_ref().take(PRIORITY_CHUNK).collect();
+        let scores = priorities(&chunk, as_of)?;
+        for row in chunk.into_iter().zip(scores) {
+            copy.write(&(BUGS.values)(&row)).await?;
+        }
+    }
+    copy.finish().await?;
+    let days = generator.daily_metrics(&projects).map(|m| {
         let project = &projects[m.project];
-        copy.write(&[
-            &m.id,
-            &project.id,
-            &m.metric_date,
-            &m.commits,
-            &m.lines_added,
-            &m.lines_deleted,
-            &m.loc_total,
-            &m.contributors,
-            &m.open_pull_requests,
-            &project.tech_stack,
-            &m.created_at,
-        ])
-        .await?;
-    }
-    copy.finish().await?;
-
+        (m, project)
+    });
+    daily_metrics().load(tx, counts.days * projects.len(), days).await?;
     let monthly = generator.monthly_engineering(&projects);
-    let mut copy = CopyIn::start(
-        tx,
-        "monthly_metrics",
-        &["id", "project_id", "month", "engineering_hours", "engineering_cost", "created_at", "updated_at"],
-        ui::progress(monthly.len() as u64, "monthly metrics"),
-    )
-    .await?;
-    for m in &monthly {
-        let at = &generator.anchor;
-        copy.write(&[&m.id, &m.project_id, &m.month, &m.engineering_hours, &m.engineering_cost, at, at])
-            .await?;
-    }
-    copy.finish().await?;
-
+    monthly_metrics().load(tx, monthly.len(), monthly.iter().map(|m| (m, generator.anchor))).await?;
     import_logs(tx, generator, &users).await?;
     rebuild_objects(tx, rebuild).await?;
     Ok(counts)
@@ -271,60 +312,61 @@ fn cents(amount: Decimal) -> i64 {
     (amount * Decimal::from(100)).trunc().to_i64().unwrap_or(i64::MAX)
 }
 
-type ImportLogRow = (u128, ImportSource, &'static str, &'static str, i32, i32, i32, i64);
+type ImportLogRow = (
+    Uuid,
+    ImportSource,
+    &'static str,
+    &'static str,
+    i32,
+    i32,
+    i32,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<Uuid>,
+);
+
+const IMPORT_LOGS: Table<ImportLogRow> = Table {
+    name: "import_logs",
+    columns: &[
+        "id",
+        "source",
+        "target",
+        "status",
+        "rows_total",
+        "rows_imported",
+        "rows_failed",
+        "started_at",
+        "finished_at",
+        "imported_by",
+    ],
+    label: "import logs",
+    values: |(id, source, target, status, total, imported, failed, started, finished, by)| {
+        vec![id, source, target, status, total, imported, failed, started, finished, by]
+    },
+};
 
 /// A few import_logs rows so that `report sync` and `report imports` have history.
-async fn import_logs(
-    tx: &Transaction<'_>,
-    generator: &Generator,
-    users: &[super::generate::User],
-) -> Result<()> {
-    let mut copy = CopyIn::start(
-        tx,
-        "import_logs",
-        &[
-            "id",
-            "source",
-            "target",
-            "status",
-            "rows_total",
-            "rows_imported",
-            "rows_failed",
-            "started_at",
-            "finished_at",
-            "imported_by",
-        ],
-        ui::progress(3, "import logs"),
-    )
-    .await?;
+async fn import_logs(tx: &Transaction<'_>, generator: &Generator, users: &[User]) -> Result<()> {
     let by = users.first().map(|u| u.id);
+    let bugs = generator.counts.bugs as i32;
     // (id suffix, source, target, status, rows total, imported, failed, hours ago)
-    let rows: [ImportLogRow; 3] = [
+    let runs = [
         (1, ImportSource::Github, "acme/*", "succeeded", 5000, 5000, 0, 26),
         (2, ImportSource::Csv, "bugs-backlog.csv", "partial", 1200, 1187, 13, 72),
-        (
-            3,
-            ImportSource::Manual,
-            "ctodb seed",
-            "succeeded",
-            generator.counts.bugs as i32,
-            generator.counts.bugs as i32,
-            0,
-            1,
-        ),
+        (3, ImportSource::Manual, "ctodb seed", "succeeded", bugs, bugs, 0, 1),
     ];
-    for (n, source, target, status, total, imported, failed, hours_ago) in rows {
-        let started = generator.anchor - chrono::Duration::hours(hours_ago);
-        let finished = started + chrono::Duration::seconds(9);
-        // ids derived from the anchor day and the bugs already there, so that reseeding
-        // another day, or appending again the same day, gives other rows
-        let appended_after = u128::from(generator.bug_number_offset().unsigned_abs()) & 0xFFFF_FFFF_FFFF;
-        let id = Uuid::from_u128((generator.anchor.timestamp() as u128) << 64 | appended_after << 8 | n);
-        copy.write(&[&id, &source, &target, &status, &total, &imported, &failed, &started, &finished, &by])
-            .await?;
-    }
-    copy.finish().await?;
-    Ok(())
+    // ids derived from the anchor day and the bugs already there, so that reseeding
+    // another day, or appending again the same day, gives other rows
+    let appended_after = u128::from(generator.bug_number_offset().unsigned_abs()) & 0xFFFF_FFFF_FFFF;
+    let rows = runs.map(
+        |(n, source, target, status, total, imported, failed, hours_ago): (u128, _, _, _, _, _, _, i64)| {
+            let started = generator.anchor - chrono::Duration::hours(hours_ago);
+            let finished = started + chrono::Duration::seconds(9);
+            let id = Uuid::from_u128((generator.anchor.timestamp() as u128) << 64 | appended_after << 8 | n);
+            (id, source, target, status, total, imported, failed, started, finished, by)
+        },
+    );
+    IMPORT_LOGS.load(tx, rows.len(), rows).await
 }
 
 async fn drop_for_bulk_load(tx: &Transaction<'_>) -> Result<Vec<String>, DbError> {
