@@ -279,6 +279,141 @@ async fn projects(tx: &Transaction<'_>, file: &Path, dry_run: bool) -> Result<Su
     Ok(summary)
 }
 
+/// What a GitHub import of issues left out, for its notes.
+#[derive(Default)]
+struct Skipped {
+    /// issues with no bug or severity label
+    not_bugs: u64,
+    /// repositories of issues that are not projects
+    repositories: HashSet<String>,
+    /// GitHub logins of assignees ctodb does not know
+    people: HashSet<String>,
+}
+
+impl Skipped {
+    fn notes(self, github: &mut GithubSummary) {
+        if github.skipped_pull_requests > 0 {
+            let n = github.skipped_pull_requests;
+            github.notes.push(format!("skipped {n} pull request{}", if n == 1 { "" } else { "s" }));
+        }
+        if self.not_bugs > 0 {
+            let issues = if self.not_bugs == 1 { "issue" } else { "issues" };
+            github.notes.push(format!("skipped {} {issues} without a bug or severity label", self.not_bugs));
+        }
+        let sorted = |set: HashSet<String>| {
+            let mut names: Vec<String> = set.into_iter().collect();
+            names.sort();
+            names.join(", ")
+        };
+        if !self.repositories.is_empty() {
+            github.notes.push(format!(
+                "skipped the issues of repositories that are not projects (import them with --repos): {}",
+                sorted(self.repositories)
+            ));
+        }
+        if !self.people.is_empty() {
+            github.notes.push(format!(
+                "left unassigned the bugs of GitHub users ctodb does not know (set their github_login): {}",
+                sorted(self.people)
+            ));
+        }
+    }
+}
+
+/// The users by GitHub login (lower case).
+async fn github_logins(tx: &Transaction<'_>) -> Result<HashMap<String, Uuid>> {
+    let mut logins = HashMap::new();
+    let helper = sql::IMPORT_USERS.name;
+    for row in db::query(tx, &sql::IMPORT_USERS, &[]).await? {
+        if let Some(login) = db::get::<Option<String>>(&row, helper, "github_login")? {
+            logins.insert(login.to_lowercase(), db::get(&row, helper, "id")?);
+        }
+    }
+    Ok(logins)
+}
+
+/// The repository (`owner/name`) of an issue, from its repository_url.
+fn repository(file: &Path, issue: &Issue) -> Result<String> {
+    let repo = issue.repository_url.rsplitn(3, '/').take(2).collect::<Vec<_>>();
+    match repo.as_slice() {
+        [name, owner] => Ok(format!("{owner}/{name}")),
+        _ => bail!(
+            "{}: issue {} has no repository_url of the form …/repos/OWNER/NAME",
+            file.display(),
+            issue.html_url
+        ),
+    }
+}
+
+/// An issue as GitHub has it now (what the next sync compares with), and the bug's
+/// fields it proposes.
+fn read_issue(
+    issue: &Issue,
+    repo: &str,
+    project: Uuid,
+    severity: Option<Severity>,
+    logins: &HashMap<String, Uuid>,
+    unknown_people: &mut HashSet<String>,
+) -> (Upstream, Fields) {
+    let person = |account: &Option<Account>, unknown: &mut HashSet<String>| {
+        let account = account.as_ref()?;
+        let id = logins.get(&account.login.to_lowercase()).copied();
+        if id.is_none() {
+            unknown.insert(account.login.clone());
+        }
+        id
+    };
+    let title = if issue.title.trim().is_empty() { "(no title)" } else { issue.title.as_str() };
+    let description = clip_text(issue.body.as_deref(), 256 * 1024);
+    let severity = severity.unwrap_or(Severity::Medium);
+    let labels: Vec<String> =
+        issue.labels.iter().map(|l| clip_chars(l.name(), 200)).filter(|l| !l.trim().is_empty()).collect();
+    let login = |account: &Option<Account>| account.as_ref().map(|a| a.login.to_lowercase());
+    let now = Upstream {
+        repo: repo.to_lowercase(),
+        state: issue.state.clone(),
+        state_reason: issue.state_reason.clone(),
+        title: clip_chars(title, 1_000),
+        body_sha256: github_sync::body_sha256(description.as_deref()),
+        severity: severity.label().to_string(),
+        labels: labels.clone(),
+        reporter: login(&issue.user),
+        assignee: login(&issue.assignee),
+        closed_at: issue.closed_at,
+    };
+    let (status, resolved_at) = github_sync::initial_status(&now, issue.created_at);
+    let proposed = Fields {
+        project,
+        title: now.title.clone(),
+        description,
+        severity,
+        status,
+        labels,
+        reporter: person(&issue.user, &mut HashSet::new()),
+        assignee: person(&issue.assignee, unknown_people),
+        resolved_at,
+    };
+    (now, proposed)
+}
+
+/// A bug's staged cells.
+fn bug_cells(kind: ImportKind, fields: Fields, issue: &Issue) -> Vec<Cell> {
+    let mut cells = vec![Cell::Null; kind.fields().len()];
+    set(kind, &mut cells, "project_id", Cell::Uuid(fields.project));
+    set(kind, &mut cells, "title", Cell::Text(fields.title));
+    set(kind, &mut cells, "description", fields.description.map_or(Cell::Null, Cell::Text));
+    set(kind, &mut cells, "severity", Cell::Severity(fields.severity));
+    set(kind, &mut cells, "status", Cell::BugStatus(fields.status));
+    set(kind, &mut cells, "labels", Cell::List(fields.labels));
+    set(kind, &mut cells, "reporter_id", fields.reporter.map_or(Cell::Null, Cell::Uuid));
+    set(kind, &mut cells, "assignee_id", fields.assignee.map_or(Cell::Null, Cell::Uuid));
+    set(kind, &mut cells, "source", Cell::ImportSource(ImportSource::Github));
+    set(kind, &mut cells, "external_id", Cell::Text(issue.html_url.clone()));
+    set(kind, &mut cells, "created_at", Cell::Timestamp(issue.created_at));
+    set(kind, &mut cells, "resolved_at", fields.resolved_at.map_or(Cell::Null, Cell::Timestamp));
+    cells
+}
+
 async fn bugs(
     tx: &Transaction<'_>,
     files: &[PathBuf],
@@ -294,17 +429,11 @@ async fn bugs(
     }
     // the projects as they are now, those of this import's repositories included
     let (projects, _) = known_projects(tx).await?;
-    let mut logins: HashMap<String, Uuid> = HashMap::new();
-    let helper = sql::IMPORT_USERS.name;
-    for row in db::query(tx, &sql::IMPORT_USERS, &[]).await? {
-        if let Some(login) = db::get::<Option<String>>(&row, helper, "github_login")? {
-            logins.insert(login.to_lowercase(), db::get(&row, helper, "id")?);
-        }
-    }
+    let logins = github_logins(tx).await?;
     let synced = synced_bugs(tx).await?;
     let mut upstream_now: Vec<(String, serde_json::Value)> = Vec::new();
     let mut copy = stage::start_copy(tx, kind, crate::ui::progress(0, "issues")).await?;
-    let (mut not_bugs, mut unknown_repo, mut unknown_people) = (0u64, HashSet::new(), HashSet::new());
+    let mut skipped = Skipped::default();
     let mut seen = HashSet::new();
     let mut line = 0u64;
     for file in files {
@@ -318,70 +447,19 @@ async fn bugs(
             }
             let (severity, is_bug) = labels.classify(&issue.labels);
             if !is_bug {
-                not_bugs += 1;
+                skipped.not_bugs += 1;
                 continue;
             }
             if !seen.insert(issue.html_url.clone()) {
                 continue; // the same issue on two pages
             }
-            let repo = issue.repository_url.rsplitn(3, '/').take(2).collect::<Vec<_>>();
-            let full_name = match repo.as_slice() {
-                [name, owner] => format!("{owner}/{name}"),
-                _ => bail!(
-                    "{}: issue {} has no repository_url of the form …/repos/OWNER/NAME",
-                    file.display(),
-                    issue.html_url
-                ),
-            };
-            let Some((project, _, _)) = projects.get(&full_name.to_lowercase()) else {
-                unknown_repo.insert(full_name);
+            let repo = repository(file, &issue)?;
+            let Some((project, _, _)) = projects.get(&repo.to_lowercase()) else {
+                skipped.repositories.insert(repo);
                 continue;
             };
             summary.total += 1;
-            let person = |account: &Option<Account>, unknown: &mut HashSet<String>| match account {
-                Some(account) => match logins.get(&account.login.to_lowercase()) {
-                    Some(id) => Some(*id),
-                    None => {
-                        unknown.insert(account.login.clone());
-                        None
-                    }
-                },
-                None => None,
-            };
-            let title = if issue.title.trim().is_empty() { "(no title)" } else { issue.title.as_str() };
-            let description = clip_text(issue.body.as_deref(), 256 * 1024);
-            let severity = severity.unwrap_or(Severity::Medium);
-            let labels: Vec<String> = issue
-                .labels
-                .iter()
-                .map(|l| clip_chars(l.name(), 200))
-                .filter(|l| !l.trim().is_empty())
-                .collect();
-            let login = |account: &Option<Account>| account.as_ref().map(|a| a.login.to_lowercase());
-            let now = Upstream {
-                repo: full_name.to_lowercase(),
-                state: issue.state.clone(),
-                state_reason: issue.state_reason.clone(),
-                title: clip_chars(title, 1_000),
-                body_sha256: github_sync::body_sha256(description.as_deref()),
-                severity: severity.label().to_string(),
-                labels: labels.clone(),
-                reporter: login(&issue.user),
-                assignee: login(&issue.assignee),
-                closed_at: issue.closed_at,
-            };
-            let (status, resolved_at) = github_sync::initial_status(&now, issue.created_at);
-            let proposed = Fields {
-                project: *project,
-                title: now.title.clone(),
-                description,
-                severity,
-                status,
-                labels,
-                reporter: person(&issue.user, &mut HashSet::new()),
-                assignee: person(&issue.assignee, &mut unknown_people),
-                resolved_at,
-            };
+            let (now, proposed) = read_issue(&issue, &repo, *project, severity, &logins, &mut skipped.people);
             let fields = match synced.get(&issue.html_url) {
                 Some((current, recorded)) => {
                     let before = recorded.clone().unwrap_or_else(|| github_sync::assumed(current, &now));
@@ -390,20 +468,7 @@ async fn bugs(
                 None => proposed,
             };
             upstream_now.push((issue.html_url.clone(), serde_json::to_value(&now)?));
-            let mut cells = vec![Cell::Null; kind.fields().len()];
-            set(kind, &mut cells, "project_id", Cell::Uuid(fields.project));
-            set(kind, &mut cells, "title", Cell::Text(fields.title));
-            set(kind, &mut cells, "description", fields.description.map_or(Cell::Null, Cell::Text));
-            set(kind, &mut cells, "severity", Cell::Severity(fields.severity));
-            set(kind, &mut cells, "status", Cell::BugStatus(fields.status));
-            set(kind, &mut cells, "labels", Cell::List(fields.labels));
-            set(kind, &mut cells, "reporter_id", fields.reporter.map_or(Cell::Null, Cell::Uuid));
-            set(kind, &mut cells, "assignee_id", fields.assignee.map_or(Cell::Null, Cell::Uuid));
-            set(kind, &mut cells, "source", Cell::ImportSource(ImportSource::Github));
-            set(kind, &mut cells, "external_id", Cell::Text(issue.html_url.clone()));
-            set(kind, &mut cells, "created_at", Cell::Timestamp(issue.created_at));
-            set(kind, &mut cells, "resolved_at", fields.resolved_at.map_or(Cell::Null, Cell::Timestamp));
-            write(&mut copy, line, &cells).await?;
+            write(&mut copy, line, &bug_cells(kind, fields, &issue)).await?;
         }
     }
     copy.finish().await?;
@@ -420,30 +485,7 @@ async fn bugs(
         db::execute(tx, &sql::IMPORT_GITHUB_RECORD_SYNC, &[&addresses, &upstream]).await?;
     }
     summary.merge_ms = super::elapsed_ms(merging);
-    if github.skipped_pull_requests > 0 {
-        let n = github.skipped_pull_requests;
-        github.notes.push(format!("skipped {n} pull request{}", if n == 1 { "" } else { "s" }));
-    }
-    if not_bugs > 0 {
-        let issues = if not_bugs == 1 { "issue" } else { "issues" };
-        github.notes.push(format!("skipped {not_bugs} {issues} without a bug or severity label"));
-    }
-    if !unknown_repo.is_empty() {
-        let mut repos: Vec<String> = unknown_repo.into_iter().collect();
-        repos.sort();
-        github.notes.push(format!(
-            "skipped the issues of repositories that are not projects (import them with --repos): {}",
-            repos.join(", ")
-        ));
-    }
-    if !unknown_people.is_empty() {
-        let mut people: Vec<String> = unknown_people.into_iter().collect();
-        people.sort();
-        github.notes.push(format!(
-            "left unassigned the bugs of GitHub users ctodb does not know (set their github_login): {}",
-            people.join(", ")
-        ));
-    }
+    skipped.notes(github);
     Ok(summary)
 }
 
