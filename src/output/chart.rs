@@ -111,19 +111,37 @@ fn open(title: &str) -> String {
 
 impl Chart {
     pub fn svg(&self) -> String {
-        let (left, right, top, bottom) =
-            (80.0, if self.right_label.is_some() { 80.0 } else { 30.0 }, 70.0, 90.0);
-        let (plot_w, plot_h) = (WIDTH - left - right, HEIGHT - top - bottom);
-        let range = |on_right: bool| {
-            let values =
-                self.series.iter().filter(|s| s.right == on_right).flat_map(|s| s.values.iter().flatten());
-            let (lo, hi) = values.fold((0f64, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-            let ticks = ticks(lo, if hi == f64::MIN { 1.0 } else { hi });
-            let (first, last) = (ticks[0], *ticks.last().unwrap_or(&1.0));
-            (ticks, first, if last > first { last } else { first + 1.0 })
+        let right = if self.right_label.is_some() { 80.0 } else { 30.0 };
+        let (left, top, bottom) = (80.0, 70.0, 90.0);
+        let mut plot = Plot {
+            left,
+            top,
+            width: WIDTH - left - right,
+            height: HEIGHT - top - bottom,
+            left_axis: self.axis(false),
+            right_axis: None,
         };
         let mut svg = open(&self.title);
-        // legend
+        self.legend(&mut svg, left);
+        self.axes(&mut svg, &mut plot);
+        self.categories(&mut svg, &plot);
+        self.bars(&mut svg, &plot);
+        self.lines(&mut svg, &plot);
+        svg.push_str("</svg>\n");
+        svg
+    }
+
+    /// The ticks and range of the values on one side.
+    fn axis(&self, on_right: bool) -> Axis {
+        let values =
+            self.series.iter().filter(|s| s.right == on_right).flat_map(|s| s.values.iter().flatten());
+        let (lo, hi) = values.fold((0f64, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        let ticks = ticks(lo, if hi == f64::MIN { 1.0 } else { hi });
+        let (first, last) = (ticks[0], *ticks.last().unwrap_or(&1.0));
+        Axis { lo: first, hi: if last > first { last } else { first + 1.0 }, ticks }
+    }
+
+    fn legend(&self, svg: &mut String, left: f64) {
         let mut x = left;
         for (i, series) in self.series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
@@ -145,85 +163,72 @@ impl Chart {
             } else {
                 series.name.clone()
             };
-            text(&mut svg, x + 20.0, 55.0, "start", 13, "", &label);
+            text(svg, x + 20.0, 55.0, "start", 13, "", &label);
             x += 40.0 + 7.5 * label.chars().count() as f64;
         }
-        // axes, grid and tick labels
-        let (left_ticks, left_lo, left_hi) = range(false);
-        let y_of = |value: f64, lo: f64, hi: f64| top + plot_h - (value - lo) / (hi - lo) * plot_h;
-        for tick in &left_ticks {
-            let y = y_of(*tick, left_lo, left_hi);
+    }
+
+    /// Grid, tick labels and axis labels; the right axis when the chart has one.
+    fn axes(&self, svg: &mut String, plot: &mut Plot) {
+        let (left, top) = (plot.left, plot.top);
+        for tick in &plot.left_axis.ticks {
+            let y = plot.y(*tick, &plot.left_axis);
             let _ = write!(
                 svg,
                 r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#dddddd"/>"##,
-                left + plot_w
+                left + plot.width
             );
-            text(&mut svg, left - 8.0, y + 4.0, "end", 12, "", &short(*tick));
+            text(svg, left - 8.0, y + 4.0, "end", 12, "", &short(*tick));
         }
-        let middle = top + plot_h / 2.0;
-        text(
-            &mut svg,
-            18.0,
-            middle,
-            "middle",
-            13,
-            &format!(r#" transform="rotate(-90 18 {middle:.1})""#),
-            &self.left_label,
-        );
-        let right_range = self.right_label.as_ref().map(|label| {
-            let (ticks, lo, hi) = range(true);
-            for tick in &ticks {
-                text(
-                    &mut svg,
-                    left + plot_w + 8.0,
-                    y_of(*tick, lo, hi) + 4.0,
-                    "start",
-                    12,
-                    "",
-                    &short(*tick),
-                );
+        let middle = top + plot.height / 2.0;
+        let rotated = format!(r#" transform="rotate(-90 18 {middle:.1})""#);
+        text(svg, 18.0, middle, "middle", 13, &rotated, &self.left_label);
+        if let Some(label) = &self.right_label {
+            let axis = self.axis(true);
+            for tick in &axis.ticks {
+                let y = plot.y(*tick, &axis) + 4.0;
+                text(svg, left + plot.width + 8.0, y, "start", 12, "", &short(*tick));
             }
             let x = WIDTH - 16.0;
-            text(
-                &mut svg,
-                x,
-                middle,
-                "middle",
-                13,
-                &format!(r#" transform="rotate(90 {x:.1} {middle:.1})""#),
-                label,
-            );
-            (lo, hi)
-        });
+            let rotated = format!(r#" transform="rotate(90 {x:.1} {middle:.1})""#);
+            text(svg, x, middle, "middle", 13, &rotated, label);
+            plot.right_axis = Some(axis);
+        }
+        let bottom = top + plot.height;
         let _ = write!(
             svg,
-            r##"<line x1="{left}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#444444"/><line x1="{left}" y1="{top}" x2="{left}" y2="{:.1}" stroke="#444444"/>"##,
-            top + plot_h,
-            left + plot_w,
-            top + plot_h,
-            top + plot_h
+            r##"<line x1="{left}" y1="{bottom:.1}" x2="{:.1}" y2="{bottom:.1}" stroke="#444444"/><line x1="{left}" y1="{top}" x2="{left}" y2="{bottom:.1}" stroke="#444444"/>"##,
+            left + plot.width,
         );
-        // categories
-        let n = self.categories.len().max(1) as f64;
-        let slot = plot_w / n;
-        let centre = |i: usize| left + slot * (i as f64 + 0.5);
+    }
+
+    /// The width of one category's slot.
+    fn slot(&self, plot: &Plot) -> f64 {
+        plot.width / self.categories.len().max(1) as f64
+    }
+
+    fn categories(&self, svg: &mut String, plot: &Plot) {
+        let slot = self.slot(plot);
         let every = (self.categories.len() / 16).max(1);
         for (i, label) in self.categories.iter().enumerate().filter(|(i, _)| i % every == 0) {
-            let (x, y) = (centre(i), top + plot_h + 16.0);
-            text(&mut svg, x, y, "end", 11, &format!(r#" transform="rotate(-40 {x:.1} {y:.1})""#), label);
+            let (x, y) = (plot.left + slot * (i as f64 + 0.5), plot.top + plot.height + 16.0);
+            text(svg, x, y, "end", 11, &format!(r#" transform="rotate(-40 {x:.1} {y:.1})""#), label);
         }
-        // bars side by side in each slot, then lines over them
+    }
+
+    /// The bars, side by side in each slot.
+    fn bars(&self, svg: &mut String, plot: &Plot) {
+        let slot = self.slot(plot);
         let bars: Vec<usize> = (0..self.series.len()).filter(|i| self.series[*i].mark == Mark::Bar).collect();
         let bar_w = slot * 0.8 / bars.len().max(1) as f64;
         for (k, index) in bars.iter().enumerate() {
             let series = &self.series[*index];
-            let (lo, hi) =
-                if series.right { right_range.unwrap_or((left_lo, left_hi)) } else { (left_lo, left_hi) };
-            let zero = y_of(0f64.clamp(lo, hi), lo, hi);
+            let axis = plot.axis_of(series);
+            let zero = plot.y(0f64.clamp(axis.lo, axis.hi), axis);
             for (i, value) in series.values.iter().enumerate() {
                 let Some(value) = value else { continue };
-                let y = y_of(*value, lo, hi);
-                let x = left + slot * i as f64 + slot * 0.1 + bar_w * k as f64;
+                let y = plot.y(*value, axis);
+                let x = plot.left + slot * i as f64 + slot * 0.1 + bar_w * k as f64;
                 let _ = write!(
                     svg,
                     r#"<rect x="{x:.1}" y="{:.1}" width="{bar_w:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect>"#,
@@ -235,14 +240,20 @@ impl Chart {
                 );
             }
         }
+    }
+
+    /// The lines, over the bars, a dot on each value.
+    fn lines(&self, svg: &mut String, plot: &Plot) {
+        let slot = self.slot(plot);
         for (index, series) in self.series.iter().enumerate().filter(|(_, s)| s.mark == Mark::Line) {
-            let (lo, hi) =
-                if series.right { right_range.unwrap_or((left_lo, left_hi)) } else { (left_lo, left_hi) };
+            let axis = plot.axis_of(series);
             let points: Vec<String> = series
                 .values
                 .iter()
                 .enumerate()
-                .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", centre(i), y_of(v, lo, hi))))
+                .filter_map(|(i, v)| {
+                    v.map(|v| format!("{:.1},{:.1}", plot.left + slot * (i as f64 + 0.5), plot.y(v, axis)))
+                })
                 .collect();
             let colour = PALETTE[index % PALETTE.len()];
             let _ = write!(
@@ -257,8 +268,38 @@ impl Chart {
                 }
             }
         }
-        svg.push_str("</svg>\n");
-        svg
+    }
+}
+
+/// The ticks and the range of one vertical axis.
+struct Axis {
+    ticks: Vec<f64>,
+    lo: f64,
+    hi: f64,
+}
+
+/// Where the plot sits in the picture, and its axes.
+struct Plot {
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+    left_axis: Axis,
+    right_axis: Option<Axis>,
+}
+
+impl Plot {
+    /// The height at which a value is drawn against an axis.
+    fn y(&self, value: f64, axis: &Axis) -> f64 {
+        self.top + self.height - (value - axis.lo) / (axis.hi - axis.lo) * self.height
+    }
+
+    /// The axis a series is drawn against.
+    fn axis_of(&self, series: &Series) -> &Axis {
+        match (&self.right_axis, series.right) {
+            (Some(axis), true) => axis,
+            _ => &self.left_axis,
+        }
     }
 }
 
