@@ -51,144 +51,177 @@ fn days_since_epoch(date: &NaiveDate) -> i32 {
 }
 
 /// One column of a frame as an Arrow array and field.
-fn column(frame: &Frame, i: usize) -> Result<(Field, ArrayRef), String> {
-    let name = frame.columns[i].name.as_str();
-    let values = frame.rows.iter().map(|row| &row[i]);
-    let array: (DataType, ArrayRef) = match frame.columns[i].kind {
-        Kind::Text => {
-            let mut b = StringBuilder::new();
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    other => b.append_value(plain(other)),
-                }
+/// The builders a column is filled with: each takes a NULL its own way.
+trait AppendNull {
+    fn null(&mut self);
+}
+
+macro_rules! append_null {
+    ($($builder:ty),* $(,)?) => {
+        $(impl AppendNull for $builder {
+            fn null(&mut self) {
+                self.append_null();
             }
-            (DataType::Utf8, Arc::new(b.finish()))
+        })*
+    };
+}
+
+append_null!(
+    StringBuilder,
+    StringDictionaryBuilder<Int32Type>,
+    Int64Builder,
+    Float64Builder,
+    Decimal128Builder,
+    BooleanBuilder,
+    FixedSizeBinaryBuilder,
+    TimestampMicrosecondBuilder,
+    Date32Builder,
+    ListBuilder<StringBuilder>,
+);
+
+/// Fills a builder with column `i` of a frame: NULLs as NULLs, every other value by
+/// `append`, which returns false for a value of another type than the column's.
+fn fill<B: AppendNull>(
+    frame: &Frame,
+    i: usize,
+    mut builder: B,
+    mut append: impl FnMut(&mut B, &Value) -> Result<bool, String>,
+) -> Result<B, String> {
+    for value in frame.rows.iter().map(|row| &row[i]) {
+        match value {
+            Value::Null => builder.null(),
+            other if !append(&mut builder, other)? => return Err(mismatch(frame, i, other)),
+            _ => {}
         }
-        Kind::Enum => {
-            let mut b = StringDictionaryBuilder::<Int32Type>::new();
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    other => {
-                        b.append(plain(other)).map_err(|err| err.to_string())?;
-                    }
-                }
+    }
+    Ok(builder)
+}
+
+/// Appends the value a pattern binds, or says the value is of another type.
+macro_rules! append {
+    ($value:expr, $pattern:pat => $append:expr) => {
+        match $value {
+            $pattern => {
+                $append;
+                Ok(true)
             }
-            (DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), Arc::new(b.finish()))
-        }
-        Kind::Int | Kind::Bytes => {
-            let mut b = Int64Builder::new();
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Int(n) => b.append_value(*n),
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            (DataType::Int64, Arc::new(b.finish()))
-        }
-        Kind::Float => {
-            let mut b = Float64Builder::new();
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Float(x) => b.append_value(*x),
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            (DataType::Float64, Arc::new(b.finish()))
-        }
-        Kind::Decimal | Kind::Money => {
-            let scale = decimal_scale(frame, i);
-            let mut b = Decimal128Builder::new();
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Int(n) => b.append_value(i128::from(*n) * 10i128.pow(scale)),
-                    Value::Decimal(d) => {
-                        let mut d = *d;
-                        d.rescale(scale);
-                        b.append_value(d.mantissa());
-                    }
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            // the column's own precision when the database gave it, and the values fit
-            let precision =
-                frame.columns[i].precision.filter(|p| u32::from(*p) >= scale).unwrap_or(DECIMAL_PRECISION);
-            let data_type = DataType::Decimal128(precision, scale as i8);
-            let array = b.finish().with_data_type(data_type.clone());
-            (data_type, Arc::new(array))
-        }
-        Kind::Bool => {
-            let mut b = BooleanBuilder::new();
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Bool(x) => b.append_value(*x),
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            (DataType::Boolean, Arc::new(b.finish()))
-        }
-        Kind::Uuid => {
-            let mut b = FixedSizeBinaryBuilder::new(16);
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Uuid(u) => b.append_value(u.as_bytes()).map_err(|err| err.to_string())?,
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            (DataType::FixedSizeBinary(16), Arc::new(b.finish()))
-        }
-        Kind::Timestamp => {
-            let mut b = TimestampMicrosecondBuilder::new().with_timezone("UTC");
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Timestamp(t) => b.append_value(t.timestamp_micros()),
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            (DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC"))), Arc::new(b.finish()))
-        }
-        Kind::Date => {
-            let mut b = Date32Builder::new();
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::Date(d) => b.append_value(days_since_epoch(d)),
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            (DataType::Date32, Arc::new(b.finish()))
-        }
-        Kind::List => {
-            let mut b = ListBuilder::new(StringBuilder::new());
-            for v in values {
-                match v {
-                    Value::Null => b.append_null(),
-                    Value::List(items) => {
-                        for item in items {
-                            b.values().append_value(item);
-                        }
-                        b.append(true);
-                    }
-                    other => return Err(mismatch(frame, i, other)),
-                }
-            }
-            let item = Arc::new(Field::new("item", DataType::Utf8, true));
-            (DataType::List(item), Arc::new(b.finish()))
+            _ => Ok(false),
         }
     };
-    let (data_type, array) = array;
+}
+
+fn column(frame: &Frame, i: usize) -> Result<(Field, ArrayRef), String> {
+    let (data_type, array) = array(frame, i)?;
     // a report's columns may hold NULLs (an undefined valuation, a rate of nothing)
-    let field = Field::new(name, data_type, true);
+    let field = Field::new(frame.columns[i].name.as_str(), data_type, true);
     let field =
         if frame.columns[i].kind == Kind::Uuid { field.with_extension_type(UuidExtension) } else { field };
     Ok((field, array))
+}
+
+/// Column `i` of a frame as an Arrow array of its kind's type.
+fn array(frame: &Frame, i: usize) -> Result<(DataType, ArrayRef), String> {
+    Ok(match frame.columns[i].kind {
+        Kind::Text => {
+            let mut b = fill(frame, i, StringBuilder::new(), |b, v| {
+                b.append_value(plain(v));
+                Ok(true)
+            })?;
+            (DataType::Utf8, Arc::new(b.finish()))
+        }
+        Kind::Enum => {
+            let mut b = fill(frame, i, StringDictionaryBuilder::<Int32Type>::new(), |b, v| {
+                b.append(plain(v)).map(|_| true).map_err(|err| err.to_string())
+            })?;
+            (DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), Arc::new(b.finish()))
+        }
+        Kind::Int | Kind::Bytes => {
+            let mut b =
+                fill(frame, i, Int64Builder::new(), |b, v| append!(v, Value::Int(n) => b.append_value(*n)))?;
+            (DataType::Int64, Arc::new(b.finish()))
+        }
+        Kind::Float => {
+            let mut b = fill(
+                frame,
+                i,
+                Float64Builder::new(),
+                |b, v| append!(v, Value::Float(x) => b.append_value(*x)),
+            )?;
+            (DataType::Float64, Arc::new(b.finish()))
+        }
+        Kind::Decimal | Kind::Money => decimal_array(frame, i)?,
+        Kind::Bool => {
+            let mut b = fill(
+                frame,
+                i,
+                BooleanBuilder::new(),
+                |b, v| append!(v, Value::Bool(x) => b.append_value(*x)),
+            )?;
+            (DataType::Boolean, Arc::new(b.finish()))
+        }
+        Kind::Uuid => {
+            let mut b = fill(frame, i, FixedSizeBinaryBuilder::new(16), |b, v| match v {
+                Value::Uuid(u) => b.append_value(u.as_bytes()).map(|_| true).map_err(|err| err.to_string()),
+                _ => Ok(false),
+            })?;
+            (DataType::FixedSizeBinary(16), Arc::new(b.finish()))
+        }
+        Kind::Timestamp => {
+            let builder = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+            let mut b = fill(
+                frame,
+                i,
+                builder,
+                |b, v| append!(v, Value::Timestamp(t) => b.append_value(t.timestamp_micros())),
+            )?;
+            (DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC"))), Arc::new(b.finish()))
+        }
+        Kind::Date => {
+            let mut b = fill(
+                frame,
+                i,
+                Date32Builder::new(),
+                |b, v| append!(v, Value::Date(d) => b.append_value(days_since_epoch(d))),
+            )?;
+            (DataType::Date32, Arc::new(b.finish()))
+        }
+        Kind::List => {
+            let mut b = fill(frame, i, ListBuilder::new(StringBuilder::new()), |b, v| {
+                append!(v, Value::List(items) => {
+                    for item in items {
+                        b.values().append_value(item);
+                    }
+                    b.append(true);
+                })
+            })?;
+            let item = Arc::new(Field::new("item", DataType::Utf8, true));
+            (DataType::List(item), Arc::new(b.finish()))
+        }
+    })
+}
+
+/// An exact decimal column at its largest scale, with the column's own precision when the
+/// database gave it and the values fit.
+fn decimal_array(frame: &Frame, i: usize) -> Result<(DataType, ArrayRef), String> {
+    let scale = decimal_scale(frame, i);
+    let mut b = fill(frame, i, Decimal128Builder::new(), |b, v| match v {
+        Value::Int(n) => {
+            b.append_value(i128::from(*n) * 10i128.pow(scale));
+            Ok(true)
+        }
+        Value::Decimal(d) => {
+            let mut d = *d;
+            d.rescale(scale);
+            b.append_value(d.mantissa());
+            Ok(true)
+        }
+        _ => Ok(false),
+    })?;
+    let precision =
+        frame.columns[i].precision.filter(|p| u32::from(*p) >= scale).unwrap_or(DECIMAL_PRECISION);
+    let data_type = DataType::Decimal128(precision, scale as i8);
+    let array = b.finish().with_data_type(data_type.clone());
+    Ok((data_type, Arc::new(array)))
 }
 
 /// A frame as one record batch.
