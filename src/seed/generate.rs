@@ -331,65 +331,14 @@ impl Generator {
         let assignee_weights = cumulative(zipf_weights(assignees.len(), 0.7, &mut rng).into_iter());
         let reporter_weights =
             cumulative(users.iter().map(|u| if u.role == UserRole::QaEngineer { 3.0 } else { 1.0 }));
-        let window_hours = (self.counts.days * 24) as f64;
+        // each draw below comes in a fixed order: the same seed gives the same bugs
         (0..self.counts.bugs).map(move |i| {
             let project = &projects[pick(&project_weights, &mut rng)];
-            let severity = match rng.gen_range(0..100) {
-                0..=4 => Severity::Critical,
-                5..=24 => Severity::High,
-                25..=69 => Severity::Medium,
-                _ => Severity::Low,
-            };
+            let severity = bug_severity(&mut rng);
             let sla_hours = severity.default_sla_hours();
-            // more recent bugs are more frequent: inflow grows over the window
-            let age_hours = window_hours * (1.0 - rng.gen::<f64>().sqrt());
-            let created_at = self.anchor - Duration::seconds((age_hours * 3600.0) as i64 + 1);
-            // exponential resolution time with ~70% of bugs inside their SLA
-            let mean_hours = sla_hours as f64 / 1.2;
-            let resolution_hours = -mean_hours * (1.0 - rng.gen::<f64>()).ln();
-            let resolved_candidate = created_at + Duration::seconds((resolution_hours * 3600.0) as i64 + 60);
-            let deferred = rng.gen_bool(0.04);
-            let (status, resolved_at) = if deferred {
-                (BugStatus::Deferred, None)
-            } else if resolved_candidate <= self.anchor {
-                let status = match rng.gen_range(0..100) {
-                    0..=59 => BugStatus::Closed,
-                    60..=84 => BugStatus::Shipped,
-                    _ => BugStatus::Verified,
-                };
-                (status, Some(resolved_candidate))
-            } else if rng.gen_bool(0.45) {
-                (BugStatus::InProgress, None)
-            } else {
-                (BugStatus::Pending, None)
-            };
-            let impact_chance = match severity {
-                Severity::Critical => 0.7,
-                Severity::High => 0.4,
-                Severity::Medium => 0.15,
-                Severity::Low => 0.05,
-            };
-            let revenue = if rng.gen_bool(impact_chance) {
-                (6.7 + 1.3 * normal(&mut rng)).exp().min(5_000_000.0)
-            } else {
-                0.0
-            };
-            let blocker_chance = match severity {
-                Severity::Critical => 0.25,
-                Severity::High => 0.08,
-                Severity::Medium => 0.02,
-                Severity::Low => 0.005,
-            };
-            let component = *COMPONENTS.choose(&mut rng).unwrap_or(&"Checkout");
-            let problem = *PROBLEMS.choose(&mut rng).unwrap_or(&"crashes");
-            let context = *CONTEXTS.choose(&mut rng).unwrap_or(&"");
-            let title = format!("{component} {problem} {context}");
-            let opener = DESCRIPTION_OPENERS.choose(&mut rng).unwrap_or(&"");
-            let mut description = format!("{opener} {} {problem} {context}.", component.to_lowercase());
-            for _ in 0..rng.gen_range(2..=4) {
-                description.push(' ');
-                description.push_str(DESCRIPTION_DETAILS.choose(&mut rng).unwrap_or(&""));
-            }
+            let (created_at, status, resolved_at) = self.lifecycle(&mut rng, sla_hours);
+            let revenue = revenue_impact(&mut rng, severity);
+            let (component, title, description) = bug_text(&mut rng);
             let assigned = match status {
                 BugStatus::Pending => rng.gen_bool(0.4),
                 BugStatus::Deferred => rng.gen_bool(0.3),
@@ -399,25 +348,8 @@ impl Generator {
                 (assigned && !assignees.is_empty()).then(|| assignees[pick(&assignee_weights, &mut rng)].id);
             let reporter_id = (!users.is_empty()).then(|| users[pick(&reporter_weights, &mut rng)].id);
             let bug_number = self.offsets.bug_number + i as i64 + 1;
-            let source = match rng.gen_range(0..100) {
-                0..=79 => ImportSource::Manual,
-                80..=94 => ImportSource::Github,
-                _ => ImportSource::Csv,
-            };
-            let external_id = match source {
-                ImportSource::Github => {
-                    Some(format!("{}#{bug_number}", project.github_repo.as_deref().unwrap_or("acme/unknown")))
-                }
-                ImportSource::Csv => Some(format!("csv-{bug_number}")),
-                ImportSource::Manual => None,
-            };
-            let mut labels = vec![component_label(component)];
-            if rng.gen_bool(0.2) {
-                labels.push("regression");
-            }
-            if rng.gen_bool(0.15) {
-                labels.push("customer-reported");
-            }
+            let (source, external_id) = bug_source(&mut rng, project, bug_number);
+            let labels = bug_labels(&mut rng, component);
             let updated_at = resolved_at.unwrap_or_else(|| {
                 let since = (self.anchor - created_at).num_seconds().max(1);
                 created_at + Duration::seconds(rng.gen_range(0..since))
@@ -430,7 +362,7 @@ impl Generator {
                 description,
                 severity,
                 status,
-                is_blocker: rng.gen_bool(blocker_chance),
+                is_blocker: rng.gen_bool(blocker_chance(severity)),
                 revenue_impact_daily: cents(revenue),
                 sla_hours,
                 due_at: created_at + Duration::hours(sla_hours.into()),
@@ -444,6 +376,37 @@ impl Generator {
                 resolved_at,
             }
         })
+    }
+
+    /// When a bug was created, and its status and resolution at the anchor: more recent
+    /// bugs are more frequent (inflow grows over the window), resolution times are
+    /// exponential with about 70% of bugs inside their SLA, 4% are deferred.
+    fn lifecycle(
+        &self,
+        rng: &mut ChaCha8Rng,
+        sla_hours: i32,
+    ) -> (DateTime<Utc>, BugStatus, Option<DateTime<Utc>>) {
+        let window_hours = (self.counts.days * 24) as f64;
+        let age_hours = window_hours * (1.0 - rng.gen::<f64>().sqrt());
+        let created_at = self.anchor - Duration::seconds((age_hours * 3600.0) as i64 + 1);
+        let mean_hours = sla_hours as f64 / 1.2;
+        let resolution_hours = -mean_hours * (1.0 - rng.gen::<f64>()).ln();
+        let resolved_candidate = created_at + Duration::seconds((resolution_hours * 3600.0) as i64 + 60);
+        let (status, resolved_at) = if rng.gen_bool(0.04) {
+            (BugStatus::Deferred, None)
+        } else if resolved_candidate <= self.anchor {
+            let status = match rng.gen_range(0..100) {
+                0..=59 => BugStatus::Closed,
+                60..=84 => BugStatus::Shipped,
+                _ => BugStatus::Verified,
+            };
+            (status, Some(resolved_candidate))
+        } else if rng.gen_bool(0.45) {
+            (BugStatus::InProgress, None)
+        } else {
+            (BugStatus::Pending, None)
+        };
+        (created_at, status, resolved_at)
     }
 
     /// Daily metrics, day by day across all projects: ids are time-ordered in that order,
@@ -539,6 +502,84 @@ pub fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
         month = month.checked_add_months(chrono::Months::new(1)).unwrap_or(NaiveDate::MAX);
     }
     months
+}
+
+/// 5% critical, 20% high, 45% medium, 30% low.
+fn bug_severity(rng: &mut ChaCha8Rng) -> Severity {
+    match rng.gen_range(0..100) {
+        0..=4 => Severity::Critical,
+        5..=24 => Severity::High,
+        25..=69 => Severity::Medium,
+        _ => Severity::Low,
+    }
+}
+
+/// The revenue a bug puts at risk each day: more often, the more severe it is;
+/// log-normal, at most 5,000,000.
+fn revenue_impact(rng: &mut ChaCha8Rng, severity: Severity) -> f64 {
+    let chance = match severity {
+        Severity::Critical => 0.7,
+        Severity::High => 0.4,
+        Severity::Medium => 0.15,
+        Severity::Low => 0.05,
+    };
+    if rng.gen_bool(chance) {
+        (6.7 + 1.3 * normal(rng)).exp().min(5_000_000.0)
+    } else {
+        0.0
+    }
+}
+
+fn blocker_chance(severity: Severity) -> f64 {
+    match severity {
+        Severity::Critical => 0.25,
+        Severity::High => 0.08,
+        Severity::Medium => 0.02,
+        Severity::Low => 0.005,
+    }
+}
+
+/// A bug's component, title and description.
+fn bug_text(rng: &mut ChaCha8Rng) -> (&'static str, String, String) {
+    let component = *COMPONENTS.choose(rng).unwrap_or(&"Checkout");
+    let problem = *PROBLEMS.choose(rng).unwrap_or(&"crashes");
+    let context = *CONTEXTS.choose(rng).unwrap_or(&"");
+    let title = format!("{component} {problem} {context}");
+    let opener = DESCRIPTION_OPENERS.choose(rng).unwrap_or(&"");
+    let mut description = format!("{opener} {} {problem} {context}.", component.to_lowercase());
+    for _ in 0..rng.gen_range(2..=4) {
+        description.push(' ');
+        description.push_str(DESCRIPTION_DETAILS.choose(rng).unwrap_or(&""));
+    }
+    (component, title, description)
+}
+
+/// Where a bug came from: 80% by hand, 15% GitHub (its issue's address), 5% CSV.
+fn bug_source(rng: &mut ChaCha8Rng, project: &Project, bug_number: i64) -> (ImportSource, Option<String>) {
+    let source = match rng.gen_range(0..100) {
+        0..=79 => ImportSource::Manual,
+        80..=94 => ImportSource::Github,
+        _ => ImportSource::Csv,
+    };
+    let external_id = match source {
+        ImportSource::Github => {
+            Some(format!("{}#{bug_number}", project.github_repo.as_deref().unwrap_or("acme/unknown")))
+        }
+        ImportSource::Csv => Some(format!("csv-{bug_number}")),
+        ImportSource::Manual => None,
+    };
+    (source, external_id)
+}
+
+fn bug_labels(rng: &mut ChaCha8Rng, component: &str) -> Vec<&'static str> {
+    let mut labels = vec![component_label(component)];
+    if rng.gen_bool(0.2) {
+        labels.push("regression");
+    }
+    if rng.gen_bool(0.15) {
+        labels.push("customer-reported");
+    }
+    labels
 }
 
 #[cfg(test)]
