@@ -86,35 +86,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         return finish(ctx, checks);
     }
 
-    let started = Instant::now();
-    let server = server_info(&db).await;
-    match server {
-        Ok((version, version_num, extensions)) => {
-            checks.record(
-                "server",
-                started,
-                if version_num >= MIN_SERVER_VERSION {
-                    Ok(format!("PostgreSQL {version}"))
-                } else {
-                    Err(format!("PostgreSQL {version} is too old; ctodb needs 13 or newer"))
-                },
-            );
-            let started = Instant::now();
-            let missing: Vec<&str> =
-                REQUIRED_EXTENSIONS.into_iter().filter(|ext| !extensions.iter().any(|e| e == ext)).collect();
-            checks.record(
-                "extensions",
-                started,
-                if missing.is_empty() {
-                    Ok(REQUIRED_EXTENSIONS.join(", "))
-                } else {
-                    Err(format!("missing {}; run `ctodb migrate`", missing.join(", ")))
-                },
-            );
-        }
-        Err(problem) => checks.record("server", started, Err(problem)),
-    }
-
+    server_checks(&db, &mut checks).await;
     let migrations = migrate::embedded();
     let started = Instant::now();
     let result = migrations_check(&db, &migrations).await;
@@ -158,7 +130,39 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     }
 
     let started = Instant::now();
-    let result = match search_worst_case(&mut client).await {
+    let result = worst_search(&mut client).await;
+    checks.record("search worst case", started, result);
+
+    finish(ctx, checks)
+}
+
+/// The server's version, and the extensions ctodb needs.
+async fn server_checks(db: &Db, checks: &mut Checklist) {
+    let started = Instant::now();
+    let (version, version_num, extensions) = match server_info(db).await {
+        Ok(server) => server,
+        Err(problem) => return checks.record("server", started, Err(problem)),
+    };
+    let server = if version_num >= MIN_SERVER_VERSION {
+        Ok(format!("PostgreSQL {version}"))
+    } else {
+        Err(format!("PostgreSQL {version} is too old; ctodb needs 13 or newer"))
+    };
+    checks.record("server", started, server);
+    let started = Instant::now();
+    let missing: Vec<&str> =
+        REQUIRED_EXTENSIONS.into_iter().filter(|ext| !extensions.iter().any(|e| e == ext)).collect();
+    let present = if missing.is_empty() {
+        Ok(REQUIRED_EXTENSIONS.join(", "))
+    } else {
+        Err(format!("missing {}; run `ctodb migrate`", missing.join(", ")))
+    };
+    checks.record("extensions", started, present);
+}
+
+/// The full-text search for the data's most common words, against its time target.
+async fn worst_search(client: &mut tokio_postgres::Client) -> Result<String, String> {
+    match search_worst_case(client).await {
         Ok(Some(worst)) => {
             let measured = format!(
                 "\"{}\": {} matches in {:.1} ms; costliest plan node {}",
@@ -176,10 +180,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
         }
         Ok(None) => Ok("no words to search for yet".to_string()),
         Err(err) => Err(err.to_string()),
-    };
-    checks.record("search worst case", started, result);
-
-    finish(ctx, checks)
+    }
 }
 
 /// Imports whose process died while they ran (their log row stays `running` until the
