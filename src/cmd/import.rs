@@ -63,36 +63,9 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
         Some(Log::start(&db, ImportSource::Csv, &target, Some(args.kind), actor).await?)
     };
     let rejects = rejects_path(&args.file);
-    // the rejects file of the attempt that commits, written before its COMMIT
-    let staged_rejects = std::sync::Mutex::new(None);
-    let run = db::Run::new("import csv");
-    let outcome = db::once(&db, &run, || async {
-        let mut pooled = db.client().await?;
-        let client: &mut tokio_postgres::Client = &mut pooled;
-        let tx = run.begin(client).await?;
-        if let Some(actor) = actor {
-            db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
-        }
-        let summary = import::csv(&tx, &import).await?;
-        let write = !args.dry_run && (summary.problems.is_empty() || args.skip_invalid);
-        if !write {
-            tx.rollback().await.map_err(|err| DbError::query("import csv/rollback", err))?;
-            return Ok(summary);
-        }
-        if !summary.problems.is_empty() {
-            let staged = import::stage_rejects(&import, &summary.problems, &rejects)?;
-            *staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(staged);
-        }
-        if let Some(log) = &log {
-            log.succeed_in(&tx, &summary).await?;
-        }
-        crate::fault::pause_point("import:merged").await;
-        run.commit(tx, &summary).await?;
-        Ok(summary)
-    })
-    .await;
-    let summary = match outcome {
-        Ok(summary) => summary,
+    let outcome = write_csv(&db, &import, &args, actor, log.as_ref(), &rejects).await;
+    let (summary, staged) = match outcome {
+        Ok(written) => written,
         Err(err) => {
             if let Some(log) = log {
                 log.fail(&db, &err).await;
@@ -112,44 +85,24 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
     if failed {
         return Err(all_or_nothing(&display, &summary));
     }
-    let verb = if args.dry_run { "would import" } else { "imported" };
-    let line = format!(
-        "{verb} {display} into {}: {} inserted, {} updated, {} unchanged, {} rejected",
-        args.kind.table(),
-        summary.counts.inserted,
-        summary.counts.updated,
-        summary.counts.unchanged,
-        summary.rejected()
-    );
+    let line = summary_line(&args, &display, &summary);
     if !args.dry_run {
         super::committed(&line);
         crate::fault::pause_point("import:committed").await;
     }
-    let staged = staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-    let mut rejects = rejects;
-    if let Some(staged) = staged {
-        let (placed, warning) = import::place_rejects(staged, &rejects);
-        warning.iter().for_each(|warning| ui::warn(warning));
-        rejects = placed;
-    }
+    let rejects = match staged {
+        Some(staged) => {
+            let (placed, warning) = import::place_rejects(staged, &rejects);
+            warning.iter().for_each(|warning| ui::warn(warning));
+            placed
+        }
+        None => rejects,
+    };
     if !args.dry_run && args.kind == ImportKind::Bugs && summary.counts.inserted + summary.counts.updated > 0
     {
         refresh_search_words(&db).await?;
     }
-    if summary.rejected() > 0 {
-        let listed = summary.problems.listed.iter().map(|p| p.describe(&display));
-        listed.for_each(|line| ui::warn(&line));
-        if args.dry_run {
-            ui::warn(&format!("{} invalid and would be skipped", plural(summary.rejected(), "row is")));
-        } else {
-            ui::warn(&format!(
-                "skipped {} invalid {}; they are in {} with their line and reason",
-                summary.rejected(),
-                if summary.rejected() == 1 { "row" } else { "rows" },
-                rejects.display()
-            ));
-        }
-    }
+    warn_rejected(&summary, &display, args.dry_run, &rejects);
     super::report_committed(&line);
     if !args.dry_run && args.kind == ImportKind::Bugs && summary.counts.inserted + summary.counts.updated > 0
     {
@@ -157,6 +110,79 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
     }
     ctx.output.emit(&Report::single(result_frame(&target, args.kind.table(), args.dry_run, &summary)))?;
     Ok(Outcome::Success)
+}
+
+/// The import in one transaction, once (`db::once`): the summary, and the rejects file of
+/// the attempt that committed, written before its COMMIT and not placed yet.
+async fn write_csv(
+    db: &Db,
+    import: &CsvImport<'_>,
+    args: &ImportCsvArgs,
+    actor: Option<Uuid>,
+    log: Option<&Log>,
+    rejects: &Path,
+) -> Result<(Summary, Option<tempfile::NamedTempFile>)> {
+    let staged_rejects = std::sync::Mutex::new(None);
+    let run = db::Run::new("import csv");
+    let summary = db::once(db, &run, || async {
+        let mut pooled = db.client().await?;
+        let client: &mut tokio_postgres::Client = &mut pooled;
+        let tx = run.begin(client).await?;
+        if let Some(actor) = actor {
+            db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
+        }
+        let summary = import::csv(&tx, import).await?;
+        let write = !args.dry_run && (summary.problems.is_empty() || args.skip_invalid);
+        if !write {
+            tx.rollback().await.map_err(|err| DbError::query("import csv/rollback", err))?;
+            return Ok(summary);
+        }
+        if !summary.problems.is_empty() {
+            let staged = import::stage_rejects(import, &summary.problems, rejects)?;
+            *staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(staged);
+        }
+        if let Some(log) = &log {
+            log.succeed_in(&tx, &summary).await?;
+        }
+        crate::fault::pause_point("import:merged").await;
+        run.commit(tx, &summary).await?;
+        Ok(summary)
+    })
+    .await?;
+    let staged = staged_rejects.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    Ok((summary, staged))
+}
+
+/// What a CSV import wrote (or would write).
+fn summary_line(args: &ImportCsvArgs, display: &str, summary: &import::Summary) -> String {
+    let verb = if args.dry_run { "would import" } else { "imported" };
+    format!(
+        "{verb} {display} into {}: {} inserted, {} updated, {} unchanged, {} rejected",
+        args.kind.table(),
+        summary.counts.inserted,
+        summary.counts.updated,
+        summary.counts.unchanged,
+        summary.rejected()
+    )
+}
+
+/// Each skipped row's problem, and where the rejected rows are.
+fn warn_rejected(summary: &import::Summary, display: &str, dry_run: bool, rejects: &std::path::Path) {
+    if summary.rejected() == 0 {
+        return;
+    }
+    let listed = summary.problems.listed.iter().map(|p| p.describe(display));
+    listed.for_each(|line| ui::warn(&line));
+    if dry_run {
+        ui::warn(&format!("{} invalid and would be skipped", plural(summary.rejected(), "row is")));
+    } else {
+        ui::warn(&format!(
+            "skipped {} invalid {}; they are in {} with their line and reason",
+            summary.rejected(),
+            if summary.rejected() == 1 { "row" } else { "rows" },
+            rejects.display()
+        ));
+    }
 }
 
 async fn github(ctx: &Context, args: ImportGithubArgs) -> Result<Outcome> {
