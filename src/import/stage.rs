@@ -127,7 +127,6 @@ pub async fn match_rows(tx: &Transaction<'_>, plan: &Plan) -> Result<(), DbError
 /// What the table says is wrong with staged rows, each with its line.
 pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>, DbError> {
     let kind = plan.kind;
-    let table = kind.table();
     let noun = kind.noun();
     let mut checks: Vec<String> = Vec::new();
     // two rows of the file for one row of the table
@@ -137,7 +136,41 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
                FROM {STAGING} WHERE target_id IS NOT NULL \
                WINDOW w AS (PARTITION BY target_id ORDER BY line)) d WHERE n > 1"
     ));
-    // unique values: taken twice in the file, or held by another row of the table
+    checks.extend(unique_checks(plan));
+    // what a new row cannot do without
+    for column in kind.required_for_insert() {
+        let header = kind.field(column).and_then(|field| field.aliases.first()).copied().unwrap_or(column);
+        checks.push(format!(
+            "SELECT line, '{header}', 'matches no {noun}, and a new {noun} needs a value here' \
+             FROM {STAGING} WHERE target_id IS NULL AND {}",
+            if plan.insert.contains(column) { format!("{column} IS NULL") } else { "true".to_string() }
+        ));
+    }
+    if kind == ImportKind::Bugs {
+        checks.extend(bug_checks(plan));
+    }
+    let sql = format!(
+        "SELECT line, col, message FROM ({}) p (line, col, message) ORDER BY line",
+        checks.join(" UNION ALL ")
+    );
+    let rows = db::query(tx, &composed("import/check", sql), &[]).await?;
+    let helper = "import/check";
+    rows.iter()
+        .map(|row| {
+            let line: i64 = db::get(row, helper, "line")?;
+            Ok(Problem {
+                line: u64::try_from(line).unwrap_or_default(),
+                column: db::get(row, helper, "col")?,
+                message: db::get(row, helper, "message")?,
+            })
+        })
+        .collect()
+}
+
+/// Unique values taken twice in the file, or held by another row of the table.
+fn unique_checks(plan: &Plan) -> Vec<String> {
+    let (kind, table, noun) = (plan.kind, plan.kind.table(), plan.kind.noun());
+    let mut checks = Vec::new();
     let mut uniques: Vec<Vec<&str>> = kind.unique().iter().map(|column| vec![*column]).collect();
     if kind == ImportKind::Bugs {
         uniques.push(vec!["source", "external_id"]);
@@ -160,20 +193,18 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
             on.join(" AND ")
         ));
     }
-    // what a new row cannot do without
-    for column in kind.required_for_insert() {
-        let header = kind.field(column).and_then(|field| field.aliases.first()).copied().unwrap_or(column);
-        checks.push(format!(
-            "SELECT line, '{header}', 'matches no {noun}, and a new {noun} needs a value here' \
-             FROM {STAGING} WHERE target_id IS NULL AND {}",
-            if plan.insert.contains(column) { format!("{column} IS NULL") } else { "true".to_string() }
-        ));
-    }
+    checks
+}
+
+/// The bugs' own checks: a keyless row that looks like a bug with an edited title, and a
+/// bug resolved before it was created.
+fn bug_checks(plan: &Plan) -> Vec<String> {
+    let mut checks = Vec::new();
     // a row without a number or an external id is keyed by its project, title and
     // creation instant (read::bug_identity); with its title corrected it would become a
     // second bug. A keyless new row that meets a bug of the same project and instant with
     // another title, which no row of the file updates, is taken for that bug edited.
-    if kind == ImportKind::Bugs && ["project_id", "title", "created_at"].iter().all(|c| plan.staged(c)) {
+    if ["project_id", "title", "created_at"].iter().all(|c| plan.staged(c)) {
         checks.push(format!(
             "SELECT s.line, 'title', format('looks like bug #%s with an edited title: add its `bug` number to update it', \
                     min(t.bug_number)) \
@@ -185,7 +216,7 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
         ));
     }
     // a bug is not resolved before it was created, whichever side each instant comes from
-    if kind == ImportKind::Bugs && (plan.staged("resolved_at") || plan.staged("created_at")) {
+    if plan.staged("resolved_at") || plan.staged("created_at") {
         let side = |column: &str| {
             if plan.update.contains(&column) {
                 format!("s.{column}")
@@ -200,22 +231,7 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
             c = side("created_at"),
         ));
     }
-    let sql = format!(
-        "SELECT line, col, message FROM ({}) p (line, col, message) ORDER BY line",
-        checks.join(" UNION ALL ")
-    );
-    let rows = db::query(tx, &composed("import/check", sql), &[]).await?;
-    let helper = "import/check";
-    rows.iter()
-        .map(|row| {
-            let line: i64 = db::get(row, helper, "line")?;
-            Ok(Problem {
-                line: u64::try_from(line).unwrap_or_default(),
-                column: db::get(row, helper, "col")?,
-                message: db::get(row, helper, "message")?,
-            })
-        })
-        .collect()
+    checks
 }
 
 /// Drops the staging table before another import stages in the same transaction.
