@@ -43,6 +43,15 @@ impl Layout {
     pub fn has(&self, name: &str) -> bool {
         self.present.iter().any(|i| self.kind.fields()[*i].name == name)
     }
+
+    /// Whether the columns can match rows: a key of the kind, or for bugs (which may
+    /// leave their source out, csv) an external id or a project and title to derive one.
+    fn has_key(&self) -> bool {
+        let kind = self.kind;
+        kind.keys().iter().any(|key| key.iter().all(|column| self.has(column)))
+            || (kind == ImportKind::Bugs
+                && (self.has("external_id") || (self.has("project_id") && self.has("title"))))
+    }
 }
 
 /// A CSV file being read, record by record, with each record's line.
@@ -125,49 +134,51 @@ pub fn layout(kind: ImportKind, header: &ByteRecord, options: CsvOptions) -> Res
         layout.names.push(name);
     }
     if !unknown.is_empty() {
-        if options.ignore_unknown {
-            layout.ignored = unknown;
-        } else {
-            let fields: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
-            let others = match &unknown[1..] {
-                [] => String::new(),
-                more => format!(" (nor are {})", more.join(", ")),
-            };
-            // one header holding the others: the file uses another separator
-            let separator = [(';', "';'"), ('\t', "tab"), ('|', "'|'")]
-                .into_iter()
-                .find(|(c, _)| layout.names.len() == 1 && unknown[0].contains(*c))
-                .map(|(_, name)| format!(" (the file looks separated by {name}: add --delimiter {name})"))
-                .unwrap_or_default();
-            return Err(Problem::at(
-                1,
-                unknown[0].clone(),
-                format!(
-                    "is not a column of {}{others}{separator}; its columns are {}; --ignore-unknown skips unknown columns",
-                    kind.table(),
-                    fields.join(", ")
-                ),
-            ));
+        if !options.ignore_unknown {
+            return Err(unknown_columns(kind, &layout.names, &unknown));
         }
+        layout.ignored = unknown;
     }
     layout.present.sort_unstable();
-    // a bugs row may leave its source out (csv) or be keyed by an id derived from it
-    let has_key = kind.keys().iter().any(|key| key.iter().all(|column| layout.has(column)))
-        || (kind == ImportKind::Bugs
-            && (layout.has("external_id") || (layout.has("project_id") && layout.has("title"))));
-    if !has_key {
-        let wanted = match kind {
-            ImportKind::Projects => "name (or id, or github_repo)",
-            ImportKind::Users => "email (or id)",
-            ImportKind::Bugs => "bug (the number), external_id, or project and title",
-        };
-        return Err(Problem::at(
-            1,
-            String::new(),
-            format!("has no key column: a {} file needs {wanted}", kind.noun()),
-        ));
+    if !layout.has_key() {
+        return Err(no_key(kind));
     }
     Ok(layout)
+}
+
+/// The first header that is not a column of the kind, the others, and a guess at the
+/// separator when the whole header is one name.
+fn unknown_columns(kind: ImportKind, names: &[String], unknown: &[String]) -> Problem {
+    let fields: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+    let others = match &unknown[1..] {
+        [] => String::new(),
+        more => format!(" (nor are {})", more.join(", ")),
+    };
+    // one header holding the others: the file uses another separator
+    let separator = [(';', "';'"), ('\t', "tab"), ('|', "'|'")]
+        .into_iter()
+        .find(|(c, _)| names.len() == 1 && unknown[0].contains(*c))
+        .map(|(_, name)| format!(" (the file looks separated by {name}: add --delimiter {name})"))
+        .unwrap_or_default();
+    Problem::at(
+        1,
+        unknown[0].clone(),
+        format!(
+            "is not a column of {}{others}{separator}; its columns are {}; --ignore-unknown skips unknown columns",
+            kind.table(),
+            fields.join(", ")
+        ),
+    )
+}
+
+/// A header without a column rows are matched by.
+fn no_key(kind: ImportKind) -> Problem {
+    let wanted = match kind {
+        ImportKind::Projects => "name (or id, or github_repo)",
+        ImportKind::Users => "email (or id)",
+        ImportKind::Bugs => "bug (the number), external_id, or project and title",
+    };
+    Problem::at(1, String::new(), format!("has no key column: a {} file needs {wanted}", kind.noun()))
 }
 
 /// One record read: the staged cells (every field of the kind, in order) or what is
