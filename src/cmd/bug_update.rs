@@ -39,29 +39,9 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
             Some(email) => Some(resolve_user(&tx, email).await?),
             None => None,
         };
-        let rows = db::query(&tx, &sql::BUG_LOCK, &[&args.number]).await?;
-        let Some(row) = rows.first() else {
-            bail!("no bug #{} (`ctodb bugs --all` lists them)", args.number);
-        };
-        let helper = sql::BUG_LOCK.name;
-        let id: Uuid = db::get(row, helper, "id")?;
-        let status: BugStatus = db::get(row, helper, "status")?;
-        let severity: Severity = db::get(row, helper, "severity")?;
-        let was_blocker: bool = db::get(row, helper, "is_blocker")?;
-        let old_assignee: Option<String> = db::get(row, helper, "assignee")?;
+        let before = Before::locked(&tx, args.number).await?;
         if let Some(next) = args.status {
-            if next != status && !status.next().contains(&next) {
-                let allowed: Vec<&str> = status.next().iter().map(|s| s.label()).collect();
-                let allowed = match allowed.as_slice() {
-                    [] => "nowhere: it is final".to_string(),
-                    [one] => one.to_string(),
-                    many => many.join(" or "),
-                };
-                bail!(
-                    "bug #{} cannot go from {status} to {next}; from {status} it can go to {allowed}",
-                    args.number
-                );
-            }
+            allowed(args.number, before.status, next)?;
         }
         if let Some(actor) = actor {
             db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
@@ -70,24 +50,10 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
         db::execute(
             &tx,
             &sql::BUG_UPDATE,
-            &[&id, &args.status, &args.severity, &blocker, &set_assignee, &assignee],
+            &[&before.id, &args.status, &args.severity, &blocker, &set_assignee, &assignee],
         )
         .await?;
-        let mut changes = serde_json::Map::new();
-        if let Some(next) = args.status.filter(|next| *next != status) {
-            changes.insert("status".into(), json!([status.label(), next.label()]));
-        }
-        if let Some(next) = args.severity.filter(|next| *next != severity) {
-            changes.insert("severity".into(), json!([severity.label(), next.label()]));
-        }
-        if let Some(next) = blocker.filter(|next| *next != was_blocker) {
-            changes.insert("is_blocker".into(), json!([was_blocker, next]));
-        }
-        let new_assignee = args.assignee.as_ref().map(|email| email.to_lowercase());
-        if reassign && new_assignee != old_assignee {
-            changes.insert("assignee".into(), json!([old_assignee, new_assignee]));
-        }
-        let changes = serde_json::Value::Object(changes);
+        let changes = before.changes(&args, blocker);
         db::audit(&tx, actor, "bug update", "bug", Some(&args.number.to_string()), &changes).await?;
         run.commit(tx, &changes).await?;
         Ok(changes)
@@ -105,6 +71,66 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
         super::report_committed(&format!("bug #{}: {}", args.number, summary.join(", ")));
     }
     Ok(Outcome::Success)
+}
+
+/// The bug as it was, locked for the update.
+struct Before {
+    id: Uuid,
+    status: BugStatus,
+    severity: Severity,
+    blocker: bool,
+    assignee: Option<String>,
+}
+
+impl Before {
+    async fn locked(tx: &tokio_postgres::Transaction<'_>, number: i64) -> Result<Before> {
+        let rows = db::query(tx, &sql::BUG_LOCK, &[&number]).await?;
+        let Some(row) = rows.first() else {
+            bail!("no bug #{number} (`ctodb bugs --all` lists them)");
+        };
+        let helper = sql::BUG_LOCK.name;
+        Ok(Before {
+            id: db::get(row, helper, "id")?,
+            status: db::get(row, helper, "status")?,
+            severity: db::get(row, helper, "severity")?,
+            blocker: db::get(row, helper, "is_blocker")?,
+            assignee: db::get(row, helper, "assignee")?,
+        })
+    }
+
+    /// What the update changes, field by field as [before, after], for the audit log
+    /// and the summary line.
+    fn changes(&self, args: &BugUpdateArgs, blocker: Option<bool>) -> serde_json::Value {
+        let mut changes = serde_json::Map::new();
+        if let Some(next) = args.status.filter(|next| *next != self.status) {
+            changes.insert("status".into(), json!([self.status.label(), next.label()]));
+        }
+        if let Some(next) = args.severity.filter(|next| *next != self.severity) {
+            changes.insert("severity".into(), json!([self.severity.label(), next.label()]));
+        }
+        if let Some(next) = blocker.filter(|next| *next != self.blocker) {
+            changes.insert("is_blocker".into(), json!([self.blocker, next]));
+        }
+        let new_assignee = args.assignee.as_ref().map(|email| email.to_lowercase());
+        if (args.assignee.is_some() || args.unassign) && new_assignee != self.assignee {
+            changes.insert("assignee".into(), json!([self.assignee, new_assignee]));
+        }
+        serde_json::Value::Object(changes)
+    }
+}
+
+/// Refuses a move the workflow does not allow, naming those it does.
+fn allowed(number: i64, status: BugStatus, next: BugStatus) -> Result<()> {
+    if next == status || status.next().contains(&next) {
+        return Ok(());
+    }
+    let allowed: Vec<&str> = status.next().iter().map(|s| s.label()).collect();
+    let allowed = match allowed.as_slice() {
+        [] => "nowhere: it is final".to_string(),
+        [one] => one.to_string(),
+        many => many.join(" or "),
+    };
+    bail!("bug #{number} cannot go from {status} to {next}; from {status} it can go to {allowed}")
 }
 
 /// A JSON value as a person reads it: strings unquoted, null as "nobody".
