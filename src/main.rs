@@ -13,6 +13,7 @@ mod local;
 mod model;
 mod output;
 mod queries;
+mod refresh;
 mod report;
 mod seed;
 mod snapshot;

@@ -30,7 +30,9 @@ fn load(source: Option<&Path>) -> Result<Vec<Migration>> {
     }
 }
 
-async fn apply(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
+/// Creates the database when missing and applies the pending migrations of `source`
+/// (default: those built in), saying what it applied.
+pub async fn apply(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
     ctx.require_direct_connection("migrate")?;
     let migrations = load(source)?;
     let db = connect_creating(ctx).await?;

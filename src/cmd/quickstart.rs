@@ -5,10 +5,11 @@
 use anyhow::Result;
 
 use super::{migrate, refresh, report, seed, Context, Outcome};
-use crate::cli::{MigrateAction, MigrateArgs, SeedArgs};
 use crate::config::{self, Origin};
 use crate::db;
 use crate::local::Cluster;
+use crate::report::portfolio::{self, Portfolio};
+use crate::seed::{Overrides, Plan, Profile};
 use crate::sql;
 
 pub async fn run(ctx: &Context) -> Result<Outcome> {
@@ -48,8 +49,10 @@ fn answers(target: &config::Target) -> bool {
     }
 }
 
+/// The steps, each the function its own command runs: migrate, seed the demo when empty,
+/// refresh, print the portfolio.
 async fn steps(ctx: &Context) -> Result<Outcome> {
-    migrate::run(ctx, MigrateArgs { action: Some(MigrateAction::Run), source: None }).await?;
+    migrate::apply(ctx, None).await?;
     let empty = {
         let db = ctx.connect().await?;
         let client = db.client().await?;
@@ -57,20 +60,11 @@ async fn steps(ctx: &Context) -> Result<Outcome> {
         db::get::<i64>(&row, sql::SEED_IS_EMPTY.name, "projects")? == 0
     };
     if empty {
-        let demo = SeedArgs {
-            profile: Some(crate::seed::Profile::Demo),
-            projects: None,
-            bugs: None,
-            users: None,
-            days: None,
-            rng_seed: 42,
-            append: false,
-        };
-        seed::run(ctx, demo).await?;
+        seed::load(ctx, Plan::new(Some(Profile::Demo), Overrides::default(), 42, false)?).await?;
     } else {
         crate::ui::info("the database already has projects: not seeding");
     }
-    refresh::run(ctx).await?;
-    let portfolio = crate::report::portfolio::Args { from: Default::default(), chart: None };
-    report::emit::<crate::report::portfolio::Portfolio>(ctx, portfolio).await
+    let changes = refresh::refresh(ctx).await?;
+    super::report_committed(&refresh::summary(ctx, &changes));
+    report::emit::<Portfolio>(ctx, portfolio::Args { from: Default::default(), chart: None }).await
 }

@@ -15,7 +15,13 @@ use crate::ui;
 pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
     let overrides =
         Overrides { users: args.users, projects: args.projects, bugs: args.bugs, days: args.days };
-    let plan = Plan::new(args.profile, overrides, args.rng_seed, args.append)?;
+    load(ctx, Plan::new(args.profile, overrides, args.rng_seed, args.append)?).await?;
+    Ok(Outcome::Success)
+}
+
+/// Loads what `plan` says in one transaction, written once, then vacuums the tables and
+/// says what it loaded.
+pub async fn load(ctx: &Context, plan: Plan) -> Result<()> {
     ctx.require_direct_connection("seed")?;
     let db = ctx.connect().await?;
     let started = Instant::now();
@@ -75,5 +81,5 @@ pub async fn run(ctx: &Context, args: SeedArgs) -> Result<Outcome> {
         .map_err(|err| DbError::query("seed/vacuum analyze", err))?;
     ui::verbose(&format!("vacuum analyze in {:.2} s", step.elapsed().as_secs_f64()));
     super::report_committed(&format!("{summary} in {:.1} s", started.elapsed().as_secs_f64()));
-    Ok(Outcome::Success)
+    Ok(())
 }
