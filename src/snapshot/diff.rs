@@ -162,6 +162,37 @@ fn projects(from: &Snapshot, to: &Snapshot, top: usize) -> Result<Frame> {
             Column::new("health", Kind::Int),
         ],
     );
+    for (name, reason) in chosen(&then, &now, top) {
+        let (a, b) = (&then[&name], &now[&name]);
+        let money = |v: Option<Decimal>| v.map_or(Value::Null, Value::Decimal);
+        let change = match (a.valuation, b.valuation) {
+            (Some(x), Some(y)) => Value::Decimal(y - x),
+            _ => Value::Null,
+        };
+        frame.push(vec![
+            Value::Text(name),
+            Value::Text(reason),
+            Value::Text(a.status.clone()),
+            Value::Text(b.status.clone()),
+            money(a.valuation),
+            money(b.valuation),
+            change,
+            money(a.roi),
+            money(b.roi),
+            a.health.map_or(Value::Null, Value::Int),
+            b.health.map_or(Value::Null, Value::Int),
+        ]);
+    }
+    Ok(frame.when_empty("no project moved"))
+}
+
+/// The projects worth naming, each with why: every status change and every crossing of
+/// 50 or 80 health, then the `top` largest moves in valuation, ROI and health.
+fn chosen(
+    then: &HashMap<String, ProjectRow>,
+    now: &HashMap<String, ProjectRow>,
+    top: usize,
+) -> Vec<(String, String)> {
     let mut names: Vec<&String> = now.keys().filter(|name| then.contains_key(*name)).collect();
     names.sort();
     let mut chosen: Vec<(String, String)> = Vec::new();
@@ -202,28 +233,7 @@ fn projects(from: &Snapshot, to: &Snapshot, top: usize) -> Result<Frame> {
             choose(name, format!("top {label} move"));
         }
     }
-    for (name, reason) in chosen {
-        let (a, b) = (&then[&name], &now[&name]);
-        let money = |v: Option<Decimal>| v.map_or(Value::Null, Value::Decimal);
-        let change = match (a.valuation, b.valuation) {
-            (Some(x), Some(y)) => Value::Decimal(y - x),
-            _ => Value::Null,
-        };
-        frame.push(vec![
-            Value::Text(name),
-            Value::Text(reason),
-            Value::Text(a.status.clone()),
-            Value::Text(b.status.clone()),
-            money(a.valuation),
-            money(b.valuation),
-            change,
-            money(a.roi),
-            money(b.roi),
-            a.health.map_or(Value::Null, Value::Int),
-            b.health.map_or(Value::Null, Value::Int),
-        ]);
-    }
-    Ok(frame.when_empty("no project moved"))
+    chosen
 }
 
 /// One bug as a snapshot holds it: what the comparison needs.
@@ -383,8 +393,37 @@ fn bugs(from: &Snapshot, to: &Snapshot) -> Result<(Frame, bool, bool)> {
     let then = snapshot_bugs(from)?;
     let now = snapshot_bugs(to)?;
     let names = project_names(to)?;
+    let mut changes = bug_changes(&then, &now, then_at, now_at);
+    let new_critical = changes.iter().any(|(change, bug, old)| {
+        bug.severity == Severity::Critical
+            && match (*change, old) {
+                ("opened", _) => true,
+                ("severity changed", Some(old)) => old.severity != Severity::Critical,
+                _ => false,
+            }
+    });
+    let new_breach = changes.iter().any(|(change, _, _)| *change == "newly breached");
+    // critical and high first, then the most urgent, then by number
+    changes.sort_by(|a, b| {
+        a.1.severity
+            .cmp(&b.1.severity)
+            .then_with(|| b.1.priority.cmp(&a.1.priority))
+            .then_with(|| a.1.number.cmp(&b.1.number))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    let frame = bug_frame(changes, &names);
+    Ok((frame.when_empty("no bug changed"), new_critical, new_breach))
+}
+
+/// What happened to each bug between the two snapshots: (change, bug now, bug then).
+fn bug_changes<'a>(
+    then: &'a HashMap<Uuid, Bug>,
+    now: &'a HashMap<Uuid, Bug>,
+    then_at: i64,
+    now_at: i64,
+) -> Vec<(&'static str, &'a Bug, Option<&'a Bug>)> {
     let mut changes: Vec<(&'static str, &Bug, Option<&Bug>)> = Vec::new();
-    for (id, bug) in &now {
+    for (id, bug) in now {
         match then.get(id) {
             None => {
                 changes.push(("opened", bug, None));
@@ -411,23 +450,11 @@ fn bugs(from: &Snapshot, to: &Snapshot) -> Result<(Frame, bool, bool)> {
             }
         }
     }
-    let new_critical = changes.iter().any(|(change, bug, old)| {
-        bug.severity == Severity::Critical
-            && match (*change, old) {
-                ("opened", _) => true,
-                ("severity changed", Some(old)) => old.severity != Severity::Critical,
-                _ => false,
-            }
-    });
-    let new_breach = changes.iter().any(|(change, _, _)| *change == "newly breached");
-    // critical and high first, then the most urgent, then by number
-    changes.sort_by(|a, b| {
-        a.1.severity
-            .cmp(&b.1.severity)
-            .then_with(|| b.1.priority.cmp(&a.1.priority))
-            .then_with(|| a.1.number.cmp(&b.1.number))
-            .then_with(|| a.0.cmp(b.0))
-    });
+    changes
+}
+
+/// The bug changes as a frame, with each bug's project by name.
+fn bug_frame(changes: Vec<(&'static str, &Bug, Option<&Bug>)>, names: &HashMap<Uuid, String>) -> Frame {
     let mut frame = Frame::new(
         "bugs",
         vec![
@@ -460,7 +487,7 @@ fn bugs(from: &Snapshot, to: &Snapshot) -> Result<(Frame, bool, bool)> {
             chrono::DateTime::from_timestamp_micros(bug.created_at).map_or(Value::Null, Value::Timestamp),
         ]);
     }
-    Ok((frame.when_empty("no bug changed"), new_critical, new_breach))
+    frame
 }
 
 #[cfg(test)]
