@@ -31,26 +31,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let correctable: Vec<String> = typed.iter().filter(|w| w.len() <= MAX_CORRECTED_WORD).cloned().collect();
-    let mut corrected = Vec::new();
-    let mut bugs = 0;
-    if !correctable.is_empty() {
-        let helper = sql::SEARCH_CORRECT_WORDS.name;
-        for row in db::query(&**client, &sql::SEARCH_CORRECT_WORDS, &[&correctable]).await? {
-            let text: String = db::get(&row, helper, "corrected")?;
-            bugs = db::get(&row, helper, "bugs")?;
-            let partial: Option<i64> = db::get(&row, helper, "prefix_ndoc")?;
-            let kind = if db::get::<bool>(&row, helper, "stop")? {
-                WordKind::Stop
-            } else if db::get::<bool>(&row, helper, "known")? {
-                WordKind::Whole { holding: db::get(&row, helper, "ndoc")? }
-            } else if let Some(holding) = partial.filter(|_| text.chars().count() >= MIN_PREFIX) {
-                WordKind::Prefix { holding }
-            } else {
-                WordKind::Unknown
-            };
-            corrected.push(QueryWord { text, kind });
-        }
-    }
+    let (corrected, bugs) = correct(&client, &correctable).await?;
     let texts: Vec<&str> = corrected.iter().map(|w| w.text.as_str()).collect();
     if texts != correctable {
         ui::info(&format!(
@@ -106,6 +87,33 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let frame = frame.when_empty(format!("nothing matches \"{}\"", args.text));
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
+}
+
+/// The words corrected against the data's own words, each with what it is (a stop word, a
+/// whole word, a prefix, unknown), and how many bugs the search document covers.
+async fn correct(client: &tokio_postgres::Client, correctable: &[String]) -> Result<(Vec<QueryWord>, i64)> {
+    let mut corrected = Vec::new();
+    let mut bugs = 0;
+    if correctable.is_empty() {
+        return Ok((corrected, bugs));
+    }
+    let helper = sql::SEARCH_CORRECT_WORDS.name;
+    for row in db::query(client, &sql::SEARCH_CORRECT_WORDS, &[&correctable]).await? {
+        let text: String = db::get(&row, helper, "corrected")?;
+        bugs = db::get(&row, helper, "bugs")?;
+        let partial: Option<i64> = db::get(&row, helper, "prefix_ndoc")?;
+        let kind = if db::get::<bool>(&row, helper, "stop")? {
+            WordKind::Stop
+        } else if db::get::<bool>(&row, helper, "known")? {
+            WordKind::Whole { holding: db::get(&row, helper, "ndoc")? }
+        } else if let Some(holding) = partial.filter(|_| text.chars().count() >= MIN_PREFIX) {
+            WordKind::Prefix { holding }
+        } else {
+            WordKind::Unknown
+        };
+        corrected.push(QueryWord { text, kind });
+    }
+    Ok((corrected, bugs))
 }
 
 /// Full text first (ranked, cheap at scale): the bugs holding every word, partial words

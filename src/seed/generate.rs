@@ -247,17 +247,9 @@ impl Generator {
             .map(|u| u.id)
             .collect();
         let weights = zipf_weights(self.counts.projects, 0.9, &mut rng);
-        let combos = PROJECT_ADJECTIVES.len() * PROJECT_NOUNS.len();
         (0..self.counts.projects)
             .map(|i| {
-                let global = self.offsets.projects + i;
-                let adjective = PROJECT_ADJECTIVES[global % PROJECT_ADJECTIVES.len()];
-                let noun = PROJECT_NOUNS[(global / PROJECT_ADJECTIVES.len()) % PROJECT_NOUNS.len()];
-                let name = if global < combos {
-                    format!("{adjective} {noun}")
-                } else {
-                    format!("{adjective} {noun} {}", global / combos + 1)
-                };
+                let name = project_name(self.offsets.projects + i);
                 let status = match rng.gen_range(0..100) {
                     0..=69 => ProjectStatus::Active,
                     70..=84 => ProjectStatus::Shipped,
@@ -502,6 +494,19 @@ pub fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
         month = month.checked_add_months(chrono::Months::new(1)).unwrap_or(NaiveDate::MAX);
     }
     months
+}
+
+/// The name of the n-th project ever generated: an adjective and a noun, then the same
+/// pairs numbered once every pair is taken.
+fn project_name(n: usize) -> String {
+    let combos = PROJECT_ADJECTIVES.len() * PROJECT_NOUNS.len();
+    let adjective = PROJECT_ADJECTIVES[n % PROJECT_ADJECTIVES.len()];
+    let noun = PROJECT_NOUNS[(n / PROJECT_ADJECTIVES.len()) % PROJECT_NOUNS.len()];
+    if n < combos {
+        format!("{adjective} {noun}")
+    } else {
+        format!("{adjective} {noun} {}", n / combos + 1)
+    }
 }
 
 /// 5% critical, 20% high, 45% medium, 30% low.
