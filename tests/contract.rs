@@ -75,6 +75,7 @@ fn every_report() -> Vec<Vec<&'static str>> {
         vec!["report", "portfolio"],
         vec!["report", "bugs"],
         vec!["report", "sla"],
+        vec!["report", "aging"],
         vec!["report", "daily", "--project", "Atlas Payments"],
         vec!["report", "monthly"],
         vec!["report", "trends"],

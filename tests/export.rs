@@ -527,6 +527,7 @@ fn reports_from_a_snapshot_equal_the_live_ones_with_no_server() {
     for args in [
         vec!["report", "portfolio"],
         vec!["report", "sla", "--limit", "2"],
+        vec!["report", "aging"],
         vec!["report", "trends"],
         vec!["report", "engineering"],
         vec!["projects"],
@@ -563,6 +564,26 @@ fn reports_from_a_snapshot_equal_the_live_ones_with_no_server() {
     );
     assert_eq!(closed.code(), 1);
     assert!(closed.stderr_text().contains("a snapshot keeps the open bugs only"), "{}", closed.stderr_text());
+    // the reports whose frames a snapshot does not store say so, and why, with no server
+    for (report, why) in [
+        (vec!["bugs"], "it counts bugs of every status, and a snapshot stores the open ones"),
+        (vec!["daily", "--project", "Atlas Payments"], "it stores no per-project frames"),
+        (vec!["monthly"], "it stores the trends frame instead"),
+        (vec!["workload"], "it stores no per-person frames"),
+        (vec!["team"], "it stores no per-person frames"),
+        (vec!["sync"], "imports are a live matter"),
+        (vec!["imports"], "it stores no import frame"),
+    ] {
+        let mut args = vec!["report"];
+        args.extend(&report);
+        args.extend(["--snapshot", folder.to_str().unwrap()]);
+        let out = crate::common::ctodb_at(unreachable, &args, None);
+        assert_eq!(out.code(), 1, "{args:?}");
+        let stderr = out.stderr_text();
+        let expected = format!("error: report {} cannot be read from a snapshot: {why}", report[0]);
+        assert!(stderr.starts_with(&expected), "{stderr}");
+        assert!(stderr.ends_with("(a snapshot stores the frames of: portfolio, projects, open_bugs, sla, trends, engineering, aging)\n"), "{stderr}");
+    }
     let missing =
         crate::common::ctodb_at(unreachable, &["report", "portfolio", "--snapshot", "2020-W01"], None);
     assert_eq!(missing.code(), 1);
