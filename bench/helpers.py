@@ -45,6 +45,7 @@ COMMANDS = [
     ["bugs", "--all", "--unassigned", "--severity", "high", "--page", "20"],
     ["bugs", "--project", "Atlas Payments"],
     ["report", "sla"],
+    ["report", "aging"],
     ["search", "login timeout"],
     ["search", "lgoin timout"],
     ["search", "payment webhook"],

@@ -23,11 +23,11 @@ commands=(
   "bugs" "bugs --all --sort created" "bugs --severity critical" "bugs --breached --sort due" "bugs --at-risk"
   "bugs --unassigned --blocker" "bugs --project $PROJECT --wide" "bugs --assignee $USER_EMAIL" "bugs --status verified --status shipped"
   "bug show $BUG" "search login" "search lgoin" "search --projects atlas"
-  "report portfolio" "report bugs" "report sla" "report daily --project $PROJECT" "report monthly" "report monthly --project $PROJECT"
+  "report portfolio" "report bugs" "report sla" "report aging" "report daily --project $PROJECT" "report monthly" "report monthly --project $PROJECT"
   "report trends" "report trends --project $PROJECT --months 6" "report engineering" "report engineering --months 6"
   "report workload" "report workload --user $USER_EMAIL" "report team" "report team --days 7" "report sync" "report imports"
   "users"
-  "report portfolio --snapshot w48" "report sla --snapshot w48" "report trends --snapshot w48" "report engineering --snapshot w48"
+  "report portfolio --snapshot w48" "report sla --snapshot w48" "report trends --snapshot w48" "report engineering --snapshot w48" "report aging --snapshot w48"
   "projects --snapshot w48" "projects --snapshot w48 --sort roi" "bugs --snapshot w48" "bugs --snapshot w48 --severity high --breached"
   "snapshots"
 )
