@@ -38,6 +38,15 @@ pub struct GlobalOptions {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// A streaming replica for the commands that only read (reports, listings, search,
+    /// stats, export); writes go to DATABASE_URL. See CTODB_MAX_REPLICA_LAG
+    #[arg(long, env = "DATABASE_READ_URL", global = true, hide_env_values = true, value_name = "URL")]
+    pub read_url: Option<String>,
+
+    /// Read from the primary (DATABASE_URL) even when DATABASE_READ_URL names a replica
+    #[arg(long, global = true)]
+    pub primary: bool,
+
     /// Output format [default: table on a terminal, csv when piped]
     #[arg(short, long, value_enum, global = true)]
     pub format: Option<Format>,
@@ -119,10 +128,19 @@ pub enum Access {
     Reads,
     /// writes, each write once (`db::once`)
     Writes,
+    /// reads everything in one snapshot and writes files; retries itself
+    Copies,
     /// reads to diagnose: a failure is its finding, reported rather than retried
     Diagnoses,
     /// none: snapshot files, or a private cluster's server process
     Elsewhere,
+}
+
+impl Access {
+    /// Whether the command only reads the database, so that it may read a replica.
+    pub fn reads_only(self) -> bool {
+        matches!(self, Access::Reads | Access::Copies)
+    }
 }
 
 impl Command {
@@ -142,8 +160,8 @@ impl Command {
             | Command::Bug(BugCommand::Update(_))
             | Command::Refresh
             | Command::Quickstart
-            | Command::Import(_)
-            | Command::Export(_) => Access::Writes,
+            | Command::Import(_) => Access::Writes,
+            Command::Export(_) => Access::Copies,
             Command::Doctor => Access::Diagnoses,
             Command::Diff(_) | Command::Snapshots(_) | Command::Local(_) => Access::Elsewhere,
         }

@@ -102,6 +102,8 @@ helpers! {
     SCHEMA_OBJECTS => "admin/schema_objects",
     SERVER_INFO => "admin/server_info",
     CONNECTION_INFO => "admin/connection_info",
+    REPLICA_STATE => "admin/replica_state",
+    PRIMARY_AHEAD => "admin/primary_ahead",
     TABLE_STATS => "admin/table_stats",
     INDEX_USAGE => "admin/index_usage",
     TABLE_HEALTH => "admin/table_health",

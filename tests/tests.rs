@@ -22,6 +22,7 @@ mod local;
 mod migrate;
 mod output;
 mod reliability;
+mod replica;
 mod retention;
 mod rollups;
 mod search;

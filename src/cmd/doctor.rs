@@ -100,8 +100,10 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     let (result, bug_rows) = statistics_check(&db).await;
     checks.record("table statistics", started, result);
 
+    // the read half (every helper, index use, the search) runs where reads go
+    let read_db = replica_check(ctx, &mut checks).await.unwrap_or_else(|| db.clone());
     let probe = Probe::new(ctx.as_of);
-    let mut client = db.client().await?;
+    let mut client = read_db.client().await?;
     for (check, area) in [
         ("project helpers", "project"),
         ("bug helpers", "bug"),
@@ -134,6 +136,37 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     checks.record("search worst case", started, result);
 
     finish(ctx, checks)
+}
+
+/// The replica of DATABASE_READ_URL, when there is one: its lag and whether reads go
+/// there (a replica that does not answer, or lags, fails the check). The replica's pool
+/// when reads go there.
+async fn replica_check(ctx: &Context, checks: &mut Checklist) -> Option<Db> {
+    let replica = ctx.read.replica.as_ref()?;
+    let started = Instant::now();
+    let routed = match crate::db::replica::route(&ctx.target, &ctx.read, &ctx.pool).await {
+        Ok(route) if route.on_replica => {
+            Db::connect(&route.target, &ctx.pool).await.map_err(|err| err.to_string())
+        }
+        Ok(route) => Err(route.note),
+        Err(err) => Err(format!("{err:#}")),
+    };
+    match routed {
+        Ok(db) => {
+            let lag = match crate::db::replica::Standby::of(&db).await {
+                Ok(state) => crate::db::replica::lag(&state, &ctx.target, &ctx.pool, ctx.read.max_lag)
+                    .await
+                    .map_or_else(|err| err.to_string(), |lag| lag.describe()),
+                Err(err) => err.to_string(),
+            };
+            checks.record("replica", started, Ok(format!("{} ({lag}); reads go there", replica.describe())));
+            Some(db)
+        }
+        Err(why) => {
+            checks.record("replica", started, Err(why));
+            None
+        }
+    }
 }
 
 /// The server's version, and the extensions ctodb needs.

@@ -70,6 +70,10 @@ pub struct Context {
     pub as_of: DateTime<Utc>,
     /// whether --as-of was given
     pub as_of_given: bool,
+    /// DATABASE_READ_URL and how reads may use it
+    pub read: config::ReadSettings,
+    /// the primary, when `target` is the replica a read was routed to
+    pub primary: Option<Target>,
 }
 
 impl Context {
@@ -101,14 +105,29 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     if let Some(password) = target.password() {
         ui::register_secret(&password);
     }
-    let ctx = Context {
+    let read = config::ReadSettings::resolve(global.read_url.as_deref())?;
+    if let Some(password) = read.replica.as_ref().and_then(|replica| replica.password()) {
+        ui::register_secret(&password);
+    }
+    let mut ctx = Context {
         target,
         pool,
         output: Output::resolve(global.format, global.output, global.no_color),
         as_of: global.as_of.unwrap_or_else(Utc::now),
         as_of_given: global.as_of.is_some(),
+        read,
+        primary: None,
     };
-    let outcome = if cli.command.access() == Access::Reads {
+    // a command that only reads runs on the replica, unless --primary or it lags
+    let access = cli.command.access();
+    if access.reads_only() && !global.primary && ctx.read.replica.is_some() {
+        let route = crate::db::replica::route(&ctx.target, &ctx.read, &ctx.pool).await?;
+        ui::info(&route.note);
+        if route.on_replica {
+            ctx.primary = Some(std::mem::replace(&mut ctx.target, route.target));
+        }
+    }
+    let outcome = if access == Access::Reads {
         let command = cli.command;
         crate::db::with_retry("reading", || dispatch(&ctx, command.clone())).await
     } else {

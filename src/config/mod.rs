@@ -179,6 +179,60 @@ impl PoolSettings {
     }
 }
 
+/// What to do when the replica may not be read from (too far behind, or unreachable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fallback {
+    /// read from the primary, saying so on stderr
+    Primary,
+    /// fail with exit status 1
+    Fail,
+}
+
+/// Where reads go: the replica of DATABASE_READ_URL (or --read-url) unless it is further
+/// behind than CTODB_MAX_REPLICA_LAG, and what to do then (CTODB_READ_FALLBACK).
+#[derive(Clone)]
+pub struct ReadSettings {
+    pub replica: Option<Target>,
+    pub max_lag: Duration,
+    pub fallback: Fallback,
+}
+
+/// CTODB_MAX_REPLICA_LAG's default: five minutes.
+const DEFAULT_MAX_LAG_SECS: u64 = 300;
+
+impl ReadSettings {
+    /// The replica from `url` (completed by the libpq variables, as the primary's URL
+    /// is), and the lag and fallback settings from the environment.
+    pub fn resolve(url: Option<&str>) -> Result<ReadSettings, ConfigError> {
+        let replica = match url.map(str::trim).filter(|url| !url.is_empty()) {
+            Some(url) => Some(resolve_target(Some(url), || unreachable!("a URL is given")).map_err(
+                |err| match err {
+                    ConfigError::InvalidUrl(reason) => ConfigError::InvalidSetting {
+                        name: "DATABASE_READ_URL".into(),
+                        value: "(the read URL)".into(),
+                        reason,
+                    },
+                    other => other,
+                },
+            )?),
+            None => None,
+        };
+        let max_lag = Duration::from_secs(env_seconds("CTODB_MAX_REPLICA_LAG", DEFAULT_MAX_LAG_SECS)?);
+        let fallback = match env::var("CTODB_READ_FALLBACK").ok().as_deref().map(str::trim) {
+            None | Some("") | Some("primary") => Fallback::Primary,
+            Some("fail") => Fallback::Fail,
+            Some(other) => {
+                return Err(ConfigError::InvalidSetting {
+                    name: "CTODB_READ_FALLBACK".into(),
+                    value: other.to_string(),
+                    reason: "expected primary (read from the primary instead) or fail".into(),
+                })
+            }
+        };
+        Ok(ReadSettings { replica, max_lag, fallback })
+    }
+}
+
 /// The longest timeout in seconds ctodb takes: a day. Waiting longer is waiting forever,
 /// and larger values overflow the clocks' arithmetic.
 const MAX_TIMEOUT_SECS: u64 = 86_400;

@@ -3,6 +3,7 @@
 
 pub mod copy;
 pub mod migrate;
+pub mod replica;
 mod retry;
 mod run;
 mod tls;
@@ -55,6 +56,8 @@ pub enum DbError {
     CommitUnknown { helper: String },
     #[error("{helper} was cancelled by the statement timeout (CTODB_STATEMENT_TIMEOUT); raise it or narrow the question")]
     StatementTimeout { helper: String },
+    #[error("the standby cancelled {helper} to replay the primary's changes (a recovery conflict); on the standby set hot_standby_feedback = on and max_standby_streaming_delay = -1 (or longer than the read takes), or read from the primary with --primary")]
+    RecoveryConflict { helper: String },
     #[error("the database has no ctodb schema ({message}); run `ctodb migrate` first")]
     MissingSchema { message: String },
     #[error("{helper} failed: {message}")]
@@ -71,6 +74,15 @@ impl DbError {
         match err.code() {
             Some(code) if *code == SqlState::QUERY_CANCELED => {
                 DbError::StatementTimeout { helper: helper.to_string() }
+            }
+            // a hot standby cancels a read whose snapshot needs rows the primary removed
+            Some(code)
+                if *code == SqlState::T_R_SERIALIZATION_FAILURE
+                    && err
+                        .as_db_error()
+                        .is_some_and(|db| db.message().contains("conflict with recovery")) =>
+            {
+                DbError::RecoveryConflict { helper: helper.to_string() }
             }
             // a table, enum or function of the schema is missing: not migrated (yet)
             Some(code)

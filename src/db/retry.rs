@@ -19,7 +19,9 @@ fn is_transient(err: &anyhow::Error) -> bool {
         return false;
     };
     match err {
-        DbError::ConnectionLost { .. } | DbError::Unreachable { .. } => true,
+        DbError::ConnectionLost { .. } | DbError::Unreachable { .. } | DbError::RecoveryConflict { .. } => {
+            true
+        }
         DbError::Query { code: Some(code), .. } => {
             *code == SqlState::T_R_SERIALIZATION_FAILURE
                 || *code == SqlState::T_R_DEADLOCK_DETECTED

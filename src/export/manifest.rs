@@ -60,8 +60,8 @@ impl Manifest {
     pub fn new(
         plan: &ExportPlan,
         schema_version: &str,
-        started_at: DateTime<Utc>,
-        finished_at: DateTime<Utc>,
+        source: &crate::db::replica::Standby,
+        (started_at, finished_at): (DateTime<Utc>, DateTime<Utc>),
         files: Vec<FileEntry>,
     ) -> Manifest {
         let files: Vec<Value> = files
@@ -69,7 +69,14 @@ impl Manifest {
             .map(|f| json!({"file": f.name, "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256, "schema": f.schema}))
             .collect();
         let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        Manifest {
+        // read from a hot standby: how far it had replayed the primary's WAL
+        let standby = source.standby.then(|| {
+            json!({
+                "replay_lsn": source.replay_lsn,
+                "replay_timestamp": source.replayed_at.map(stamp),
+            })
+        });
+        let mut manifest = Manifest {
             document: json!({
                 "ctodb_version": env!("CARGO_PKG_VERSION"),
                 "formulas": crate::analytics::FORMULA_VERSION,
@@ -83,7 +90,11 @@ impl Manifest {
                 "compression": format!("{:?}", plan.codec).to_lowercase(),
                 "files": files,
             }),
+        };
+        if let Some(standby) = standby {
+            manifest.document["standby"] = standby;
         }
+        manifest
     }
 
     /// Writes `_manifest.json` into `folder`, synced.

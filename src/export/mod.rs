@@ -214,6 +214,8 @@ pub async fn export(
         .start()
         .await
         .map_err(|err| DbError::query("export/begin", err))?;
+    // a hot standby: the position its snapshot was taken at, for the manifest
+    let source = db::replica::Standby::read(&tx).await?;
     let mut files = Vec::new();
     for table in &plan.tables {
         let path = temp.path.join(format!("{table}.parquet"));
@@ -249,7 +251,7 @@ pub async fn export(
         files.push(FileEntry::new(&written, &batch.schema()));
     }
     tx.commit().await.map_err(|err| DbError::query("export/commit", err))?;
-    let manifest = Manifest::new(plan, &schema_version, started_at, Utc::now(), files);
+    let manifest = Manifest::new(plan, &schema_version, &source, (started_at, Utc::now()), files);
     manifest.write(&temp.path)?;
     sync_folder(&temp.path)?;
     crate::fault::point("export:written");

@@ -29,6 +29,9 @@ pub enum Profile {
     Large,
     /// 10,000 projects, 1,000,000 bugs, 500 users, 3,650,000 daily metric rows
     Xl,
+    /// 100,000 projects, 10,000,000 bugs, 5,000 users, 36,500,000 daily metric rows
+    /// (about 30 GB; for the benchmarks in bench/, not for a laptop)
+    Xxl,
 }
 
 impl Profile {
@@ -40,6 +43,7 @@ impl Profile {
             Profile::Standard => Counts { users: 50, projects: 180, bugs: 10_000, days: 278 },
             Profile::Large => Counts { users: 200, projects: 1_000, bugs: 100_000, days: 365 },
             Profile::Xl => Counts { users: 500, projects: 10_000, bugs: 1_000_000, days: 365 },
+            Profile::Xxl => Counts { users: 5_000, projects: 100_000, bugs: 10_000_000, days: 365 },
         }
     }
 
@@ -49,6 +53,7 @@ impl Profile {
             Profile::Standard => "standard",
             Profile::Large => "large",
             Profile::Xl => "xl",
+            Profile::Xxl => "xxl",
         }
     }
 }

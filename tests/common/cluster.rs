@@ -72,6 +72,54 @@ impl TestCluster {
         cluster
     }
 
+    /// A hot standby of `primary`, streaming from it: made with `pg_basebackup -R` from
+    /// the primary's socket, started on a port of its own.
+    pub fn standby_of(primary: &TestCluster) -> TestCluster {
+        let root = tempfile::Builder::new().prefix("ctodb-standby-").tempdir_in("/tmp").unwrap();
+        std::fs::set_permissions(root.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let standby = TestCluster { root, port: free_port(), bin: server_bin() };
+        if is_root() {
+            let status = Command::new("chown").arg("postgres:").arg(standby.root.path()).status().unwrap();
+            assert!(status.success(), "chown of the standby's folder failed");
+        }
+        let data = standby.data();
+        let port = primary.port.to_string();
+        standby.run(
+            "pg_basebackup",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "-h",
+                primary.socket_dir().to_str().unwrap(),
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+            ],
+        );
+        // the copied postgresql.conf names the primary's port and socket: later lines win
+        let file = data.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str(&format!(
+            "\nport = {}\nunix_socket_directories = '{}'\nhot_standby = on\n",
+            standby.port,
+            standby.socket_dir().display()
+        ));
+        std::fs::write(&file, text).unwrap();
+        standby.pg_ctl("start");
+        standby
+    }
+
+    /// The URL of a database of this cluster, as the superuser over the socket.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgresql://postgres@/{database}?host={}&port={}", self.socket_dir().display(), self.port)
+    }
+
     /// Gives files the test put into the cluster to the server's OS user (as root).
     pub fn give_to_owner(&self, files: &[&Path]) {
         if is_root() {
