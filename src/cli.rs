@@ -118,6 +118,24 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the snapshots in DIR; --verify re-hashes every file against its manifest
     Snapshots(SnapshotsArgs),
+    /// Print the GRANT statements that make roles ctodb's reader (every read and export)
+    /// and writer (refresh, imports, bug update); run them as the owner
+    Grants(GrantsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("grantee").required(true).multiple(true).args(["reader", "writer"])))]
+pub struct GrantsArgs {
+    /// The role to make a reader
+    #[arg(long, value_name = "ROLE")]
+    pub reader: Option<String>,
+    /// The role to make a writer (it can read too)
+    #[arg(long, value_name = "ROLE")]
+    pub writer: Option<String>,
+    /// The role that owns ctodb's tables and runs migrate: the reader and the writer also
+    /// get the tables later migrations create (ALTER DEFAULT PRIVILEGES)
+    #[arg(long, value_name = "ROLE")]
+    pub owner: Option<String>,
 }
 
 /// What a command does with the database.
@@ -126,8 +144,10 @@ pub enum Access {
     /// only reads, printing nothing until its queries are done: it runs again whole
     /// after a transient failure (a lost connection, a terminated backend)
     Reads,
-    /// writes, each write once (`db::once`)
+    /// writes rows, each write once (`db::once`): the writer role
     Writes,
+    /// changes the schema or bulk-loads (drops and rebuilds indexes): the owner role
+    Owns,
     /// reads everything in one snapshot and writes files; retries itself
     Copies,
     /// reads to diagnose: a failure is its finding, reported rather than retried
@@ -140,6 +160,15 @@ impl Access {
     /// Whether the command only reads the database, so that it may read a replica.
     pub fn reads_only(self) -> bool {
         matches!(self, Access::Reads | Access::Copies)
+    }
+
+    /// The role a command that writes needs (checked before it starts).
+    pub fn role(self) -> Option<crate::db::privileges::Role> {
+        match self {
+            Access::Writes => Some(crate::db::privileges::Role::Writer),
+            Access::Owns => Some(crate::db::privileges::Role::Owner),
+            _ => None,
+        }
     }
 }
 
@@ -155,15 +184,47 @@ impl Command {
             | Command::Search(_)
             | Command::Report(_)
             | Command::Users => Access::Reads,
-            Command::Migrate(_)
-            | Command::Seed(_)
-            | Command::Bug(BugCommand::Update(_))
-            | Command::Refresh
-            | Command::Quickstart
-            | Command::Import(_) => Access::Writes,
+            Command::Migrate(MigrateArgs { action: Some(MigrateAction::Status), .. }) => Access::Reads,
+            Command::Migrate(MigrateArgs { action: Some(MigrateAction::New { .. }), .. }) => {
+                Access::Elsewhere
+            }
+            Command::Migrate(_) | Command::Seed(_) | Command::Quickstart => Access::Owns,
+            Command::Bug(BugCommand::Update(_)) | Command::Refresh | Command::Import(_) => Access::Writes,
             Command::Export(_) => Access::Copies,
             Command::Doctor => Access::Diagnoses,
-            Command::Diff(_) | Command::Snapshots(_) | Command::Local(_) => Access::Elsewhere,
+            Command::Diff(_) | Command::Snapshots(_) | Command::Local(_) | Command::Grants(_) => {
+                Access::Elsewhere
+            }
+        }
+    }
+
+    /// The command's words, for messages (`import csv`, `bug update`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Migrate(MigrateArgs { action: Some(MigrateAction::Reset { .. }), .. }) => {
+                "migrate reset"
+            }
+            Command::Migrate(_) => "migrate",
+            Command::Doctor => "doctor",
+            Command::Stats => "stats",
+            Command::Seed(_) => "seed",
+            Command::Projects(_) => "projects",
+            Command::Project { .. } => "project",
+            Command::Bugs(_) => "bugs",
+            Command::Bug(BugCommand::Show { .. }) => "bug show",
+            Command::Bug(BugCommand::Update(_)) => "bug update",
+            Command::Search(_) => "search",
+            Command::Report(_) => "report",
+            Command::Refresh => "refresh",
+            Command::Quickstart => "quickstart",
+            Command::Users => "users",
+            Command::Import(ImportCommand::Csv(_)) => "import csv",
+            Command::Import(ImportCommand::Github(_)) => "import github",
+            Command::Local(_) => "local",
+            Command::Export(_) => "export",
+            Command::Diff(_) => "diff",
+            Command::Snapshots(_) => "snapshots",
+            Command::Grants(_) => "grants",
         }
     }
 

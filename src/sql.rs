@@ -104,6 +104,7 @@ helpers! {
     CONNECTION_INFO => "admin/connection_info",
     REPLICA_STATE => "admin/replica_state",
     PRIMARY_AHEAD => "admin/primary_ahead",
+    PRIVILEGES => "admin/privileges",
     TABLE_STATS => "admin/table_stats",
     INDEX_USAGE => "admin/index_usage",
     TABLE_HEALTH => "admin/table_health",

@@ -24,6 +24,7 @@ mod output;
 mod reliability;
 mod replica;
 mod retention;
+mod roles;
 mod rollups;
 mod search;
 mod seed;

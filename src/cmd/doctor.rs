@@ -87,6 +87,9 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     }
 
     server_checks(&db, &mut checks).await;
+    let started = Instant::now();
+    let result = role_check(ctx, &db).await;
+    checks.record("role", started, result);
     let migrations = migrate::embedded();
     let started = Instant::now();
     let result = migrations_check(&db, &migrations).await;
@@ -167,6 +170,34 @@ async fn replica_check(ctx: &Context, checks: &mut Checklist) -> Option<Db> {
             None
         }
     }
+}
+
+/// Which of ctodb's roles the current role holds: reader (every read), writer (refresh,
+/// imports, bug update), owner (migrate, seed); what it lacks for the next one. Fails only
+/// when it cannot even read.
+async fn role_check(ctx: &Context, db: &Db) -> Result<String, String> {
+    use crate::db::privileges::{self, Role};
+    let client = db.client().await.map_err(|err| err.to_string())?;
+    let missing = privileges::missing(&**client).await.map_err(|err| err.to_string())?;
+    let held = privileges::roles_held(&missing);
+    let user = ctx.target.user();
+    let names: Vec<&str> = held.iter().map(|role| role.label()).collect();
+    let next = [Role::Reader, Role::Writer, Role::Owner].into_iter().find(|role| !held.contains(role));
+    let lacks = next.and_then(|role| privileges::first_lacking(&missing, role).map(|m| (role, m)));
+    let detail = match (names.as_slice(), lacks) {
+        (_, None) => format!("{user} may read, write and own (every command)"),
+        ([], Some((_, m))) => {
+            return Err(format!("{user} may not read: it lacks {} on {}", m.privilege, m.object))
+        }
+        (held, Some((role, m))) => format!(
+            "{user} acts as {}; not as {}: it lacks {} on {}",
+            held.join(" and "),
+            role.label(),
+            m.privilege,
+            m.object
+        ),
+    };
+    Ok(detail)
 }
 
 /// The server's version, and the extensions ctodb needs.

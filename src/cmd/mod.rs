@@ -7,6 +7,7 @@ mod diff;
 mod doctor;
 mod doctor_queries;
 mod export;
+mod grants;
 mod import;
 mod import_log;
 mod interrupt;
@@ -127,6 +128,9 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             ctx.primary = Some(std::mem::replace(&mut ctx.target, route.target));
         }
     }
+    if let Some(role) = access.role() {
+        require_role(&ctx, cli.command.name(), role).await?;
+    }
     let outcome = if access == Access::Reads {
         let command = cli.command;
         crate::db::with_retry("reading", || dispatch(&ctx, command.clone())).await
@@ -135,6 +139,35 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     };
     crate::db::close_all().await;
     outcome
+}
+
+/// Refuses a command whose role (writer, owner) the current role does not hold, naming
+/// the first privilege it lacks, before anything is written. A database that does not
+/// exist yet (migrate creates it) or a server that does not answer is left to the
+/// command, which says so itself.
+async fn require_role(ctx: &Context, command: &str, role: crate::db::privileges::Role) -> Result<()> {
+    use crate::db::privileges::{self, Role};
+    let Ok(db) = ctx.connect().await else { return Ok(()) };
+    let client = db.client().await?;
+    let missing = privileges::missing(&**client).await?;
+    let Some(lacking) = privileges::first_lacking(&missing, role) else { return Ok(()) };
+    let user = ctx.target.user();
+    let (what, fix) = match role {
+        Role::Owner => (
+            "changes the schema or bulk-loads tables",
+            "run it as the role that owns ctodb's tables".to_string(),
+        ),
+        _ => (
+            "writes rows",
+            format!("`ctodb grants --writer {user}` prints the GRANT statements, to run as the owner"),
+        ),
+    };
+    anyhow::bail!(
+        "role \"{user}\" lacks {} on {}: `ctodb {command}` {what}, which needs ctodb's {} role; {fix}",
+        lacking.privilege,
+        lacking.object,
+        role.label()
+    )
 }
 
 /// The summary of a write that has committed and is not reported yet.
@@ -184,5 +217,6 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Users => users::run(ctx).await,
         Command::Snapshots(args) => snapshots::run(ctx, args),
         Command::Diff(args) => diff::run(ctx, args),
+        Command::Grants(args) => grants::run(ctx, &args),
     }
 }

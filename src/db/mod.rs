@@ -3,6 +3,7 @@
 
 pub mod copy;
 pub mod migrate;
+pub mod privileges;
 pub mod replica;
 mod retry;
 mod run;
@@ -58,6 +59,8 @@ pub enum DbError {
     StatementTimeout { helper: String },
     #[error("the standby cancelled {helper} to replay the primary's changes (a recovery conflict); on the standby set hot_standby_feedback = on and max_standby_streaming_delay = -1 (or longer than the read takes), or read from the primary with --primary")]
     RecoveryConflict { helper: String },
+    #[error("{helper} failed: {message}; the role lacks a privilege this needs (`ctodb doctor` says which of ctodb's roles it holds, `ctodb grants` prints the GRANT statements)")]
+    Privilege { helper: String, message: String },
     #[error("the database has no ctodb schema ({message}); run `ctodb migrate` first")]
     MissingSchema { message: String },
     #[error("{helper} failed: {message}")]
@@ -74,6 +77,9 @@ impl DbError {
         match err.code() {
             Some(code) if *code == SqlState::QUERY_CANCELED => {
                 DbError::StatementTimeout { helper: helper.to_string() }
+            }
+            Some(code) if *code == SqlState::INSUFFICIENT_PRIVILEGE => {
+                DbError::Privilege { helper: helper.to_string(), message: describe_db_error(&err) }
             }
             // a hot standby cancels a read whose snapshot needs rows the primary removed
             Some(code)
