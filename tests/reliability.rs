@@ -250,6 +250,47 @@ fn a_password_in_the_url_appears_in_no_output_file_or_row() {
         }
     }
     assert!(seen.contains("query "), "-v printed no query timing: the scan saw nothing");
+    // a read URL's password too: a replica that answers (here the same server, as a role
+    // of its own) and one that does not, where the error names the server
+    let read_password = "staple-of-the-reader";
+    let mut admin = cluster.admin("postgres");
+    admin
+        .batch_execute(&format!("CREATE ROLE ctodb_reader_pw LOGIN SUPERUSER PASSWORD '{read_password}'"))
+        .unwrap();
+    let answering =
+        format!("postgres://ctodb_reader_pw:{read_password}@127.0.0.1:{}/ctodb_secret_scan", cluster.port);
+    let silent = format!(
+        "postgres://ctodb_reader_pw:{read_password}@127.0.0.1:{}/ctodb_secret_scan",
+        crate::common::cluster::free_port()
+    );
+    for (read_url, said) in
+        [(&answering, "reading from the replica at 127.0.0.1:"), (&silent, "does not answer")]
+    {
+        for args in [
+            vec!["-v", "projects"],
+            vec!["-v", "report", "portfolio"],
+            vec!["-v", "export", "--dir", "reports", "--tables", "users", "--id", "read-url"],
+            vec!["-v", "doctor"],
+        ] {
+            let out: crate::common::CliOutput = crate::common::ctodb_command(Some(&url))
+                .env("DATABASE_READ_URL", read_url)
+                .args(&args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap()
+                .into();
+            let text = format!("{}{}", out.stdout_text(), out.stderr_text());
+            assert!(
+                !text.contains(read_password),
+                "`ctodb {}` printed the read URL's password:\n{text}",
+                args.join(" ")
+            );
+            assert!(!text.contains(password), "`ctodb {}` printed the password:\n{text}", args.join(" "));
+            if args[1] != "doctor" {
+                assert!(out.stderr_text().contains(said), "{}", out.stderr_text());
+            }
+        }
+    }
     // every file ctodb wrote: the rejects file, the snapshot and its manifest
     let mut files = 0;
     let mut stack = vec![dir.path().to_path_buf()];
@@ -261,8 +302,10 @@ fn a_password_in_the_url_appears_in_no_output_file_or_row() {
             } else {
                 files += 1;
                 let bytes = std::fs::read(&path).unwrap();
-                let found = bytes.windows(password.len()).any(|w| w == password.as_bytes());
-                assert!(!found, "{} holds the password", path.display());
+                for secret in [password, read_password] {
+                    let found = bytes.windows(secret.len()).any(|w| w == secret.as_bytes());
+                    assert!(!found, "{} holds a password", path.display());
+                }
             }
         }
     }
