@@ -234,3 +234,54 @@ fn an_export_from_the_standby_equals_one_from_the_primary_and_a_stopped_standby_
     assert!(after.stderr_text().contains("does not answer"), "{}", after.stderr_text());
     assert!(manifest(&reports, "after").get("standby").is_none());
 }
+
+#[test]
+fn a_recovery_conflict_during_an_export_is_retried_and_named() {
+    let (primary, standby) = primary_and_standby();
+    // the standby gives way at once to the primary's cleanup, and tells the primary nothing
+    // of its readers
+    let mut settings = standby.admin("postgres");
+    for statement in [
+        "ALTER SYSTEM SET max_standby_streaming_delay = 0",
+        "ALTER SYSTEM SET hot_standby_feedback = off",
+        "SELECT pg_reload_conf()",
+    ] {
+        settings.batch_execute(statement).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    let resume = dir.path().join("resume");
+    let mut child: Child = ctodb_command(Some(&primary.url("ctodb")))
+        .env("DATABASE_READ_URL", standby.url("ctodb"))
+        .env("CTODB_PAUSE_AT", "export:first-table")
+        .env("CTODB_RESUME_FILE", &resume)
+        .args(["export", "--as-of", AS_OF, "--dir", reports.to_str().unwrap(), "--id", "conflict"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("pausing at export:first-table") {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "{said}");
+        said.push_str(&line);
+    }
+    // rows the export's snapshot still sees, removed on the primary and the removal
+    // replayed: the standby ends the export's transaction
+    primary.admin("ctodb").batch_execute("UPDATE bugs SET title = title || ' '").unwrap();
+    primary.admin("ctodb").batch_execute("VACUUM bugs").unwrap();
+    caught_up(&primary, &standby);
+    std::fs::write(&resume, "").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    // cancelled once, tried again, written whole
+    assert!(status.success(), "{said}{rest}");
+    assert!(
+        rest.contains("to replay the primary's changes (a recovery conflict); on the standby set hot_standby_feedback = on"),
+        "{said}{rest}"
+    );
+    assert!(rest.contains("trying again (1 of 3)"), "{rest}");
+    assert!(manifest(&reports, "conflict")["standby"]["replay_lsn"].is_string());
+}

@@ -106,7 +106,11 @@ impl DbError {
             // no SQLSTATE: the driver's own failure; a closed connection or an I/O error
             // below it (std::io::Error in the source chain) is a lost connection
             None if err.is_closed() || io_source(&err).is_some() => {
-                DbError::ConnectionLost { helper: helper.to_string() }
+                if ENDED_BY_RECOVERY_CONFLICT.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                    DbError::RecoveryConflict { helper: helper.to_string() }
+                } else {
+                    DbError::ConnectionLost { helper: helper.to_string() }
+                }
             }
             None => DbError::Query { helper: helper.to_string(), message: err.to_string(), code: None },
         }
@@ -193,6 +197,14 @@ pub async fn close_all() {
 /// session pooler throws its server connection away. So deadpool gets a stand-in task,
 /// and the real one is kept in `tasks`: once its client is gone it reads the replies
 /// still due, sends Terminate and ends, which `Db::close` waits for.
+/// Set when a standby ended a connection for a recovery conflict (FATAL "terminating
+/// connection due to conflict with recovery"), which its client sees as a lost connection.
+static ENDED_BY_RECOVERY_CONFLICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn is_recovery_conflict(err: &tokio_postgres::Error) -> bool {
+    err.as_db_error().is_some_and(|db| db.message().contains("conflict with recovery"))
+}
+
 struct GracefulConnect {
     tls: MakeRustlsConnect,
     tasks: ConnectionTasks,
@@ -213,8 +225,13 @@ impl Connect for GracefulConnect {
         Box::pin(async move {
             let (client, connection) = pg.connect(self.tls.clone()).await?;
             let task = tokio::spawn(async move {
-                // the error of a connection that broke reaches its client's next query
-                let _ = connection.await;
+                // the client's next query finds the connection closed; a standby that
+                // ended it for a recovery conflict said so here, first
+                if let Err(err) = connection.await {
+                    if is_recovery_conflict(&err) {
+                        ENDED_BY_RECOVERY_CONFLICT.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
             });
             self.tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
             Ok((client, tokio::spawn(async {})))
