@@ -52,7 +52,8 @@ pub async fn refresh_in(tx: &Transaction<'_>, as_of: DateTime<Utc>) -> Result<Re
     let written_at = chrono::Utc::now();
     changes.monthly_rows = db::execute(tx, &sql::MONTHLY_ROLLUP, &[&as_of, &written_at]).await?;
     changes.portfolio_rows = db::execute(tx, &sql::REFRESH_PORTFOLIO_SNAPSHOT, &[&as_of]).await?;
-    db::execute(tx, &sql::SEARCH_REFRESH_WORDS, &[]).await?;
+    // the dictionary, only if text changed since it was built (a nightly run changes none)
+    db::query(tx, &sql::SEARCH_REFRESH_WORDS_IF_CHANGED, &[]).await?;
     let audit = json!({
         "as_of": as_of.to_rfc3339(),
         "bug_scores": changes.bug_scores,

@@ -137,6 +137,7 @@ helpers! {
     SEARCH_PROJECTS => "search/projects",
     SEARCH_BUGS_TITLE => "search/bugs_title",
     SEARCH_REFRESH_WORDS => "search/refresh_words",
+    SEARCH_REFRESH_WORDS_IF_CHANGED => "search/refresh_words_if_changed",
     SEARCH_COMMON_WORDS => "search/common_words",
     USER_WORKLOAD => "team/workload",
     TEAM_PERFORMANCE => "team/performance",

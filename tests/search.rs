@@ -188,3 +188,37 @@ fn the_narrow_relation_ranks_the_top_20_as_the_bugs_own_text_does() {
     client.batch_execute("TRUNCATE bugs CASCADE").unwrap();
     assert_eq!(db.count("SELECT count(*) FROM ctodb.bug_search"), 0);
 }
+
+#[test]
+fn the_nightly_refresh_rebuilds_the_dictionary_only_after_text_changed() {
+    let db = TestDb::new("search_words_rebuilt");
+    let as_of = "2026-11-25T12:00:00Z";
+    db.run_status(&["seed", "--as-of", as_of]);
+    let mut client = db.client();
+    // REFRESH MATERIALIZED VIEW writes a new file: its number tells a rebuild
+    let filenode = |client: &mut postgres::Client| -> i64 {
+        client.query_one("SELECT pg_relation_filenode('search_words')::bigint", &[]).unwrap().get(0)
+    };
+    let words = |client: &mut postgres::Client| -> i64 {
+        client.query_one("SELECT count(*) FROM search_words WHERE word = 'quokkaflux'", &[]).unwrap().get(0)
+    };
+    let seeded = filenode(&mut client);
+    db.run_status(&["refresh", "--as-of", as_of]);
+    db.run_status(&["refresh", "--as-of", "2026-11-26T12:00:00Z"]);
+    assert_eq!(filenode(&mut client), seeded, "a refresh that changed no text rebuilt the dictionary");
+    // a title edited outside ctodb: the next refresh takes its words in
+    client
+        .batch_execute("UPDATE bugs SET title = 'Quokkaflux stalls the export' WHERE bug_number = 1")
+        .unwrap();
+    db.run_status(&["refresh", "--as-of", as_of]);
+    assert_ne!(filenode(&mut client), seeded);
+    assert_eq!(words(&mut client), 1);
+    let rebuilt = filenode(&mut client);
+    db.run_status(&["refresh", "--as-of", as_of]);
+    assert_eq!(filenode(&mut client), rebuilt);
+    // a project renamed counts as text too
+    client.batch_execute("UPDATE projects SET name = 'Quokkaflux Labs' WHERE name = 'Comet Mobile'").unwrap();
+    db.run_status(&["refresh", "--as-of", as_of]);
+    assert_ne!(filenode(&mut client), rebuilt);
+    assert_eq!(words(&mut client), 1, "the project's name is one more use of the word, in one row");
+}

@@ -2,7 +2,7 @@
 -- doctor, and the check before a command that writes): the reader's USAGE on the schemas
 -- and SELECT on every table and view of public and ctodb; the writer's INSERT, UPDATE and
 -- DELETE on every table, USAGE on every sequence and EXECUTE on
--- ctodb.refresh_search_words() and TEMPORARY on the database (imports and refresh
+-- ctodb.refresh_search_words(boolean) and TEMPORARY on the database (imports and refresh
 -- stage rows in temporary tables); the owner's membership in the role that owns the tables
 -- (before the first migration: CREATE on the schema public). One row a missing privilege,
 -- reader first, then writer, then owner; by object within each.
@@ -30,9 +30,9 @@ WITH objects AS (
     -- (CASE: has_sequence_privilege refuses a table, whatever order the planner picks)
     WHERE CASE WHEN relkind = 'S' THEN NOT has_sequence_privilege(oid, 'USAGE') ELSE false END
     UNION ALL
-    SELECT 2, 'writer', 'function ctodb.refresh_search_words()', 'EXECUTE'
-    WHERE to_regprocedure('ctodb.refresh_search_words()') IS NOT NULL
-      AND NOT has_function_privilege('ctodb.refresh_search_words()', 'EXECUTE')
+    SELECT 2, 'writer', 'function ctodb.refresh_search_words(boolean)', 'EXECUTE'
+    WHERE to_regprocedure('ctodb.refresh_search_words(boolean)') IS NOT NULL
+      AND NOT has_function_privilege('ctodb.refresh_search_words(boolean)', 'EXECUTE')
     UNION ALL
     SELECT 2, 'writer', format('database %I', current_database()), 'TEMPORARY'
     WHERE NOT has_database_privilege(current_database(), 'TEMPORARY')

@@ -113,7 +113,8 @@ pub fn grant_statements(grantees: &Grantees<'_>) -> Vec<String> {
         statements
             .push(format!("GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schemas} TO {writer};"));
         statements.push(format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schemas} TO {writer};"));
-        statements.push(format!("GRANT EXECUTE ON FUNCTION ctodb.refresh_search_words() TO {writer};"));
+        statements
+            .push(format!("GRANT EXECUTE ON FUNCTION ctodb.refresh_search_words(boolean) TO {writer};"));
         future(&mut statements, &writer, "INSERT, UPDATE, DELETE", "TABLES");
         future(&mut statements, &writer, "USAGE", "SEQUENCES");
     }
