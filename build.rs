@@ -33,4 +33,40 @@ fn main() {
     generated.push_str("]\n");
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("migrations.rs");
     fs::write(out, generated).expect("OUT_DIR is writable");
+
+    // `ctodb --version`: the schema the binary migrates to and the commit it was built from
+    let schema = entries.last().cloned().unwrap_or_else(|| "none".into());
+    println!("cargo:rustc-env=CTODB_SCHEMA_VERSION={schema}");
+    println!("cargo:rustc-env=CTODB_COMMIT={}", commit());
+}
+
+/// The commit of the checkout being built, or "unknown" outside a git checkout (a source
+/// tarball) or without git. (Uncommitted changes are not marked: watching the index would
+/// rebuild the crate after every `git status`.)
+fn commit() -> String {
+    for watched in [".git/HEAD", ".git/packed-refs"] {
+        if Path::new(watched).exists() {
+            println!("cargo:rerun-if-changed={watched}");
+        }
+    }
+    if let Ok(head) = fs::read_to_string(".git/HEAD") {
+        if let Some(reference) = head.trim().strip_prefix("ref: ") {
+            let path = format!(".git/{reference}");
+            if Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
+        }
+    }
+    let git = |args: &[&str]| -> Option<String> {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short=12", "HEAD"]) {
+        Some(hash) if !hash.is_empty() => hash,
+        _ => "unknown".into(),
+    }
 }

@@ -13,17 +13,55 @@ use crate::queries::{BugFilter, BugSort, ProjectSort};
 use crate::report::{self, FromSnapshot, Page};
 use crate::seed::Profile;
 
-/// The version line: the crate version and the version of the formulas (SPEC §6).
-pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (formulas: 1)");
+/// The version line: the crate version, the version of the formulas (SPEC §6), the
+/// schema the binary migrates to (its last migration) and the commit it was built from.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (formulas: 1, schema: ",
+    env!("CTODB_SCHEMA_VERSION"),
+    ", commit: ",
+    env!("CTODB_COMMIT"),
+    ")"
+);
+
+/// Every environment variable ctodb reads, shown by `ctodb --help` (README's
+/// configuration table lists the same names; a test checks both against the source).
+const ENVIRONMENT: &str = "\
+Environment (also read from ./.env):
+  DATABASE_URL                 the primary: a libpq URL or keyword/value string
+  DATABASE_READ_URL            a streaming replica for the commands that only read
+  CTODB_MAX_REPLICA_LAG        seconds a replica may be behind before reads leave it [300]
+  CTODB_READ_FALLBACK          primary|fail: what a read does when the replica lags [primary]
+  DATABASE_CONNECTION_LIMIT    connections in the pool [10]
+  DATABASE_CONNECTION_TIMEOUT  seconds to connect [20]
+  DATABASE_POOL_TIMEOUT        seconds to wait for a free connection [10]
+  CTODB_STATEMENT_TIMEOUT      milliseconds before the server cancels a statement [none]
+  CTODB_SLOW_QUERY_MS          log queries slower than this to stderr [1000]
+  CTODB_USER                   who makes changes (e-mail), as --as
+  CTODB_EXPORT_DIR             the snapshots' folder [reports]
+  CTODB_LOCAL                  a private cluster's folder (ctodb local), used when no URL is set
+  NO_COLOR                     no colour in tables, as --no-color
+  PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE PGSSLMODE PGSSLROOTCERT
+  PGSSLNEGOTIATION PGSSLCOMPRESSION PGSSLSNI PGCHANNELBINDING PGGSSENCMODE PGCONNECT_TIMEOUT
+  PGAPPNAME PGOPTIONS PGCLIENTENCODING PGTARGETSESSIONATTRS PGLOADBALANCEHOSTS
+                               what the URL leaves out, as libpq reads them
+
+Connection: --database-url or DATABASE_URL, else CTODB_LOCAL, else the PG* variables; with
+nothing set, the local socket /var/run/postgresql and the database `ctodb`.
+
+Examples:
+  ctodb quickstart                       create, migrate, seed the demo, refresh, show the portfolio
+  ctodb report portfolio                 the Monday-morning overview
+  ctodb bugs --breached --sort due       open bugs past their SLA, most overdue first
+  ctodb completions bash > ~/.local/share/bash-completion/completions/ctodb";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "ctodb",
     version = VERSION,
     about = "Run the numbers on a portfolio of software projects kept in PostgreSQL",
-    after_help = "Connection: --database-url, DATABASE_URL (also from ./.env), else PGHOST, PGPORT, \
-                  PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE; with nothing set, the local socket and \
-                  the database `ctodb`."
+    after_help = "Environment variables and examples: ctodb --help",
+    after_long_help = ENVIRONMENT
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -56,11 +94,12 @@ pub struct GlobalOptions {
     pub output: Option<PathBuf>,
 
     /// Treat this instant as "now" for ages, SLAs and trends (RFC 3339, or a UTC date)
+    /// [default: the clock]
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_as_of, global = true)]
     pub as_of: Option<DateTime<Utc>>,
 
-    /// No colour in tables (NO_COLOR works too)
-    #[arg(long, global = true)]
+    /// No colour in tables
+    #[arg(long, global = true, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_color: bool,
 
     /// Print only results and errors
@@ -75,52 +114,116 @@ pub struct GlobalOptions {
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Create the database if needed and apply pending migrations
+    #[command(
+        after_help = "Examples:\n  ctodb migrate\n  ctodb migrate status\n  ctodb migrate new add_bug_labels"
+    )]
     Migrate(MigrateArgs),
     /// Check connection, server, schema, statistics and index use; exit 1 on any failure
+    #[command(
+        after_help = "Examples:\n  ctodb doctor\n  DATABASE_URL=postgres://analyst@db2/ctodb ctodb doctor"
+    )]
     Doctor,
     /// Rows and size per table, and how often each index is used
+    #[command(after_help = "Examples:\n  ctodb stats\n  ctodb stats -f csv > sizes.csv")]
     Stats,
     /// Fill the database with the demo set or generated data (binary COPY, one transaction)
+    #[command(
+        after_help = "Examples:\n  ctodb seed                                  # the demo: 5 projects, 12 bugs, 6 people\n  ctodb seed --profile xl                     # 10,000 projects, 1,000,000 bugs\n  ctodb seed --projects 50 --bugs 5000 --rng-seed 7"
+    )]
     Seed(SeedArgs),
     /// Projects with valuation, scores and open bugs
+    #[command(
+        after_help = "Examples:\n  ctodb projects\n  ctodb projects --all --sort valuation\n  ctodb projects --wide -f csv > projects.csv"
+    )]
     Projects(ProjectsArgs),
     /// One project: its numbers, open bugs by priority, last 30 days of metrics
+    #[command(
+        after_help = "Examples:\n  ctodb project \"Atlas Payments\"\n  ctodb project \"atlas payments\" -f json"
+    )]
     Project {
         /// project name (any case) or id
         name: String,
     },
     /// Bugs matching filters, most urgent first (open bugs unless --status or --all)
+    #[command(
+        after_help = "Examples:\n  ctodb bugs --severity critical\n  ctodb bugs --breached --sort due\n  ctodb bugs --project \"Atlas Payments\" --assignee linus@ctodb.dev -f csv"
+    )]
     Bugs(BugsArgs),
     /// One bug
     #[command(subcommand)]
     Bug(BugCommand),
     /// Ranked fuzzy search across projects and bugs (typo tolerant)
+    #[command(
+        after_help = "Examples:\n  ctodb search \"payment timeout\"\n  ctodb search \"lgoin timout\" --bugs --limit 5"
+    )]
     Search(SearchArgs),
     /// Reports: portfolio, bugs, sla, aging, daily, monthly, trends, engineering, workload, team, sync, imports, weekly
     #[command(subcommand)]
     Report(ReportCommand),
     /// Recompute priorities, valuations, ROI, health, monthly roll-ups and today's snapshot
+    #[command(
+        after_help = "Examples:\n  ctodb refresh\n  ctodb refresh --as-of 2026-11-25T06:00:00Z\n  0 6 * * *  cd /srv/ctodb && ctodb -q refresh     # nightly, from cron"
+    )]
     Refresh,
     /// First run: create and migrate the database, seed the demo if empty, refresh, show the portfolio
+    #[command(after_help = "Examples:\n  ctodb quickstart\n  ctodb quickstart > portfolio.csv")]
     Quickstart,
     /// Every user with every stored field (e-mail, name, role, active, capacity, GitHub login)
+    #[command(after_help = "Examples:\n  ctodb users\n  ctodb users -f csv > users.csv")]
     Users,
     /// Bring data in: CSV files of projects, bugs or users, and GitHub's API JSON
     #[command(subcommand)]
     Import(ImportCommand),
     /// A private PostgreSQL cluster made from the installed server binaries, for a machine
     /// where no server runs: start, stop, status, url, destroy
+    #[command(
+        after_help = "Examples:\n  ctodb local start\n  ctodb local start --port 5499\n  ctodb local status"
+    )]
     Local(LocalArgs),
     /// Write a Parquet snapshot of every table into DIR/snapshot=ID/ (one database snapshot)
+    #[command(
+        after_help = "Examples:\n  ctodb export\n  ctodb export --if-missing --dir /srv/reports    # weekly, from cron\n  ctodb export --id before-migration --tables bugs,projects --reports none"
+    )]
     Export(ExportArgs),
     /// What changed between two snapshots (default: the two newest in DIR), from their
     /// files alone: portfolio totals, project moves, bugs opened, resolved, breached…
+    #[command(
+        after_help = "Examples:\n  ctodb diff\n  ctodb diff 2026-W47 2026-W48 --top 5\n  ctodb diff --fail-on new-critical -f csv > changes.csv"
+    )]
     Diff(DiffArgs),
     /// List the snapshots in DIR; --verify re-hashes every file against its manifest
+    #[command(
+        after_help = "Examples:\n  ctodb snapshots\n  ctodb snapshots --verify\n  ctodb snapshots prune --keep 8 --keep-monthly 12"
+    )]
     Snapshots(SnapshotsArgs),
     /// Print the GRANT statements that make roles ctodb's reader (every read and export)
     /// and writer (refresh, imports, bug update); run them as the owner
+    #[command(
+        after_help = "Examples:\n  ctodb grants --reader analyst --writer etl | psql ctodb\n  ctodb grants --reader analyst --owner ctodb_owner"
+    )]
     Grants(GrantsArgs),
+    /// Print a shell's completion script for ctodb
+    #[command(after_help = "Examples:
+  ctodb completions bash > ~/.local/share/bash-completion/completions/ctodb
+  ctodb completions zsh > ~/.zfunc/_ctodb        # with fpath+=~/.zfunc before compinit
+  ctodb completions fish > ~/.config/fish/completions/ctodb.fish")]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print ctodb's manual page (roff), or write one page per command into DIR
+    #[command(after_help = "Examples:
+  ctodb man | man -l -
+  ctodb man --dir ~/.local/share/man/man1      # then: man ctodb-report-portfolio")]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write ctodb.1 and a page for every command (ctodb-report-sla.1, …) into DIR
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -192,9 +295,12 @@ impl Command {
             Command::Bug(BugCommand::Update(_)) | Command::Refresh | Command::Import(_) => Access::Writes,
             Command::Export(_) => Access::Copies,
             Command::Doctor => Access::Diagnoses,
-            Command::Diff(_) | Command::Snapshots(_) | Command::Local(_) | Command::Grants(_) => {
-                Access::Elsewhere
-            }
+            Command::Diff(_)
+            | Command::Snapshots(_)
+            | Command::Local(_)
+            | Command::Grants(_)
+            | Command::Completions { .. }
+            | Command::Man(_) => Access::Elsewhere,
         }
     }
 
@@ -225,6 +331,8 @@ impl Command {
             Command::Diff(_) => "diff",
             Command::Snapshots(_) => "snapshots",
             Command::Grants(_) => "grants",
+            Command::Completions { .. } => "completions",
+            Command::Man(_) => "man",
         }
     }
 
@@ -292,6 +400,9 @@ pub struct SnapshotsArgs {
 pub enum SnapshotsCommand {
     /// Remove old snapshots, each whole: keep the N newest by as-of (and with
     /// --keep-monthly the newest of each of the last M months); never the newest
+    #[command(
+        after_help = "Examples:\n  ctodb snapshots prune --keep 8 --dry-run\n  ctodb snapshots prune --keep 8 --keep-monthly 12"
+    )]
     Prune(PruneArgs),
 }
 
@@ -340,6 +451,9 @@ fn check_snapshot_id(id: &str) -> Result<String, String> {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("limit", |arg| arg.help(
+    "Rows per page [default: 50 in a table; in csv, json, ndjson, parquet or xlsx every project, up to 100,000]"
+)))]
 pub struct ProjectsArgs {
     /// Only these statuses (repeatable) [default: active]
     #[arg(long, value_enum)]
@@ -431,11 +545,15 @@ impl BugsArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum BugCommand {
     /// One bug with its SLA state and full history
+    #[command(after_help = "Examples:\n  ctodb bug show 2\n  ctodb bug show 2 -f json")]
     Show {
         /// the bug's number
         number: i64,
     },
     /// Move a bug through its workflow or change its severity, assignee or blocker flag
+    #[command(
+        after_help = "Examples:\n  ctodb bug update 2 --status verified --as grace@ctodb.dev\n  ctodb bug update 7 --severity critical --blocker\n  ctodb bug update 4 --assignee ada@ctodb.dev"
+    )]
     Update(BugUpdateArgs),
 }
 
@@ -471,9 +589,15 @@ pub struct BugUpdateArgs {
 pub enum ImportCommand {
     /// Import a CSV file: every row or, when one is bad, none (unless --skip-invalid);
     /// rows are matched by natural key, so importing a file twice changes nothing
+    #[command(
+        after_help = "Examples:\n  ctodb import csv bugs.csv --kind bugs --dry-run\n  ctodb import csv bugs.csv --kind bugs --skip-invalid\n  ctodb projects --wide -f csv | ctodb import csv - --kind projects"
+    )]
     Csv(ImportCsvArgs),
     /// Import repositories (as projects) and issues with a bug or severity label (as
     /// bugs) saved from GitHub's REST API with `gh api --paginate`
+    #[command(
+        after_help = "Examples:\n  gh api --paginate /orgs/acme/repos > repos.json\n  gh api --paginate '/repos/acme/api/issues?state=all' > api.json\n  ctodb import github --repos repos.json --issues api.json --dry-run"
+    )]
     Github(ImportGithubArgs),
 }
 
@@ -529,9 +653,9 @@ pub struct LocalArgs {
     /// What to do with the cluster
     #[arg(value_enum)]
     pub action: LocalAction,
-    /// The cluster's folder [default: CTODB_LOCAL, else $XDG_DATA_HOME/ctodb/pg or
-    /// ~/.local/share/ctodb/pg; as root /var/lib/ctodb/pg]
-    #[arg(long, value_name = "DIR")]
+    /// The cluster's folder [default: $XDG_DATA_HOME/ctodb/pg or ~/.local/share/ctodb/pg;
+    /// as root /var/lib/ctodb/pg]
+    #[arg(long, value_name = "DIR", env = "CTODB_LOCAL")]
     pub data: Option<PathBuf>,
     /// Also listen on TCP at localhost:N (the socket in the folder takes the same number)
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
@@ -587,30 +711,53 @@ pub struct SearchArgs {
 pub enum ReportCommand {
     /// One self-contained HTML page for the week: portfolio, what changed since the
     /// previous snapshot, top priorities, SLA breaches, bug ages, trend charts (printable, offline)
+    #[command(
+        after_help = "Examples:\n  ctodb report weekly --html week.html\n  ctodb report weekly --html week.html --snapshot 2026-W48"
+    )]
     Weekly(report::weekly::Args),
     /// The overview: projects, money, open/critical/breached bugs, top projects and bugs
+    #[command(
+        after_help = "Examples:\n  ctodb report portfolio\n  ctodb report portfolio --chart valuation.svg\n  ctodb report portfolio -o portfolio.xlsx"
+    )]
     Portfolio(report::portfolio::Args),
     /// Bug counts by severity x status, open/resolved, breach rate
+    #[command(after_help = "Examples:\n  ctodb report bugs\n  ctodb report bugs -f json")]
     Bugs(report::statistics::Args),
     /// Breached and at-risk open bugs, compliance by severity
+    #[command(after_help = "Examples:\n  ctodb report sla\n  ctodb report sla --snapshot 2026-W48")]
     Sla(report::sla::Args),
     /// Open bugs of each severity by age, the oldest of each, the share past SLA
+    #[command(after_help = "Examples:\n  ctodb report aging\n  ctodb report aging -f csv")]
     Aging(report::aging::Args),
     /// A project's daily metrics
+    #[command(
+        after_help = "Examples:\n  ctodb report daily --project \"Atlas Payments\"\n  ctodb report daily --project \"Atlas Payments\" --days 7 -f csv"
+    )]
     Daily(report::daily::Args),
     /// Monthly metrics of one project or the whole portfolio
+    #[command(
+        after_help = "Examples:\n  ctodb report monthly\n  ctodb report monthly --project \"Beacon Analytics\""
+    )]
     Monthly(report::monthly::Args),
     /// Monthly trends: opened, resolved, resolution rate, MTTR, cost; changes, rolling means, inflow slope
+    #[command(after_help = "Examples:\n  ctodb report trends\n  ctodb report trends --chart trends.png")]
     Trends(report::trends::Args),
     /// Resolution speed, SLA compliance and cost per resolved bug
+    #[command(after_help = "Examples:\n  ctodb report engineering\n  ctodb report engineering --months 6")]
     Engineering(report::engineering::Args),
     /// Each person's open work
+    #[command(
+        after_help = "Examples:\n  ctodb report workload\n  ctodb report workload --user ada@ctodb.dev"
+    )]
     Workload(report::workload::Args),
     /// What each person resolved recently
+    #[command(after_help = "Examples:\n  ctodb report team\n  ctodb report team --days 7")]
     Team(report::team::Args),
     /// Last import per source; projects never or long not synced
+    #[command(after_help = "Examples:\n  ctodb report sync\n  ctodb report sync --stale-days 14")]
     Sync(report::sync::Args),
     /// Import history, newest first
+    #[command(after_help = "Examples:\n  ctodb report imports\n  ctodb report imports --limit 5")]
     Imports(report::imports::Args),
 }
 
@@ -652,15 +799,19 @@ pub struct MigrateArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum MigrateAction {
     /// Apply pending migrations (the default)
+    #[command(after_help = "Examples:\n  ctodb migrate run\n  ctodb migrate --source ./migrations")]
     Run,
     /// List applied, pending and drifted migrations; exit 1 on drift
+    #[command(after_help = "Examples:\n  ctodb migrate status")]
     Status,
     /// Create migrations/<UTC timestamp>_NAME/migration.sql
+    #[command(after_help = "Examples:\n  ctodb migrate new add_bug_labels")]
     New {
         /// snake_case name of the change, e.g. add_bug_labels
         name: String,
     },
     /// Drop every table and re-apply all migrations (destroys all data)
+    #[command(after_help = "Examples:\n  ctodb migrate reset --force && ctodb seed")]
     Reset {
         /// Required: confirms that all data may be destroyed
         #[arg(long)]
@@ -696,8 +847,84 @@ mod tests {
     }
 
     #[test]
-    fn the_version_line_carries_the_formula_version() {
-        assert!(VERSION.ends_with(&format!("(formulas: {})", crate::analytics::FORMULA_VERSION)));
+    fn the_version_line_carries_the_formula_and_schema_versions() {
+        let last = crate::db::migrate::embedded().last().map(|m| m.folder()).unwrap_or_default();
+        assert!(VERSION.contains(&format!(
+            "(formulas: {}, schema: {last}, commit: ",
+            crate::analytics::FORMULA_VERSION
+        )));
+    }
+
+    /// The environment variables named in ctodb's source (as a quoted literal), except the
+    /// debug builds' fault points, the test suite's own and those build.rs sets at compile time.
+    fn variables_read() -> std::collections::BTreeSet<String> {
+        const NOT_FOR_USERS: &[&str] = &[
+            "CTODB_CRASH_AT",
+            "CTODB_PAUSE_AT",
+            "CTODB_RESUME_FILE",
+            "CTODB_TEST_DATABASE_URL",
+            "CTODB_COMMIT",
+            "CTODB_SCHEMA_VERSION",
+        ];
+        let mut names = std::collections::BTreeSet::new();
+        let mut folders = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for quoted in text.split('"').skip(1).step_by(2) {
+                    let is_name = quoted.len() > 2
+                        && quoted.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                        && ["CTODB_", "DATABASE_", "PG", "NO_COLOR"].iter().any(|p| quoted.starts_with(p));
+                    if is_name && !NOT_FOR_USERS.contains(&quoted) {
+                        names.insert(quoted.to_string());
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn every_environment_variable_read_is_in_help_and_in_readme() {
+        let names = variables_read();
+        assert!(names.len() > 30, "{names:?}");
+        let help = Cli::command().render_long_help().to_string();
+        let readme = include_str!("../README.md");
+        let table = readme.split("## Configuration").nth(1).unwrap_or_default();
+        for name in &names {
+            assert!(help.contains(name.as_str()), "{name} is read but `ctodb --help` does not name it");
+            assert!(
+                table.contains(name.as_str()),
+                "{name} is read but README's configuration does not name it"
+            );
+        }
+    }
+
+    #[test]
+    fn every_command_has_examples_in_its_help() {
+        fn walk(command: &mut clap::Command, path: &str, missing: &mut Vec<String>) {
+            let name = format!("{path} {}", command.get_name()).trim().to_string();
+            let leaf = command.get_subcommands().next().is_none();
+            if leaf && command.get_name() != "help" {
+                let help = command.render_help().to_string();
+                if !help.contains("Examples:\n  ctodb ") && !help.contains("Examples:\n  gh ") {
+                    missing.push(name.clone());
+                }
+            }
+            for sub in command.get_subcommands_mut().filter(|sub| sub.get_name() != "help") {
+                walk(sub, &name, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        let mut command = Cli::command();
+        command.build();
+        walk(&mut command, "", &mut missing);
+        assert!(missing.is_empty(), "commands without examples: {missing:?}");
     }
 
     #[test]

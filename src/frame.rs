@@ -218,3 +218,30 @@ impl Report {
         self.frames.push(frame);
     }
 }
+
+/// A column's or metric's name in words, for people: underscores become spaces and the
+/// acronyms capitals (`total_arr` → "total ARR", `sla_breaches` → "SLA breaches",
+/// `change_pct` → "change %").
+pub fn words(name: &str) -> String {
+    name.split('_')
+        .filter(|word| !word.is_empty())
+        .map(|word| match word {
+            "arr" | "sla" | "roi" | "mttr" | "dcf" | "id" | "csv" | "url" => word.to_ascii_uppercase(),
+            "pct" => "%".to_string(),
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_read_as_words() {
+        assert_eq!(super::words("total_arr"), "total ARR");
+        assert_eq!(super::words("sla_breaches"), "SLA breaches");
+        assert_eq!(super::words("change_pct"), "change %");
+        assert_eq!(super::words("roi_score"), "ROI score");
+        assert_eq!(super::words("open_bugs"), "open bugs");
+    }
+}

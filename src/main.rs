@@ -24,13 +24,21 @@ mod ui;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
     // A .env in the working directory fills in variables the environment does not set.
     let _ = dotenvy::dotenv();
     // clap prints usage errors itself and exits with status 2.
     let cli = cli::Cli::parse();
+    // `-o FILE` whose extension names no format is a usage error (status 2), as clap's own
+    if let Err(message) = output::Output::format_of(cli.global.format, cli.global.output.as_deref()) {
+        cli::Cli::command().error(clap::error::ErrorKind::InvalidValue, message).exit();
+    }
+    // completions and the manual need neither a database nor a configuration
+    if let Some(status) = cmd::offline(&cli.command) {
+        return status;
+    }
     // Multi-threaded whatever the command: Polars and block_in_place need that runtime.
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(workers) = cli.command.workers() {

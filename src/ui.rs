@@ -66,6 +66,59 @@ pub fn progress(total: u64, label: &str) -> ProgressBar {
     bar
 }
 
+/// Files this large or larger get a progress bar while they are read (imports).
+const FILE_PROGRESS_MIN_BYTES: u64 = 4 << 20;
+
+/// A reader that advances a progress bar by the bytes read through it: a bar for a
+/// regular file of 4 MiB or more, on stderr, hidden when stderr is not a terminal or with
+/// `-q` (smaller files and pipes read too fast to need one, or have no known length).
+pub struct ProgressRead<R> {
+    inner: R,
+    bar: Option<ProgressBar>,
+}
+
+impl<R> ProgressRead<R> {
+    pub fn new(inner: R, path: &std::path::Path, label: &str) -> ProgressRead<R> {
+        let size = std::fs::metadata(path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len());
+        let bar = (size >= FILE_PROGRESS_MIN_BYTES).then(|| {
+            let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+            if is_quiet() || !std::io::stderr().is_terminal() {
+                bar.set_draw_target(ProgressDrawTarget::hidden());
+            }
+            if let Ok(style) = ProgressStyle::with_template(
+                "{prefix:>16} [{bar:30}] {bytes}/{total_bytes}  {bytes_per_sec}  eta {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix(label.to_string());
+            bar
+        });
+        ProgressRead { inner, bar }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for ProgressRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(bar) = &self.bar {
+            if n == 0 {
+                bar.finish_and_clear();
+            } else {
+                bar.inc(n as u64);
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Drop for ProgressRead<R> {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// Remembers a password so that no message can show it.

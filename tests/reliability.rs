@@ -753,7 +753,8 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
         plain.stderr_text().trim(),
         format!(
             "error: PostgreSQL at localhost:{port} refused user \"{user}\": pg_hba.conf rejects connection for host \
-             \"127.0.0.1\", user \"{user}\", database \"postgres\", no encryption"
+             \"127.0.0.1\", user \"{user}\", database \"postgres\", no encryption — the server lets this role in \
+             over TLS only; connect with sslmode=require (or verify-full)"
         )
     );
 }

@@ -61,6 +61,7 @@ pub fn run(ctx: &Context, args: DiffArgs) -> Result<Outcome> {
     }
     let mut report = Report::default();
     report.push(changes.portfolio.titled("Portfolio"));
+    report.push(changes.counts.titled("Counts"));
     report.push(changes.projects.titled("Projects"));
     report.push(changes.bugs.titled("Bugs"));
     ctx.output.emit(&report)?;

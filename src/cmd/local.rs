@@ -9,7 +9,8 @@ use crate::local::Cluster;
 use crate::ui;
 
 pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
-    let cluster = Cluster::new(args.data.clone(), args.port)?;
+    let data = args.data.clone().filter(|dir| !dir.as_os_str().is_empty());
+    let cluster = Cluster::new(data, args.port)?;
     match args.action {
         LocalAction::Start => {
             if cluster.start()? {

@@ -19,6 +19,7 @@ mod refresh;
 mod report;
 mod search;
 mod seed;
+mod shell;
 mod snapshots;
 mod stats;
 mod users;
@@ -96,6 +97,18 @@ impl Context {
     }
 }
 
+/// Runs the commands that need neither a configuration nor a database (completions, the
+/// manual) and returns their exit status; None for every other command.
+pub fn offline(command: &Command) -> Option<std::process::ExitCode> {
+    shell::run(command).map(|result| match result {
+        Ok(_) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::from(1)
+        }
+    })
+}
+
 pub async fn run(cli: Cli) -> Result<Outcome> {
     let pool = PoolSettings::from_env()?;
     let global = cli.global;
@@ -113,7 +126,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     let mut ctx = Context {
         target,
         pool,
-        output: Output::resolve(global.format, global.output, global.no_color),
+        output: Output::resolve(global.format, global.output, global.no_color)?,
         as_of: global.as_of.unwrap_or_else(Utc::now),
         as_of_given: global.as_of.is_some(),
         read,
@@ -218,5 +231,8 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Snapshots(args) => snapshots::run(ctx, args),
         Command::Diff(args) => diff::run(ctx, args),
         Command::Grants(args) => grants::run(ctx, &args),
+        Command::Completions { .. } | Command::Man(_) => {
+            shell::run(&command).unwrap_or_else(|| unreachable!("completions and man are shell's"))
+        }
     }
 }

@@ -49,6 +49,19 @@ impl FromStr for SslMode {
     }
 }
 
+impl SslMode {
+    /// The mode as sslmode spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
 /// A resolved connection target. `pg` holds everything tokio-postgres understands; TLS
 /// modes it does not know (verify-ca, verify-full) are kept beside it.
 #[derive(Clone)]

@@ -31,16 +31,22 @@ pub use run::{once, Run};
 
 #[derive(Debug, Error)]
 pub enum DbError {
-    #[error("could not connect to PostgreSQL at {server}: {reason}; start the server, or point DATABASE_URL (or PGHOST/PGPORT) at one that runs")]
+    #[error("could not connect to PostgreSQL at {server}: {reason} — start the server (e.g. pg_ctlcluster 15 main start), run `ctodb local start` for a private one, or point DATABASE_URL (or PGHOST/PGPORT) at one that runs")]
     Unreachable { server: String, reason: String },
+    #[error("role \"{user}\" does not exist on {server} — create it with: createuser --createdb {user} (as a superuser, e.g. sudo -u postgres createuser --createdb {user}), or connect as another role with PGUSER or DATABASE_URL")]
+    NoRole { user: String, server: String },
+    #[error("PostgreSQL at {server} does not accept TLS connections, and sslmode={mode} requires one — enable ssl on the server, or connect with sslmode=prefer (encrypt when the server can) or sslmode=disable")]
+    TlsRefused { server: String, mode: String },
+    #[error("the server lacks the extension {name}, which ctodb needs ({helper}) — install PostgreSQL's contrib modules on the server (Debian and Ubuntu: apt-get install postgresql-contrib; RHEL and Fedora: dnf install postgresql-contrib), then run `ctodb migrate` again")]
+    MissingExtension { name: String, helper: String },
     #[error("timed out after {secs} s connecting to PostgreSQL at {server}; check the host and port, or raise DATABASE_CONNECTION_TIMEOUT")]
     ConnectTimeout { server: String, secs: u64 },
     #[error("password authentication failed for user \"{user}\" at {server}; check the password in DATABASE_URL or PGPASSWORD")]
     Auth { user: String, server: String },
     #[error("PostgreSQL at {server} asks for a password for user \"{user}\" and none was given; put it in DATABASE_URL or PGPASSWORD")]
     PasswordMissing { user: String, server: String },
-    #[error("PostgreSQL at {server} refused user \"{user}\": {message}")]
-    Refused { user: String, server: String, message: String },
+    #[error("PostgreSQL at {server} refused user \"{user}\": {message} — {fix}")]
+    Refused { user: String, server: String, message: String, fix: &'static str },
     #[error("database \"{database}\" does not exist on {server}; run `ctodb migrate` to create it")]
     MissingDatabase { database: String, server: String },
     #[error("no free database connection within {secs} s (DATABASE_CONNECTION_LIMIT={limit}); raise DATABASE_POOL_TIMEOUT or the limit")]
@@ -77,6 +83,14 @@ impl DbError {
         match err.code() {
             Some(code) if *code == SqlState::QUERY_CANCELED => {
                 DbError::StatementTimeout { helper: helper.to_string() }
+            }
+            // CREATE EXTENSION of an extension whose files the server does not have:
+            // 'extension "x" is not available' (PostgreSQL 15 and later), 'could not open
+            // extension control file ".../x.control"' (earlier)
+            Some(_) if err.as_db_error().and_then(|db| missing_extension(db.message())).is_some() => {
+                let name =
+                    err.as_db_error().and_then(|db| missing_extension(db.message())).unwrap_or_default();
+                DbError::MissingExtension { name, helper: helper.to_string() }
             }
             Some(code) if *code == SqlState::INSUFFICIENT_PRIVILEGE => {
                 DbError::Privilege { helper: helper.to_string(), message: describe_db_error(&err) }
@@ -336,10 +350,24 @@ fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSet
     if let Some(db) = err.as_db_error() {
         return match *db.code() {
             SqlState::INVALID_PASSWORD => DbError::Auth { user, server },
+            SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+                if db.message() == format!("role \"{user}\" does not exist") =>
+            {
+                DbError::NoRole { user, server }
+            }
             SqlState::INVALID_CATALOG_NAME => {
                 DbError::MissingDatabase { database: target.database().to_string(), server }
             }
-            _ => DbError::Refused { user, server, message: db.message().to_string() },
+            _ => {
+                let fix = if db.message().contains("no encryption") {
+                    "the server lets this role in over TLS only; connect with sslmode=require (or verify-full)"
+                } else if db.message().contains("pg_hba.conf") {
+                    "no line of the server's pg_hba.conf lets this role in from here; ask its administrator to add one, or connect as another role"
+                } else {
+                    "ask the server's administrator, or connect as another role"
+                };
+                DbError::Refused { user, server, message: db.message().to_string(), fix }
+            }
         };
     }
     // the I/O error under the failure: a timeout, or a TLS handshake that rejected the
@@ -353,12 +381,33 @@ fn connect_error(err: tokio_postgres::Error, target: &Target, settings: &PoolSet
     if matches!(rejected, Some(rustls::Error::InvalidCertificate(_))) {
         return DbError::Certificate { server, reason };
     }
+    // sslmode=require (or stricter) and a server without TLS: tokio-postgres says so in
+    // words only
+    if err.to_string().contains("server does not support TLS")
+        || reason.contains("server does not support TLS")
+    {
+        return DbError::TlsRefused { server, mode: target.ssl_mode.name().to_string() };
+    }
     // tokio-postgres has no kind for this one: a configuration error with this message,
     // raised when the server asks for a password and none was given
     if err.to_string().contains("password missing") || reason.contains("password missing") {
         return DbError::PasswordMissing { user, server };
     }
     DbError::Unreachable { server, reason }
+}
+
+/// The extension a server's message says it lacks: 'extension "x" is not available'
+/// (PostgreSQL 15 and later) or 'could not open extension control file ".../x.control"'.
+fn missing_extension(message: &str) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("extension \"") {
+        let (name, tail) = rest.split_once('"')?;
+        return tail.trim().starts_with("is not available").then(|| name.to_string());
+    }
+    if message.contains("extension control file") {
+        let path = message.split('"').nth(1)?;
+        return path.rsplit('/').next()?.strip_suffix(".control").map(str::to_string);
+    }
+    None
 }
 
 /// The I/O error a driver error was caused by, if any.
@@ -468,6 +517,20 @@ pub async fn end_read(tx: tokio_postgres::Transaction<'_>) -> Result<(), DbError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_missing_extension_is_read_from_either_message() {
+        assert_eq!(missing_extension("extension \"pg_trgm\" is not available").as_deref(), Some("pg_trgm"));
+        assert_eq!(
+            missing_extension(
+                "could not open extension control file \"/usr/share/postgresql/12/extension/rum.control\": No such file or directory"
+            )
+            .as_deref(),
+            Some("rum")
+        );
+        assert_eq!(missing_extension("extension \"pg_trgm\" already exists"), None);
+        assert_eq!(missing_extension("relation \"bugs\" does not exist"), None);
+    }
 
     #[tokio::test]
     async fn every_connection_busy_stops_at_the_pool_timeout_naming_it() {

@@ -217,7 +217,7 @@ async fn projects(tx: &Transaction<'_>, file: &Path, dry_run: bool) -> Result<Su
     let kind = ImportKind::Projects;
     let (known, mut names) = known_projects(tx).await?;
     let mut summary = Summary::default();
-    let mut copy = stage::start_copy(tx, kind, crate::ui::progress(0, "repositories")).await?;
+    let mut copy = stage::start_copy(tx, kind, indicatif::ProgressBar::hidden()).await?;
     let mut items = elements::<Repo>(file);
     let mut seen = HashSet::new();
     while let Some(repo) = items.recv().await {
@@ -432,7 +432,7 @@ async fn bugs(
     let logins = github_logins(tx).await?;
     let synced = synced_bugs(tx).await?;
     let mut upstream_now: Vec<(String, serde_json::Value)> = Vec::new();
-    let mut copy = stage::start_copy(tx, kind, crate::ui::progress(0, "issues")).await?;
+    let mut copy = stage::start_copy(tx, kind, indicatif::ProgressBar::hidden()).await?;
     let mut skipped = Skipped::default();
     let mut seen = HashSet::new();
     let mut line = 0u64;
@@ -583,6 +583,8 @@ fn elements<T: DeserializeOwned + Send + 'static>(file: &Path) -> mpsc::Receiver
 
 fn read_pages<T: DeserializeOwned>(path: &Path, sender: &mpsc::Sender<Result<T>>) -> Result<()> {
     let file = File::open(path).map_err(|err| anyhow!("cannot read {}: {err}", path.display()))?;
+    let label = path.file_name().map_or_else(|| "reading".into(), |name| name.to_string_lossy().into_owned());
+    let file = crate::ui::ProgressRead::new(file, path, &label);
     let mut reader = BufReader::with_capacity(1 << 20, file);
     // a UTF-8 byte order mark, as some editors write one
     let mut bom = [0u8; 3];

@@ -164,7 +164,7 @@ pub async fn csv(tx: &Transaction<'_>, import: &CsvImport<'_>) -> Result<Summary
     let refs = references(tx).await?;
     let mut summary =
         Summary { computed: layout.computed.clone(), ignored: layout.ignored.clone(), ..Summary::default() };
-    let mut copy = stage::start_copy(tx, import.kind, crate::ui::progress(0, "rows")).await?;
+    let mut copy = stage::start_copy(tx, import.kind, indicatif::ProgressBar::hidden()).await?;
     loop {
         let line = match reader.next(&mut record) {
             Ok(Some(line)) => line,

@@ -56,7 +56,7 @@ impl Layout {
 
 /// A CSV file being read, record by record, with each record's line.
 pub struct CsvFile {
-    reader: Reader<BufReader<Counting<File>>>,
+    reader: Reader<BufReader<Counting<crate::ui::ProgressRead<File>>>>,
     lines: Arc<Mutex<Lines>>,
 }
 
@@ -76,7 +76,8 @@ impl CsvFile {
 }
 
 pub fn open(path: &Path, options: CsvOptions) -> std::io::Result<CsvFile> {
-    let (counting, lines) = Counting::new(File::open(path)?);
+    let file = crate::ui::ProgressRead::new(File::open(path)?, path, "reading");
+    let (counting, lines) = Counting::new(file);
     let reader = ReaderBuilder::new()
         .delimiter(options.delimiter)
         .has_headers(false)

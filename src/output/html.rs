@@ -49,14 +49,14 @@ fn table(frame: &Frame, html: &mut String) {
             let _ = write!(
                 html,
                 "<tr><th>{}</th><td{class}>{}</td></tr>",
-                escape(&column.name.replace('_', " ")),
+                escape(&crate::frame::words(&column.name)),
                 escape(&human(value, column.kind))
             );
         }
     } else {
         html.push_str("<thead><tr>");
         for column in &frame.columns {
-            let _ = write!(html, "<th>{}</th>", escape(&column.name.replace('_', " ")));
+            let _ = write!(html, "<th>{}</th>", escape(&crate::frame::words(&column.name)));
         }
         html.push_str("</tr></thead><tbody>");
         for row in &frame.rows {

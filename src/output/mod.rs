@@ -8,6 +8,7 @@ pub mod parquet;
 pub(crate) mod render;
 mod table;
 mod text;
+mod xlsx;
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -42,7 +43,20 @@ pub enum Format {
     Ndjson,
     /// Apache Parquet, one file per frame (-o FILE; FILE.<frame>.parquet for several)
     Parquet,
+    /// a spreadsheet workbook, one sheet per frame, typed (numbers, dates, booleans)
+    Xlsx,
 }
+
+/// The extensions `-o FILE` knows, and the format each means.
+const EXTENSIONS: &[(&str, Format)] = &[
+    ("csv", Format::Csv),
+    ("json", Format::Json),
+    ("ndjson", Format::Ndjson),
+    ("jsonl", Format::Ndjson),
+    ("parquet", Format::Parquet),
+    ("xlsx", Format::Xlsx),
+    ("txt", Format::Table),
+];
 
 /// Where and how results are written, resolved once from the global options.
 #[derive(Debug, Clone)]
@@ -55,19 +69,38 @@ pub struct Output {
 }
 
 impl Output {
+    /// The format `-f` names, else the one `-o FILE`'s extension means (None: neither
+    /// was given); an extension ctodb does not know is an error naming those it knows.
+    pub fn format_of(format: Option<Format>, path: Option<&Path>) -> Result<Option<Format>, String> {
+        match (format, path) {
+            (Some(format), _) => Ok(Some(format)),
+            (None, Some(path)) => format_from_extension(path).map(Some).ok_or_else(|| {
+                let known: Vec<String> = EXTENSIONS.iter().map(|(ext, _)| format!(".{ext}")).collect();
+                format!(
+                    "-o {}: ctodb does not know the extension {}; use one of {}, or name the format with -f",
+                    path.display(),
+                    path.extension().map_or_else(|| "(none)".into(), |e| format!(".{}", e.to_string_lossy())),
+                    known.join(", ")
+                )
+            }),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// Resolves `auto`: a table on a terminal, CSV when piped; with `-o FILE`, the
-    /// file's extension decides (.csv, .json, .ndjson/.jsonl), else a table.
-    pub fn resolve(format: Option<Format>, path: Option<PathBuf>, no_color: bool) -> Output {
+    /// file's extension decides (.csv, .json, .ndjson/.jsonl, .parquet, .xlsx, .txt for a
+    /// table); an extension it does not know is an error unless `-f` says the format.
+    pub fn resolve(format: Option<Format>, path: Option<PathBuf>, no_color: bool) -> Result<Output> {
         let stdout_is_terminal = io::stdout().is_terminal();
-        let format = format.unwrap_or_else(|| match &path {
-            Some(path) => format_from_extension(path).unwrap_or(Format::Table),
+        let format = match Output::format_of(format, path.as_deref()).map_err(anyhow::Error::msg)? {
+            Some(format) => format,
             None if stdout_is_terminal => Format::Table,
             None => Format::Csv,
-        });
+        };
         let to_terminal = path.is_none() && stdout_is_terminal;
-        let color = to_terminal && !no_color && std::env::var_os("NO_COLOR").is_none();
+        let color = to_terminal && !no_color;
         let width = to_terminal.then(|| comfy_table::Table::new().width()).flatten();
-        Output { format, path, color, width, to_terminal }
+        Ok(Output { format, path, color, width, to_terminal })
     }
 
     /// Whether sparklines may be drawn: a table on a terminal (never CSV, JSON or a file).
@@ -96,6 +129,9 @@ impl Output {
     pub fn emit(&self, report: &Report) -> Result<()> {
         if self.format == Format::Parquet {
             return self.emit_parquet(report);
+        }
+        if self.format == Format::Xlsx {
+            return self.emit_xlsx(report);
         }
         match &self.path {
             None => {
@@ -154,14 +190,36 @@ impl Output {
         }
     }
 
+    /// A workbook: to `-o FILE.xlsx`, or to standard output when that is not a terminal.
+    fn emit_xlsx(&self, report: &Report) -> Result<()> {
+        for footer in report.frames.iter().filter_map(footer) {
+            ui::info(&footer);
+        }
+        let bytes = xlsx::workbook_bytes(report)
+            .map_err(|err| anyhow::anyhow!("cannot write the workbook: {err}"))?;
+        match &self.path {
+            None if self.to_terminal => anyhow::bail!(
+                "a workbook is binary and standard output is a terminal; write it to a file with -o FILE.xlsx"
+            ),
+            None => {
+                let mut out = io::stdout().lock();
+                match out.write_all(&bytes).and_then(|_| out.flush()) {
+                    Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                    other => other.context("cannot write to standard output"),
+                }
+            }
+            Some(path) => write_atomically(path, |out| out.write_all(&bytes)),
+        }
+    }
+
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         match self.format {
             Format::Table => table::render(report, out, self.color, self.width)?,
             Format::Csv => text::csv(report, out)?,
             Format::Json => text::json(report, out)?,
             Format::Ndjson => text::ndjson(report, out)?,
-            // emit() writes Parquet itself
-            Format::Parquet => {}
+            // emit() writes Parquet and workbooks itself
+            Format::Parquet | Format::Xlsx => {}
         }
         if self.format != Format::Table {
             for footer in report.frames.iter().filter_map(footer) {
@@ -193,13 +251,8 @@ fn frame_path(path: &Path, frame: &str) -> PathBuf {
 }
 
 fn format_from_extension(path: &Path) -> Option<Format> {
-    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-        "parquet" => Some(Format::Parquet),
-        "csv" => Some(Format::Csv),
-        "json" => Some(Format::Json),
-        "ndjson" | "jsonl" => Some(Format::Ndjson),
-        _ => None,
-    }
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    EXTENSIONS.iter().find(|(ext, _)| *ext == extension).map(|(_, format)| *format)
 }
 
 /// Writes through a temporary file in the target's folder, then renames it into place.

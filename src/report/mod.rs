@@ -71,8 +71,7 @@ pub struct FromSnapshot {
 /// `--limit` and `--page`.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct Page {
-    /// Rows per page [default: 50; `projects` in csv, json, ndjson or parquet: every
-    /// project, up to 100,000]
+    /// Rows per page [default: 50]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub limit: Option<u32>,
     /// Page number, from 1

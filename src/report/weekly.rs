@@ -83,12 +83,21 @@ fn page(week: Week, changes: Option<diff::Diff>, dir: &Path, from_snapshot: bool
     let mut sections =
         vec![("Portfolio".to_string(), vec![Block::Table(week.overview.styled(Style::Record))])];
     let changed = match changes {
-        Some(changes) => vec![
-            Block::Table(changes.portfolio.titled("Totals")),
-            Block::Picture(chart::moves(&changes.projects, 15).svg()),
-            Block::Table(changes.projects.titled("Projects")),
-            Block::Table(changes.bugs.titled("Bugs")),
-        ],
+        Some(changes) => {
+            let moves = chart::moves(&changes.projects, 15);
+            let moves = if moves.bars.is_empty() {
+                Block::Note("No valuation moved.".to_string())
+            } else {
+                Block::Picture(moves.svg())
+            };
+            vec![
+                Block::Table(changes.portfolio.titled("Totals")),
+                Block::Table(changes.counts.titled("Counts")),
+                moves,
+                Block::Table(changes.projects.titled("Projects")),
+                Block::Table(changes.bugs.titled("Bugs")),
+            ]
+        }
         None => vec![Block::Note(format!(
             "No earlier snapshot in {} to compare with: `ctodb export` writes one a week.",
             dir.display()

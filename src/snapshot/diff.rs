@@ -23,7 +23,10 @@ use crate::model::{BugStatus, ProjectStatus, Severity};
 
 /// The three frames, and what `--fail-on` asks about.
 pub struct Diff {
+    /// the money totals (ARR, valuation, infrastructure cost)
     pub portfolio: Frame,
+    /// the counts (open, critical and breached bugs, projects of each status)
+    pub counts: Frame,
     pub projects: Frame,
     pub bugs: Frame,
     /// a critical bug opened, or a bug became critical, between the snapshots
@@ -33,10 +36,10 @@ pub struct Diff {
 }
 
 pub fn diff(from: &Snapshot, to: &Snapshot, top: usize) -> Result<Diff> {
-    let portfolio = portfolio(from, to)?;
+    let (portfolio, counts) = portfolio(from, to)?;
     let projects = projects(from, to, top)?;
     let (bugs, new_critical, new_breach) = bugs(from, to)?;
-    Ok(Diff { portfolio, projects, bugs, new_critical, new_breach })
+    Ok(Diff { portfolio, counts, projects, bugs, new_critical, new_breach })
 }
 
 /// The change of `now` over `then` in percent, rounded half away from zero to 2 places;
@@ -55,51 +58,57 @@ fn number(value: &Value) -> Option<Decimal> {
     }
 }
 
-fn portfolio(from: &Snapshot, to: &Snapshot) -> Result<Frame> {
+/// The portfolio's totals then and now: money in one frame (exact, two decimals), counts
+/// in another (whole numbers), each metric named in words.
+fn portfolio(from: &Snapshot, to: &Snapshot) -> Result<(Frame, Frame)> {
     let then = from.stored("portfolio", "portfolio")?;
     let now = to.stored("portfolio", "portfolio")?;
-    let mut frame = Frame::new(
-        "portfolio",
-        vec![
-            Column::new("metric", Kind::Text),
-            // money and counts alike: exact decimals (JSON strings), right-aligned
-            Column::new("then", Kind::Money),
-            Column::new("now", Kind::Money),
-            Column::new("change", Kind::Money),
-            Column::new("change_pct", Kind::Decimal),
-        ],
-    );
-    // the overview's totals, then its count of projects of each status (a column named
-    // after the status)
-    let totals = [
-        "total_arr",
-        "total_valuation",
-        "total_monthly_infra_cost",
-        "open_bugs",
-        "critical_open_bugs",
-        "sla_breaches",
-    ];
-    let metrics = totals.iter().map(|total| (total.to_string(), *total)).chain(
-        ProjectStatus::ALL.iter().map(|status| (format!("projects_{}", status.label()), status.label())),
-    );
     let first = |f: &Frame, column: &str| -> Option<Decimal> {
         let i = f.column_index(column)?;
         f.rows.first().and_then(|row| number(&row[i]))
     };
-    for (metric, column) in metrics {
+    let frame = |name: &str, kind: Kind| {
+        Frame::new(
+            name,
+            vec![
+                Column::new("metric", Kind::Text),
+                Column::new("then", kind),
+                Column::new("now", kind),
+                Column::new("change", kind),
+                Column::new("change_pct", Kind::Decimal),
+            ],
+        )
+    };
+    let row = |metric: &str, column: &str, value: &dyn Fn(Decimal) -> Value| {
         let (a, b) = (first(&then, column), first(&now, column));
-        let change = match (a, b) {
-            (Some(a), Some(b)) => Value::Decimal(b - a),
-            _ => Value::Null,
+        let (change, pct) = match (a, b) {
+            (Some(a), Some(b)) => (value(b - a), percent(a, b)),
+            _ => (Value::Null, Value::Null),
         };
-        let pct = match (a, b) {
-            (Some(a), Some(b)) => percent(a, b),
-            _ => Value::Null,
-        };
-        let shown = |v: Option<Decimal>| v.map_or(Value::Null, Value::Decimal);
-        frame.push(vec![Value::from(metric), shown(a), shown(b), change, pct]);
+        let shown = |v: Option<Decimal>| v.map_or(Value::Null, value);
+        vec![Value::from(metric), shown(a), shown(b), change, pct]
+    };
+    let mut money = frame("portfolio", Kind::Money);
+    for column in ["total_arr", "total_valuation", "total_monthly_infra_cost"] {
+        money.push(row(&crate::frame::words(column), column, &Value::Decimal));
     }
-    Ok(frame)
+    // counts are whole numbers in every snapshot; one that is not would be shown as it is
+    let count = |d: Decimal| {
+        if d.fract().is_zero() {
+            rust_decimal::prelude::ToPrimitive::to_i64(&d).map_or(Value::Decimal(d), Value::Int)
+        } else {
+            Value::Decimal(d)
+        }
+    };
+    let mut counts = frame("counts", Kind::Int);
+    for column in ["open_bugs", "critical_open_bugs", "sla_breaches"] {
+        counts.push(row(&crate::frame::words(column), column, &count));
+    }
+    // the overview's count of projects of each status (a column named after the status)
+    for status in ProjectStatus::ALL {
+        counts.push(row(&format!("{} projects", status.label()), status.label(), &count));
+    }
+    Ok((money, counts))
 }
 
 /// One project's stored figures.
@@ -394,67 +403,72 @@ fn bugs(from: &Snapshot, to: &Snapshot) -> Result<(Frame, bool, bool)> {
     let now = snapshot_bugs(to)?;
     let names = project_names(to)?;
     let mut changes = bug_changes(&then, &now, then_at, now_at);
-    let new_critical = changes.iter().any(|(change, bug, old)| {
+    let new_critical = changes.iter().any(|(reasons, bug, old)| {
         bug.severity == Severity::Critical
-            && match (*change, old) {
-                ("opened", _) => true,
-                ("severity changed", Some(old)) => old.severity != Severity::Critical,
-                _ => false,
-            }
+            && (reasons.contains(&"opened")
+                || reasons.contains(&"severity changed")
+                    && old.is_some_and(|old| old.severity != Severity::Critical))
     });
-    let new_breach = changes.iter().any(|(change, _, _)| *change == "newly breached");
+    let new_breach = changes.iter().any(|(reasons, _, _)| reasons.contains(&"newly breached"));
     // critical and high first, then the most urgent, then by number
     changes.sort_by(|a, b| {
         a.1.severity
             .cmp(&b.1.severity)
             .then_with(|| b.1.priority.cmp(&a.1.priority))
             .then_with(|| a.1.number.cmp(&b.1.number))
-            .then_with(|| a.0.cmp(b.0))
     });
     let frame = bug_frame(changes, &names);
     Ok((frame.when_empty("no bug changed"), new_critical, new_breach))
 }
 
-/// What happened to each bug between the two snapshots: (change, bug now, bug then).
+/// What happened to each bug that changed between the two snapshots, one entry a bug:
+/// (every reason, in workflow order, the bug now, the bug then).
+type BugChange<'a> = (Vec<&'static str>, &'a Bug, Option<&'a Bug>);
+
 fn bug_changes<'a>(
     then: &'a HashMap<Uuid, Bug>,
     now: &'a HashMap<Uuid, Bug>,
     then_at: i64,
     now_at: i64,
-) -> Vec<(&'static str, &'a Bug, Option<&'a Bug>)> {
-    let mut changes: Vec<(&'static str, &Bug, Option<&Bug>)> = Vec::new();
+) -> Vec<BugChange<'a>> {
+    let mut changes = Vec::new();
     for (id, bug) in now {
-        match then.get(id) {
+        let old = then.get(id);
+        let mut reasons = Vec::new();
+        match old {
             None => {
-                changes.push(("opened", bug, None));
+                reasons.push("opened");
                 if bug.breached_at(now_at) {
-                    changes.push(("newly breached", bug, None));
+                    reasons.push("newly breached");
                 }
             }
             Some(old) => {
                 if old.status.is_open() && !bug.status.is_open() && bug.status != BugStatus::Deferred {
-                    changes.push(("resolved", bug, Some(old)));
+                    reasons.push("resolved");
                 }
                 if !old.status.is_open() && old.status != BugStatus::Deferred && bug.status.is_open() {
-                    changes.push(("reopened", bug, Some(old)));
+                    reasons.push("reopened");
                 }
                 if bug.breached_at(now_at) && !old.breached_at(then_at) {
-                    changes.push(("newly breached", bug, Some(old)));
+                    reasons.push("newly breached");
                 }
                 if bug.severity != old.severity {
-                    changes.push(("severity changed", bug, Some(old)));
+                    reasons.push("severity changed");
                 }
                 if bug.blocker != old.blocker {
-                    changes.push(("blocker changed", bug, Some(old)));
+                    reasons.push("blocker changed");
                 }
             }
+        }
+        if !reasons.is_empty() {
+            changes.push((reasons, bug, old));
         }
     }
     changes
 }
 
 /// The bug changes as a frame, with each bug's project by name.
-fn bug_frame(changes: Vec<(&'static str, &Bug, Option<&Bug>)>, names: &HashMap<Uuid, String>) -> Frame {
+fn bug_frame(changes: Vec<BugChange<'_>>, names: &HashMap<Uuid, String>) -> Frame {
     let mut frame = Frame::new(
         "bugs",
         vec![
@@ -471,10 +485,10 @@ fn bug_frame(changes: Vec<(&'static str, &Bug, Option<&Bug>)>, names: &HashMap<U
             Column::new("created_at", Kind::Timestamp),
         ],
     );
-    for (change, bug, old) in changes {
+    for (reasons, bug, old) in changes {
         let label = |v: Option<&str>| v.map_or(Value::Null, Value::from);
         frame.push(vec![
-            Value::from(change),
+            Value::from(reasons.join(", ")),
             Value::Int(bug.number),
             Value::from(bug.severity.label()),
             label(old.map(|o| o.severity.label())),
