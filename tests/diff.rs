@@ -57,35 +57,52 @@ fn diff_lists_exactly_the_changes_between_two_weeks() {
     assert!(out.stderr_text().contains("changes from 2026-11-25T12:00:00Z to 2026-12-02T12:00:00Z"));
     let document: Value = serde_json::from_str(&out.ok()).unwrap();
 
-    let portfolio: Vec<(String, Value, Value, Value, Value)> = rows(&document, "portfolio")
-        .iter()
-        .map(|r| {
-            (
-                r["metric"].as_str().unwrap().to_string(),
-                r["then"].clone(),
-                r["now"].clone(),
-                r["change"].clone(),
-                r["change_pct"].clone(),
-            )
-        })
-        .collect();
+    let totals = |frame: &str| -> Vec<(String, Value, Value, Value, Value)> {
+        rows(&document, frame)
+            .iter()
+            .map(|r| {
+                (
+                    r["metric"].as_str().unwrap().to_string(),
+                    r["then"].clone(),
+                    r["now"].clone(),
+                    r["change"].clone(),
+                    r["change_pct"].clone(),
+                )
+            })
+            .collect()
+    };
     let s = |t: &str| Value::String(t.to_string());
     let n = |x: f64| serde_json::json!(x);
+    let i = |x: i64| serde_json::json!(x);
+    // money: exact decimals (JSON strings), the metrics named in words
+    let money = totals("portfolio");
+    let names: Vec<&str> = money.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(names, ["total ARR", "total valuation", "total monthly infra cost"]);
+    // Atlas Payments 1,200,000 → 1,500,000; 300,000 / 2,750,000 = 10.909…%
+    assert_eq!(
+        (&money[0].1, &money[0].2, &money[0].3, &money[0].4),
+        (&s("2750000.00"), &s("3050000.00"), &s("300000.00"), &n(10.91))
+    );
+    for (metric, then, now, change, _) in &money {
+        let cents = |v: &Value| -> i64 { v.as_str().unwrap().replace('.', "").parse().unwrap() };
+        assert_eq!(cents(change), cents(now) - cents(then), "{metric}");
+        assert!(then.as_str().unwrap().split('.').nth(1).is_some_and(|d| d.len() == 2), "{metric}: {then}");
+    }
+    // counts: whole numbers
     let expected = [
-        // Atlas Payments 1,200,000 → 1,500,000; 300,000 / 2,750,000 = 10.909…%
-        ("total_arr", s("2750000.00"), s("3050000.00"), s("300000.00"), n(10.91)),
         // 7 open at T0 (1, 2, 4, 5, 7, 11, 12); at T1 7 is resolved, 10 reopened, 13 new
-        ("open_bugs", s("7"), s("8"), s("1"), n(14.29)),
+        ("open bugs", i(7), i(8), i(1), n(14.29)),
         // 1 and 2 at T0; 12 (escalated) and 13 (new) join them
-        ("critical_open_bugs", s("2"), s("4"), s("2"), n(100.0)),
+        ("critical open bugs", i(2), i(4), i(2), n(100.0)),
         // 1, 4, 11 past due at T0; at T1 also 2, 5, 10, 12, 13
-        ("sla_breaches", s("3"), s("8"), s("5"), n(166.67)),
-        ("projects_active", s("3"), s("2"), s("-1"), n(-33.33)),
-        ("projects_deferred", s("1"), s("2"), s("1"), n(100.0)),
-        ("projects_cancelled", s("0"), s("0"), s("0"), Value::Null),
+        ("SLA breaches", i(3), i(8), i(5), n(166.67)),
+        ("active projects", i(3), i(2), i(-1), n(-33.33)),
+        ("deferred projects", i(1), i(2), i(1), n(100.0)),
+        ("cancelled projects", i(0), i(0), i(0), Value::Null),
     ];
+    let counts = totals("counts");
     for (metric, then, now, change, pct) in expected {
-        let row = portfolio.iter().find(|r| r.0 == metric).unwrap_or_else(|| panic!("{metric}"));
+        let row = counts.iter().find(|r| r.0 == metric).unwrap_or_else(|| panic!("{metric}"));
         assert_eq!((&row.1, &row.2, &row.3, &row.4), (&then, &now, &change, &pct), "{metric}");
     }
 
@@ -132,24 +149,21 @@ fn diff_lists_exactly_the_changes_between_two_weeks() {
     assert_eq!(
         bugs,
         vec![
-            // critical first, the most urgent first
+            // critical first, the most urgent first; one row a bug, every reason in it
             bug("newly breached", 2, "critical", "in_progress", "in_progress"),
-            bug("newly breached", 12, "critical", "in_progress", "in_progress"),
-            bug("severity changed", 12, "critical", "in_progress", "in_progress"),
-            bug("newly breached", 13, "critical", "", "pending"),
-            bug("opened", 13, "critical", "", "pending"),
+            bug("newly breached, severity changed", 12, "critical", "in_progress", "in_progress"),
+            bug("opened, newly breached", 13, "critical", "", "pending"),
             bug("newly breached", 5, "medium", "in_progress", "in_progress"),
-            bug("newly breached", 10, "low", "closed", "pending"),
-            bug("reopened", 10, "low", "closed", "pending"),
+            bug("reopened, newly breached", 10, "low", "closed", "pending"),
             bug("resolved", 7, "low", "pending", "verified"),
         ]
     );
-    let twelve = rows(&document, "bugs").iter().find(|r| r["change"] == "severity changed").unwrap();
+    let twelve = rows(&document, "bugs").iter().find(|r| r["bug"] == 12).unwrap();
     assert_eq!(
         (twelve["severity_then"].as_str(), twelve["project"].as_str()),
         (Some("low"), Some("Echo Voice Lab"))
     );
-    let thirteen = rows(&document, "bugs").iter().find(|r| r["change"] == "opened").unwrap();
+    let thirteen = rows(&document, "bugs").iter().find(|r| r["bug"] == 13).unwrap();
     assert_eq!(thirteen["title"], "Payouts stuck in review");
 
     // --fail-on: a new critical bug and new breaches → 3; the frames are printed anyway
@@ -340,6 +354,10 @@ print('ok')
                 "Payouts stuck in review",
                 "reopened",
                 "Largest valuation moves",
+                "reopened, newly breached",
+                "newly breached, severity changed",
+                "total ARR",
+                "SLA breaches",
                 "Top priorities",
                 "SLA breaches, most overdue first",
                 "MTTR (hours)",
@@ -349,6 +367,78 @@ print('ok')
             .unwrap();
         assert!(out.status.success(), "{page}: {}", String::from_utf8_lossy(&out.stderr));
     }
+    for page in ["live.html", "w2.html"] {
+        let html = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        // names are words everywhere: no column or metric shows its identifier
+        for identifier in ["total_arr", "open_bugs", "sla_breaches", "hours_overdue"] {
+            assert!(!html.contains(identifier), "{page} shows {identifier}");
+        }
+        // counts are whole numbers: the counts table has no decimal point
+        let counts = html.split("<h3>Counts</h3>").nth(1).unwrap().split("</table>").next().unwrap();
+        assert!(
+            counts.contains("<td>open bugs</td><td class=\"n\">7</td><td class=\"n\">8</td>"),
+            "{counts}"
+        );
+        for row in counts.split("<tr>").skip(2) {
+            let cells: Vec<&str> = row
+                .split("<td")
+                .skip(1)
+                .map(|c| c.split('>').nth(1).unwrap_or("").trim_end_matches("</td"))
+                .collect();
+            assert!(cells[1..4].iter().all(|c| !c.contains('.')), "a count with decimals: {cells:?}");
+        }
+        // one row a bug: bug 12 appears once in the bugs table, with both reasons
+        let bugs = html.split("<h3>Bugs</h3>").nth(1).unwrap().split("</table>").next().unwrap();
+        assert_eq!(bugs.matches("Echo Voice Lab").count(), 1, "{bugs}");
+    }
+    // printed on A4, every column of every table is on the page (a table wider than the
+    // page would lose its right-hand columns): the PDF's text holds the last header of
+    // each wide table
+    let pdf = dir.path().join("w2.pdf");
+    let url = format!("file://{}", dir.path().join("w2.html").display());
+    let printed = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+            &format!("--user-data-dir={}", dir.path().join("pdf.profile").display()),
+            &format!("--print-to-pdf={}", pdf.display()),
+            &url,
+        ])
+        .output()
+        .expect("chromium runs");
+    assert!(printed.status.success() && pdf.is_file(), "{}", String::from_utf8_lossy(&printed.stderr));
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils, which .ci/run installs) runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let size = std::process::Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo runs");
+    let size = String::from_utf8_lossy(&size.stdout);
+    assert!(size.contains("595.") || size.contains("612 x 792"), "not A4 or Letter: {size}");
+    // (a header may wrap onto two lines in print: each of its words is looked for)
+    let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+    for header in ["hours overdue", "SLA state", "severity then", "change %", "due at"] {
+        for word in header.split(' ') {
+            assert!(words.contains(word), "the printed page lost the column {header:?}:\n{text}");
+        }
+    }
+
+    // nothing moved between two snapshots of the same state: a note, not an empty chart
+    crate::common::ctodb_at(
+        &db.url,
+        &["export", "--as-of", "2026-12-02T13:00:00Z", "--id", "w3"],
+        Some(dir.path()),
+    )
+    .status_only();
+    offline(dir.path(), &["report", "weekly", "--html", "w3.html", "--snapshot", "w3"]).status_only();
+    let still = std::fs::read_to_string(dir.path().join("w3.html")).unwrap();
+    assert!(still.contains("No valuation moved."), "no note");
+    assert!(!still.contains("Largest valuation moves"));
+    assert_eq!(still.matches("<svg").count(), 2);
+
     // headless Chromium (Debian's package, which .ci/run installs): a screenshot that is
     // not blank, and no console message (the page has no script and fetches nothing)
     // both pages: the live one and the one made from a snapshot alone

@@ -31,7 +31,9 @@ max-width:1100px;padding:0 1em}h1{margin-bottom:0}.sub{color:#555;margin-top:.3e
 th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f2f4f7}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}td.critical{color:#b30000;font-weight:bold}\
 td.high{color:#8a5a00;font-weight:bold}.note{color:#555;font-style:italic}svg{max-width:100%;height:auto}\
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,svg{break-inside:avoid}}";
+@media print{@page{margin:12mm}body{margin:0;max-width:none;font-size:11px}h2{break-after:avoid}\
+table{font-size:8px;width:100%}th,td{padding:2px 3px;overflow-wrap:anywhere}th,td.n,td.e,td.critical,td.high\
+{overflow-wrap:normal}td.n,td.e,td.critical,td.high{white-space:nowrap}tr,svg{break-inside:avoid}}";
 
 fn numeric(kind: Kind) -> bool {
     matches!(kind, Kind::Int | Kind::Float | Kind::Decimal | Kind::Money | Kind::Bytes)
@@ -70,6 +72,11 @@ fn table(frame: &Frame, html: &mut String) {
                         format!(" class=\"{s}\"")
                     }
                     _ if numeric(column.kind) => " class=\"n\"".to_string(),
+                    // labels and other short words stay whole when a printed table
+                    // squeezes its columns (long text wraps, anywhere if it must)
+                    _ if text.chars().count() <= 14 && !text.contains(char::is_whitespace) => {
+                        " class=\"e\"".to_string()
+                    }
                     _ => String::new(),
                 };
                 let _ = write!(html, "<td{class}>{}</td>", escape(&text));
