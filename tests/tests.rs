@@ -22,6 +22,7 @@ mod libpq_urls;
 mod local;
 mod migrate;
 mod output;
+mod polish;
 mod reliability;
 mod replica;
 mod retention;

@@ -342,11 +342,12 @@ pub fn python() -> PathBuf {
                         "polars",
                         "pandas",
                         "pyspark",
+                        "openpyxl",
                     ])
                     .status();
                 assert!(
                     installed.is_ok_and(|s| s.success()),
-                    "pip install pyarrow duckdb psycopg pillow polars pandas pyspark failed"
+                    "pip install pyarrow duckdb psycopg pillow polars pandas pyspark openpyxl failed"
                 );
                 // an older environment without psycopg makes way for the new one
                 if !ready(&python) {
@@ -362,6 +363,17 @@ pub fn python() -> PathBuf {
                 "{} cannot import pyarrow, duckdb, psycopg, PIL, polars, pandas and pyspark",
                 python.display()
             );
+            // added later than the others: an environment made before gains it
+            let has = |module: &str| {
+                Command::new(&python)
+                    .args(["-c", &format!("import {module}")])
+                    .status()
+                    .is_ok_and(|s| s.success())
+            };
+            if !has("openpyxl") {
+                let _ = Command::new(&python).args(["-m", "pip", "install", "-q", "openpyxl"]).status();
+                assert!(has("openpyxl"), "pip install openpyxl failed");
+            }
             python
         })
         .clone()
