@@ -176,3 +176,43 @@ print(bugs.max_row - 1)
     assert!(eleven.starts_with("11,medium,pending,79,"), "{eleven}");
     assert!(eleven.contains(",TRUE,") && eleven.contains("2026-11-21 12:00:00"), "{eleven}");
 }
+
+#[test]
+fn a_large_import_shows_a_progress_bar_on_a_terminal_only() {
+    let db = TestDb::new("import_progress");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bugs.csv");
+    // 5 MB of new bugs: over the 4 MiB from which a file's reading shows a bar
+    let mut text = String::from("project,title,description,severity,created_at\n");
+    let mut n = 0;
+    while text.len() < 5 << 20 {
+        n += 1;
+        text.push_str(&format!(
+            "Atlas Payments,Generated bug {n},{},low,2026-11-20T10:00:00Z\n",
+            "a description long enough to make the file large ".repeat(2)
+        ));
+    }
+    std::fs::write(&file, &text).unwrap();
+    // on a terminal (util-linux `script` gives it one): the bar, named, with its bytes
+    let command = format!(
+        "stty cols 200; {} import csv {} --kind bugs --dry-run",
+        env!("CARGO_BIN_EXE_ctodb"),
+        file.display()
+    );
+    let out = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("DATABASE_URL", &db.url)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script (util-linux) runs");
+    let seen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{seen}");
+    assert!(seen.contains("reading [") && seen.contains("MiB"), "no progress bar: {seen}");
+    assert!(seen.contains(&format!("{n} would be inserted")) || seen.contains(&format!("{n} inserted")), "{seen}");
+    // piped: no bar, only the summary
+    let piped = db.ctodb(&["import", "csv", file.to_str().unwrap(), "--kind", "bugs", "--dry-run"]);
+    assert_eq!(piped.code(), 0, "{}", piped.stderr_text());
+    assert!(!piped.stderr_text().contains("reading ["), "{}", piped.stderr_text());
+    assert!(!piped.stderr_text().contains('\u{1b}'), "escape codes when piped: {}", piped.stderr_text());
+}
