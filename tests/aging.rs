@@ -112,7 +112,7 @@ fn aging_buckets_ages_at_their_bounds_and_counts_bugs_past_sla() {
         in_dir(&db, dir.path(), &all).status_only();
         let html = std::fs::read_to_string(&page).unwrap();
         let section = html.split("<h2>Open bugs by age</h2>").nth(1).expect("the aging section");
-        assert!(section.contains(r#"<td>all</td><td class="n">10</td>"#), "{section}");
+        assert!(section.contains(r#"<td class="e">all</td><td class="n">10</td>"#), "{section}");
     }
 }
 

@@ -79,7 +79,7 @@ fn usage_errors_exit_2() {
     let out: CliOutput = ctodb_command(None).args(["stats", "--format", "xml"]).output().unwrap().into();
     assert_eq!(out.code(), 2);
     assert!(
-        out.stderr_text().contains("[possible values: table, csv, json, ndjson, parquet]"),
+        out.stderr_text().contains("[possible values: table, csv, json, ndjson, parquet, xlsx]"),
         "{}",
         out.stderr_text()
     );

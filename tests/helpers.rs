@@ -463,7 +463,7 @@ fn unknown_values_are_usage_errors_listing_the_valid_ones() {
         ),
         (vec!["bugs", "--sort", "fun"], "[possible values: priority, created, due]"),
         (vec!["projects", "--sort", "cost"], "[possible values: roi, arr, valuation, health, name]"),
-        (vec!["bugs", "-f", "xml"], "[possible values: table, csv, json, ndjson, parquet]"),
+        (vec!["bugs", "-f", "xml"], "[possible values: table, csv, json, ndjson, parquet, xlsx]"),
     ] {
         let out = db.ctodb(&args);
         assert_eq!(out.code(), 2, "{args:?}");

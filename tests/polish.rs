@@ -209,7 +209,10 @@ fn a_large_import_shows_a_progress_bar_on_a_terminal_only() {
     let seen = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{seen}");
     assert!(seen.contains("reading [") && seen.contains("MiB"), "no progress bar: {seen}");
-    assert!(seen.contains(&format!("{n} would be inserted")) || seen.contains(&format!("{n} inserted")), "{seen}");
+    assert!(
+        seen.contains(&format!("{n} would be inserted")) || seen.contains(&format!("{n} inserted")),
+        "{seen}"
+    );
     // piped: no bar, only the summary
     let piped = db.ctodb(&["import", "csv", file.to_str().unwrap(), "--kind", "bugs", "--dry-run"]);
     assert_eq!(piped.code(), 0, "{}", piped.stderr_text());
