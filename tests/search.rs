@@ -222,3 +222,92 @@ fn the_nightly_refresh_rebuilds_the_dictionary_only_after_text_changed() {
     assert_ne!(filenode(&mut client), rebuilt);
     assert_eq!(words(&mut client), 1, "the project's name is one more use of the word, in one row");
 }
+
+const RANKED: &str = concat!(
+    include_str!("../sql/search/bugs_fulltext_ranked.sql"),
+    include_str!("../sql/search/bug_rows.sql")
+);
+
+/// A helper's top twenty, with scores (no partial words).
+fn helper_top(client: &mut postgres::Client, sql: &str, text: &str) -> Vec<(String, String)> {
+    let limit: i64 = 20;
+    let sql = format!("SELECT f.ref, f.score::text FROM ({}) f", sql.trim_end().trim_end_matches(';'));
+    client.query(sql.as_str(), &[&text, &limit, &""]).unwrap().iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+#[test]
+fn the_ranked_index_finds_the_same_top_20_and_search_works_without_it() {
+    let db = TestDb::new("search_ranked");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
+    let mut client = db.client();
+    // the test server has the rum package (.ci/run installs it): migrate built the index
+    assert_eq!(db.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'bug_search_rum_idx'"), 1);
+    let common: Vec<String> = client
+        .query("SELECT word FROM search_words ORDER BY ndoc DESC, word LIMIT 3", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let queries = [
+        common[0].clone(),
+        format!("{} {}", common[0], common[1]),
+        common.join(" "),
+        "login timeout".to_string(),
+        "payment webhook".to_string(),
+        "zzqxv".to_string(),
+    ];
+    // the nearest matches the index returns hold ts_rank's twenty best: the same bugs, in
+    // the same order, with the same scores, as ranking every match
+    for text in &queries {
+        let ranked = helper_top(&mut client, RANKED, text);
+        assert_eq!(ranked, helper_top(&mut client, FULLTEXT, text), "the top 20 for {text:?}");
+        if text != "zzqxv" {
+            assert_eq!(ranked.len(), 20, "{text:?}");
+        }
+    }
+    // the query's shape lets the index return the matches in distance order (the planner
+    // takes that for common words; for rare ones sorting the few matches is as cheap)
+    client.batch_execute("SET enable_sort = off").unwrap();
+    let plan: String = client
+        .query(
+            &format!(
+                "EXPLAIN (COSTS OFF) SELECT f.ref FROM ({}) f",
+                RANKED
+                    .trim_end()
+                    .trim_end_matches(';')
+                    .replace("$1::text", "'login timeout'::text")
+                    .replace("$2::bigint", "20::bigint")
+                    .replace("$2", "20")
+                    .replace("$3::text", "''::text")
+            ),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(plan.contains("Index Scan using bug_search_rum_idx") && plan.contains("Order By: "), "{plan}");
+    client.batch_execute("RESET enable_sort").unwrap();
+
+    // ctodb search lists the same with the index and without it (the fallback: a server
+    // without the rum package), and doctor says what installing it gives
+    let searches = [format!("{} {}", common[0], common[1]), "lgoin timout".to_string(), "dashb".to_string()];
+    let listed = |db: &TestDb| -> Vec<String> {
+        searches.iter().map(|text| db.run(&["search", text, "--bugs", "-f", "csv"])).collect()
+    };
+    let with_index = listed(&db);
+    client.batch_execute("DROP INDEX ctodb.bug_search_rum_idx").unwrap();
+    assert_eq!(listed(&db), with_index);
+    let doctor = db.run(&["doctor", "-f", "csv"]);
+    let line = doctor.lines().find(|l| l.starts_with("true,ranked search,")).expect("the ranked search line");
+    assert!(line.contains("not built: the server has the rum extension; run `ctodb migrate`"), "{line}");
+    // a later migrate builds it, with nothing pending
+    let said = db.run_status(&["migrate"]);
+    assert!(said.contains("built search's ranked index (rum) in "), "{said}");
+    assert!(said.contains("is up to date"), "{said}");
+    assert_eq!(db.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'bug_search_rum_idx'"), 1);
+    assert_eq!(listed(&db), with_index);
+    // a second migrate finds it there and says nothing of it
+    assert!(!db.run_status(&["migrate"]).contains("ranked index"));
+}

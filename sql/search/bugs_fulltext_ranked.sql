@@ -10,17 +10,18 @@
 -- Parameters: $1 search text (whole words), $2 limit, $3 partial words as prefixes in
 -- to_tsquery syntax (or empty).
 -- Index: bug_search_rum_idx (@@, ordered by <=>) on ctodb.bug_search.
-WITH q AS (SELECT websearch_to_tsquery('english', $1::text) && to_tsquery('english', $3::text) AS ts),
-near AS (
+-- The query is written out where it is used (not shared through a CTE, which the planner
+-- would materialize, and then could not order the index scan by it).
+WITH near AS (
     SELECT s.bug_number, s.search_vector
-    FROM ctodb.bug_search s, q
-    WHERE s.search_vector @@ q.ts
-    ORDER BY s.search_vector <=> q.ts
+    FROM ctodb.bug_search s
+    WHERE s.search_vector @@ (websearch_to_tsquery('english', $1::text) && to_tsquery('english', $3::text))
+    ORDER BY s.search_vector <=> (websearch_to_tsquery('english', $1::text) && to_tsquery('english', $3::text))
     LIMIT greatest(200, $2::bigint * 10)
 ),
 best AS (
-    SELECT near.bug_number, ts_rank(near.search_vector, q.ts, 32) AS rank
-    FROM near, q
+    SELECT near.bug_number, ts_rank(near.search_vector, (websearch_to_tsquery('english', $1::text) && to_tsquery('english', $3::text)), 32) AS rank
+    FROM near
     ORDER BY rank DESC, near.bug_number
     LIMIT $2
 )
