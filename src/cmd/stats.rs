@@ -16,7 +16,7 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     {
         let (statement, rows) = db::query_with_columns(&**client, helper, &[]).await?;
         report.push(
-            crate::queries::rows::frame_from_rows(name, helper.name, statement.columns(), &rows)?
+            crate::queries::rows::frame_from_rows(name, helper.name, statement.columns(), rows)?
                 .titled(title),
         );
     }

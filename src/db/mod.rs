@@ -579,7 +579,7 @@ mod tests {
         // a frame never shows a placeholder for a value it cannot decode: it fails
         let statement = client.prepare(sql).await.unwrap();
         let rows = client.query(&statement, &[]).await.unwrap();
-        let err = crate::queries::rows::frame_from_rows("f", "test/helper", statement.columns(), &rows)
+        let err = crate::queries::rows::frame_from_rows("f", "test/helper", statement.columns(), rows)
             .unwrap_err()
             .to_string();
         assert!(

@@ -239,16 +239,57 @@ pub fn parquet_bytes(frame: &Frame) -> Result<Vec<u8>, String> {
     batch_bytes(&record_batch(frame)?)
 }
 
-/// A record batch as a zstd-compressed Parquet file, in memory.
-pub fn batch_bytes(batch: &RecordBatch) -> Result<Vec<u8>, String> {
-    let properties = WriterProperties::builder()
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).unwrap_or_default()))
         .set_created_by(format!("ctodb {}", env!("CARGO_PKG_VERSION")))
-        .build();
+        .build()
+}
+
+/// A record batch as a zstd-compressed Parquet file, in memory.
+pub fn batch_bytes(batch: &RecordBatch) -> Result<Vec<u8>, String> {
     let mut buffer = Vec::new();
     let mut writer =
-        ArrowWriter::try_new(&mut buffer, batch.schema(), Some(properties)).map_err(|err| err.to_string())?;
+        ArrowWriter::try_new(&mut buffer, batch.schema(), Some(writer_properties())).map_err(|err| err.to_string())?;
     writer.write(batch).map_err(|err| err.to_string())?;
     writer.close().map_err(|err| err.to_string())?;
     Ok(buffer)
+}
+
+/// Rows a large frame is encoded in at a time.
+const CHUNK_ROWS: usize = 50_000;
+
+/// A frame as a zstd-compressed Parquet file, in memory, taking the frame: its rows are
+/// encoded 50,000 at a time and each chunk let go once written, so that a large frame (the
+/// export's open bugs: 435,000 rows at ten million bugs) is never held as values and as
+/// Arrow at once. Every chunk has the schema of the whole frame (each exact column's
+/// scale is fixed from all its values first). Returns the bytes, the rows and the schema.
+pub fn frame_bytes(mut frame: Frame) -> Result<(Vec<u8>, usize, Arc<Schema>), String> {
+    for i in 0..frame.columns.len() {
+        if matches!(frame.columns[i].kind, Kind::Decimal | Kind::Money) {
+            frame.columns[i].scale = Some(decimal_scale(&frame, i));
+        }
+    }
+    let total = frame.rows.len();
+    let mut rows = std::mem::take(&mut frame.rows).into_iter();
+    let mut next_batch = |frame: &mut Frame| -> Result<(RecordBatch, bool), String> {
+        frame.rows = rows.by_ref().take(CHUNK_ROWS).collect();
+        let last = frame.rows.len() < CHUNK_ROWS;
+        let batch = record_batch(frame)?;
+        frame.rows = Vec::new();
+        Ok((batch, last))
+    };
+    let (batch, mut last) = next_batch(&mut frame)?;
+    let schema = batch.schema();
+    let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(writer_properties()))
+        .map_err(|err| err.to_string())?;
+    writer.write(&batch).map_err(|err| err.to_string())?;
+    drop(batch);
+    while !last {
+        let (batch, end) = next_batch(&mut frame)?;
+        writer.write(&batch).map_err(|err| err.to_string())?;
+        last = end;
+    }
+    let buffer = writer.into_inner().map_err(|err| err.to_string())?;
+    Ok((buffer, total, schema))
 }

@@ -19,15 +19,28 @@ use crate::sql::{self, Helper};
 
 pub use bug_filter::{BugFilter, BugSort};
 
-/// Runs a helper and turns its rows into a frame named `name`.
+/// Runs a helper and turns its rows into a frame named `name`, each row read as it
+/// arrives: a large result (the export's 435,000 open bugs at ten million) is never held
+/// as the driver's rows and as values at once.
 pub async fn fetch_frame(
     client: &impl GenericClient,
     helper: &Helper,
     params: &[&(dyn ToSql + Sync)],
     name: &str,
 ) -> Result<Frame> {
-    let (statement, rows) = db::query_with_columns(client, helper, params).await?;
-    Ok(rows::frame_from_rows(name, helper.name, statement.columns(), &rows)?)
+    use futures_util::TryStreamExt;
+    let started = std::time::Instant::now();
+    let failed = |err| db::DbError::query(helper.name, err);
+    let statement = client.prepare(&helper.sql).await.map_err(failed)?;
+    let stream = client.query_raw(&statement, params.iter().copied()).await.map_err(failed)?;
+    futures_util::pin_mut!(stream);
+    let mut frame = rows::empty_frame(name, statement.columns());
+    while let Some(row) = stream.try_next().await.map_err(failed)? {
+        let values = rows::read_row(&frame.columns, helper.name, &row)?;
+        frame.rows.push(values);
+    }
+    crate::ui::query_timing(helper.name, started.elapsed());
+    Ok(frame)
 }
 
 /// The order of `ctodb projects`, as projects/list.sql takes it.

@@ -46,28 +46,35 @@ pub fn frame_from_rows(
     name: &str,
     helper: &str,
     columns: &[tokio_postgres::Column],
-    rows: &[Row],
+    rows: Vec<Row>,
 ) -> Result<Frame, DbError> {
-    let columns: Vec<Column> = columns.iter().map(column_of).collect();
-    let mut frame = Frame::new(name, columns);
-    frame.rows = rows
-        .iter()
-        .map(|row| {
-            frame
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, column)| {
-                    read_value(row, i, column.kind).map_err(|err| DbError::Decode {
-                        helper: helper.to_string(),
-                        column: column.name.clone(),
-                        reason: crate::db::decode_reason(&err),
-                    })
-                })
-                .collect::<Result<Vec<Value>, DbError>>()
-        })
-        .collect::<Result<_, _>>()?;
+    let mut frame = empty_frame(name, columns);
+    frame.rows.reserve(rows.len());
+    for row in rows {
+        let values = read_row(&frame.columns, helper, &row)?;
+        frame.rows.push(values);
+    }
     Ok(frame)
+}
+
+/// A frame with the columns of a statement's results and no rows yet.
+pub fn empty_frame(name: &str, columns: &[tokio_postgres::Column]) -> Frame {
+    Frame::new(name, columns.iter().map(column_of).collect())
+}
+
+/// One row's values, read as `columns` say.
+pub fn read_row(columns: &[Column], helper: &str, row: &Row) -> Result<Vec<Value>, DbError> {
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            read_value(row, i, column.kind).map_err(|err| DbError::Decode {
+                helper: helper.to_string(),
+                column: column.name.clone(),
+                reason: crate::db::decode_reason(&err),
+            })
+        })
+        .collect()
 }
 
 fn kind_of(name: &str, ty: &Type) -> Kind {
