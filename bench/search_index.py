@@ -34,12 +34,15 @@ RUM = f"""
 SELECT s.bug_number, s.search_vector <=> {QUERY} AS distance
 FROM ctodb.bug_search s WHERE s.search_vector @@ {QUERY}
 ORDER BY s.search_vector <=> {QUERY} LIMIT %(limit)s"""
-# what ctodb runs with the index: RUM's nearest 200, ranked again as today
+# the shape ctodb would run with the index: RUM's nearest 200, ranked again as today
+RUM_RERANK = f"""
+WITH near AS (
+    SELECT s.bug_number, s.search_vector FROM ctodb.bug_search s
+    WHERE s.search_vector @@ {QUERY}
+    ORDER BY s.search_vector <=> {QUERY} LIMIT 200)
+SELECT near.bug_number, ts_rank(near.search_vector, {QUERY}, 32) AS rank FROM near
+ORDER BY rank DESC, near.bug_number LIMIT %(limit)s"""
 HERE = os.path.join(os.path.dirname(__file__), "..", "sql", "search")
-RUM_RERANK = re.sub(r"--[^\n]*", "", open(os.path.join(HERE, "bugs_fulltext_ranked.sql")).read())
-RUM_RERANK = (RUM_RERANK.replace("$1::text", "%(words)s::text").replace("$3::text", "%(prefixes)s::text")
-              .replace("$2::bigint", "%(limit)s::bigint").replace("$2", "%(limit)s")
-              + " SELECT bug_number, rank FROM best ORDER BY rank DESC, bug_number")
 PROJECTS = open(os.path.join(HERE, "projects.sql")).read()
 PROJECTS = re.sub(r"--[^\n]*", "", PROJECTS).replace("%", "%%").replace("$1", "%(text)s").replace("$2", "%(limit)s")
 

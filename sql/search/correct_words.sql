@@ -29,10 +29,7 @@ SELECT c.ord, c.typed, c.corrected,
        -- searches as a prefix
        (SELECT sum(d.ndoc)
         FROM search_words d
-        WHERE starts_with(d.word, c.corrected) AND d.word <> c.corrected)::bigint AS prefix_ndoc,
-       -- whether the ranked index (RUM, migration 20261204170000_ranked_search) is there:
-       -- ctodb search then reads the best matches from it instead of ranking every match
-       to_regclass('ctodb.bug_search_rum_idx') IS NOT NULL AS ranked_index
+        WHERE starts_with(d.word, c.corrected) AND d.word <> c.corrected)::bigint AS prefix_ndoc
 FROM (
     SELECT q.ord, q.word AS typed,
            coalesce((SELECT d.word

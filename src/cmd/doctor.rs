@@ -100,10 +100,6 @@ pub async fn run(ctx: &Context) -> Result<Outcome> {
     checks.record("schema", started, result);
 
     let started = Instant::now();
-    let result = ranked_search_check(&db).await;
-    checks.record("ranked search", started, result);
-
-    let started = Instant::now();
     let (result, bug_rows) = statistics_check(&db).await;
     checks.record("table statistics", started, result);
 
@@ -313,33 +309,6 @@ async fn server_info(db: &Db) -> Result<(String, i32, Vec<String>), String> {
         db::get(&row, helper, "version_num").map_err(|e| e.to_string())?,
         db::get(&row, helper, "extensions").map_err(|e| e.to_string())?,
     ))
-}
-
-/// Whether search reads its best matches from the ranked index (RUM), and when not, what
-/// installing the extension gives and how. Its absence is not a failure: search works
-/// without it, ranking every match.
-async fn ranked_search_check(db: &Db) -> Result<String, String> {
-    let client = db.client().await.map_err(|e| e.to_string())?;
-    let row = db::query_one(&**client, &sql::RANKED_SEARCH_STATE, &[]).await.map_err(|e| e.to_string())?;
-    let helper = sql::RANKED_SEARCH_STATE.name;
-    let get = |column: &str| db::get::<bool>(&row, helper, column).map_err(|e| e.to_string());
-    let major: i32 = db::get(&row, helper, "major").map_err(|e| e.to_string())?;
-    let gives = "search would read its top twenty from an index instead of ranking every match \
-                 (at ten million bugs the most common words: BENCHMARKS.md, \"Search at the limit\")";
-    Ok(if get("index_present")? {
-        "bug_search_rum_idx: search reads the best matches first (rum)".to_string()
-    } else if get("created")? || get("available")? {
-        format!(
-            "not built: the server has the rum extension; run `ctodb migrate` (a superuser first runs \
-             CREATE EXTENSION rum if the owner is not one): {gives}"
-        )
-    } else {
-        format!(
-            "not built: the server lacks the rum extension; install it on the server (Debian and Ubuntu: \
-             apt-get install postgresql-{major}-rum; RHEL: dnf install rum_{major}), then run `ctodb \
-             migrate`: {gives}"
-        )
-    })
 }
 
 async fn migrations_check(db: &Db, migrations: &[Migration]) -> Result<String, String> {

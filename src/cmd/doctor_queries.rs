@@ -198,7 +198,7 @@ impl Probe {
                 "bug search, full text",
                 &sql::SEARCH_BUGS_FULLTEXT,
                 vec![&self.text, &self.limit, &self.no_prefixes],
-                &["bug_search_vector_idx", "bug_search_rum_idx"],
+                &["bug_search_vector_idx"],
             ),
             (
                 "bug search, titles",
@@ -334,18 +334,14 @@ pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorst
         words.push(QueryWord { text, kind: WordKind::Whole { holding: Some(holding) } });
     }
     let Some(first) = words.first().cloned() else { return Ok(None) };
-    // as ctodb search runs it: from the ranked index where it is there
-    let state = db::query_one(&*client, &sql::RANKED_SEARCH_STATE, &[]).await?;
-    let ranked: bool = db::get(&state, sql::RANKED_SEARCH_STATE.name, "index_present")?;
-    let helper = if ranked { &sql::SEARCH_BUGS_FULLTEXT_RANKED } else { &sql::SEARCH_BUGS_FULLTEXT };
     let limit: i64 = 50;
     let mut worst: Option<SearchWorstCase> = None;
     for probe in [vec![first], words] {
         let terms = SearchTerms::new(probe, bugs);
         let text = terms.text();
-        // as ctodb search runs it: without the ranked index, common words scan the documents
-        let settings = if !ranked && terms.scans() { search::SCAN_DOCUMENTS } else { "" };
-        let plan = explain(client, helper, &[&text, &limit, &""], settings, true).await?;
+        // as ctodb search runs it: common words scan the documents
+        let settings = if terms.scans() { search::SCAN_DOCUMENTS } else { "" };
+        let plan = explain(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit, &""], settings, true).await?;
         let ms = plan["Execution Time"].as_f64().unwrap_or(0.0);
         if worst.as_ref().is_some_and(|w| w.ms >= ms) {
             continue;

@@ -37,7 +37,6 @@ pub async fn apply(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
     let migrations = load(source)?;
     let db = connect_creating(ctx).await?;
     let applied = run_migrations(&db, &migrations, "migrate", source).await?;
-    ranked_search_index(&db).await?;
     let database = ctx.target.database();
     if applied.is_empty() {
         crate::ui::info(&format!(
@@ -55,31 +54,6 @@ pub async fn apply(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
         ));
     }
     Ok(Outcome::Success)
-}
-
-/// Makes search's ranked index (RUM) where the server has the extension, and says so;
-/// nothing where it has not (`ctodb doctor` says what installing it gives), nor for
-/// migrations from a folder that lack the function.
-async fn ranked_search_index(db: &Db) -> Result<()> {
-    let client = db.client().await?;
-    let started = std::time::Instant::now();
-    let state = match db::query_one(&**client, &sql::SEARCH_ENSURE_RANKED_INDEX, &[]).await {
-        Ok(row) => db::get::<String>(&row, sql::SEARCH_ENSURE_RANKED_INDEX.name, "state")?,
-        Err(DbError::MissingSchema { .. }) => return Ok(()),
-        Err(err) => return Err(err.into()),
-    };
-    match state.as_str() {
-        "built" => crate::ui::info(&format!(
-            "built search's ranked index (rum) in {:.1} s",
-            started.elapsed().as_secs_f64()
-        )),
-        "needs superuser" => crate::ui::info(
-            "the server has the rum extension, and only a superuser may create it: run CREATE EXTENSION rum \
-             in this database as one, then ctodb migrate builds search's ranked index",
-        ),
-        _ => {}
-    }
-    Ok(())
 }
 
 /// Runs the migrations on one dedicated connection and leaves the audit_log row.

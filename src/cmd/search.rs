@@ -31,7 +31,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let correctable: Vec<String> = typed.iter().filter(|w| w.len() <= MAX_CORRECTED_WORD).cloned().collect();
-    let (corrected, bugs, ranked) = correct(&client, &correctable).await?;
+    let (corrected, bugs) = correct(&client, &correctable).await?;
     let texts: Vec<&str> = corrected.iter().map(|w| w.text.as_str()).collect();
     if texts != correctable {
         ui::info(&format!(
@@ -65,7 +65,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
         frame = Some(fetch_frame(&**client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
     }
     if !args.projects {
-        let bugs = search_bugs(&client, &terms, limit, ranked).await?;
+        let bugs = search_bugs(&client, &terms, limit).await?;
         frame = Some(match frame {
             Some(mut all) => {
                 all.rows.extend(bugs.rows);
@@ -90,23 +90,17 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
 }
 
 /// The words corrected against the data's own words, each with what it is (a stop word, a
-/// whole word, a prefix, unknown), how many bugs the search document covers, and whether
-/// the ranked index (RUM) is there.
-async fn correct(
-    client: &tokio_postgres::Client,
-    correctable: &[String],
-) -> Result<(Vec<QueryWord>, i64, bool)> {
+/// whole word, a prefix, unknown), and how many bugs the search document covers.
+async fn correct(client: &tokio_postgres::Client, correctable: &[String]) -> Result<(Vec<QueryWord>, i64)> {
     let mut corrected = Vec::new();
     let mut bugs = 0;
-    let mut ranked = false;
     if correctable.is_empty() {
-        return Ok((corrected, bugs, ranked));
+        return Ok((corrected, bugs));
     }
     let helper = sql::SEARCH_CORRECT_WORDS.name;
     for row in db::query(client, &sql::SEARCH_CORRECT_WORDS, &[&correctable]).await? {
         let text: String = db::get(&row, helper, "corrected")?;
         bugs = db::get(&row, helper, "bugs")?;
-        ranked = db::get(&row, helper, "ranked_index")?;
         let partial: Option<i64> = db::get(&row, helper, "prefix_ndoc")?;
         let kind = if db::get::<bool>(&row, helper, "stop")? {
             WordKind::Stop
@@ -119,30 +113,19 @@ async fn correct(
         };
         corrected.push(QueryWord { text, kind });
     }
-    Ok((corrected, bugs, ranked))
+    Ok((corrected, bugs))
 }
 
 /// Full text first (ranked, cheap at scale): the bugs holding every word, partial words
 /// as prefixes. When they are fewer than asked, those holding some of the words fill up
 /// (ranked the same way), and then titles similar to the words that are not stop words
 /// (spellings the dictionary did not correct). The id column the SQL returns for that is
-/// dropped here. With the ranked index (`ranked`), the full-text helpers read the nearest
-/// matches from it instead of ranking every match (no scan of the documents then).
-async fn search_bugs(
-    client: &tokio_postgres::Client,
-    terms: &SearchTerms,
-    limit: i64,
-    ranked: bool,
-) -> Result<Frame> {
-    let (all_helper, any_helper) = if ranked {
-        (&sql::SEARCH_BUGS_FULLTEXT_RANKED, &sql::SEARCH_BUGS_ANY_WORD_RANKED)
-    } else {
-        (&sql::SEARCH_BUGS_FULLTEXT, &sql::SEARCH_BUGS_ANY_WORD)
-    };
+/// dropped here.
+async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit: i64) -> Result<Frame> {
     // each a single text, so that the server folds the query to a constant once
     let (all_whole, all_prefixes) = (terms.all_whole(), terms.all_prefixes());
     let params: [&(dyn ToSql + Sync); 3] = [&all_whole, &limit, &all_prefixes];
-    let mut found = fetch_scanning(client, !ranked && terms.scans(), all_helper, &params).await?;
+    let mut found = fetch_scanning(client, terms.scans(), &sql::SEARCH_BUGS_FULLTEXT, &params).await?;
     let id = found.column_index("id").unwrap_or(found.columns.len() - 1);
     let reference = found.column_index("ref").unwrap_or(1);
     if terms.has_alternatives() && (found.rows.len() as i64) < limit {
@@ -157,7 +140,7 @@ async fn search_bugs(
             .collect();
         let (any_whole, any_prefix) = (terms.any_whole(), terms.any_prefix());
         let params: [&(dyn ToSql + Sync); 4] = [&any_whole, &missing, &numbers, &any_prefix];
-        let more = fetch_scanning(client, !ranked && terms.scans_any(), any_helper, &params).await?;
+        let more = fetch_scanning(client, terms.scans_any(), &sql::SEARCH_BUGS_ANY_WORD, &params).await?;
         found.rows.extend(more.rows);
     }
     let missing = limit - found.rows.len() as i64;

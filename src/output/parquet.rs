@@ -249,8 +249,8 @@ fn writer_properties() -> WriterProperties {
 /// A record batch as a zstd-compressed Parquet file, in memory.
 pub fn batch_bytes(batch: &RecordBatch) -> Result<Vec<u8>, String> {
     let mut buffer = Vec::new();
-    let mut writer =
-        ArrowWriter::try_new(&mut buffer, batch.schema(), Some(writer_properties())).map_err(|err| err.to_string())?;
+    let mut writer = ArrowWriter::try_new(&mut buffer, batch.schema(), Some(writer_properties()))
+        .map_err(|err| err.to_string())?;
     writer.write(batch).map_err(|err| err.to_string())?;
     writer.close().map_err(|err| err.to_string())?;
     Ok(buffer)
