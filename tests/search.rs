@@ -22,7 +22,8 @@ fn top(client: &mut postgres::Client, sql: &str, text: &str) -> Vec<(String, Str
     let rows = if sql == FULLTEXT {
         // no partial words: the prefixes parameter is empty
         let sql = format!("SELECT f.ref, f.score::text FROM ({}) f", sql.trim_end().trim_end_matches(';'));
-        client.query(sql.as_str(), &[&text, &limit, &""]).unwrap()
+        // no partial words, every bug (no window of the newest)
+        client.query(sql.as_str(), &[&text, &limit, &"", &0i64]).unwrap()
     } else {
         client.query(sql, &[&text, &limit]).unwrap()
     };
@@ -221,4 +222,78 @@ fn the_nightly_refresh_rebuilds_the_dictionary_only_after_text_changed() {
     db.run_status(&["refresh", "--as-of", as_of]);
     assert_ne!(filenode(&mut client), rebuilt);
     assert_eq!(words(&mut client), 1, "the project's name is one more use of the word, in one row");
+}
+
+/// The top `limit` of every bug numbered above `floor` matching `text`, ranked as full
+/// text ranks (the bugs' own text), for comparison with `ctodb search`.
+fn newest_top(client: &mut postgres::Client, text: &str, floor: i64, limit: i64) -> Vec<String> {
+    client
+        .query(
+            "WITH q AS (SELECT websearch_to_tsquery('english', $1::text) AS ts)
+             SELECT b.bug_number::text FROM bugs b, q
+             WHERE to_tsvector('english', b.title || ' ' || coalesce(b.description, '')) @@ q.ts
+               AND b.bug_number > $2
+             ORDER BY ts_rank(to_tsvector('english', b.title || ' ' || coalesce(b.description, '')), q.ts, 32) DESC,
+                      b.bug_number
+             LIMIT $3",
+            &[&text, &floor, &limit],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[test]
+fn words_in_too_many_bugs_are_ranked_among_the_newest_and_widen_when_those_hold_too_few() {
+    let db = TestDb::new("search_window");
+    db.run_status(&["seed", "--profile", "large", "--as-of", "2026-11-25T12:00:00Z"]);
+    let mut client = db.client();
+    let row = client
+        .query_one("SELECT word, ndoc::bigint FROM search_words ORDER BY ndoc DESC, word LIMIT 1", &[])
+        .unwrap();
+    let (word, holding): (String, i64) = (row.get(0), row.get(1));
+    let newest: i64 = client.query_one("SELECT max(bug_number) FROM ctodb.bug_search", &[]).unwrap().get(0);
+    let bugs = db.count("SELECT count(*) FROM bugs");
+    assert!(holding > 20_000, "{word} is in {holding} of {bugs} bugs");
+    // the newest bugs that would hold 20,000 of its matches, as queries/search.rs sizes them
+    let window = ((20_000.0 * bugs as f64 / holding as f64).ceil() as i64).min(100_000);
+    let listed = db.ctodb(&["search", &word, "--bugs", "-f", "csv"]);
+    let said = listed.stderr_text();
+    assert!(
+        said.contains(&format!(
+            "every word together may be in up to {} bugs: the newest {} bugs were searched",
+            thousands(holding),
+            thousands(window)
+        )),
+        "{said}"
+    );
+    assert_eq!(bug_refs(&listed.ok()), newest_top(&mut client, &word, newest - window, 20));
+
+    // a word every one of whose bugs is older than the window: the newest bugs hold none,
+    // so every bug is searched after all (and nothing is said of a window)
+    client
+        .batch_execute(
+            "UPDATE bugs SET description = coalesce(description, '') || ' okapi' WHERE bug_number <= 30000",
+        )
+        .unwrap();
+    db.run_status(&["refresh", "--as-of", "2026-11-25T12:00:00Z"]);
+    let listed = db.ctodb(&["search", "okapi", "--bugs", "-f", "csv"]);
+    assert!(!listed.stderr_text().contains("were searched"), "{}", listed.stderr_text());
+    let found = bug_refs(&listed.ok());
+    assert_eq!(found.len(), 20);
+    assert_eq!(found, newest_top(&mut client, "okapi", 0, 20));
+}
+
+/// 12345 as 12,345.
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

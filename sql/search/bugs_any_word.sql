@@ -6,7 +6,8 @@
 -- Followed by search/bug_rows.sql.
 -- Parameters: $1 the query's whole words joined by " or " (websearch syntax; the words
 -- are letters and digits only), $2 limit, $3 bug numbers already found (bigint[]), $4
--- its partial words as prefixes joined by " | " ("dashb:* | paym:*", or empty).
+-- its partial words as prefixes joined by " | " ("dashb:* | paym:*", or empty), $5 the
+-- bug number the search starts above (0: every bug; see search/bugs_fulltext).
 -- Index: bug_search_vector_idx (@@) on ctodb.bug_search, or a parallel scan of that narrow
 -- relation when the words are common: either way no more than reading its 340 MB once.
 WITH q AS (SELECT websearch_to_tsquery('english', $1::text) || to_tsquery('english', $4::text) AS ts),
@@ -15,6 +16,7 @@ best AS (
     FROM ctodb.bug_search s, q
     WHERE s.search_vector @@ q.ts
       AND NOT (s.bug_number = ANY ($3::bigint[]))
+      AND s.bug_number > $5::bigint
     ORDER BY rank DESC, s.bug_number
     LIMIT $2
 )

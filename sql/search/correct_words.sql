@@ -22,6 +22,9 @@ SELECT c.ord, c.typed, c.corrected,
         FROM unnest(tsvector_to_array(to_tsvector('english', c.corrected))) AS l (lexeme)
         JOIN search_words d ON d.word = l.lexeme)::bigint AS ndoc,
        (SELECT coalesce(sum(n.bugs), 0) FROM ctodb.bug_counts n)::bigint AS bugs,
+       -- the newest bug's number (bug_search_pkey, one entry): a search of words in very
+       -- many bugs ranks the newest of them
+       (SELECT coalesce(max(s.bug_number), 0) FROM ctodb.bug_search s) AS newest,
        -- a stop word: English full text has no stem for it ("the", "of", "is")
        to_tsvector('english', c.corrected) = ''::tsvector AS stop,
        -- how many documents hold the words it begins ("dashb" of "dashboard"; NULL when

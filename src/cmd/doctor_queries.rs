@@ -28,6 +28,8 @@ pub struct Probe {
     no_numbers: Vec<i64>,
     /// no partial words (the prefixes of bugs_fulltext and bugs_any_word)
     no_prefixes: String,
+    /// every bug (no window of the newest)
+    every_bug: i64,
     any_text: String,
     text: String,
     rare_text: String,
@@ -72,6 +74,7 @@ impl Probe {
             no_ids: Vec::new(),
             no_numbers: Vec::new(),
             no_prefixes: String::new(),
+            every_bug: 0,
             // bugs_any_word fills up when few bugs hold every word, so for words few hold
             any_text: "quokka or wombat".into(),
             text: "login timeout".into(),
@@ -149,10 +152,13 @@ impl Probe {
             "search" => vec![
                 (&sql::SEARCH_CORRECT_WORDS, vec![&self.words]),
                 (&sql::SEARCH_PROJECTS, vec![&self.text, &self.limit]),
-                (&sql::SEARCH_BUGS_FULLTEXT, vec![&self.text, &self.limit, &self.no_prefixes]),
+                (
+                    &sql::SEARCH_BUGS_FULLTEXT,
+                    vec![&self.text, &self.limit, &self.no_prefixes, &self.every_bug],
+                ),
                 (
                     &sql::SEARCH_BUGS_ANY_WORD,
-                    vec![&self.any_text, &self.limit, &self.no_numbers, &self.no_prefixes],
+                    vec![&self.any_text, &self.limit, &self.no_numbers, &self.no_prefixes, &self.every_bug],
                 ),
                 // ctodb search reaches it only when full text found fewer bugs than asked,
                 // so for words few bugs hold: its probe is such a word
@@ -197,7 +203,7 @@ impl Probe {
             (
                 "bug search, full text",
                 &sql::SEARCH_BUGS_FULLTEXT,
-                vec![&self.text, &self.limit, &self.no_prefixes],
+                vec![&self.text, &self.limit, &self.no_prefixes, &self.every_bug],
                 &["bug_search_vector_idx"],
             ),
             (
@@ -326,22 +332,27 @@ pub async fn search_worst_case(client: &mut Client) -> Result<Option<SearchWorst
     let rows = db::query(&*client, &sql::SEARCH_COMMON_WORDS, &[&how_many]).await?;
     let helper = sql::SEARCH_COMMON_WORDS.name;
     let mut words = Vec::new();
-    let mut bugs = 0;
+    let (mut bugs, mut newest) = (0, 0);
     for row in &rows {
         let text: String = db::get(row, helper, "word")?;
         let holding: i64 = db::get(row, helper, "ndoc")?;
         bugs = db::get(row, helper, "bugs")?;
+        newest = db::get(row, helper, "newest")?;
         words.push(QueryWord { text, kind: WordKind::Whole { holding: Some(holding) } });
     }
     let Some(first) = words.first().cloned() else { return Ok(None) };
     let limit: i64 = 50;
     let mut worst: Option<SearchWorstCase> = None;
     for probe in [vec![first], words] {
-        let terms = SearchTerms::new(probe, bugs);
+        let terms = SearchTerms::new(probe, bugs, newest);
         let text = terms.text();
-        // as ctodb search runs it: common words scan the documents
-        let settings = if terms.scans() { search::SCAN_DOCUMENTS } else { "" };
-        let plan = explain(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit, &""], settings, true).await?;
+        // as ctodb search runs it: words in very many bugs among the newest, other common
+        // words by scanning the documents
+        let window = terms.window_all();
+        let floor = window.map_or(0, |w| w.floor);
+        let settings = if terms.scans() || window.is_some() { search::SCAN_DOCUMENTS } else { "" };
+        let plan = explain(client, &sql::SEARCH_BUGS_FULLTEXT, &[&text, &limit, &"", &floor], settings, true)
+            .await?;
         let ms = plan["Execution Time"].as_f64().unwrap_or(0.0);
         if worst.as_ref().is_some_and(|w| w.ms >= ms) {
             continue;

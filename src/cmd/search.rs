@@ -31,7 +31,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let db = ctx.connect().await?;
     let client = db.client().await?;
     let correctable: Vec<String> = typed.iter().filter(|w| w.len() <= MAX_CORRECTED_WORD).cloned().collect();
-    let (corrected, bugs) = correct(&client, &correctable).await?;
+    let (corrected, bugs, newest) = correct(&client, &correctable).await?;
     let texts: Vec<&str> = corrected.iter().map(|w| w.text.as_str()).collect();
     if texts != correctable {
         ui::info(&format!(
@@ -48,7 +48,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     if !partial.is_empty() {
         ui::info(&format!("searching for words that begin with \"{}\"", partial.join("\", \"")));
     }
-    let terms = SearchTerms::new(corrected, bugs);
+    let terms = SearchTerms::new(corrected, bugs, newest);
     if !terms.dropped.is_empty() {
         ui::info(&format!(
             "no bug or project mentions \"{}\"; searching without it",
@@ -90,17 +90,22 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
 }
 
 /// The words corrected against the data's own words, each with what it is (a stop word, a
-/// whole word, a prefix, unknown), and how many bugs the search document covers.
-async fn correct(client: &tokio_postgres::Client, correctable: &[String]) -> Result<(Vec<QueryWord>, i64)> {
+/// whole word, a prefix, unknown), how many bugs the search documents cover, and the
+/// newest bug's number.
+async fn correct(
+    client: &tokio_postgres::Client,
+    correctable: &[String],
+) -> Result<(Vec<QueryWord>, i64, i64)> {
     let mut corrected = Vec::new();
-    let mut bugs = 0;
+    let (mut bugs, mut newest) = (0, 0);
     if correctable.is_empty() {
-        return Ok((corrected, bugs));
+        return Ok((corrected, bugs, newest));
     }
     let helper = sql::SEARCH_CORRECT_WORDS.name;
     for row in db::query(client, &sql::SEARCH_CORRECT_WORDS, &[&correctable]).await? {
         let text: String = db::get(&row, helper, "corrected")?;
         bugs = db::get(&row, helper, "bugs")?;
+        newest = db::get(&row, helper, "newest")?;
         let partial: Option<i64> = db::get(&row, helper, "prefix_ndoc")?;
         let kind = if db::get::<bool>(&row, helper, "stop")? {
             WordKind::Stop
@@ -113,7 +118,7 @@ async fn correct(client: &tokio_postgres::Client, correctable: &[String]) -> Res
         };
         corrected.push(QueryWord { text, kind });
     }
-    Ok((corrected, bugs))
+    Ok((corrected, bugs, newest))
 }
 
 /// Full text first (ranked, cheap at scale): the bugs holding every word, partial words
@@ -124,8 +129,20 @@ async fn correct(client: &tokio_postgres::Client, correctable: &[String]) -> Res
 async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit: i64) -> Result<Frame> {
     // each a single text, so that the server folds the query to a constant once
     let (all_whole, all_prefixes) = (terms.all_whole(), terms.all_prefixes());
-    let params: [&(dyn ToSql + Sync); 3] = [&all_whole, &limit, &all_prefixes];
-    let mut found = fetch_scanning(client, terms.scans(), &sql::SEARCH_BUGS_FULLTEXT, &params).await?;
+    let mut window = terms.window_all();
+    let mut found = loop {
+        let floor = window.map_or(0, |w| w.floor);
+        let params: [&(dyn ToSql + Sync); 4] = [&all_whole, &limit, &all_prefixes, &floor];
+        // common words, or the newest bugs: their documents are read in order
+        let scan = terms.scans() || window.is_some();
+        let found = fetch_scanning(client, scan, &sql::SEARCH_BUGS_FULLTEXT, &params).await?;
+        // the newest bugs held fewer than asked: every bug is searched after all
+        match window {
+            Some(_) if (found.rows.len() as i64) < limit => window = None,
+            _ => break found,
+        }
+    };
+    say_window(window, "every word together");
     let id = found.column_index("id").unwrap_or(found.columns.len() - 1);
     let reference = found.column_index("ref").unwrap_or(1);
     if terms.has_alternatives() && (found.rows.len() as i64) < limit {
@@ -139,8 +156,18 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
             })
             .collect();
         let (any_whole, any_prefix) = (terms.any_whole(), terms.any_prefix());
-        let params: [&(dyn ToSql + Sync); 4] = [&any_whole, &missing, &numbers, &any_prefix];
-        let more = fetch_scanning(client, terms.scans_any(), &sql::SEARCH_BUGS_ANY_WORD, &params).await?;
+        let mut window = terms.window_any();
+        let more = loop {
+            let floor = window.map_or(0, |w| w.floor);
+            let params: [&(dyn ToSql + Sync); 5] = [&any_whole, &missing, &numbers, &any_prefix, &floor];
+            let scan = terms.scans_any() || window.is_some();
+            let more = fetch_scanning(client, scan, &sql::SEARCH_BUGS_ANY_WORD, &params).await?;
+            match window {
+                Some(_) if (more.rows.len() as i64) < missing => window = None,
+                _ => break more,
+            }
+        };
+        say_window(window, "any of the words");
         found.rows.extend(more.rows);
     }
     let missing = limit - found.rows.len() as i64;
@@ -163,6 +190,21 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
         row.remove(id);
     }
     Ok(found)
+}
+
+/// Says on stderr that the words were too common for every match to be ranked, and which
+/// bugs were (when the newest bugs held enough matches; otherwise every bug was searched).
+fn say_window(window: Option<search::Window>, holding: &str) {
+    if let Some(window) = window {
+        let count = |n: i64| crate::output::group_thousands(&rust_decimal::Decimal::from(n), 0);
+        ui::info(&format!(
+            "{holding} may be in up to {} bugs: the newest {} bugs were searched (for at most about {} \
+             matches); a rarer word reaches older bugs",
+            count(window.matches),
+            count(window.bugs),
+            count(search::MAX_RANKED_MATCHES as i64)
+        ));
+    }
 }
 
 /// Runs a full-text helper, inside a transaction that makes it scan the documents when

@@ -9,6 +9,18 @@
 /// that the index wins.
 pub const COMMON_WORD_SHARE: f64 = 0.03;
 
+/// The most matches a full-text search ranks. When the words are expected in more bugs
+/// than this, only the newest bugs are searched, as many as hold about this many matches:
+/// ranking reads every match's document, and a word in a third of ten million bugs is
+/// 3.3 million documents (1.3 s) while the best twenty of the newest matches cost a
+/// fraction of that. Below it (every search of a portfolio of up to 20,000 bugs, and any
+/// search of a rarer word) every match is ranked. BENCHMARKS.md, "Search at the limit".
+pub const MAX_RANKED_MATCHES: f64 = 20_000.0;
+
+/// The most bugs such a window holds: a search of the newest bugs reads each of their
+/// documents (in bug number order, as they lie on disk), 100,000 in about 35 ms.
+pub const MAX_WINDOW_BUGS: i64 = 100_000;
+
 /// The planner prices a bitmap of common words as cheaper than it is; inside a
 /// transaction this setting makes it scan instead. A fixed setting, never user input.
 pub const SCAN_DOCUMENTS: &str = "SET LOCAL enable_bitmapscan = off";
@@ -43,18 +55,55 @@ pub struct SearchTerms {
     /// words no bug or project holds, left out because others remain
     pub dropped: Vec<String>,
     bugs: i64,
+    /// the highest bug number of the search documents (0 when there are none)
+    newest: i64,
+}
+
+/// The newest bugs a search ranks among, when its words are too common to rank every
+/// match: those numbered above `floor`, about `bugs` of them, expected to hold `matches`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub floor: i64,
+    pub bugs: i64,
+    pub matches: i64,
 }
 
 impl SearchTerms {
     /// A word no bug or project holds would only empty the full-text AND: it is left out
     /// while a word of the data, whole or partial, remains. Alone, such words still go to
     /// title similarity.
-    pub fn new(words: Vec<QueryWord>, bugs: i64) -> SearchTerms {
+    pub fn new(words: Vec<QueryWord>, bugs: i64, newest: i64) -> SearchTerms {
         let searchable =
             words.iter().any(|w| matches!(w.kind, WordKind::Whole { .. } | WordKind::Prefix { .. }));
         let (kept, dropped): (Vec<QueryWord>, Vec<QueryWord>) =
             words.into_iter().partition(|w| !searchable || w.kind != WordKind::Unknown);
-        SearchTerms { words: kept, dropped: dropped.into_iter().map(|w| w.text).collect(), bugs }
+        SearchTerms { words: kept, dropped: dropped.into_iter().map(|w| w.text).collect(), bugs, newest }
+    }
+
+    /// The window of newest bugs that holds about MAX_RANKED_MATCHES of `share` (the
+    /// expected share of bugs matching), or None when every match can be ranked.
+    fn window(&self, share: f64) -> Option<Window> {
+        let expected = share * self.bugs as f64;
+        if expected <= MAX_RANKED_MATCHES || self.bugs <= 0 {
+            return None;
+        }
+        let bugs = ((MAX_RANKED_MATCHES / share).ceil() as i64).min(MAX_WINDOW_BUGS);
+        Some(Window { floor: (self.newest - bugs).max(0), bugs, matches: expected.round() as i64 })
+    }
+
+    /// The window of the search for every word: the bugs holding every word are at most
+    /// those holding its rarest (words of bug titles come together: "payment webhook" is
+    /// in far more bugs than the product of their shares says).
+    pub fn window_all(&self) -> Option<Window> {
+        let rarest = self.shares().reduce(f64::min)?;
+        self.window(rarest)
+    }
+
+    /// The window of the search for any of the words: at most the sum of their shares.
+    pub fn window_any(&self) -> Option<Window> {
+        let mut shares = self.shares().peekable();
+        shares.peek()?;
+        self.window(shares.sum::<f64>().min(1.0))
     }
 
     fn joined(&self, keep: impl Fn(&WordKind) -> bool, suffix: &str, separator: &str) -> String {
@@ -150,6 +199,7 @@ mod tests {
                 word("dashb", WordKind::Prefix { holding: 40_000 }),
             ],
             1_000_000,
+            1_000_000,
         );
         assert_eq!(terms.dropped, vec!["qqq"]);
         assert_eq!(terms.text(), "login the dashb");
@@ -163,8 +213,11 @@ mod tests {
         assert!(terms.scans_any(), "login alone is 14.5 %");
 
         // alone, unknown words stay (for title similarity); stop words are not searchable
-        let alone =
-            SearchTerms::new(vec![word("qqq", WordKind::Unknown), word("of", WordKind::Stop)], 1_000_000);
+        let alone = SearchTerms::new(
+            vec![word("qqq", WordKind::Unknown), word("of", WordKind::Stop)],
+            1_000_000,
+            1_000_000,
+        );
         assert!(alone.dropped.is_empty());
         assert_eq!(alone.all_whole(), "qqq of");
         assert_eq!(alone.title_text(), "qqq");
@@ -173,7 +226,7 @@ mod tests {
         assert!(!alone.scans_any());
         assert!(!alone.only_stop_words());
 
-        let stop = SearchTerms::new(vec![word("the", WordKind::Stop), word("a", WordKind::Stop)], 10);
+        let stop = SearchTerms::new(vec![word("the", WordKind::Stop), word("a", WordKind::Stop)], 10, 10);
         assert!(stop.only_stop_words());
         assert_eq!(stop.title_text(), "");
 
@@ -185,6 +238,7 @@ mod tests {
                 word("lo", WordKind::Prefix { holding: 2_000_000 }),
             ],
             1_000_000,
+            1_000_000,
         );
         assert!(!rare.scans());
         assert!(rare.scans_any());
@@ -194,9 +248,62 @@ mod tests {
                 word("custom", WordKind::Whole { holding: Some(355_000) }),
             ],
             1_000_000,
+            1_000_000,
         );
         assert!(common.scans(), "13.5 % expected");
         assert_eq!(rare.all_prefixes(), "lo:*");
         assert_eq!(rare.any_prefix(), "lo:*");
+    }
+
+    #[test]
+    fn words_in_too_many_bugs_are_ranked_among_the_newest() {
+        let show = |bugs: i64, newest: i64| {
+            SearchTerms::new(
+                vec![
+                    word("show", WordKind::Whole { holding: Some(bugs * 38 / 100) }),
+                    word("custom", WordKind::Whole { holding: Some(bugs * 355 / 1000) }),
+                ],
+                bugs,
+                newest,
+            )
+        };
+        // both words: at most custom's 35.5 % of a million, 355,000; the newest 56,339
+        // hold 20,000 of those
+        let xl = show(1_000_000, 1_000_500);
+        assert_eq!(
+            xl.window_all(),
+            Some(super::Window { floor: 1_000_500 - 56_339, bugs: 56_339, matches: 355_000 })
+        );
+        // either word: at most 38 % + 35.5 % = 73.5 %: the newest 27,211
+        let any = xl.window_any().unwrap();
+        assert_eq!((any.bugs, any.matches), (27_211, 735_000));
+        // a portfolio of 50,000 bugs: at most 17,750 hold both, every one ranked; either
+        // word is in up to 36,750: windowed
+        assert_eq!(show(50_000, 50_000).window_all(), None);
+        assert_eq!(show(50_000, 50_000).window_any().map(|w| w.bugs), Some(27_211));
+        // more bugs in the window than numbers below the newest: the floor stays at 0
+        let gappy = show(1_000_000, 50_000);
+        assert_eq!(gappy.window_all().map(|w| w.floor), Some(0));
+        // a prefix in 4 % of ten million bugs: 500,000 would hold 20,000; 100,000 are read
+        let dashb = SearchTerms::new(
+            vec![word("dashb", WordKind::Prefix { holding: 400_000 })],
+            10_000_000,
+            10_000_000,
+        );
+        assert_eq!(
+            dashb.window_all(),
+            Some(super::Window { floor: 9_900_000, bugs: 100_000, matches: 400_000 })
+        );
+        // a rare word: nothing to window, whatever the size
+        let rare = SearchTerms::new(
+            vec![word("quokka", WordKind::Whole { holding: Some(12) })],
+            10_000_000,
+            10_000_000,
+        );
+        assert_eq!(rare.window_all(), None);
+        assert_eq!(rare.window_any(), None);
+        // no word of the data: no search, no window
+        let none = SearchTerms::new(vec![word("the", WordKind::Stop)], 10_000_000, 10_000_000);
+        assert_eq!(none.window_all(), None);
     }
 }
