@@ -106,7 +106,7 @@ fn every_table_is_written_with_faithful_types_and_a_manifest() {
     // uuids as their canonical text by default, which every engine reads as ids
     assert_eq!(field("id").data_type(), &DataType::Utf8);
     assert_eq!(manifest["uuid"], "text");
-    assert_eq!(manifest["schema_version"], "20261204150000_least_privilege");
+    assert_eq!(manifest["schema_version"], crate::common::latest_migration().as_str());
     assert_eq!(field("revenue_impact_daily").data_type(), &DataType::Decimal128(12, 2));
     assert_eq!(field("priority_score").data_type(), &DataType::Decimal128(5, 2));
     assert!(

@@ -188,7 +188,7 @@ fn doctor_passes_then_names_a_dropped_index() {
     let db = TestDb::new("doctor_index");
     let out = db.run(&["doctor", "-f", "table"]);
     assert!(out.lines().all(|l| l.starts_with('✓')), "{out}");
-    assert!(out.contains("9 tables, 5 enums, 60 indexes present"), "{out}");
+    assert!(out.contains("9 tables, 5 enums, 59 indexes present"), "{out}");
     let line = out.lines().find(|l| l.contains("one person's bugs by due instant")).unwrap_or_default();
     assert!(line.contains("uses bugs_assignee_due_idx"), "{out}");
     db.client().batch_execute("DROP INDEX bugs_title_trgm_idx").unwrap();

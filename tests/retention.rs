@@ -100,7 +100,8 @@ fn snapshots_list_versions_and_prune_removes_whole_snapshots_only() {
     let lines: Vec<&str> = listed.lines().collect();
     assert_eq!(lines[0], "snapshot,as_of,files,rows,bytes,formulas,schema_version,uuid");
     assert!(
-        lines[1].starts_with("2026-W36,") && lines[1].ends_with(",1,20261204150000_least_privilege,binary"),
+        lines[1].starts_with("2026-W36,")
+            && lines[1].ends_with(&format!(",1,{},binary", crate::common::latest_migration())),
         "{listed}"
     );
     assert!(lines[6].starts_with("2026-W48,") && lines[6].ends_with(",text"), "{listed}");

@@ -290,10 +290,76 @@ fn thousands(n: i64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
     out
+}
+
+#[test]
+fn each_project_keeps_its_description_document_through_every_write() {
+    let db = TestDb::new("search_project_documents");
+    db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
+    let mut client = db.client();
+    let agree = |db: &TestDb| {
+        assert_eq!(
+            db.count(
+                "SELECT count(*) FROM projects p JOIN ctodb.project_search s ON s.project_id = p.id
+                 WHERE s.description_vector = to_tsvector('english', coalesce(p.description, ''))"
+            ),
+            db.count("SELECT count(*) FROM projects"),
+            "one current document per project"
+        );
+        assert_eq!(
+            db.count("SELECT count(*) FROM ctodb.project_search"),
+            db.count("SELECT count(*) FROM projects")
+        );
+    };
+    agree(&db);
+    client
+        .batch_execute(
+            "UPDATE projects SET description = 'Okapi ledger reconciliation' WHERE name = (SELECT min(name) FROM projects);
+             UPDATE projects SET description = NULL WHERE name IN (SELECT name FROM projects ORDER BY name DESC LIMIT 3);
+             DELETE FROM bugs WHERE project_id IN (SELECT id FROM projects ORDER BY name LIMIT 5 OFFSET 10);
+             DELETE FROM project_metrics WHERE project_id IN (SELECT id FROM projects ORDER BY name LIMIT 5 OFFSET 10);
+             DELETE FROM monthly_metrics WHERE project_id IN (SELECT id FROM projects ORDER BY name LIMIT 5 OFFSET 10);
+             DELETE FROM projects WHERE id IN (SELECT id FROM projects ORDER BY name LIMIT 5 OFFSET 10);",
+        )
+        .unwrap();
+    agree(&db);
+    // the projects half (search/projects.sql, as ctodb search binds it) lists what one
+    // query over the projects' own text lists; "okapi" is the edited description's word
+    let helper = include_str!("../sql/search/projects.sql");
+    let limit: i64 = 20;
+    for text in ["payments", "platform", "okapi", "okapi ledger"] {
+        let expected: Vec<String> = client
+            .query(
+                "WITH q AS (SELECT $1::text AS text, websearch_to_tsquery('english', $1::text) AS ts)
+                 SELECT p.name FROM projects p, q
+                 WHERE q.text <% p.name OR p.tags && string_to_array(lower(q.text), ' ')
+                    OR to_tsvector('english', coalesce(p.description, '')) @@ q.ts
+                 ORDER BY round(greatest(word_similarity(q.text, p.name),
+                                CASE WHEN p.tags && string_to_array(lower(q.text), ' ') THEN 0.9 ELSE 0 END,
+                                ts_rank_cd(to_tsvector('english', coalesce(p.description, '')), q.ts))::numeric, 4) DESC,
+                          p.name
+                 LIMIT $2",
+                &[&text, &limit],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let got: Vec<String> =
+            client.query(helper, &[&text, &limit]).unwrap().iter().map(|row| row.get("ref")).collect();
+        assert_eq!(got, expected, "{text}");
+        assert!(!expected.is_empty(), "{text}");
+    }
+    let first: String = client.query_one("SELECT min(name) FROM projects", &[]).unwrap().get(0);
+    let okapi: Vec<String> =
+        client.query(helper, &[&"okapi", &limit]).unwrap().iter().map(|row| row.get("ref")).collect();
+    assert_eq!(okapi, vec![first]);
+    client.batch_execute("TRUNCATE projects CASCADE").unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.project_search"), 0);
 }

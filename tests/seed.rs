@@ -184,7 +184,7 @@ fn a_killed_seed_leaves_the_database_empty() {
         assert_eq!(db.count(&format!("SELECT count(*) FROM {table}")), 0, "{table}");
     }
     // and the indexes dropped for the load are all still there
-    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 60 indexes present"));
+    assert!(db.run(&["doctor", "-f", "csv"]).contains("9 tables, 5 enums, 59 indexes present"));
     assert_eq!(
         db.count("SELECT count(*) FROM pg_indexes WHERE schemaname = 'ctodb' AND indexname = 'bug_search_vector_idx'"),
         1,

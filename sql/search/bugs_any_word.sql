@@ -16,7 +16,7 @@ best AS (
     FROM ctodb.bug_search s, q
     WHERE s.search_vector @@ q.ts
       AND NOT (s.bug_number = ANY ($3::bigint[]))
-      AND s.bug_number > $5::bigint
+      AND ($5::bigint = 0 OR s.bug_number > $5::bigint)
     ORDER BY rank DESC, s.bug_number
     LIMIT $2
 )

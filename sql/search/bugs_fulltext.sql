@@ -17,7 +17,7 @@ best AS (
     SELECT s.bug_number, ts_rank(s.search_vector, q.ts, 32) AS rank
     FROM ctodb.bug_search s, q
     WHERE s.search_vector @@ q.ts
-      AND s.bug_number > $4::bigint
+      AND ($4::bigint = 0 OR s.bug_number > $4::bigint)
     ORDER BY rank DESC, s.bug_number
     LIMIT $2
 )

@@ -76,7 +76,7 @@ pub async fn load(ctx: &Context, plan: Plan) -> Result<()> {
     // outside the transaction: VACUUM cannot run in one. It sets the visibility map that
     // index-only scans need, and fresh statistics for the planner.
     client
-        .batch_execute("VACUUM (ANALYZE) users, projects, bugs, ctodb.bug_search, project_metrics, monthly_metrics, import_logs, bug_history")
+        .batch_execute("VACUUM (ANALYZE) users, projects, ctodb.project_search, bugs, ctodb.bug_search, project_metrics, monthly_metrics, import_logs, bug_history")
         .await
         .map_err(|err| DbError::query("seed/vacuum analyze", err))?;
     ui::verbose(&format!("vacuum analyze in {:.2} s", step.elapsed().as_secs_f64()));

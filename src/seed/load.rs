@@ -20,8 +20,15 @@ use crate::model::ImportSource;
 use crate::sql;
 use crate::ui;
 
-const BULK_TABLES: &[&str] =
-    &["users", "projects", "bugs", "ctodb.bug_search", "project_metrics", "monthly_metrics"];
+const BULK_TABLES: &[&str] = &[
+    "users",
+    "projects",
+    "ctodb.project_search",
+    "bugs",
+    "ctodb.bug_search",
+    "project_metrics",
+    "monthly_metrics",
+];
 
 /// One table a seed loads: its name, the columns its COPY sets, and a row's values in
 /// that order.

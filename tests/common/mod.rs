@@ -422,3 +422,13 @@ pub fn ctodb_sessions(database: &str) -> i64 {
         .unwrap()
         .get(0)
 }
+
+/// The newest migration's folder name: the schema version a migrated database records.
+pub fn latest_migration() -> String {
+    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("the migrations folder")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .max()
+        .unwrap_or_default()
+}
