@@ -53,13 +53,16 @@ pub fn query_timing(helper: &str, elapsed: Duration) {
 
 /// A progress bar on stderr, hidden when stderr is not a terminal or with `-q`.
 pub fn progress(total: u64, label: &str) -> ProgressBar {
+    bar(total, label, "{prefix:>16} [{bar:30}] {human_pos}/{human_len} rows  {per_sec:0}  {msg} eta {eta}")
+}
+
+/// A bar of `total` with `template`, on stderr unless `-q` or stderr is not a terminal.
+fn bar(total: u64, label: &str, template: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if is_quiet() || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    if let Ok(style) = ProgressStyle::with_template(
-        "{prefix:>16} [{bar:30}] {human_pos}/{human_len} rows  {per_sec:0}  {msg} eta {eta}",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_prefix(label.to_string());
@@ -81,17 +84,7 @@ impl<R> ProgressRead<R> {
     pub fn new(inner: R, path: &std::path::Path, label: &str) -> ProgressRead<R> {
         let size = std::fs::metadata(path).ok().filter(|m| m.is_file()).map_or(0, |m| m.len());
         let bar = (size >= FILE_PROGRESS_MIN_BYTES).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
-            if is_quiet() || !std::io::stderr().is_terminal() {
-                bar.set_draw_target(ProgressDrawTarget::hidden());
-            }
-            if let Ok(style) = ProgressStyle::with_template(
-                "{prefix:>16} [{bar:30}] {bytes}/{total_bytes}  {bytes_per_sec}  eta {eta}",
-            ) {
-                bar.set_style(style.progress_chars("=> "));
-            }
-            bar.set_prefix(label.to_string());
-            bar
+            bar(size, label, "{prefix:>16} [{bar:30}] {bytes}/{total_bytes}  {bytes_per_sec}  eta {eta}")
         });
         ProgressRead { inner, bar }
     }

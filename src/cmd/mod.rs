@@ -231,8 +231,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Snapshots(args) => snapshots::run(ctx, args),
         Command::Diff(args) => diff::run(ctx, args),
         Command::Grants(args) => grants::run(ctx, &args),
-        Command::Completions { .. } | Command::Man(_) => {
-            shell::run(&command).unwrap_or_else(|| unreachable!("completions and man are shell's"))
-        }
+        Command::Completions { shell: which } => shell::completions(which),
+        Command::Man(args) => shell::man(&args),
     }
 }

@@ -129,20 +129,11 @@ async fn correct(
 async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit: i64) -> Result<Frame> {
     // each a single text, so that the server folds the query to a constant once
     let (all_whole, all_prefixes) = (terms.all_whole(), terms.all_prefixes());
-    let mut window = terms.window_all();
-    let mut found = loop {
-        let floor = window.map_or(0, |w| w.floor);
-        let params: [&(dyn ToSql + Sync); 4] = [&all_whole, &limit, &all_prefixes, &floor];
-        // common words, or the newest bugs: their documents are read in order
-        let scan = terms.scans() || window.is_some();
-        let found = fetch_scanning(client, scan, &sql::SEARCH_BUGS_FULLTEXT, &params).await?;
-        // the newest bugs held fewer than asked: every bug is searched after all
-        match window {
-            Some(_) if (found.rows.len() as i64) < limit => window = None,
-            _ => break found,
-        }
-    };
-    say_window(window, "every word together");
+    let params: [&(dyn ToSql + Sync); 3] = [&all_whole, &limit, &all_prefixes];
+    let window = terms.window_all();
+    let helper = &sql::SEARCH_BUGS_FULLTEXT;
+    let mut found =
+        fetch_windowed(client, helper, &params, terms.scans(), window, limit, "every word together").await?;
     let id = found.column_index("id").unwrap_or(found.columns.len() - 1);
     let reference = found.column_index("ref").unwrap_or(1);
     if terms.has_alternatives() && (found.rows.len() as i64) < limit {
@@ -156,18 +147,11 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
             })
             .collect();
         let (any_whole, any_prefix) = (terms.any_whole(), terms.any_prefix());
-        let mut window = terms.window_any();
-        let more = loop {
-            let floor = window.map_or(0, |w| w.floor);
-            let params: [&(dyn ToSql + Sync); 5] = [&any_whole, &missing, &numbers, &any_prefix, &floor];
-            let scan = terms.scans_any() || window.is_some();
-            let more = fetch_scanning(client, scan, &sql::SEARCH_BUGS_ANY_WORD, &params).await?;
-            match window {
-                Some(_) if (more.rows.len() as i64) < missing => window = None,
-                _ => break more,
-            }
-        };
-        say_window(window, "any of the words");
+        let params: [&(dyn ToSql + Sync); 4] = [&any_whole, &missing, &numbers, &any_prefix];
+        let (helper, window) = (&sql::SEARCH_BUGS_ANY_WORD, terms.window_any());
+        let more =
+            fetch_windowed(client, helper, &params, terms.scans_any(), window, missing, "any of the words")
+                .await?;
         found.rows.extend(more.rows);
     }
     let missing = limit - found.rows.len() as i64;
@@ -190,6 +174,34 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
         row.remove(id);
     }
     Ok(found)
+}
+
+/// Runs a full-text helper whose last parameter is the number its search starts above:
+/// among the newest bugs of `window` first (read in order), and among every bug when those
+/// held fewer than `wanted` (scanning the documents when `scans`: common words); says on
+/// stderr when the newest bugs were enough.
+async fn fetch_windowed(
+    client: &tokio_postgres::Client,
+    helper: &sql::Helper,
+    params: &[&(dyn ToSql + Sync)],
+    scans: bool,
+    mut window: Option<search::Window>,
+    wanted: i64,
+    holding: &str,
+) -> Result<Frame> {
+    loop {
+        let floor = window.map_or(0, |w| w.floor);
+        let mut all = params.to_vec();
+        all.push(&floor);
+        let found = fetch_scanning(client, scans || window.is_some(), helper, &all).await?;
+        match window {
+            Some(_) if (found.rows.len() as i64) < wanted => window = None,
+            _ => {
+                say_window(window, holding);
+                return Ok(found);
+            }
+        }
+    }
 }
 
 /// Says on stderr that the words were too common for every match to be ranked, and which

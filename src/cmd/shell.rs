@@ -20,13 +20,13 @@ pub fn run(command: &Command) -> Option<Result<Outcome>> {
     }
 }
 
-fn completions(shell: clap_complete::Shell) -> Result<Outcome> {
+pub fn completions(shell: clap_complete::Shell) -> Result<Outcome> {
     let mut buffer = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "ctodb", &mut buffer);
     write_stdout(&buffer)
 }
 
-fn man(args: &ManArgs) -> Result<Outcome> {
+pub fn man(args: &ManArgs) -> Result<Outcome> {
     let command = Cli::command();
     match &args.dir {
         None => {
