@@ -64,35 +64,10 @@ fn piped_output_is_csv_with_exact_money_utc_timestamps_and_rfc4180_quoting() {
     assert!(out.contains("\r\n"), "records end with CRLF");
 }
 
-/// Every report and listing, with its JSON document's sections.
-fn every_report() -> Vec<Vec<&'static str>> {
-    vec![
-        vec!["projects", "--all"],
-        vec!["project", "Atlas Payments"],
-        vec!["bugs", "--all"],
-        vec!["bug", "show", "2"],
-        vec!["search", "checkout"],
-        vec!["report", "portfolio"],
-        vec!["report", "bugs"],
-        vec!["report", "sla"],
-        vec!["report", "aging"],
-        vec!["report", "daily", "--project", "Atlas Payments"],
-        vec!["report", "monthly"],
-        vec!["report", "trends"],
-        vec!["report", "engineering"],
-        vec!["report", "workload"],
-        vec!["report", "team"],
-        vec!["report", "sync"],
-        vec!["report", "imports"],
-        vec!["stats"],
-        vec!["migrate", "status"],
-    ]
-}
-
 #[test]
 fn json_keys_equal_the_csv_header_for_every_report() {
     let db = demo("contract_json_keys");
-    for args in every_report() {
+    for args in crate::common::every_report() {
         let mut csv_args = args.clone();
         csv_args.extend(["--as-of", AS_OF, "-f", "csv"]);
         let (header, records) = csv_table(&db.run(&csv_args));

@@ -318,28 +318,16 @@ fn a_running_import_is_not_taken_for_a_dead_one() {
 
 #[test]
 fn sigterm_after_an_import_committed_reports_the_committed_figures() {
-    use std::io::BufRead as _;
     let db = demo("once_import_sigterm");
     let dir = tempfile::tempdir().unwrap();
     let file = bugs_csv(dir.path(), "late.csv", 3, "LATE");
-    let mut child = ctodb_command(Some(&db.url))
-        .args(["import", "csv", &file, "--kind", "bugs"])
-        .env("CTODB_PAUSE_AT", "import:committed")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("pausing at import:committed") {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the import ended before pausing: {seen}");
-        seen.push_str(&line);
-    }
+    let mut command = ctodb_command(Some(&db.url));
+    command.args(["import", "csv", &file, "--kind", "bugs"]);
+    let (mut child, seen) = crate::common::spawn_paused(command, "import:committed", None);
     assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
     let status = child.wait().unwrap();
     let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut rest).unwrap();
     assert_eq!(status.code(), Some(143), "{seen}{rest}");
     assert!(
         rest.contains(&format!(

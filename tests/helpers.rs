@@ -631,7 +631,7 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
             let total_text = total.to_string();
             assert!(
                 footer.contains(&format!("rows {first}–{last} of "))
-                    && footer.trim_end().ends_with(&grouped(&total_text)),
+                    && footer.trim_end().ends_with(&crate::common::grouped(&total_text)),
                 "case {case}: footer {footer:?}, expected a total of {total}: ctodb {}",
                 argv.join(" ")
             );
@@ -658,18 +658,6 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
     let got: Vec<i64> = rows.as_array().unwrap().iter().map(|r| r["bug"].as_i64().unwrap()).collect();
     assert_eq!(got, expected);
     assert!(expected.len() > 6 && expected.len() < 1000, "{} at-risk bugs", expected.len());
-}
-
-/// 12345 as the footer prints it: 12,345.
-fn grouped(digits: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `--project` takes an id, a name in any case or the only name starting with what was

@@ -530,7 +530,7 @@ fn two_refreshes_at_once_end_as_one_refresh() {
     // the first holds the refresh lock and waits; the second must wait for it
     let mut first = paused(&twice, &["refresh", "--as-of", night], "refresh:locked", &resume);
     let mut second = spawn(&twice, &["refresh", "--as-of", night], dir.path());
-    let said = read_until(&mut second, "another refresh is running; waiting for it to finish");
+    let said = crate::common::read_until(&mut second, "another refresh is running; waiting for it to finish");
     std::fs::write(&resume, "").unwrap();
     let first_status = first.0.wait().unwrap();
     assert!(first_status.success());
@@ -546,30 +546,9 @@ fn two_refreshes_at_once_end_as_one_refresh() {
 /// Starts ctodb with `args`, pausing at `step` until `resume` exists; returns once it is
 /// there.
 fn paused(db: &TestDb, args: &[&str], step: &str, resume: &Path) -> (Child, String) {
-    let mut child = crate::common::ctodb_command(Some(&db.url))
-        .args(args)
-        .env("CTODB_PAUSE_AT", step)
-        .env("CTODB_RESUME_FILE", resume)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let said = read_until(&mut child, &format!("pausing at {step}"));
-    (child, said)
-}
-
-/// Reads a child's stderr until a line holds `wanted`; what it read.
-fn read_until(child: &mut Child, wanted: &str) -> String {
-    use std::io::BufRead as _;
-    let stderr = child.stderr.as_mut().expect("stderr piped");
-    let mut reader = std::io::BufReader::new(stderr);
-    let mut seen = String::new();
-    while !seen.contains(wanted) {
-        let mut line = String::new();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "ended before saying {wanted:?}: {seen}");
-        seen.push_str(&line);
-    }
-    seen
+    let mut command = crate::common::ctodb_command(Some(&db.url));
+    command.args(args);
+    crate::common::spawn_paused(command, step, Some(resume))
 }
 
 #[test]
@@ -580,16 +559,9 @@ fn a_refresh_during_an_import_waits_for_it_and_both_land() {
     let resume = dir.path().join("resume");
     bugs_file(&db, &dir.path().join("many.csv"), 3_000, "Concurrent", "critical", "C");
     // the import has merged its rows and holds its lock, not committed yet
-    let mut import = crate::common::ctodb_command(Some(&db.url))
-        .args(["import", "csv", "many.csv", "--kind", "bugs"])
-        .current_dir(dir.path())
-        .env("CTODB_PAUSE_AT", "import:merged")
-        .env("CTODB_RESUME_FILE", &resume)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    read_until(&mut import, "pausing at import:merged");
+    let mut command = crate::common::ctodb_command(Some(&db.url));
+    command.args(["import", "csv", "many.csv", "--kind", "bugs"]).current_dir(dir.path());
+    let (import, _) = crate::common::spawn_paused(command, "import:merged", Some(&resume));
     let refresh = spawn(&db, &["refresh", "--as-of", AS_OF], dir.path());
     // the refresh waits on the import's lock: the overlap happened
     let started = Instant::now();
@@ -788,21 +760,8 @@ fn an_export_during_a_refresh_holds_one_moment() {
     let reports = dir.path().join("reports");
     let resume = dir.path().join("resume");
     // the export reads bugs, then waits; a refresh commits; then it reads projects
-    let mut export = crate::common::ctodb_command(Some(&db.url))
-        .args(["export", "--dir", reports.to_str().unwrap(), "--id", "mid", "--tables", "bugs,projects"])
-        .env("CTODB_PAUSE_AT", "export:first-table")
-        .env("CTODB_RESUME_FILE", &resume)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(export.stderr.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("pausing at export:first-table") {
-        let mut line = String::new();
-        assert!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0, "the export ended: {seen}");
-        seen.push_str(&line);
-    }
+    let args = ["export", "--dir", reports.to_str().unwrap(), "--id", "mid", "--tables", "bugs,projects"];
+    let (mut export, _) = paused(&db, &args, "export:first-table", &resume);
     db.run_status(&["refresh", "--as-of", "2026-11-28T12:00:00Z"]);
     std::fs::write(&resume, "").unwrap();
     assert!(export.wait().unwrap().success());

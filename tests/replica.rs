@@ -3,9 +3,8 @@
 //! is paused so that it lacks a write the primary has: what a command prints shows which
 //! server it read.
 
-use std::io::BufRead as _;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Child;
 
 use serde_json::Value;
 
@@ -197,26 +196,10 @@ fn an_export_from_the_standby_equals_one_from_the_primary_and_a_stopped_standby_
 
     // the standby stops while the export reads it: one error, nothing written
     let resume = dir.path().join("resume");
-    let mut child: Child = ctodb_command(Some(&primary.url("ctodb")))
-        .env("DATABASE_READ_URL", standby.url("ctodb"))
-        .env("CTODB_PAUSE_AT", "export:first-table")
-        .env("CTODB_RESUME_FILE", &resume)
-        .args(["export", "--as-of", AS_OF, "--dir", reports.to_str().unwrap(), "--id", "stopped"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut said = String::new();
-    while !said.contains("pausing at export:first-table") {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "{said}");
-        said.push_str(&line);
-    }
+    let (mut child, said) = paused_export(&primary, &standby, &reports, "stopped", &resume);
     standby.pg_ctl("stop");
     std::fs::write(&resume, "").unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let rest = rest_of_stderr(&mut child);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1), "{said}{rest}");
     let errors: Vec<&str> = rest.lines().filter(|l| l.starts_with("error: ")).collect();
@@ -251,30 +234,14 @@ fn a_recovery_conflict_during_an_export_is_retried_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let reports = dir.path().join("reports");
     let resume = dir.path().join("resume");
-    let mut child: Child = ctodb_command(Some(&primary.url("ctodb")))
-        .env("DATABASE_READ_URL", standby.url("ctodb"))
-        .env("CTODB_PAUSE_AT", "export:first-table")
-        .env("CTODB_RESUME_FILE", &resume)
-        .args(["export", "--as-of", AS_OF, "--dir", reports.to_str().unwrap(), "--id", "conflict"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut said = String::new();
-    while !said.contains("pausing at export:first-table") {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "{said}");
-        said.push_str(&line);
-    }
+    let (mut child, said) = paused_export(&primary, &standby, &reports, "conflict", &resume);
     // rows the export's snapshot still sees, removed on the primary and the removal
     // replayed: the standby ends the export's transaction
     primary.admin("ctodb").batch_execute("UPDATE bugs SET title = title || ' '").unwrap();
     primary.admin("ctodb").batch_execute("VACUUM bugs").unwrap();
     caught_up(&primary, &standby);
     std::fs::write(&resume, "").unwrap();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let rest = rest_of_stderr(&mut child);
     let status = child.wait().unwrap();
     // cancelled once, tried again, written whole
     assert!(status.success(), "{said}{rest}");
@@ -284,4 +251,33 @@ fn a_recovery_conflict_during_an_export_is_retried_and_named() {
     );
     assert!(rest.contains("trying again (1 of 3)"), "{rest}");
     assert!(manifest(&reports, "conflict")["standby"]["replay_lsn"].is_string());
+}
+
+/// An export of the primary's database reading the standby, paused after its first table
+/// until `resume` exists; with what it said up to there.
+fn paused_export(
+    primary: &TestCluster,
+    standby: &TestCluster,
+    reports: &Path,
+    id: &str,
+    resume: &Path,
+) -> (Child, String) {
+    let mut command = ctodb_command(Some(&primary.url("ctodb")));
+    command.env("DATABASE_READ_URL", standby.url("ctodb")).args([
+        "export",
+        "--as-of",
+        AS_OF,
+        "--dir",
+        reports.to_str().unwrap(),
+        "--id",
+        id,
+    ]);
+    crate::common::spawn_paused(command, "export:first-table", Some(resume))
+}
+
+/// What a child writes to stderr from here to its end.
+fn rest_of_stderr(child: &mut Child) -> String {
+    let mut rest = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().expect("stderr piped"), &mut rest).unwrap();
+    rest
 }

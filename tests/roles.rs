@@ -61,29 +61,10 @@ fn the_reader_reads_the_writer_writes_and_each_is_refused_above_its_role() {
     let (reader, writer) = (url(&cluster, "analyst"), url(&cluster, "nightly"));
 
     // every command that only reads, as the reader
-    for args in [
-        vec!["projects", "--all"],
-        vec!["project", "Atlas Payments"],
-        vec!["bugs", "--all"],
-        vec!["bug", "show", "2"],
-        vec!["search", "checkout"],
-        vec!["report", "portfolio"],
-        vec!["report", "bugs"],
-        vec!["report", "sla"],
-        vec!["report", "aging"],
-        vec!["report", "daily", "--project", "Atlas Payments"],
-        vec!["report", "monthly"],
-        vec!["report", "trends"],
-        vec!["report", "engineering"],
-        vec!["report", "workload"],
-        vec!["report", "team"],
-        vec!["report", "sync"],
-        vec!["report", "imports"],
-        vec!["users"],
-        vec!["stats"],
-        vec!["migrate", "status"],
-        vec!["export", "--dir", "reports", "--id", "by-reader"],
-    ] {
+    let reads = crate::common::every_report()
+        .into_iter()
+        .chain([vec!["users"], vec!["export", "--dir", "reports", "--id", "by-reader"]]);
+    for args in reads {
         let mut all = args.clone();
         all.extend(["--as-of", AS_OF, "-f", "csv"]);
         let out = ctodb(&reader, dir.path(), &all);

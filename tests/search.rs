@@ -263,8 +263,8 @@ fn words_in_too_many_bugs_are_ranked_among_the_newest_and_widen_when_those_hold_
     assert!(
         said.contains(&format!(
             "every word together may be in up to {} bugs: the newest {} bugs were searched",
-            thousands(holding),
-            thousands(window)
+            crate::common::grouped(&holding.to_string()),
+            crate::common::grouped(&window.to_string())
         )),
         "{said}"
     );
@@ -283,19 +283,6 @@ fn words_in_too_many_bugs_are_ranked_among_the_newest_and_widen_when_those_hold_
     let found = bug_refs(&listed.ok());
     assert_eq!(found.len(), 20);
     assert_eq!(found, newest_top(&mut client, "okapi", 0, 20));
-}
-
-/// 12345 as 12,345.
-fn thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

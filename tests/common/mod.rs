@@ -432,3 +432,75 @@ pub fn latest_migration() -> String {
         .max()
         .unwrap_or_default()
 }
+
+/// 12345 as ctodb prints counts: 12,345.
+pub fn grouped(digits: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Reads a child's stderr until a line holds `wanted`; what it read.
+pub fn read_until(child: &mut std::process::Child, wanted: &str) -> String {
+    use std::io::BufRead as _;
+    let stderr = child.stderr.as_mut().expect("stderr piped");
+    let mut reader = std::io::BufReader::new(stderr);
+    let mut seen = String::new();
+    while !seen.contains(wanted) {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "ended before saying {wanted:?}: {seen}");
+        seen.push_str(&line);
+    }
+    seen
+}
+
+/// Starts `command` to pause at `step` (a debug build's fault point) until `resume`
+/// exists (without one, until it is stopped); returns once it says it paused, with what
+/// it said. Its stderr stays piped for the rest.
+pub fn spawn_paused(
+    mut command: Command,
+    step: &str,
+    resume: Option<&Path>,
+) -> (std::process::Child, String) {
+    command.env("CTODB_PAUSE_AT", step);
+    if let Some(resume) = resume {
+        command.env("CTODB_RESUME_FILE", resume);
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the ctodb binary runs");
+    let said = read_until(&mut child, &format!("pausing at {step}"));
+    (child, said)
+}
+
+/// Every report and listing, as the read commands a test runs one after another.
+pub fn every_report() -> Vec<Vec<&'static str>> {
+    vec![
+        vec!["projects", "--all"],
+        vec!["project", "Atlas Payments"],
+        vec!["bugs", "--all"],
+        vec!["bug", "show", "2"],
+        vec!["search", "checkout"],
+        vec!["report", "portfolio"],
+        vec!["report", "bugs"],
+        vec!["report", "sla"],
+        vec!["report", "aging"],
+        vec!["report", "daily", "--project", "Atlas Payments"],
+        vec!["report", "monthly"],
+        vec!["report", "trends"],
+        vec!["report", "engineering"],
+        vec!["report", "workload"],
+        vec!["report", "team"],
+        vec!["report", "sync"],
+        vec!["report", "imports"],
+        vec!["stats"],
+        vec!["migrate", "status"],
+    ]
+}
