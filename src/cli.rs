@@ -229,16 +229,33 @@ pub struct ManArgs {
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("grantee").required(true).multiple(true).args(["reader", "writer"])))]
 pub struct GrantsArgs {
-    /// The role to make a reader
-    #[arg(long, value_name = "ROLE")]
+    /// The role to make a reader (not PUBLIC, a pg_* role or the owner)
+    #[arg(long, value_name = "ROLE", value_parser = grantee)]
     pub reader: Option<String>,
     /// The role to make a writer (it can read too)
-    #[arg(long, value_name = "ROLE")]
+    #[arg(long, value_name = "ROLE", value_parser = grantee)]
     pub writer: Option<String>,
-    /// The role that owns ctodb's tables and runs migrate: the reader and the writer also
-    /// get the tables later migrations create (ALTER DEFAULT PRIVILEGES)
+    /// The role that owns ctodb's tables and runs migrate, which is refused as reader or
+    /// writer (it holds every privilege already)
     #[arg(long, value_name = "ROLE")]
     pub owner: Option<String>,
+}
+
+impl GrantsArgs {
+    /// The reader or writer named that may not be one (the owner), as a usage error.
+    pub fn refused(&self) -> Option<String> {
+        [("--reader", &self.reader), ("--writer", &self.writer)].into_iter().find_map(|(option, name)| {
+            let why = crate::db::privileges::refused_grantee(name.as_deref()?, self.owner.as_deref())?;
+            Some(format!("{option}: {why}"))
+        })
+    }
+}
+
+fn grantee(name: &str) -> Result<String, String> {
+    match crate::db::privileges::refused_grantee(name, None) {
+        Some(why) => Err(why),
+        None => Ok(name.to_string()),
+    }
 }
 
 /// What a command does with the database.

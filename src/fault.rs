@@ -16,7 +16,7 @@ pub fn point(step: &str) {
 }
 
 /// A step where a crash or a pause can be injected: `import:merged`,
-/// `import:committed`, `export:first-table`, `refresh:locked`. The pause lasts until the file CTODB_RESUME_FILE names exists
+/// `import:committed`, `export:first-table`, `refresh:locked`, `github:read`. The pause lasts until the file CTODB_RESUME_FILE names exists
 /// (at most a minute), or ten seconds without one.
 pub async fn pause_point(step: &str) {
     point(step);

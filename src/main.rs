@@ -35,6 +35,11 @@ fn main() -> ExitCode {
     if let Err(message) = output::Output::format_of(cli.global.format, cli.global.output.as_deref()) {
         cli::Cli::command().error(clap::error::ErrorKind::InvalidValue, message).exit();
     }
+    if let cli::Command::Grants(args) = &cli.command {
+        if let Some(message) = args.refused() {
+            cli::Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();
+        }
+    }
     // completions and the manual need neither a database nor a configuration
     if let Some(status) = cmd::offline(&cli.command) {
         return status;

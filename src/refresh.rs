@@ -45,8 +45,7 @@ pub async fn refresh_in(tx: &Transaction<'_>, as_of: DateTime<Utc>) -> Result<Re
         .map_err(|err| DbError::query(sql::REFRESH_STAGING.name, err))?;
     let mut refreshed = Refreshed::default();
     let changes = &mut refreshed.changes;
-    changes.bug_scores = score_bugs(tx, as_of).await?;
-    changes.closed_scores = db::execute(tx, &sql::REFRESH_ZERO_CLOSED, &[]).await?;
+    (changes.bug_scores, changes.closed_scores) = score_bugs(tx, as_of).await?;
     changes.projects = score_projects(tx, as_of, &mut refreshed.undefined, &mut refreshed.too_large).await?;
     let changes = &mut refreshed.changes;
     let written_at = chrono::Utc::now();
@@ -68,8 +67,9 @@ pub async fn refresh_in(tx: &Transaction<'_>, as_of: DateTime<Utc>) -> Result<Re
     Ok(refreshed)
 }
 
-/// The open bugs' priorities at `as_of`, written where they changed: how many were.
-async fn score_bugs(tx: &Transaction<'_>, as_of: DateTime<Utc>) -> Result<u64> {
+/// The open bugs' priorities at `as_of`, written where they changed, and 0 for the bugs
+/// that are not open: how many of each were written.
+async fn score_bugs(tx: &Transaction<'_>, as_of: DateTime<Utc>) -> Result<(u64, u64)> {
     let bugs = db::query(tx, &sql::REFRESH_OPEN_BUGS, &[]).await?;
     let step = std::time::Instant::now();
     let scores = bug_scores(&bugs, as_of.timestamp_micros()).context("while computing bug priorities")?;
@@ -79,17 +79,18 @@ async fn score_bugs(tx: &Transaction<'_>, as_of: DateTime<Utc>) -> Result<u64> {
         step.elapsed().as_secs_f64() * 1000.0
     ));
     let helper = sql::REFRESH_OPEN_BUGS.name;
-    let progress = ui::progress(bugs.len() as u64, "bug scores");
-    let mut copy = CopyIn::start(tx, "refresh_bug_scores", &["id", "priority_score"], progress).await?;
+    let (mut ids, mut changed): (Vec<Uuid>, Vec<Decimal>) = (Vec::new(), Vec::new());
     for (row, score) in bugs.iter().zip(scores) {
         let current: Decimal = db::get(row, helper, "priority_score")?;
         if current != score {
-            let id: Uuid = db::get(row, helper, "id")?;
-            copy.write(&[&id, &score]).await?;
+            ids.push(db::get(row, helper, "id")?);
+            changed.push(score);
         }
     }
-    copy.finish().await?;
-    Ok(db::execute(tx, &sql::REFRESH_APPLY_BUG_SCORES, &[]).await?)
+    let applied = db::query_one(tx, &sql::REFRESH_APPLY_BUG_SCORES, &[&ids, &changed]).await?;
+    let helper = sql::REFRESH_APPLY_BUG_SCORES.name;
+    let count = |column| db::get::<i64>(&applied, helper, column).map(|n| u64::try_from(n).unwrap_or(0));
+    Ok((count("scored")?, count("zeroed")?))
 }
 
 /// Every project's valuation, ROI and health at `as_of`, written where they changed: how

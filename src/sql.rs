@@ -152,7 +152,6 @@ helpers! {
     REFRESH_TRY_LOCK => "refresh/try_lock",
     REFRESH_LOCK => "refresh/lock",
     REFRESH_OPEN_BUGS => "refresh/open_bugs",
-    REFRESH_ZERO_CLOSED => "refresh/zero_closed_scores",
     REFRESH_APPLY_BUG_SCORES => "refresh/apply_bug_scores",
     REFRESH_PROJECT_INPUTS => "refresh/project_inputs",
     REFRESH_APPLY_PROJECT_SCORES => "refresh/apply_project_scores",

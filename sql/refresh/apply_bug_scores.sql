@@ -1,7 +1,5 @@
--- Writes the scores staged in refresh_bug_scores (filled by COPY) in one statement,
--- only where they changed.
--- Parameters: none.
-UPDATE bugs b
-SET priority_score = s.priority_score
-FROM refresh_bug_scores s
-WHERE b.id = s.id AND b.priority_score IS DISTINCT FROM s.priority_score
+-- Writes the computed priority scores where they changed, and 0 for every bug that is
+-- not open (only open bugs score), through the function that keeps the recomputation out
+-- of bug_history (migration least_privilege_holds).
+-- Parameters: $1 bug ids, $2 their scores (the same order).
+SELECT scored, zeroed FROM ctodb.apply_bug_scores($1::uuid[], $2::numeric[])

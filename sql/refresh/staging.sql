@@ -1,8 +1,6 @@
--- The staging tables refresh fills with COPY and applies with one UPDATE each; they live
--- until the transaction ends.
+-- The staging table refresh fills with COPY and applies with one UPDATE; it lives until
+-- the transaction ends. (The bug scores are passed to ctodb.apply_bug_scores as values.)
 -- Parameters: none.
-CREATE TEMP TABLE refresh_bug_scores (id uuid PRIMARY KEY, priority_score numeric(5,2) NOT NULL)
-    ON COMMIT DROP;
 CREATE TEMP TABLE refresh_project_scores (
     id uuid PRIMARY KEY,
     revenue_projection_12m numeric(16,2),
@@ -10,4 +8,3 @@ CREATE TEMP TABLE refresh_project_scores (
     roi_score numeric(18,4),
     health_score smallint
 ) ON COMMIT DROP;
-SELECT set_config('ctodb.refresh', 'on', true);

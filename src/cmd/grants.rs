@@ -1,6 +1,6 @@
-//! `ctodb grants --reader NAME --writer NAME [--owner NAME]`: the GRANT statements that
-//! make roles ctodb's reader and writer in the target database, printed for the owner to
-//! run (e.g. `ctodb grants --reader analyst | psql`). Nothing is run here.
+//! `ctodb grants --reader NAME --writer NAME [--owner NAME]`: the statements that make
+//! roles ctodb's reader and writer in the target database, printed for the owner to run
+//! (e.g. `ctodb grants --reader analyst | psql`). Nothing is run here.
 
 use std::io::Write;
 
@@ -15,9 +15,11 @@ pub fn run(ctx: &Context, args: &GrantsArgs) -> Result<Outcome> {
         database: ctx.target.database(),
         reader: args.reader.as_deref(),
         writer: args.writer.as_deref(),
-        owner: args.owner.as_deref(),
     };
-    let mut text = String::from("-- ctodb's roles (run as the owner of ctodb's tables, or a superuser)\n");
+    let mut text = String::from(
+        "-- ctodb's roles, on ctodb's objects by name: run as the owner of ctodb's tables, \
+         and again after every `ctodb migrate`\n",
+    );
     for statement in grant_statements(&grantees) {
         text.push_str(&statement);
         text.push('\n');

@@ -275,9 +275,19 @@ impl Db {
             settings.connect_timeout = timeout;
         }
         pg.connect_timeout(settings.connect_timeout);
+        let mut options: Vec<String> = pg.get_options().map(str::to_string).into_iter().collect();
         if let Some(timeout) = settings.statement_timeout {
-            let given = pg.get_options().map(|options| format!("{options} ")).unwrap_or_default();
-            pg.options(format!("{given}-c statement_timeout={}", timeout.as_millis()));
+            options.push(format!("-c statement_timeout={}", timeout.as_millis()));
+        }
+        // ctodb's SQL names its tables without a schema; they are in public, whatever search
+        // path the role has (PostgreSQL 17's restricted one, or a schema of the user's own
+        // that holds a table of the same name). pg_catalog and the session's own temporary
+        // tables stay first, as always. A transaction pooler refuses startup options.
+        if !target.looks_like_pooler() {
+            options.push("-c search_path=public".to_string());
+        }
+        if !options.is_empty() {
+            pg.options(options.join(" "));
         }
         let tasks = ConnectionTasks::default();
         let manager = Manager::from_connect(

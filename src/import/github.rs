@@ -431,6 +431,7 @@ async fn bugs(
     let (projects, _) = known_projects(tx).await?;
     let logins = github_logins(tx).await?;
     let synced = synced_bugs(tx).await?;
+    crate::fault::pause_point("github:read").await;
     let mut upstream_now: Vec<(String, serde_json::Value)> = Vec::new();
     let mut copy = stage::start_copy(tx, kind, indicatif::ProgressBar::hidden()).await?;
     let mut skipped = Skipped::default();
