@@ -27,7 +27,8 @@ pub const VERSION: &str = concat!(
 /// Every environment variable ctodb reads, shown by `ctodb --help` (README's
 /// configuration table lists the same names; a test checks both against the source).
 const ENVIRONMENT: &str = "\
-Environment (also read from ./.env):
+Environment (also read from ./.env, never a parent folder's, or from --env-file):
+  CTODB_ENV_FILE               the settings file to read instead of ./.env, as --env-file
   DATABASE_URL                 the primary: a libpq URL or keyword/value string
   DATABASE_READ_URL            a streaming replica for the commands that only read
   CTODB_MAX_REPLICA_LAG        seconds a replica may be behind before reads leave it [300]
@@ -109,6 +110,11 @@ pub struct GlobalOptions {
     /// Print each query's name and time on stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Read settings from FILE instead of the working folder's .env (read before the
+    /// command line; a file others may write is refused)
+    #[arg(long, value_name = "FILE", env = "CTODB_ENV_FILE", global = true)]
+    pub env_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

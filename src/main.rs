@@ -27,10 +27,18 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
-    // A .env in the working directory fills in variables the environment does not set.
-    let _ = dotenvy::dotenv();
+    // The working folder's .env (or --env-file's) fills in variables the environment does
+    // not set; it is read before the command line, whose defaults it supplies.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let env_file = match config::env_file::load(config::env_file::named_in(&args)) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("error: {}", ui::redact(&message));
+            return ExitCode::from(1);
+        }
+    };
     // clap prints usage errors itself and exits with status 2.
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(args);
     // `-o FILE` whose extension names no format is a usage error (status 2), as clap's own
     if let Err(message) = output::Output::format_of(cli.global.format, cli.global.output.as_deref()) {
         cli::Cli::command().error(clap::error::ErrorKind::InvalidValue, message).exit();
@@ -38,6 +46,16 @@ fn main() -> ExitCode {
     if let cli::Command::Grants(args) = &cli.command {
         if let Some(message) = args.refused() {
             cli::Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();
+        }
+    }
+    if cli.global.verbose {
+        if let Some(file) = &env_file.file {
+            let names = if env_file.names.is_empty() {
+                "none that the environment lacked".to_string()
+            } else {
+                env_file.names.join(", ")
+            };
+            eprintln!("settings from {}: {names}", file.display());
         }
     }
     // completions and the manual need neither a database nor a configuration

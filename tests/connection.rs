@@ -245,3 +245,70 @@ fn connections_end_with_a_terminate_message() {
     }
     assert_eq!(abandoned(), before, "a ctodb session ended without a Terminate message");
 }
+
+/// `ctodb -v completions bash` in `dir` (no database needed): its exit status and stderr.
+fn settings_read_in(dir: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let out: CliOutput = ctodb_command(None)
+        .current_dir(dir)
+        .args(extra)
+        .args(["-v", "completions", "bash"])
+        .output()
+        .unwrap()
+        .into();
+    (out.code(), out.stderr_text())
+}
+
+#[test]
+fn only_the_working_folders_env_file_is_read_and_only_when_it_is_yours_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let top = tempfile::tempdir().unwrap();
+    let env = top.path().join(".env");
+    std::fs::write(
+        &env,
+        "DATABASE_URL=postgresql://evil@127.0.0.9:5999/x?sslmode=disable\nCTODB_USER=a@b.c\n",
+    )
+    .unwrap();
+    let below = top.path().join("a/b");
+    std::fs::create_dir_all(&below).unwrap();
+    // a parent folder's file is never read: its server is not the target
+    let (code, said) = settings_read_in(&below, &[]);
+    assert_eq!((code, said.as_str()), (0, ""));
+    let grants = |dir: &std::path::Path| -> String {
+        let out: CliOutput =
+            ctodb_command(None).current_dir(dir).args(["grants", "--reader", "r"]).output().unwrap().into();
+        out.ok()
+    };
+    assert!(!grants(&below).contains("ON DATABASE \"x\""), "{}", grants(&below));
+    assert!(grants(top.path()).contains("ON DATABASE \"x\""), "{}", grants(top.path()));
+    // the working folder's is, and -v names what it set, never a value
+    let (code, said) = settings_read_in(top.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(said, format!("settings from .env: DATABASE_URL, CTODB_USER\n"));
+    // as is the file --env-file or CTODB_ENV_FILE names, from anywhere
+    let (_, said) = settings_read_in(&below, &["--env-file", env.to_str().unwrap()]);
+    assert_eq!(said, format!("settings from {}: DATABASE_URL, CTODB_USER\n", env.display()));
+    let (code, said) = settings_read_in(&below, &["--env-file", "missing.env"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        said,
+        "error: cannot read the settings file missing.env: No such file or directory (os error 2)\n"
+    );
+    // a file its group or anyone may write is refused, whatever it says
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let (code, said) = settings_read_in(top.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(said, "error: the settings file .env may be written by its group (mode 664); make it yours alone: chmod go-w .env\n");
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o646)).unwrap();
+    let (_, said) = settings_read_in(top.path(), &[]);
+    assert!(said.starts_with("error: the settings file .env may be written by anyone (mode 646)"), "{said}");
+    // so is one that belongs to someone else
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let status = std::process::Command::new("chown").arg("nobody").arg(&env).status().unwrap();
+    assert!(status.success(), "these tests run as root (as CI does), to give the file away");
+    let (code, said) = settings_read_in(top.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(
+        said.starts_with("error: the settings file .env belongs to another user (uid 65534, you are uid 0);"),
+        "{said}"
+    );
+}

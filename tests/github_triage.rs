@@ -7,7 +7,10 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::common::{CliOutput, TestDb};
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::common::{ctodb_command, eventually, finish_within, spawn_paused, CliOutput, TestDb};
 
 const AS_OF: &str = "2026-11-25T12:00:00Z";
 
@@ -264,4 +267,63 @@ fn the_migration_names_repositories_and_logins_taken_twice_whatever_their_case()
         "{stderr}"
     );
     assert_eq!(db.count("SELECT count(*) FROM projects WHERE lower(github_repo) = 'acme/api'"), 2);
+}
+
+#[test]
+fn a_bug_update_made_while_a_sync_reads_waits_and_is_kept() {
+    let db = demo("triage_race");
+    let dir = tempfile::tempdir().unwrap();
+    let open = [issue(1, "open", None, &["bug"], None)];
+    assert_eq!(sync(&db, dir.path(), "acme/api", &open), (1, 1, 0, 0));
+    let n = number_of(&db, 1);
+    // the same sync again, paused right after it read the bugs' fields
+    let resume = dir.path().join("resume");
+    let mut command = ctodb_command(Some(&db.url));
+    command.args(["import", "github", "--repos"]).arg(dir.path().join("repos.json"));
+    command.arg("--issues").arg(dir.path().join("issues.json"));
+    let (sync_run, _) = spawn_paused(command, "github:read", Some(&resume));
+    // a person moves the bug on meanwhile: the sync holds the row, so the update waits
+    let update = ctodb_command(Some(&db.url))
+        .args(["bug", "update", n.as_str(), "--status", "in_progress", "--as", "ada@ctodb.dev"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    eventually("the bug update waits for the sync's row lock", Duration::from_secs(20), || {
+        db.count(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock'",
+            db.name
+        )) == 1
+    });
+    std::fs::write(&resume, "").unwrap();
+    let synced = finish_within(sync_run, Duration::from_secs(60), "the sync");
+    assert_eq!(synced.code(), 0, "{}", synced.stderr_text());
+    let updated = finish_within(update, Duration::from_secs(60), "the bug update");
+    assert_eq!(updated.code(), 0, "{}", updated.stderr_text());
+    assert_eq!(bug(&db, 1).0, "in_progress");
+    let history = db.count(&format!(
+        "SELECT count(*) FROM bug_history h JOIN bugs b ON b.id = h.bug_id JOIN users u ON u.id = h.changed_by
+         WHERE b.bug_number = {n} AND h.field = 'status' AND h.new_value = 'in_progress' AND u.email = 'ada@ctodb.dev'"
+    ));
+    assert_eq!(history, 1);
+}
+
+#[test]
+fn what_a_sync_changes_in_a_bugs_text_is_history_with_the_sync_as_actor() {
+    let db = demo("triage_text_history");
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(sync(&db, dir.path(), "acme/api", &[issue(1, "open", None, &["bug"], None)]), (1, 1, 0, 0));
+    let mut renamed = issue(1, "open", None, &["bug", "ui"], None);
+    renamed["title"] = json!("Issue 1 renamed upstream");
+    renamed["body"] = json!("new steps");
+    assert_eq!(sync(&db, dir.path(), "acme/api", &[renamed]), (1, 0, 1, 0));
+    let n = number_of(&db, 1);
+    let shown = db.run(&["bug", "show", n.as_str(), "-f", "csv"]);
+    for change in [
+        "title,Issue 1,Issue 1 renamed upstream,,import github",
+        "description,steps to reproduce,new steps,,import github",
+        "labels,{bug},\"{bug,ui}\",,import github",
+    ] {
+        assert!(shown.contains(change), "{change} not in:\n{shown}");
+    }
 }

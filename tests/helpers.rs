@@ -369,9 +369,9 @@ fn project_daily_sync_imports_and_bug_show() {
         bug["history"],
         json!([
             {"changed_at": "2026-11-25T08:50:00Z", "field": "assignee_id", "old_value": null,
-             "new_value": "linus@ctodb.dev", "changed_by": "margaret@ctodb.dev"},
+             "new_value": "linus@ctodb.dev", "changed_by": "margaret@ctodb.dev", "via": null},
             {"changed_at": "2026-11-25T09:00:00Z", "field": "status", "old_value": "pending",
-             "new_value": "in_progress", "changed_by": "linus@ctodb.dev"}
+             "new_value": "in_progress", "changed_by": "linus@ctodb.dev", "via": null}
         ])
     );
     let missing = db.ctodb(&["bug", "show", "999"]);

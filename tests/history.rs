@@ -47,10 +47,18 @@ fn status_and_assignee_changes_leave_history_attributed_to_the_actor() {
                 grace
             ),
             ("status".to_string(), Some("pending".to_string()), Some("in_progress".to_string()), grace),
+            (
+                "title".to_string(),
+                Some("Login times out".to_string()),
+                Some("Login times out on Safari".to_string()),
+                grace
+            ),
         ]
     );
 }
 
+/// As the owner of the tables (what ctodb.apply_bug_scores runs as); any other role that
+/// sets the switch is recorded all the same (tests/roles.rs).
 #[test]
 fn changes_under_refresh_are_not_history() {
     let db = TestDb::new("history_refresh");

@@ -84,6 +84,10 @@ ALTER TABLE public.bug_history ADD CONSTRAINT bug_history_field_check
     CHECK (field IN ('status', 'severity', 'assignee_id', 'priority_score', 'is_blocker',
                      'title', 'description', 'labels', 'project_id'));
 
+-- Which command made a change (`import github`, `bug update`: the session setting
+-- ctodb.via, set by each writing run of ctodb), beside the person, if one is named.
+ALTER TABLE public.bug_history ADD COLUMN changed_via text;
+
 CREATE OR REPLACE FUNCTION public.ctodb_bug_history() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     actor_setting text := nullif(pg_catalog.current_setting('ctodb.actor', true), '');
@@ -104,8 +108,9 @@ BEGIN
     ELSIF actor_setting IS NOT NULL THEN
         SELECT u.id INTO actor FROM public.users u WHERE u.email = pg_catalog.lower(actor_setting);
     END IF;
-    INSERT INTO public.bug_history (bug_id, field, old_value, new_value, changed_by)
-    SELECT NEW.id, change.field, change.old_value, change.new_value, actor
+    INSERT INTO public.bug_history (bug_id, field, old_value, new_value, changed_by, changed_via)
+    SELECT NEW.id, change.field, change.old_value, change.new_value, actor,
+           nullif(pg_catalog.current_setting('ctodb.via', true), '')
     FROM (VALUES
         ('status', OLD.status::text, NEW.status::text),
         ('severity', OLD.severity::text, NEW.severity::text),

@@ -2,6 +2,7 @@
 //! sizes and timeouts (SPEC §2). Nothing here talks to the network.
 
 mod conninfo;
+pub mod env_file;
 mod passfile;
 mod target;
 

@@ -39,7 +39,7 @@ impl Run {
     pub async fn begin<'a>(&self, client: &'a mut Client) -> Result<Transaction<'a>, DbError> {
         let begin = format!("{}/begin", self.command);
         let tx = client.transaction().await.map_err(|err| DbError::query(&begin, err))?;
-        super::query(&tx, &sql::RUN_MARK, &[&self.key()]).await?;
+        super::query(&tx, &sql::RUN_MARK, &[&self.key(), &self.command]).await?;
         Ok(tx)
     }
 

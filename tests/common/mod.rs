@@ -504,3 +504,17 @@ pub fn every_report() -> Vec<Vec<&'static str>> {
         vec!["migrate", "status"],
     ]
 }
+
+/// Waits for `child` at most `limit` (killing it and failing past that) and returns what it
+/// printed.
+pub fn finish_within(mut child: std::process::Child, limit: std::time::Duration, what: &str) -> CliOutput {
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("{what} did not end within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap().into()
+}
