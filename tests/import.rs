@@ -296,6 +296,11 @@ fn the_rejects_file_keeps_the_row_and_says_why() {
          Atlas Payments,Slow refunds,urgent,pending,0,2026-11-20T09:00:00Z,T-2,,3,\"severity: \"\"urgent\"\" is \
          not one of critical, high, medium, low\"\r\n"
     );
+    // the rows may hold people's e-mail addresses: the file is its owner's alone
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.path().join("unknown_enum.csv.rejects.csv")).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 #[test]

@@ -281,8 +281,8 @@ pub fn stage_rejects(
         }
         writer.flush()?;
         drop(writer);
+        // left 0600 as made: the rows hold people's e-mail addresses
         temp.as_file().sync_all()?;
-        std::fs::set_permissions(temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
         Ok(())
     })();
     written.with_context(|| format!("cannot write the rejects file {}", target.display()))?;
