@@ -99,6 +99,11 @@ pub struct GlobalOptions {
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_as_of, global = true)]
     pub as_of: Option<DateTime<Utc>>,
 
+    /// CSV text as is: no `'` before a cell a spreadsheet would run as a formula
+    /// (=, +, -, @, tab, carriage return)
+    #[arg(long, global = true)]
+    pub csv_raw: bool,
+
     /// No colour in tables
     #[arg(long, global = true, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_color: bool,

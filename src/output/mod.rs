@@ -66,6 +66,8 @@ pub struct Output {
     color: bool,
     width: Option<u16>,
     to_terminal: bool,
+    /// CSV text as is, formulas included (`--csv-raw`)
+    csv_raw: bool,
 }
 
 impl Output {
@@ -90,7 +92,12 @@ impl Output {
     /// Resolves `auto`: a table on a terminal, CSV when piped; with `-o FILE`, the
     /// file's extension decides (.csv, .json, .ndjson/.jsonl, .parquet, .xlsx, .txt for a
     /// table); an extension it does not know is an error unless `-f` says the format.
-    pub fn resolve(format: Option<Format>, path: Option<PathBuf>, no_color: bool) -> Result<Output> {
+    pub fn resolve(
+        format: Option<Format>,
+        path: Option<PathBuf>,
+        no_color: bool,
+        csv_raw: bool,
+    ) -> Result<Output> {
         let stdout_is_terminal = io::stdout().is_terminal();
         let format = match Output::format_of(format, path.as_deref()).map_err(anyhow::Error::msg)? {
             Some(format) => format,
@@ -100,7 +107,7 @@ impl Output {
         let to_terminal = path.is_none() && stdout_is_terminal;
         let color = to_terminal && !no_color;
         let width = to_terminal.then(|| comfy_table::Table::new().width()).flatten();
-        Ok(Output { format, path, color, width, to_terminal })
+        Ok(Output { format, path, color, width, to_terminal, csv_raw })
     }
 
     /// Whether sparklines may be drawn: a table on a terminal (never CSV, JSON or a file).
@@ -195,8 +202,15 @@ impl Output {
         for footer in report.frames.iter().filter_map(footer) {
             ui::info(&footer);
         }
-        let bytes = xlsx::workbook_bytes(report)
+        let (bytes, cut) = xlsx::workbook_bytes(report)
             .map_err(|err| anyhow::anyhow!("cannot write the workbook: {err}"))?;
+        if cut > 0 {
+            let (cells, were) = if cut == 1 { ("cell", "was") } else { ("cells", "were") };
+            ui::warn(&format!(
+                "{cut} {cells} longer than a spreadsheet cell holds (32767 characters) {were} cut, marked \
+                 \"[…cut: N characters in all]\"; -f csv or -f json keeps the text whole"
+            ));
+        }
         match &self.path {
             None if self.to_terminal => anyhow::bail!(
                 "a workbook is binary and standard output is a terminal; write it to a file with -o FILE.xlsx"
@@ -215,7 +229,7 @@ impl Output {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         match self.format {
             Format::Table => table::render(report, out, self.color, self.width)?,
-            Format::Csv => text::csv(report, out)?,
+            Format::Csv => text::csv(report, out, self.csv_raw)?,
             Format::Json => text::json(report, out)?,
             Format::Ndjson => text::ndjson(report, out)?,
             // emit() writes Parquet and workbooks itself

@@ -12,13 +12,22 @@ use crate::frame::{Frame, Kind, Report, Value};
 /// every record, so spreadsheets and CSV tools read it whole): a first `section` column
 /// names the frame, as ndjson's `section` key does, and the header is every frame's
 /// columns in order of first appearance, empty where a frame has no such column.
-pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Text that a spreadsheet would run as a formula gets a leading `'` unless `raw`
+/// (`--csv-raw`); numbers are never touched.
+pub fn csv(report: &Report, out: &mut dyn Write, raw: bool) -> io::Result<()> {
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut *out);
+    let cell = |value: &Value| -> String {
+        let text = plain(value);
+        match value {
+            Value::Text(_) | Value::List(_) if !raw => crate::spreadsheet::neutralise(&text).into_owned(),
+            _ => text,
+        }
+    };
     match report.frames.as_slice() {
         [frame] => {
             writer.write_record(frame.columns.iter().map(|c| c.name.as_str()))?;
             for row in &frame.rows {
-                writer.write_record(row.iter().map(plain))?;
+                writer.write_record(row.iter().map(cell))?;
             }
         }
         frames => {
@@ -33,7 +42,7 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 let positions: Vec<Option<usize>> =
                     header[1..].iter().map(|name| frame.column_index(name)).collect();
                 for row in &frame.rows {
-                    let fields = positions.iter().map(|at| at.map_or_else(String::new, |i| plain(&row[i])));
+                    let fields = positions.iter().map(|at| at.map_or_else(String::new, |i| cell(&row[i])));
                     writer.write_record(std::iter::once(frame.name.clone()).chain(fields))?;
                 }
             }

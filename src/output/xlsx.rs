@@ -33,21 +33,38 @@ impl Formats {
     }
 }
 
-/// The workbook's bytes: a sheet per frame, named after it.
-pub fn workbook_bytes(report: &Report) -> Result<Vec<u8>, String> {
+/// The most characters a spreadsheet cell holds (Excel's limit, which the format keeps).
+const CELL_MAX_CHARS: usize = 32_767;
+
+/// The workbook's bytes: a sheet per frame, named after it; and how many cells were too
+/// long for a spreadsheet and were cut.
+pub fn workbook_bytes(report: &Report) -> Result<(Vec<u8>, usize), String> {
     let mut workbook = Workbook::new();
     let formats = Formats::new();
     let mut names = HashSet::new();
+    let mut cut = 0;
     for frame in &report.frames {
         let name = sheet_name(&frame.name, &mut names);
         let sheet = workbook.add_worksheet();
         sheet.set_name(&name).map_err(|err| format!("sheet {name}: {err}"))?;
-        fill(sheet, frame, &formats).map_err(|err| format!("sheet {name}: {err}"))?;
+        fill(sheet, frame, &formats, &mut cut).map_err(|err| format!("sheet {name}: {err}"))?;
     }
     if report.frames.is_empty() {
         workbook.add_worksheet();
     }
-    workbook.save_to_buffer().map_err(|err| err.to_string())
+    Ok((workbook.save_to_buffer().map_err(|err| err.to_string())?, cut))
+}
+
+/// Text as a cell holds it: whole, or cut with a marker that says so and how long it was.
+fn cell_text<'a>(text: &'a str, cut: &mut usize) -> std::borrow::Cow<'a, str> {
+    let length = text.chars().count();
+    if length <= CELL_MAX_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    *cut += 1;
+    let marker = format!(" […cut: {length} characters in all]");
+    let keep: String = text.chars().take(CELL_MAX_CHARS - marker.chars().count()).collect();
+    std::borrow::Cow::Owned(keep + &marker)
 }
 
 /// A frame's name as a sheet name: at most 31 characters, none of `[]:*?/\`, and unique
@@ -70,14 +87,14 @@ fn sheet_name(frame: &str, taken: &mut HashSet<String>) -> String {
     name
 }
 
-fn fill(sheet: &mut Worksheet, frame: &Frame, formats: &Formats) -> Result<(), XlsxError> {
+fn fill(sheet: &mut Worksheet, frame: &Frame, formats: &Formats, cut: &mut usize) -> Result<(), XlsxError> {
     for (col, column) in frame.columns.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, &column.name, &formats.header)?;
     }
     for (row, values) in frame.rows.iter().enumerate() {
         let row = row as u32 + 1;
         for (col, value) in values.iter().enumerate() {
-            write_cell(sheet, row, col as u16, frame.columns[col].kind, value, formats)?;
+            write_cell(sheet, (row, col as u16), frame.columns[col].kind, value, formats, cut)?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -87,11 +104,11 @@ fn fill(sheet: &mut Worksheet, frame: &Frame, formats: &Formats) -> Result<(), X
 
 fn write_cell(
     sheet: &mut Worksheet,
-    row: u32,
-    col: u16,
+    (row, col): (u32, u16),
     kind: Kind,
     value: &Value,
     formats: &Formats,
+    cut: &mut usize,
 ) -> Result<(), XlsxError> {
     match value {
         Value::Null => {}
@@ -118,8 +135,9 @@ fn write_cell(
                 sheet.write_number(row, col, number)?;
             }
         }
+        // written as a string: a spreadsheet never evaluates it as a formula
         Value::Text(text) => {
-            sheet.write_string(row, col, text)?;
+            sheet.write_string(row, col, cell_text(text, cut))?;
         }
         Value::Uuid(id) => {
             sheet.write_string(row, col, id.to_string())?;
@@ -144,7 +162,7 @@ fn write_cell(
             };
         }
         Value::List(items) => {
-            sheet.write_string(row, col, items.join(", "))?;
+            sheet.write_string(row, col, cell_text(&items.join(", "), cut))?;
         }
     }
     Ok(())
