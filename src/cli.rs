@@ -46,6 +46,12 @@ Environment (also read from ./.env, never a parent folder's, or from --env-file)
   PGSSLNEGOTIATION PGSSLCOMPRESSION PGSSLSNI PGCHANNELBINDING PGGSSENCMODE PGCONNECT_TIMEOUT
   PGAPPNAME PGOPTIONS PGCLIENTENCODING PGTARGETSESSIONATTRS PGLOADBALANCEHOSTS
                                what the URL leaves out, as libpq reads them
+  PGSERVICE PGSERVICEFILE PGSYSCONFDIR
+                               a section of a service file, read as libpq reads it
+  PGSSLCERT PGSSLKEY PGSSLCERTMODE PGSSLCRL PGSSLCRLDIR PGSSLMINPROTOCOLVERSION
+  PGSSLMAXPROTOCOLVERSION PGREQUIREPEER PGREQUIREAUTH PGKRBSRVNAME PGGSSLIB PGGSSDELEGATION
+  PGDATESTYLE PGTZ PGGEQO PGREQUIRESSL
+                               refused when set: ctodb does not do what they ask
 
 Connection: --database-url or DATABASE_URL, else CTODB_LOCAL, else the PG* variables; with
 nothing set, the local socket /var/run/postgresql and the database `ctodb`.
@@ -76,6 +82,10 @@ pub struct GlobalOptions {
     /// PostgreSQL URL, e.g. postgres://user:password@host:5432/ctodb?sslmode=require
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+
+    /// whether --database-url was typed on the command line (every user sees it in `ps`)
+    #[arg(skip)]
+    pub database_url_typed: bool,
 
     /// A streaming replica for the commands that only read (reports, listings, search,
     /// stats, export); writes go to DATABASE_URL. See CTODB_MAX_REPLICA_LAG

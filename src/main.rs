@@ -38,8 +38,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let url_typed =
+        args.iter().any(|a| a == "--database-url" || a.to_string_lossy().starts_with("--database-url="));
     // clap prints usage errors itself and exits with status 2.
-    let cli = cli::Cli::parse_from(args);
+    let mut cli = cli::Cli::parse_from(args);
+    cli.global.database_url_typed = url_typed;
     // `-o FILE` whose extension names no format is a usage error (status 2), as clap's own
     if let Err(message) = output::Output::format_of(cli.global.format, cli.global.output.as_deref()) {
         cli::Cli::command().error(clap::error::ErrorKind::InvalidValue, message).exit();

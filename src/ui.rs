@@ -124,13 +124,46 @@ pub fn register_secret(secret: &str) {
     }
 }
 
-/// Replaces every registered secret in a message with `***`.
+/// Replaces every registered secret in a message with `***`. A secret of fewer than four
+/// characters is replaced only where it stands alone (not inside a word: a password `x`
+/// leaves "expected" readable).
 pub fn redact(message: &str) -> String {
     let mut text = message.to_string();
     if let Ok(secrets) = SECRETS.lock() {
         for secret in secrets.iter() {
-            text = text.replace(secret.as_str(), "***");
+            text = if secret.chars().count() >= 4 {
+                text.replace(secret.as_str(), "***")
+            } else {
+                redact_token(&text, secret)
+            };
         }
     }
     text
+}
+
+/// `text` with each occurrence of `secret` that no letter or digit touches replaced.
+fn redact_token(text: &str, secret: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let after = &rest[at + secret.len()..];
+        out.push_str(&rest[..at]);
+        let alone = !word(out.chars().next_back()) && !word(after.chars().next());
+        out.push_str(if alone { "***" } else { secret });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_token;
+
+    #[test]
+    fn a_short_secret_is_hidden_where_it_stands_alone_only() {
+        assert_eq!(redact_token("password x; expected y", "x"), "password ***; expected y");
+        assert_eq!(redact_token("\"ab\" then abc and ab", "ab"), "\"***\" then abc and ***");
+    }
 }

@@ -78,6 +78,21 @@ fn urls_and_pg_variables_reach_the_server_psql_reaches() {
     let none: Env = Vec::new();
     let env =
         |pairs: &[(&'static str, &str)]| -> Env { pairs.iter().map(|(k, v)| (*k, v.to_string())).collect() };
+    // service files: the user's (PGSERVICEFILE) and the system's (PGSYSCONFDIR)
+    let services = tempfile::tempdir().unwrap();
+    let user_file = services.path().join("user_services.conf");
+    std::fs::write(
+        &user_file,
+        format!("# the twin\n[twin]\nhost={d}\nport={p}\nuser=postgres\ndbname=ctodb_twin_a\n\n[tcp]\nhost=127.0.0.1\nport={p}\n[spaced]\nhost = 127.0.0.1\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        services.path().join("pg_service.conf"),
+        format!("[twin]\nhost=nowhere.invalid\n[system_b]\nhost=127.0.0.1\nport={system}\nuser=postgres\ndbname=ctodb_twin_b\n"),
+    )
+    .unwrap();
+    let user_file = user_file.display().to_string();
+    let sysconf = services.path().display().to_string();
     // (connection string, environment, where psql goes, for the reader of a failure)
     let cases: Vec<Case> = vec![
         // the measured faults: the query's host and port replace the authority's
@@ -166,6 +181,30 @@ fn urls_and_pg_variables_reach_the_server_psql_reaches() {
             none.clone(),
             "twin a",
         ),
+        // service files: the section fills what the string leaves out, before the variables
+        (Some("service=twin".into()), env(&[("PGSERVICEFILE", &user_file)]), "twin a"),
+        (None, env(&[("PGSERVICE", "twin"), ("PGSERVICEFILE", &user_file)]), "twin a"),
+        (
+            Some("postgresql:///ctodb_twin_b?service=twin".into()),
+            env(&[("PGSERVICEFILE", &user_file), ("PGPORT", &system)]),
+            "twin b",
+        ),
+        (
+            Some("service=tcp dbname=ctodb_twin_a".into()),
+            env(&[("PGSERVICEFILE", &user_file), ("PGPORT", &system), ("PGUSER", "postgres")]),
+            "twin a",
+        ),
+        (
+            None,
+            env(&[("PGSERVICE", "system_b"), ("PGSERVICEFILE", &user_file), ("PGSYSCONFDIR", &sysconf)]),
+            "system b",
+        ),
+        (Some("service=spaced".into()), env(&[("PGSERVICEFILE", &user_file)]), "fails: blanks around ="),
+        (
+            Some("service=absent".into()),
+            env(&[("PGSERVICEFILE", &user_file), ("PGSYSCONFDIR", &sysconf)]),
+            "fails",
+        ),
         // no URL: the PG* variables alone
         (
             None,
@@ -207,4 +246,59 @@ fn urls_and_pg_variables_reach_the_server_psql_reaches() {
         let _ = system_admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(database)));
     }
+}
+
+#[test]
+fn the_password_file_is_read_for_each_host_tried_as_psql_reads_it() {
+    let (cluster, role, password) = crate::common::cluster::with_password_role();
+    let dir = tempfile::tempdir().unwrap();
+    let passfile = dir.path().join("pgpass");
+    let dead = crate::common::cluster::free_port();
+    // the first host's line has another password: sending it to the second host fails
+    std::fs::write(
+        &passfile,
+        format!("127.0.0.1:{dead}:*:{role}:not-this-one\n127.0.0.1:{}:*:{role}:{password}\n", cluster.port),
+    )
+    .unwrap();
+    std::fs::set_permissions(&passfile, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    cluster.admin("postgres").batch_execute("CREATE DATABASE ctodb_pass").unwrap();
+    let url = format!("postgresql://{role}@127.0.0.1:{dead},127.0.0.1:{}/ctodb_pass", cluster.port);
+    let passfile_env = vec![("PGPASSFILE", passfile.display().to_string())];
+    let by_psql = Command::new("psql")
+        .env("PGPASSFILE", &passfile)
+        .args(["-X", "-A", "-t", "-c", "SELECT current_user", &url])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&by_psql.stdout).trim(), role, "psql itself: {by_psql:?}");
+    let out = ctodb_command(Some(&url)).envs(passfile_env).args(["migrate"]).output().unwrap();
+    assert!(out.status.success(), "ctodb: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(password));
+}
+
+#[test]
+fn each_host_gets_its_own_connect_timeout() {
+    // a host that accepts the connection and never answers, then the real one
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let twin = TestCluster::start(&[]);
+    let url = format!("postgresql://postgres@127.0.0.1:{silent_port},127.0.0.1:{}/postgres", twin.port);
+    let started = std::time::Instant::now();
+    let out = ctodb_command(Some(&url))
+        .env("DATABASE_CONNECTION_TIMEOUT", "2")
+        .args(["doctor", "-f", "csv"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("127.0.0.1:{}", twin.port)) || stdout.contains("connection"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("true,connection,")),
+        "the second host was not reached after the first timed out ({took:?}):\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(took >= std::time::Duration::from_secs(2), "the silent host was not waited for: {took:?}");
+    drop(silent);
 }

@@ -118,6 +118,13 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     })?;
     if let Some(password) = target.password() {
         ui::register_secret(&password);
+        if global.database_url_typed && global.database_url.as_deref().is_some_and(config::url_gives_password)
+        {
+            ui::warn(
+                "a password on the command line (--database-url) is visible to every user of this machine \
+                 (ps); put the URL in ./.env (mode 0600), or the password in ~/.pgpass or a service file",
+            );
+        }
     }
     let read = config::ReadSettings::resolve(global.read_url.as_deref())?;
     if let Some(password) = read.replica.as_ref().and_then(|replica| replica.password()) {

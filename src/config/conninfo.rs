@@ -47,6 +47,8 @@ const KEYWORDS: &[Keyword] = &[
     kw("sslnegotiation", Some("PGSSLNEGOTIATION")),
     kw("sslcompression", Some("PGSSLCOMPRESSION")),
     kw("sslsni", Some("PGSSLSNI")),
+    // a section of a service file (config/service.rs reads it, and PGSERVICE)
+    kw("service", None),
     // Prisma's and Supabase's own parameters, which their URLs carry: ctodb reads
     // connect_timeout and pgbouncer (a transaction pooler); the others concern only Prisma
     kw("pgbouncer", None),
@@ -60,10 +62,6 @@ const KEYWORDS: &[Keyword] = &[
 /// connecting without what it asks for (a client certificate, a revocation list, a
 /// service file…) would not be the connection the user described.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    (
-        "service",
-        "service files (pg_service.conf) are not read by ctodb; put the service's settings in the URL",
-    ),
     ("sslcert", "client certificates are not supported by ctodb"),
     ("sslkey", "client certificates are not supported by ctodb"),
     ("sslpassword", "client certificates are not supported by ctodb"),
@@ -81,6 +79,52 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ("scram_client_key", "ctodb authenticates with the password"),
     ("scram_server_key", "ctodb authenticates with the password"),
 ];
+
+/// Variables libpq reads that ctodb does not honour, and why: one that is set is refused,
+/// never ignored (a revocation list or a client certificate the user counts on).
+const UNSUPPORTED_VARIABLES: &[(&str, &str)] = &[
+    ("PGSSLCERT", "sslcert"),
+    ("PGSSLKEY", "sslkey"),
+    ("PGSSLCERTMODE", "sslcertmode"),
+    ("PGSSLCRL", "sslcrl"),
+    ("PGSSLCRLDIR", "sslcrldir"),
+    ("PGSSLMINPROTOCOLVERSION", "ssl_min_protocol_version"),
+    ("PGSSLMAXPROTOCOLVERSION", "ssl_max_protocol_version"),
+    ("PGREQUIREPEER", "requirepeer"),
+    ("PGREQUIREAUTH", "require_auth"),
+    ("PGKRBSRVNAME", "krbsrvname"),
+    ("PGGSSLIB", "gsslib"),
+    ("PGGSSDELEGATION", "gssdelegation"),
+];
+
+/// Session settings libpq sends from these variables; ctodb computes dates and times in
+/// UTC itself and sets its own session.
+const SESSION_VARIABLES: &[&str] = &["PGDATESTYLE", "PGTZ", "PGGEQO", "PGREQUIRESSL"];
+
+/// The first set variable that libpq reads and ctodb does not honour, as a sentence.
+pub fn refuse_unsupported_variables(read: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    for (variable, keyword) in UNSUPPORTED_VARIABLES {
+        if read(variable).is_some_and(|v| !v.is_empty()) {
+            let reason = UNSUPPORTED.iter().find(|(k, _)| k == keyword).map_or("not supported", |(_, r)| r);
+            return Err(format!("{variable} is set, but {reason}; unset it to run ctodb"));
+        }
+    }
+    for variable in SESSION_VARIABLES {
+        if read(variable).is_some_and(|v| !v.is_empty()) {
+            return Err(format!(
+                "{variable} is set, but ctodb sets its own session (dates and times in UTC, TLS by sslmode); \
+                 unset it to run ctodb"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Stores one setting of a service file's section, refusing what a connection string
+/// would refuse.
+pub fn store_from_service(options: &mut Options, keyword: &str, value: String) -> Result<(), String> {
+    store(options, keyword, value).map_err(|refused| refused.describe("service file keyword", keyword))
+}
 
 /// The options a connection string gave, by keyword (decoded).
 pub type Options = BTreeMap<&'static str, String>;
@@ -168,7 +212,7 @@ fn parse_uri(uri: &str, prefix: usize) -> Result<Options, String> {
                 store_known(&mut options, "user", decode(user)?);
             }
             if let Some(password) = password.filter(|p| !p.is_empty()) {
-                store_known(&mut options, "password", decode(password)?);
+                store_known(&mut options, "password", decode_password(password)?);
             }
             &rest[at + 1..]
         }
@@ -203,7 +247,8 @@ fn parse_uri(uri: &str, prefix: usize) -> Result<Options, String> {
             return Err(format!("extra key/value separator \"=\" in URI query parameter: \"{keyword}\""));
         }
         let keyword = decode(keyword)?;
-        store(&mut options, &keyword, decode(value)?)
+        let value = if keyword == "password" { decode_password(value)? } else { decode(value)? };
+        store(&mut options, &keyword, value)
             .map_err(|refused| refused.describe("URI query parameter:", &keyword))?;
     }
     Ok(options)
@@ -256,6 +301,13 @@ fn parse_netlocs<'a>(uri: &str, mut rest: &'a str) -> Result<(String, String, &'
 
 /// Percent-decoding as libpq does it: spaces around the value are dropped, a space
 /// inside it is an error, `%00` is forbidden.
+/// A password's percent-decoding, whose errors never quote the password.
+fn decode_password(text: &str) -> Result<String, String> {
+    decode(text).map_err(|_| {
+        "the password is not valid percent-encoding (write a % in it as %25, a space as %20)".to_string()
+    })
+}
+
 fn decode(text: &str) -> Result<String, String> {
     let trimmed = text.trim_matches(' ');
     if trimmed.contains(' ') {

@@ -4,6 +4,7 @@
 mod conninfo;
 pub mod env_file;
 mod passfile;
+mod service;
 mod target;
 
 use std::{env, path::PathBuf, str::FromStr, time::Duration};
@@ -23,6 +24,9 @@ pub enum ConfigError {
     InvalidUrl(String),
     #[error("invalid {name}={value:?}: {reason}")]
     InvalidSetting { name: String, value: String, reason: String },
+    /// a setting ctodb does not honour, or a service it cannot find
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// libpq's sslmode values, as libpq means them.
@@ -77,6 +81,9 @@ pub struct Target {
     pub connect_timeout: Option<Duration>,
     /// where the target came from
     pub origin: Origin,
+    /// the password file (`passfile`, PGPASSFILE, else ~/.pgpass) for a target without a
+    /// password: looked up for each host and port as it is tried (`each_host`)
+    pub passfile: Option<PathBuf>,
 }
 
 /// Where a target came from: what the user configured, or the defaults.
@@ -138,6 +145,88 @@ impl Target {
     /// A transaction-mode pooler breaks advisory locks and prepared statements.
     pub fn looks_like_pooler(&self) -> bool {
         self.pgbouncer_flag || self.pg.get_ports().contains(&POOLER_PORT)
+    }
+
+    /// One configuration per host, in the order they are tried (shuffled with
+    /// load_balance_hosts=random, as libpq does): each with its own port and address, and
+    /// without a password given, the password file's line for that very host and port.
+    pub fn each_host(&self) -> Vec<tokio_postgres::Config> {
+        let mut hosts: Vec<tokio_postgres::Config> =
+            (0..self.pg.get_hosts().len().max(1)).map(|i| self.single_host(i)).collect();
+        if self.pg.get_load_balance_hosts() == tokio_postgres::config::LoadBalanceHosts::Random {
+            // a spread, not a secret: the clock's nanoseconds seed it
+            let seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed);
+            rand::seq::SliceRandom::shuffle(hosts.as_mut_slice(), &mut rng);
+        }
+        hosts
+    }
+
+    /// The i-th host's configuration: every setting of `pg` but the other hosts.
+    fn single_host(&self, i: usize) -> tokio_postgres::Config {
+        let pg = &self.pg;
+        let mut one = tokio_postgres::Config::new();
+        if let Some(host) = pg.get_hosts().get(i) {
+            match host {
+                Host::Tcp(name) => one.host(name),
+                Host::Unix(path) => one.host_path(path),
+            };
+        }
+        if let Some(address) = pg.get_hostaddrs().get(i) {
+            one.hostaddr(*address);
+        }
+        if let Some(port) = pg.get_ports().get(i).or(pg.get_ports().first()) {
+            one.port(*port);
+        }
+        if let Some(user) = pg.get_user() {
+            one.user(user);
+        }
+        if let Some(database) = pg.get_dbname() {
+            one.dbname(database);
+        }
+        if let Some(options) = pg.get_options() {
+            one.options(options);
+        }
+        if let Some(application) = pg.get_application_name() {
+            one.application_name(application);
+        }
+        one.ssl_mode(pg.get_ssl_mode());
+        one.ssl_negotiation(pg.get_ssl_negotiation());
+        if let Some(timeout) = pg.get_connect_timeout() {
+            one.connect_timeout(*timeout);
+        }
+        if let Some(timeout) = pg.get_tcp_user_timeout() {
+            one.tcp_user_timeout(*timeout);
+        }
+        one.keepalives(pg.get_keepalives());
+        one.keepalives_idle(pg.get_keepalives_idle());
+        if let Some(interval) = pg.get_keepalives_interval() {
+            one.keepalives_interval(interval);
+        }
+        if let Some(retries) = pg.get_keepalives_retries() {
+            one.keepalives_retries(retries);
+        }
+        one.target_session_attrs(pg.get_target_session_attrs());
+        one.channel_binding(pg.get_channel_binding());
+        match pg.get_password() {
+            Some(password) => {
+                one.password(password);
+            }
+            None => {
+                let host = one.get_hosts().first().cloned();
+                let port = one.get_ports().first().copied().unwrap_or(5432);
+                let found = host.and_then(|host| {
+                    passfile::lookup(self.passfile.as_deref(), &host, port, self.database(), self.user())
+                });
+                if let Some(password) = found {
+                    crate::ui::register_secret(&password);
+                    one.password(password);
+                }
+            }
+        }
+        one
     }
 
     /// The same server and credentials, another database (the `postgres` maintenance one).
@@ -303,17 +392,21 @@ pub fn resolve_target(
     private: impl Fn() -> PrivateCluster,
 ) -> Result<Target, ConfigError> {
     let read = |name: &str| env::var(name).ok();
+    conninfo::refuse_unsupported_variables(read).map_err(ConfigError::Refused)?;
     if let Some(url) = url.map(str::trim).filter(|url| !url.is_empty()) {
         register_url_password(url);
         let mut options = conninfo::parse(url).map_err(ConfigError::InvalidUrl)?;
+        service::add_service(&mut options, read).map_err(ConfigError::Refused)?;
         let from_environment = conninfo::add_environment(&mut options, read);
         return target::target_from(&options, &target::Sources { from_environment }, Origin::Url, None);
     }
     if std::env::var_os("CTODB_LOCAL").is_some_and(|dir| !dir.is_empty()) {
         return Ok(cluster_target(&private()));
     }
-    let configured = conninfo::environment_configures(read);
+    let configured =
+        conninfo::environment_configures(read) || read("PGSERVICE").is_some_and(|s| !s.is_empty());
     let mut options = conninfo::Options::new();
+    service::add_service(&mut options, read).map_err(ConfigError::Refused)?;
     let from_environment = conninfo::add_environment(&mut options, read);
     let sources = target::Sources { from_environment };
     let mut target = target::target_from(&options, &sources, Origin::Environment, Some(DEFAULT_DATABASE))?;
@@ -342,7 +435,13 @@ pub fn cluster_target(cluster: &PrivateCluster) -> Target {
         pgbouncer_flag: false,
         connect_timeout: None,
         origin: Origin::LocalCluster,
+        passfile: None,
     }
+}
+
+/// Whether a URL (or keyword/value string) itself holds a password.
+pub fn url_gives_password(url: &str) -> bool {
+    conninfo::parse(url).is_ok_and(|options| options.get("password").is_some_and(|p| !p.is_empty()))
 }
 
 /// Remembers the password a URL carries, as written and decoded, before anything else
@@ -353,11 +452,17 @@ fn register_url_password(url: &str) {
     // the text between any ':' and the next '@' of the part before the query: the password
     // as libpq reads it, and as a person may have meant it in a URL that is mangled (where
     // a parser could take it for a port or a host and quote it in an error)
-    let before_query = rest.split('?').next().unwrap_or(rest);
+    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
     for (colon, _) in before_query.match_indices(':') {
         let after = &before_query[colon + 1..];
         if let Some(at) = after.find('@') {
             crate::ui::register_secret(&after[..at]);
+        }
+    }
+    // ?password=…, as written (a value that is not valid percent-encoding included)
+    for parameter in query.split('&') {
+        if let Some(value) = parameter.strip_prefix("password=") {
+            crate::ui::register_secret(value);
         }
     }
 }

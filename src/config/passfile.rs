@@ -3,22 +3,26 @@
 //! anything, `\\` escapes `:` and `\\`); the first line that matches the first host wins.
 //! A file that others may read is ignored with a warning, as libpq does.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tokio_postgres::config::Host;
 
-/// The password the file holds for this connection, if any.
-pub fn lookup(
-    passfile: Option<&str>,
-    pg: &tokio_postgres::Config,
-    database: &str,
-    user: &str,
-) -> Option<String> {
-    let path = match passfile.filter(|p| !p.is_empty()) {
-        Some(path) => PathBuf::from(path),
-        None => PathBuf::from(std::env::var_os("HOME")?).join(".pgpass"),
-    };
-    let metadata = std::fs::metadata(&path).ok()?;
+/// The password file: `passfile` (or PGPASSFILE, read into it), else `~/.pgpass`.
+pub fn path(passfile: Option<&str>) -> Option<PathBuf> {
+    match passfile.filter(|p| !p.is_empty()) {
+        Some(path) => Some(PathBuf::from(path)),
+        None => Some(PathBuf::from(std::env::var_os("HOME")?).join(".pgpass")),
+    }
+}
+
+/// The socket folder libpq was built with (Debian's); a connection through it matches a
+/// `localhost` line, through any other folder only a line naming that folder.
+const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
+
+/// The password the file holds for this host and port, if any.
+pub fn lookup(path: Option<&Path>, host: &Host, port: u16, database: &str, user: &str) -> Option<String> {
+    let path = path?;
+    let metadata = std::fs::metadata(path).ok()?;
     if !metadata.is_file() {
         return None;
     }
@@ -29,13 +33,13 @@ pub fn lookup(
         ));
         return None;
     }
-    let text = std::fs::read_to_string(&path).ok()?;
-    // libpq matches a socket connection against "localhost"
-    let host = match pg.get_hosts().first()? {
+    let text = std::fs::read_to_string(path).ok()?;
+    let host = match host {
         Host::Tcp(name) => name.clone(),
-        Host::Unix(_) => "localhost".to_string(),
+        Host::Unix(dir) if dir == Path::new(DEFAULT_SOCKET_DIR) => "localhost".to_string(),
+        Host::Unix(dir) => dir.display().to_string(),
     };
-    let port = pg.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = port.to_string();
     text.lines().find_map(|line| matching(line, [&host, &port, database, user]))
 }
 
@@ -87,11 +91,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pgpass");
         std::fs::write(&file, "*:*:*:*:pw\n").unwrap();
-        let mut pg = tokio_postgres::Config::new();
-        pg.host("h").port(5432);
+        let host = Host::Tcp("h".into());
         std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
-        assert_eq!(lookup(file.to_str(), &pg, "d", "u"), None);
+        assert_eq!(lookup(Some(&file), &host, 5432, "d", "u"), None);
         std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        assert_eq!(lookup(file.to_str(), &pg, "d", "u").as_deref(), Some("pw"));
+        assert_eq!(lookup(Some(&file), &host, 5432, "d", "u").as_deref(), Some("pw"));
+    }
+
+    #[test]
+    fn each_host_and_port_has_its_line_and_only_the_default_socket_is_localhost() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pgpass");
+        std::fs::write(
+            &file,
+            "h1:5432:*:u:one\nh2:5433:*:u:two\nlocalhost:5432:*:u:local\n/tmp/sockets:5432:*:u:tmp\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let find = |host: Host, port| lookup(Some(&file), &host, port, "d", "u");
+        assert_eq!(find(Host::Tcp("h1".into()), 5432).as_deref(), Some("one"));
+        assert_eq!(find(Host::Tcp("h2".into()), 5433).as_deref(), Some("two"));
+        assert_eq!(find(Host::Tcp("h2".into()), 5432), None);
+        assert_eq!(find(Host::Unix("/var/run/postgresql".into()), 5432).as_deref(), Some("local"));
+        assert_eq!(find(Host::Unix("/tmp/sockets".into()), 5432).as_deref(), Some("tmp"));
+        assert_eq!(find(Host::Unix("/srv/other".into()), 5432), None);
     }
 }

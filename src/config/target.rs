@@ -52,14 +52,12 @@ pub fn target_from(
     pg.user(&user);
     let database = get("dbname").filter(|d| !d.is_empty()).or(default_database).unwrap_or(&user).to_string();
     pg.dbname(&database);
-    let password = match get("password").filter(|p| !p.is_empty()) {
-        Some(password) => Some(password.to_string()),
-        None => passfile::lookup(get("passfile"), &pg, &database, &user),
-    };
-    if let Some(password) = password {
-        crate::ui::register_secret(&password);
+    // without a password, the password file is read per host as each is tried
+    if let Some(password) = get("password").filter(|p| !p.is_empty()) {
+        crate::ui::register_secret(password);
         pg.password(password);
     }
+    let passfile = passfile::path(get("passfile"));
     let application = get("application_name").or(get("fallback_application_name")).unwrap_or("ctodb");
     pg.application_name(application);
     if let Some(options) = get("options").filter(|o| !o.is_empty()) {
@@ -98,6 +96,7 @@ pub fn target_from(
         pgbouncer_flag: get("pgbouncer") == Some("true"),
         connect_timeout,
         origin,
+        passfile,
     })
 }
 

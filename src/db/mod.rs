@@ -222,6 +222,9 @@ fn is_recovery_conflict(err: &tokio_postgres::Error) -> bool {
 struct GracefulConnect {
     tls: MakeRustlsConnect,
     tasks: ConnectionTasks,
+    /// one configuration per host, tried in order, each with its own password and its
+    /// own connect timeout (libpq's fail-over)
+    hosts: Vec<tokio_postgres::Config>,
 }
 
 impl Connect for GracefulConnect {
@@ -235,9 +238,25 @@ impl Connect for GracefulConnect {
                 + '_,
         >,
     > {
-        let pg = pg.clone();
+        let mut hosts = self.hosts.clone();
+        let last = hosts.pop().unwrap_or_else(|| pg.clone());
         Box::pin(async move {
-            let (client, connection) = pg.connect(self.tls.clone()).await?;
+            let mut connected = None;
+            for host in hosts {
+                // the whole handshake, as libpq's connect_timeout (tokio-postgres bounds the
+                // TCP connect only: a host that accepts and never answers would hold it)
+                let limit = host.get_connect_timeout().copied().unwrap_or(Duration::from_secs(20));
+                if let Ok(Ok(pair)) = tokio::time::timeout(limit, host.connect(self.tls.clone())).await {
+                    connected = Some(pair);
+                    break;
+                }
+            }
+            let (client, connection) = match connected {
+                Some(pair) => pair,
+                // the last host's error is the one reported, as libpq's last attempt is (the
+                // pool's create timeout bounds its handshake)
+                None => last.connect(self.tls.clone()).await?,
+            };
             let task = tokio::spawn(async move {
                 // the client's next query finds the connection closed; a standby that
                 // ended it for a recovery conflict said so here, first
@@ -267,15 +286,12 @@ impl Db {
     /// Builds the pool and opens one connection, so that a bad target fails here with a
     /// message naming the cause.
     pub async fn connect(target: &Target, settings: &PoolSettings) -> Result<Db, DbError> {
-        let mut pg = target.pg.clone();
         let (ssl_mode, tls) = tls::connector(target)?;
-        pg.ssl_mode(ssl_mode);
         let mut settings = settings.clone();
         if let Some(timeout) = target.connect_timeout {
             settings.connect_timeout = timeout;
         }
-        pg.connect_timeout(settings.connect_timeout);
-        let mut options: Vec<String> = pg.get_options().map(str::to_string).into_iter().collect();
+        let mut options: Vec<String> = target.pg.get_options().map(str::to_string).into_iter().collect();
         if let Some(timeout) = settings.statement_timeout {
             options.push(format!("-c statement_timeout={}", timeout.as_millis()));
         }
@@ -286,13 +302,22 @@ impl Db {
         if !target.looks_like_pooler() {
             options.push("-c search_path=public".to_string());
         }
-        if !options.is_empty() {
-            pg.options(options.join(" "));
-        }
+        let adjust = |pg: &mut tokio_postgres::Config| {
+            pg.ssl_mode(ssl_mode);
+            pg.connect_timeout(settings.connect_timeout);
+            if !options.is_empty() {
+                pg.options(options.join(" "));
+            }
+        };
+        let mut pg = target.pg.clone();
+        adjust(&mut pg);
+        let mut hosts = target.each_host();
+        hosts.iter_mut().for_each(adjust);
+        let host_count = hosts.len() as u32;
         let tasks = ConnectionTasks::default();
         let manager = Manager::from_connect(
             pg,
-            GracefulConnect { tls, tasks: tasks.clone() },
+            GracefulConnect { tls, tasks: tasks.clone(), hosts },
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager)
@@ -302,7 +327,8 @@ impl Db {
             // the connect timeout is enforced by tokio-postgres per address; this bounds
             // the whole handshake (TLS and authentication included), a little later so
             // that a refused or unreachable address is reported as such first
-            .create_timeout(Some(settings.connect_timeout + Duration::from_millis(250)))
+            // (per host: each host of a fail-over list gets its whole connect timeout)
+            .create_timeout(Some(settings.connect_timeout * host_count + Duration::from_millis(250)))
             .post_create(Hook::sync_fn(|client, _| {
                 register_cancel_token(client.cancel_token());
                 Ok(())
