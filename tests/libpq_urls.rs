@@ -302,3 +302,182 @@ fn each_host_gets_its_own_connect_timeout() {
     assert!(took >= std::time::Duration::from_secs(2), "the silent host was not waited for: {took:?}");
     drop(silent);
 }
+
+/// Makes a CA and a server certificate it signed for `localhost`, and a second CA; returns
+/// the folder holding ca1.crt, ca2.crt, server.crt and server.key.
+fn certificates() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("ctodb-tls-").tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").current_dir(dir.path()).args(args).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    for ca in ["ca1", "ca2"] {
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            &format!("{ca}.key"),
+            "-out",
+            &format!("{ca}.crt"),
+            "-subj",
+            &format!("/CN=ctodb test {ca}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+    }
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.path().join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca1.crt",
+        "-CAkey",
+        "ca1.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "server.crt",
+        "-extfile",
+        "server.ext",
+    ]);
+    dir
+}
+
+#[test]
+fn tls_modes_and_root_certificates_answer_as_psql_answers() {
+    let certs = certificates();
+    let file = |name: &str| certs.path().join(name).display().to_string();
+    let key = certs.path().join("server.key");
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let settings = [
+        "ssl = on".to_string(),
+        format!("ssl_cert_file = '{}'", file("server.crt")),
+        format!("ssl_key_file = '{}'", file("server.key")),
+    ];
+    let probe = TestCluster::start(&[]);
+    probe.give_to_owner(&[&key]);
+    drop(probe);
+    let cluster = TestCluster::start(&settings.iter().map(String::as_str).collect::<Vec<_>>());
+    let port = cluster.port;
+    // HOME folders: one without ~/.postgresql/root.crt, one with the right CA there, one
+    // with the other CA there
+    let homes = tempfile::tempdir().unwrap();
+    let home = |name: &str, ca: Option<&str>| -> String {
+        let dir = homes.path().join(name);
+        std::fs::create_dir_all(dir.join(".postgresql")).unwrap();
+        if let Some(ca) = ca {
+            std::fs::copy(certs.path().join(ca), dir.join(".postgresql/root.crt")).unwrap();
+        }
+        dir.display().to_string()
+    };
+    let (bare, right_home, other_home) =
+        (home("bare", None), home("right", Some("ca1.crt")), home("other", Some("ca2.crt")));
+    let mut mismatches = Vec::new();
+    let mut answers = Vec::new();
+    for mode in ["prefer", "require", "verify-ca", "verify-full", ""] {
+        for (host, root, home) in [
+            ("localhost", Some(file("ca1.crt")), &bare),
+            ("127.0.0.1", Some(file("ca1.crt")), &bare),
+            ("localhost", Some(file("ca2.crt")), &bare),
+            ("localhost", None, &bare),
+            ("127.0.0.1", None, &right_home),
+            ("localhost", None, &other_home),
+            ("localhost", Some("system".to_string()), &bare),
+        ] {
+            let mut url = format!("postgresql://postgres@{host}:{port}/postgres?connect_timeout=5");
+            if !mode.is_empty() {
+                url.push_str(&format!("&sslmode={mode}"));
+            }
+            if let Some(root) = &root {
+                url.push_str(&format!("&sslrootcert={root}"));
+            }
+            let system = root.as_deref() == Some("system");
+            // psql here is libpq 15, which reads `system` as a file name; libpq 16 (SPEC §2)
+            // means the system's roots and verify-full, refusing a weaker mode: the test
+            // CA is not among the system's roots, so every such case is refused
+            let by_psql = !system
+                && Command::new("psql")
+                    .env_clear()
+                    .env("HOME", home)
+                    .env("PATH", std::env::var("PATH").unwrap_or_default())
+                    .args(["-X", "-A", "-t", "-c", "SELECT 1", &url])
+                    .output()
+                    .unwrap()
+                    .status
+                    .success();
+            let out =
+                ctodb_command(Some(&url)).env("HOME", home).args(["doctor", "-f", "csv"]).output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let by_ctodb = stdout.lines().any(|l| l.starts_with("true,connection,"));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if system && !matches!(mode, "" | "verify-full") {
+                assert!(
+                    stderr.contains(&format!("invalid database URL: sslmode={mode} is not valid: a weaker sslmode than verify-full may not be used with sslrootcert=system (use verify-full)")),
+                    "{mode}: {stderr}"
+                );
+            }
+            let case = format!(
+                "sslmode={mode:<11} host={host:<9} root={:<8} home={}",
+                root.as_deref().map_or("-", |r| if r == "system" {
+                    "system"
+                } else if r.ends_with("ca1.crt") {
+                    "ca1"
+                } else {
+                    "ca2"
+                }),
+                home.rsplit('/').next().unwrap_or("")
+            );
+            answers.push(format!("{case}: {}", if by_psql { "connects" } else { "refused" }));
+            if by_psql != by_ctodb {
+                mismatches.push(format!("{case}: psql {by_psql}, ctodb {by_ctodb}: {stdout}"));
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "ctodb answered otherwise than psql:\n{}\n\nall of psql's answers:\n{}",
+        mismatches.join("\n"),
+        answers.join("\n")
+    );
+    // the cases that matter most, as psql answered them
+    for expected in [
+        "sslmode=verify-ca   host=127.0.0.1 root=ca1      home=bare: connects",
+        "sslmode=verify-full host=127.0.0.1 root=ca1      home=bare: refused",
+        "sslmode=verify-ca   host=localhost root=ca2      home=bare: refused",
+        "sslmode=verify-ca   host=localhost root=-        home=bare: refused",
+        "sslmode=require     host=localhost root=-        home=other: refused",
+        "sslmode=require     host=127.0.0.1 root=-        home=right: connects",
+        "sslmode=            host=localhost root=system   home=bare: refused",
+        "sslmode=require     host=localhost root=system   home=bare: refused",
+        "sslmode=            host=localhost root=ca2      home=bare: connects",
+    ] {
+        assert!(answers.iter().any(|a| a == expected), "{expected} not among:\n{}", answers.join("\n"));
+    }
+}

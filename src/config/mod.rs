@@ -67,13 +67,25 @@ impl SslMode {
     }
 }
 
+/// Where the root certificates come from, as libpq 16 takes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SslRoot {
+    /// `sslrootcert=FILE`, or `~/.postgresql/root.crt` when it exists
+    File(PathBuf),
+    /// `sslrootcert=system`: the system's trusted roots (and verify-full)
+    System,
+    /// no root certificate: the file that was looked for (given, or the default)
+    Missing(PathBuf),
+}
+
 /// A resolved connection target. `pg` holds everything tokio-postgres understands; TLS
 /// modes it does not know (verify-ca, verify-full) are kept beside it.
 #[derive(Clone)]
 pub struct Target {
     pub pg: tokio_postgres::Config,
     pub ssl_mode: SslMode,
-    pub ssl_root_cert: Option<PathBuf>,
+    /// the root certificates a verifying sslmode checks the server's chain against
+    pub ssl_root: SslRoot,
     /// `pgbouncer=true` in the URL, as Prisma and Supabase write it.
     pub pgbouncer_flag: bool,
     /// `connect_timeout` of the URL or PGCONNECT_TIMEOUT, which replaces
@@ -431,7 +443,7 @@ pub fn cluster_target(cluster: &PrivateCluster) -> Target {
     Target {
         pg,
         ssl_mode: SslMode::Disable,
-        ssl_root_cert: None,
+        ssl_root: SslRoot::Missing(PathBuf::new()),
         pgbouncer_flag: false,
         connect_timeout: None,
         origin: Origin::LocalCluster,

@@ -13,7 +13,7 @@ use tokio_postgres::config::{ChannelBinding, LoadBalanceHosts, TargetSessionAttr
 
 use super::conninfo::{self, Options};
 use super::passfile;
-use super::{default_host_dir, os_user, ConfigError, Origin, SslMode, Target};
+use super::{default_host_dir, os_user, ConfigError, Origin, SslMode, SslRoot, Target};
 
 /// Where the options came from, for error messages: the keywords a `PG*` variable set.
 pub struct Sources {
@@ -65,13 +65,23 @@ pub fn target_from(
     }
     session_settings(&mut pg, options, sources)?;
 
-    let ssl_root_cert = get("sslrootcert").filter(|p| !p.is_empty() && *p != "system").map(PathBuf::from);
+    let ssl_root = ssl_root(get("sslrootcert"));
     let mut ssl_mode = match get("sslmode") {
         Some(mode) => SslMode::from_str(mode).map_err(|reason| sources.invalid("sslmode", mode, reason))?,
+        // libpq 16: the system's roots mean checking the name too
+        None if ssl_root == SslRoot::System => SslMode::VerifyFull,
         None => SslMode::Prefer,
     };
-    // libpq: with a root certificate given, require checks the chain as verify-ca does
-    if ssl_mode == SslMode::Require && ssl_root_cert.is_some() {
+    if ssl_root == SslRoot::System && ssl_mode != SslMode::VerifyFull {
+        let mode = get("sslmode").unwrap_or("");
+        return Err(sources.invalid(
+            "sslmode",
+            mode,
+            "a weaker sslmode than verify-full may not be used with sslrootcert=system (use verify-full)",
+        ));
+    }
+    // libpq: with a root certificate present, require checks the chain as verify-ca does
+    if ssl_mode == SslMode::Require && matches!(ssl_root, SslRoot::File(_)) {
         ssl_mode = SslMode::VerifyCa;
     }
     let connect_timeout = match get("connect_timeout").filter(|t| !t.trim().is_empty()) {
@@ -92,12 +102,30 @@ pub fn target_from(
     Ok(Target {
         pg,
         ssl_mode,
-        ssl_root_cert,
+        ssl_root,
         pgbouncer_flag: get("pgbouncer") == Some("true"),
         connect_timeout,
         origin,
         passfile,
     })
+}
+
+/// The root certificates: `sslrootcert` (a file, or `system`), else `~/.postgresql/root.crt`;
+/// a file that does not exist is no root certificate (an error for the verifying modes).
+fn ssl_root(given: Option<&str>) -> SslRoot {
+    let file = match given.filter(|p| !p.is_empty()) {
+        Some("system") => return SslRoot::System,
+        Some(path) => PathBuf::from(path),
+        None => match std::env::var_os("HOME") {
+            Some(home) => PathBuf::from(home).join(".postgresql/root.crt"),
+            None => return SslRoot::Missing(PathBuf::from("~/.postgresql/root.crt")),
+        },
+    };
+    if file.is_file() {
+        SslRoot::File(file)
+    } else {
+        SslRoot::Missing(file)
+    }
 }
 
 /// The hosts, with their ports and addresses, as libpq pairs them.

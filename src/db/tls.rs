@@ -1,6 +1,9 @@
-//! TLS for the database connection through rustls, with libpq's meaning of sslmode:
-//! `prefer` and `require` encrypt without checking the certificate, `verify-ca` checks the
-//! chain but not the host name, `verify-full` checks both.
+//! TLS for the database connection through rustls, with libpq 16's meaning of sslmode:
+//! `prefer` and `require` encrypt without checking the certificate (`require` checks the
+//! chain when a root certificate is present: config turns it into verify-ca), `verify-ca`
+//! checks the chain but not the host name, `verify-full` checks both. The roots are the
+//! `sslrootcert` file, else `~/.postgresql/root.crt`, or the system's with
+//! `sslrootcert=system`; a verifying mode without any is refused, as libpq refuses it.
 
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStor
 use tokio_postgres::config::SslMode as PgSslMode;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::config::{SslMode, Target};
+use crate::config::{SslMode, SslRoot, Target};
 
 use super::DbError;
 
@@ -51,25 +54,48 @@ pub fn connector(target: &Target) -> Result<(PgSslMode, MakeRustlsConnect), DbEr
     Ok((mode, MakeRustlsConnect::new(config)))
 }
 
-/// The public web roots, or the file named by sslrootcert / PGSSLROOTCERT.
+/// The system's bundle of trusted roots, where OpenSSL (and so libpq) finds it.
+const SYSTEM_BUNDLES: &[&str] =
+    &["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+
+/// The roots a verifying mode checks the chain against.
 fn root_store(target: &Target) -> Result<RootCertStore, DbError> {
     let mut roots = RootCertStore::empty();
-    match &target.ssl_root_cert {
-        Some(path) => {
-            let certs = CertificateDer::pem_file_iter(path)
-                .map_err(|err| DbError::Tls(format!("cannot read sslrootcert {}: {err}", path.display())))?;
-            for cert in certs {
-                let cert = cert.map_err(|err| {
-                    DbError::Tls(format!("cannot parse sslrootcert {}: {err}", path.display()))
-                })?;
-                roots
-                    .add(cert)
-                    .map_err(|err| DbError::Tls(format!("bad certificate in {}: {err}", path.display())))?;
+    match &target.ssl_root {
+        SslRoot::File(path) => add_pem_file(&mut roots, path)?,
+        SslRoot::System => {
+            let bundle = std::env::var_os("SSL_CERT_FILE")
+                .map(std::path::PathBuf::from)
+                .or_else(|| SYSTEM_BUNDLES.iter().map(std::path::PathBuf::from).find(|p| p.is_file()));
+            match bundle {
+                Some(bundle) => add_pem_file(&mut roots, &bundle)?,
+                // a system without a bundle: the public web roots ctodb carries
+                None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
             }
         }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        SslRoot::Missing(path) => {
+            return Err(DbError::Tls(format!(
+                "root certificate file \"{}\" does not exist; either provide the file (sslrootcert, \
+                 PGSSLROOTCERT or ~/.postgresql/root.crt), use the system's trusted roots with \
+                 sslrootcert=system, or change sslmode to disable server certificate verification",
+                path.display()
+            )))
+        }
     }
     Ok(roots)
+}
+
+fn add_pem_file(roots: &mut RootCertStore, path: &std::path::Path) -> Result<(), DbError> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|err| DbError::Tls(format!("cannot read sslrootcert {}: {err}", path.display())))?;
+    for cert in certs {
+        let cert =
+            cert.map_err(|err| DbError::Tls(format!("cannot parse sslrootcert {}: {err}", path.display())))?;
+        roots
+            .add(cert)
+            .map_err(|err| DbError::Tls(format!("bad certificate in {}: {err}", path.display())))?;
+    }
+    Ok(())
 }
 
 /// `sslmode=prefer|require`: encrypt, but accept any certificate (libpq does the same).
