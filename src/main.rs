@@ -7,6 +7,7 @@ mod config;
 mod db;
 mod export;
 mod fault;
+mod files;
 mod frame;
 mod import;
 mod local;

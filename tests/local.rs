@@ -262,3 +262,37 @@ fn another_servers_process_in_the_pid_file_is_not_taken_for_the_clusters() {
     // and the other server was left alone
     assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
 }
+
+#[test]
+fn links_planted_in_a_cluster_folder_are_refused_and_their_targets_untouched() {
+    let victims = tempfile::tempdir().unwrap();
+    let victim = victims.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    // a marker that is a link: the folder is not taken for ctodb's, nothing deleted
+    let dir = cluster_dir();
+    let path = dir.path();
+    std::fs::write(path.join("thesis.tex"), "years of work").unwrap();
+    std::os::unix::fs::symlink(&victim, path.join(".ctodb-cluster")).unwrap();
+    for args in [&["local", "start"][..], &["local", "destroy", "--force"]] {
+        let out = local(path, args);
+        assert_eq!(out.code(), 1, "{args:?}");
+        assert_eq!(
+            out.stderr_text(),
+            format!(
+                "error: {}/.ctodb-cluster is a symbolic link, which ctodb never makes in a cluster folder; it touches \
+                 nothing there until it is removed\n",
+                path.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read_to_string(path.join("thesis.tex")).unwrap(), "years of work");
+    // a lock file that is a link, in an empty folder
+    let dir = cluster_dir();
+    std::os::unix::fs::symlink(&victim, dir.path().join(".lock")).unwrap();
+    let out = local(dir.path(), &["local", "start"]);
+    assert_eq!(out.code(), 1);
+    assert!(out.stderr_text().contains(".lock is a symbolic link"), "{}", out.stderr_text());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&victim).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o644, "the link's target was chmodded");
+}

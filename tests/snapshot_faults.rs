@@ -217,3 +217,26 @@ fn a_timestamp_beyond_parquets_range_is_refused_by_table_and_column() {
     );
     assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
 }
+
+#[test]
+fn a_lock_file_planted_as_a_link_is_refused_and_its_target_untouched() {
+    let db = demo("export_lock_link");
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let reports = dir.path().join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    std::os::unix::fs::symlink(&victim, reports.join(".snapshot=w1.lock")).unwrap();
+    let out = run(export(&db, &reports, &["--id", "w1"]));
+    assert_eq!(out.code(), 1);
+    assert_eq!(
+        out.stderr_text(),
+        format!(
+            "error: cannot take the lock file {0}/.snapshot=w1.lock: {0}/.snapshot=w1.lock is a symbolic link; ctodb \
+             never writes through one planted in a shared folder (remove it)\n",
+            reports.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(!reports.join("snapshot=w1").exists());
+}

@@ -55,13 +55,9 @@ impl IdLock {
     pub fn acquire(dir: &Path, id: &str) -> Result<IdLock> {
         let path = lock_path(dir, id);
         loop {
-            let mut file = File::options()
-                .create(true)
-                .truncate(false)
-                .read(true)
-                .write(true)
-                .open(&path)
-                .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+            // never through a link planted in the folder, never another user's file
+            let mut file = crate::files::open_own(&path)
+                .with_context(|| format!("cannot take the lock file {}", path.display()))?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {

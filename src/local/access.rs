@@ -22,13 +22,37 @@ pub const MARKER: &str = ".ctodb-cluster";
 /// The password file of the cluster's TCP listener.
 pub const PASSFILE: &str = "pgpass";
 
-/// Refuses a folder ctodb did not make and that is not empty.
+/// Whether the folder carries ctodb's marker: a regular file, never a link to one.
+fn is_marked(dir: &Path) -> bool {
+    crate::files::is_plain_file(&dir.join(MARKER))
+}
+
+/// Refuses a folder holding a symbolic link (ctodb makes none): one planted there would
+/// have ctodb write, chmod or chown what it points to.
+fn check_no_links(dir: &Path) -> Result<()> {
+    for folder in [dir.to_path_buf(), dir.join("data")] {
+        let Ok(entries) = fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                bail!(
+                    "{} is a symbolic link, which ctodb never makes in a cluster folder; it touches nothing \
+                     there until it is removed",
+                    entry.path().display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a folder ctodb did not make and that is not empty, or that holds a link.
 pub fn check_folder(dir: &Path) -> Result<()> {
     let Ok(metadata) = fs::symlink_metadata(dir) else { return Ok(()) };
     if !metadata.is_dir() {
         bail!("--data {} is not a folder", dir.display());
     }
-    if dir.join(MARKER).is_file() {
+    check_no_links(dir)?;
+    if is_marked(dir) {
         return Ok(());
     }
     if made_by_an_earlier_ctodb(dir) {
@@ -51,15 +75,27 @@ fn made_by_an_earlier_ctodb(dir: &Path) -> bool {
         .is_ok_and(|text| text.starts_with("# ctodb local: settings for a private analytics cluster"))
 }
 
-/// Marks the folder as a ctodb cluster.
+/// Marks the folder as a ctodb cluster (a new file: never through a link).
 pub fn mark(dir: &Path) -> Result<()> {
-    fs::write(dir.join(MARKER), "a private PostgreSQL cluster made by `ctodb local`\n")
-        .with_context(|| format!("cannot write {}", dir.join(MARKER).display()))
+    let path = dir.join(MARKER);
+    if is_marked(dir) {
+        return Ok(());
+    }
+    let mut file =
+        crate::files::create_new(&path, 0o644).with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, b"a private PostgreSQL cluster made by `ctodb local`\n")
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Refuses to delete a folder that is not a ctodb cluster.
+/// Refuses to delete a folder that is not a ctodb cluster, or that holds a link.
 pub fn check_deletable(dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.join(MARKER).is_file() && !made_by_an_earlier_ctodb(dir) {
+    if fs::symlink_metadata(dir).is_ok_and(|m| !m.is_dir()) {
+        bail!("{} is not a folder; `ctodb local destroy` deletes only folders ctodb made", dir.display());
+    }
+    if dir.exists() {
+        check_no_links(dir)?;
+    }
+    if dir.exists() && !is_marked(dir) && !made_by_an_earlier_ctodb(dir) {
         bail!(
             "{} is not a ctodb cluster (it has no {MARKER}); `ctodb local destroy` deletes only folders ctodb made",
             dir.display()

@@ -11,7 +11,7 @@
 //! Running as root, the server runs as the `postgres` system user (PostgreSQL refuses
 //! root), the folder belongs to it, and root connects as the role `root` over the socket.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -167,12 +167,8 @@ impl Cluster {
     /// cluster.
     fn locked<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
         fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join(".lock"))
-            .with_context(|| format!("cannot write in {}", self.dir.display()))?;
+        let lock = crate::files::open_no_link(&self.dir.join(".lock"))
+            .with_context(|| format!("cannot take the lock in {}", self.dir.display()))?;
         lock.lock().with_context(|| format!("cannot lock {}", self.dir.join(".lock").display()))?;
         let result = f();
         let _ = lock.unlock();
@@ -419,7 +415,10 @@ impl Cluster {
             text.push_str(&format!("{name} = {value}\n"));
         }
         let path = self.data().join("postgresql.auto.conf");
-        let mut file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+        // written anew, never through a link (the folder was checked for links before)
+        let _ = fs::remove_file(&path);
+        let mut file = crate::files::create_new(&path, 0o600)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         file.write_all(text.as_bytes())?;
         if let Some(owner) = self.owner() {
             chown(&path, &owner)?;
