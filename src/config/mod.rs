@@ -538,6 +538,28 @@ mod tests {
     }
 
     #[test]
+    fn malformed_passwords_are_never_quoted_even_unredacted() {
+        for (url, secret) in [
+            ("postgresql://u@h/db?password=50%off", "50%off"),
+            ("postgresql://u:50%zz@h/db", "50%zz"),
+            ("postgresql://u:pa ss@h/db", "pa ss"),
+            ("postgresql://u@h/db?password=50%off&sslmode=bogus", "50%off"),
+            ("postgresql://u@h/db?sslmode=bogus&password=50%25off", "50%25off"),
+            ("host=h password=50%off port=x", "50%off"),
+        ] {
+            let err = conninfo::parse(url)
+                .map_err(ConfigError::InvalidUrl)
+                .and_then(|options| {
+                    let sources = target::Sources { from_environment: Default::default() };
+                    target::target_from(&options, &sources, Origin::Url, None)
+                })
+                .err()
+                .unwrap_or_else(|| panic!("{url} was accepted"));
+            assert!(!err.to_string().contains(secret), "{url}: {err}");
+        }
+    }
+
+    #[test]
     fn url_keeps_verify_modes_that_tokio_postgres_does_not_know() {
         let target =
             parse_url("postgres://alice:s3cret@db.example.com:5433/prod?sslmode=verify-full").unwrap();
