@@ -102,6 +102,7 @@ helpers! {
     SCHEMA_OBJECTS => "admin/schema_objects",
     SERVER_INFO => "admin/server_info",
     CONNECTION_INFO => "admin/connection_info",
+    SESSION_PROBE => "admin/session_probe",
     REPLICA_STATE => "admin/replica_state",
     PRIMARY_AHEAD => "admin/primary_ahead",
     PRIVILEGES => "admin/privileges",

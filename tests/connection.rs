@@ -191,24 +191,154 @@ fn slow_queries_are_logged_by_name_without_their_values() {
 }
 
 #[test]
-fn migrate_and_seed_refuse_a_transaction_pooler() {
+fn migrate_and_seed_refuse_a_url_that_declares_a_transaction_pooler() {
     for command in ["migrate", "seed"] {
-        let out: CliOutput = ctodb_command(Some("postgres://app:pa55word@db.example.com:6543/postgres"))
-            .arg(command)
-            .output()
-            .unwrap()
-            .into();
+        let out: CliOutput =
+            ctodb_command(Some("postgres://app:pa55word@db.example.com:5432/postgres?pgbouncer=true"))
+                .arg(command)
+                .output()
+                .unwrap()
+                .into();
         assert_eq!(out.code(), 1);
         assert_eq!(
             out.stderr_text().trim(),
             format!(
-                "error: db.example.com:6543 looks like a transaction-mode pooler (port 6543 or pgbouncer=true), \
-                 where advisory locks and prepared statements break; run `ctodb {command}` with a direct \
-                 connection (usually port 5432)"
+                "error: db.example.com:5432 is declared a transaction-mode pooler (pgbouncer=true), where advisory \
+                 locks, prepared statements and session settings do not last from one transaction to the next; run \
+                 `ctodb {command}` with a direct connection to the server"
             )
         );
         assert_no_secret(&out, "pa55word");
     }
+}
+
+/// A PgBouncer of Debian's package in front of the test server, on a free port, in
+/// `mode` (transaction or session); stopped when dropped.
+struct Bouncer {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: std::process::Child,
+}
+
+impl Bouncer {
+    fn start(mode: &str) -> Bouncer {
+        let dir = tempfile::Builder::new().prefix("ctodb-pgbouncer-").tempdir_in("/tmp").unwrap();
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let port = crate::common::cluster::free_port();
+        let user = crate::common::admin_user();
+        std::fs::write(dir.path().join("users.txt"), format!("\"{user}\" \"\"\n")).unwrap();
+        std::fs::write(
+            dir.path().join("pgbouncer.ini"),
+            format!(
+                "[databases]\n* = host=127.0.0.1 port={server}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\n\
+                 listen_port = {port}\nunix_socket_dir =\nauth_type = trust\nauth_file = {dir}/users.txt\n\
+                 pool_mode = {mode}\nlogfile = {dir}/pgbouncer.log\npidfile = {dir}/pgbouncer.pid\n\
+                 ignore_startup_parameters = extra_float_digits\n",
+                server = tcp_port(),
+                dir = dir.path().display()
+            ),
+        )
+        .unwrap();
+        let program = if std::path::Path::new("/usr/sbin/pgbouncer").exists() {
+            "/usr/sbin/pgbouncer"
+        } else {
+            "pgbouncer"
+        };
+        let mut command = std::process::Command::new(program);
+        // PgBouncer refuses to run as root: as root, it runs as the postgres user, who
+        // writes its log and pid file in the folder
+        if crate::common::os_user() == "root" {
+            let status =
+                std::process::Command::new("chown").arg("-R").arg("postgres:").arg(dir.path()).status();
+            assert!(status.is_ok_and(|s| s.success()), "chown of PgBouncer's folder failed");
+            command.args(["-u", "postgres"]);
+        }
+        let child = command
+            .arg(dir.path().join("pgbouncer.ini"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("pgbouncer runs (Debian's pgbouncer package, which .ci/run installs)");
+        crate::common::eventually("PgBouncer listens", Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Bouncer { dir, port, child }
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://{}@127.0.0.1:{}/{database}", crate::common::admin_user(), self.port)
+    }
+}
+
+impl Drop for Bouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = &self.dir;
+    }
+}
+
+#[test]
+fn a_transaction_pooler_is_told_by_its_behaviour_and_refused_with_the_direct_url() {
+    let db = crate::common::TestDb::new("pooler");
+    db.run_status(&["seed", "--as-of", "2026-11-25T12:00:00Z"]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.csv"), "name,arr\nOrion Pooled,10\n").unwrap();
+    let everything = || db.fingerprint(&["projects", "bugs", "import_logs", "audit_log", "bug_history"]);
+    let before = everything();
+    let bouncer = Bouncer::start("transaction");
+    let pooled = bouncer.url(&db.name);
+    let direct = format!("postgresql://{}@127.0.0.1:{}/{}", crate::common::admin_user(), tcp_port(), db.name);
+    for args in [
+        vec!["report", "portfolio"],
+        vec!["bugs"],
+        vec!["migrate"],
+        vec!["seed", "--append", "--bugs", "5"],
+        vec!["refresh"],
+        vec!["import", "csv", "p.csv", "--kind", "projects"],
+        vec!["bug", "update", "1", "--status", "in_progress"],
+        vec!["export", "--dir", "reports"],
+    ] {
+        let out: CliOutput =
+            ctodb_command(Some(&pooled)).current_dir(dir.path()).args(&args).output().unwrap().into();
+        assert_eq!(out.code(), 1, "{args:?} through a transaction pooler: {}", out.stderr_text());
+        let command = if args[0] == "import" || args[0] == "bug" {
+            format!("{} {}", args[0], args[1])
+        } else {
+            args[0].to_string()
+        };
+        assert_eq!(
+            out.stderr_text(),
+            format!(
+                "error: 127.0.0.1:{} is a transaction-mode pooler (two connections were served by one server \
+                 session), where advisory locks, prepared statements and session settings do not last from one \
+                 transaction to the next; run `ctodb {command}` with a direct connection to the server: {direct}\n",
+                bouncer.port
+            ),
+            "{args:?}"
+        );
+    }
+    assert_eq!(everything(), before, "something was written through the pooler");
+    let snapshots = std::fs::read_dir(dir.path().join("reports")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(snapshots, 0, "an export through the pooler left something");
+    // the URL the sentence names works
+    let out: CliOutput =
+        ctodb_command(Some(&direct)).args(["report", "portfolio", "-f", "csv"]).output().unwrap().into();
+    assert!(out.ok().contains("Atlas Payments"));
+    drop(bouncer);
+
+    // a session pooler on a port of its own is no transaction pooler: everything works,
+    // the import once
+    let bouncer = Bouncer::start("session");
+    let pooled = bouncer.url(&db.name);
+    let run = |args: &[&str]| -> CliOutput {
+        ctodb_command(Some(&pooled)).current_dir(dir.path()).args(args).output().unwrap().into()
+    };
+    assert!(run(&["report", "portfolio", "-f", "csv"]).ok().contains("Atlas Payments"));
+    run(&["import", "csv", "p.csv", "--kind", "projects", "-f", "csv"]).ok();
+    run(&["import", "csv", "p.csv", "--kind", "projects", "-f", "csv"]).ok();
+    assert_eq!(db.count("SELECT count(*) FROM projects WHERE name = 'Orion Pooled'"), 1);
+    assert_eq!(db.count("SELECT count(*) FROM import_logs WHERE status = 'running'"), 0);
 }
 
 /// ctodb ends every connection as psql does: the replies still due are read and a

@@ -83,13 +83,15 @@ async fn run_migrations(
 /// Connects to the target, creating its database first when the server says it is
 /// missing (through the `postgres` maintenance database).
 async fn connect_creating(ctx: &Context) -> Result<Db> {
-    match Db::connect(&ctx.target, &ctx.pool).await {
+    let db = match Db::connect(&ctx.target, &ctx.pool).await {
         Err(DbError::MissingDatabase { .. }) => {
             create_database(ctx).await?;
-            Ok(Db::connect(&ctx.target, &ctx.pool).await?)
+            Db::connect(&ctx.target, &ctx.pool).await?
         }
-        other => Ok(other?),
-    }
+        other => other?,
+    };
+    ctx.refuse_transaction_pooler(&db)?;
+    Ok(db)
 }
 
 async fn create_database(ctx: &Context) -> Result<()> {
@@ -98,6 +100,7 @@ async fn create_database(ctx: &Context) -> Result<()> {
     let admin = Db::connect(&maintenance, &ctx.pool)
         .await
         .context("while connecting to the maintenance database `postgres` to create the database")?;
+    ctx.refuse_transaction_pooler(&admin)?;
     let client = admin.client().await?;
     let statement = db::query_one(&**client, &sql::CREATE_DATABASE_STATEMENT, &[&database]).await?;
     let statement: String = db::get(&statement, sql::CREATE_DATABASE_STATEMENT.name, "statement")?;

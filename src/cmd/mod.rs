@@ -76,20 +76,35 @@ pub struct Context {
     pub read: config::ReadSettings,
     /// the primary, when `target` is the replica a read was routed to
     pub primary: Option<Target>,
+    /// the command's name, for messages (`import csv`)
+    pub command: &'static str,
 }
 
 impl Context {
+    /// A pool to the target, refused (before anything is read or written) when a
+    /// transaction-mode pooler stands between (`db::pooler`).
     pub async fn connect(&self) -> Result<Db> {
-        Ok(Db::connect(&self.target, &self.pool).await?)
+        let db = Db::connect(&self.target, &self.pool).await?;
+        self.refuse_transaction_pooler(&db)?;
+        Ok(db)
     }
 
-    /// Refuses a transaction-mode pooler for commands that need session features.
+    /// Refuses the command when a transaction-mode pooler stands between (`db::pooler`).
+    pub fn refuse_transaction_pooler(&self, db: &Db) -> Result<()> {
+        match db.transaction_pooler {
+            Some(pooler) => anyhow::bail!(crate::db::pooler::refusal(&self.target, pooler, self.command)),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses a target the URL declares a transaction-mode pooler (`pgbouncer=true`, as
+    /// Prisma's URLs say it) before connecting, for the commands that change the schema.
     pub fn require_direct_connection(&self, command: &str) -> Result<()> {
         if self.target.looks_like_pooler() {
             anyhow::bail!(
-                "{} looks like a transaction-mode pooler (port 6543 or pgbouncer=true), where \
-                 advisory locks and prepared statements break; run `ctodb {command}` with a \
-                 direct connection (usually port 5432)",
+                "{} is declared a transaction-mode pooler (pgbouncer=true), where advisory locks, \
+                 prepared statements and session settings do not last from one transaction to the next; \
+                 run `ctodb {command}` with a direct connection to the server",
                 self.target.server()
             );
         }
@@ -138,6 +153,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         as_of_given: global.as_of.is_some(),
         read,
         primary: None,
+        command: cli.command.name(),
     };
     // a command that only reads runs on the replica, unless --primary or it lags
     let access = cli.command.access();

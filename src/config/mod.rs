@@ -15,8 +15,6 @@ use tokio_postgres::config::Host;
 /// The default local socket directory of Debian/Ubuntu PostgreSQL packages.
 const LOCAL_SOCKET_DIR: &str = "/var/run/postgresql";
 const DEFAULT_DATABASE: &str = "ctodb";
-/// The port a transaction-mode pooler such as Supabase's Supavisor listens on.
-const POOLER_PORT: u16 = 6543;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -154,9 +152,10 @@ impl Target {
         format!("{}@{}/{}", self.user(), self.server(), self.database())
     }
 
-    /// A transaction-mode pooler breaks advisory locks and prepared statements.
+    /// Whether the URL says a transaction-mode pooler stands between (`pgbouncer=true`);
+    /// without it, `db::pooler` tells by how the server behaves.
     pub fn looks_like_pooler(&self) -> bool {
-        self.pgbouncer_flag || self.pg.get_ports().contains(&POOLER_PORT)
+        self.pgbouncer_flag
     }
 
     /// One configuration per host, in the order they are tried (shuffled with
@@ -572,7 +571,8 @@ mod tests {
 
     #[test]
     fn pooler_port_and_flag_are_detected() {
-        assert!(parse_url("postgres://u@h:6543/d").unwrap().looks_like_pooler());
+        // a port is no proof: Supavisor's 6543 and PgBouncer's 6432 are told by behaviour
+        assert!(!parse_url("postgres://u@h:6543/d").unwrap().looks_like_pooler());
         assert!(parse_url("postgres://u@h:5432/d?pgbouncer=true").unwrap().looks_like_pooler());
         assert!(!parse_url("postgres://u@h:5432/d").unwrap().looks_like_pooler());
     }

@@ -3,6 +3,7 @@
 
 pub mod copy;
 pub mod migrate;
+pub mod pooler;
 pub mod privileges;
 pub mod replica;
 mod retry;
@@ -280,12 +281,25 @@ pub struct Db {
     tasks: ConnectionTasks,
     target: Target,
     settings: PoolSettings,
+    /// a transaction-mode pooler stands between (`pooler`), with the server's own port
+    pub transaction_pooler: Option<pooler::TransactionPooler>,
 }
 
 impl Db {
     /// Builds the pool and opens one connection, so that a bad target fails here with a
     /// message naming the cause.
     pub async fn connect(target: &Target, settings: &PoolSettings) -> Result<Db, DbError> {
+        match Db::open(target, settings, true).await {
+            // a pooler that takes no startup options (PgBouncer): connect without them,
+            // and let the probe tell what it is
+            Err(err) if err.to_string().contains("unsupported startup parameter") => {
+                Db::open(target, settings, false).await
+            }
+            other => other,
+        }
+    }
+
+    async fn open(target: &Target, settings: &PoolSettings, startup_options: bool) -> Result<Db, DbError> {
         let (ssl_mode, tls) = tls::connector(target)?;
         let mut settings = settings.clone();
         if let Some(timeout) = target.connect_timeout {
@@ -299,7 +313,7 @@ impl Db {
         // path the role has (PostgreSQL 17's restricted one, or a schema of the user's own
         // that holds a table of the same name). pg_catalog and the session's own temporary
         // tables stay first, as always. A transaction pooler refuses startup options.
-        if !target.looks_like_pooler() {
+        if startup_options && !target.looks_like_pooler() {
             options.push("-c search_path=public".to_string());
         }
         let adjust = |pg: &mut tokio_postgres::Config| {
@@ -335,9 +349,17 @@ impl Db {
             }))
             .build()
             .map_err(|err| DbError::Pool(err.to_string()))?;
-        let db = Db { pool, tasks, target: target.clone(), settings };
+        let mut db = Db { pool, tasks, target: target.clone(), settings, transaction_pooler: None };
         OPENED.lock().unwrap_or_else(PoisonError::into_inner).push(db.clone());
-        let _probe = db.client().await?;
+        let first = db.client().await?;
+        let second = || async {
+            // a second connection whatever the pool's size (the first is still held)
+            db.pool.resize(db.settings.max_size.max(2));
+            db.client().await
+        };
+        db.transaction_pooler = pooler::detect(&db.target, &first, second).await?;
+        drop(first);
+        db.pool.resize(db.settings.max_size);
         Ok(db)
     }
 
