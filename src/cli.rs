@@ -109,6 +109,11 @@ pub struct GlobalOptions {
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_as_of, global = true)]
     pub as_of: Option<DateTime<Utc>>,
 
+    /// Take an --as-of later than the clock (or before 2000): ages and SLAs computed at
+    /// that instant over today's data
+    #[arg(long, global = true)]
+    pub allow_future: bool,
+
     /// CSV text as is: no `'` before a cell a spreadsheet would run as a formula
     /// (=, +, -, @, tab, carriage return)
     #[arg(long, global = true)]
@@ -859,6 +864,30 @@ pub enum MigrateAction {
 
 /// Accepts RFC 3339 (`2026-11-25T09:00:00Z`), `2026-11-25 09:00:00` (UTC) or a date
 /// (midnight UTC).
+/// Why `--as-of` names an instant no data can be as of: later than the clock (5 minutes of
+/// skew allowed) or before 2000-01-01; None when it is fine.
+pub fn as_of_out_of_range(as_of: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+    let skew = chrono::Duration::minutes(5);
+    let earliest =
+        NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    if as_of > now + skew {
+        Some(format!(
+            "--as-of {} is later than the clock ({}): there is no data of that instant yet; pass \
+             --allow-future to compute ages and SLAs at it over today's data",
+            stamp(as_of),
+            stamp(now)
+        ))
+    } else if earliest.is_some_and(|earliest| as_of < earliest) {
+        Some(format!(
+            "--as-of {} is before 2000-01-01, earlier than any data ctodb keeps; pass --allow-future to take it anyway",
+            stamp(as_of)
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
@@ -878,6 +907,25 @@ pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn an_as_of_later_than_the_clock_or_before_2000_is_refused() {
+        let now = parse_as_of("2026-12-07T12:00:00Z").unwrap();
+        let at = |text| as_of_out_of_range(parse_as_of(text).unwrap(), now);
+        assert_eq!(at("2026-12-07T12:05:00Z"), None, "5 minutes of skew");
+        assert_eq!(
+            at("2026-12-07T12:05:01Z").as_deref(),
+            Some(
+                "--as-of 2026-12-07T12:05:01Z is later than the clock (2026-12-07T12:00:00Z): there is no data of \
+                 that instant yet; pass --allow-future to compute ages and SLAs at it over today's data"
+            )
+        );
+        assert_eq!(at("2000-01-01"), None);
+        assert_eq!(
+            at("1999-12-31T23:59:59Z").as_deref(),
+            Some("--as-of 1999-12-31T23:59:59Z is before 2000-01-01, earlier than any data ctodb keeps; pass --allow-future to take it anyway")
+        );
+    }
 
     #[test]
     fn the_cli_definition_is_consistent() {

@@ -48,6 +48,11 @@ fn main() -> ExitCode {
     if let Err(message) = output::Output::format_of(cli.global.format, cli.global.output.as_deref()) {
         cli::Cli::command().error(clap::error::ErrorKind::InvalidValue, message).exit();
     }
+    if let Some(as_of) = cli.global.as_of.filter(|_| !cli.global.allow_future) {
+        if let Some(message) = cli::as_of_out_of_range(as_of, chrono::Utc::now()) {
+            cli::Cli::command().error(clap::error::ErrorKind::ValueValidation, message).exit();
+        }
+    }
     if let cli::Command::Grants(args) = &cli.command {
         if let Some(message) = args.refused() {
             cli::Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();

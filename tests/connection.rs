@@ -83,6 +83,19 @@ fn usage_errors_exit_2() {
         "{}",
         out.stderr_text()
     );
+    // an --as-of of the future (or before 2000), and the owner or PUBLIC as a grantee
+    for (args, said) in [
+        (vec!["export", "--as-of", "2030-01-01"], "error: --as-of 2030-01-01T00:00:00Z is later than the clock ("),
+        (vec!["report", "sla", "--as-of", "0001-01-01"], "error: --as-of 0001-01-01T00:00:00Z is before 2000-01-01"),
+        (vec!["grants", "--writer", "public"], "error: invalid value 'public' for '--writer <ROLE>': \"public\" is every role (PUBLIC)"),
+        (vec!["grants", "--reader", "pg_monitor"], "error: invalid value 'pg_monitor' for '--reader <ROLE>': \"pg_monitor\" is one of the server's own roles"),
+        (vec!["grants", "--writer", "app", "--owner", "app"], "error: --writer: \"app\" is the owner of ctodb's tables"),
+    ] {
+        let out: CliOutput = ctodb_command(None).args(&args).output().unwrap().into();
+        assert_eq!(out.code(), 2, "{args:?}: {}", out.stderr_text());
+        assert!(out.stderr_text().starts_with(said), "{args:?}: {}", out.stderr_text());
+        assert!(out.stdout_text().is_empty());
+    }
 }
 
 /// The database URL of a test database over TCP, with extra query parameters.

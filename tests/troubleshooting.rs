@@ -88,13 +88,15 @@ fn tls_required_of_a_server_without_it_says_what_to_change() {
     );
 }
 
+/// A URL that declares a pooler (Prisma's `pgbouncer=true`); one told by its behaviour is
+/// `connection::a_transaction_pooler_is_told_by_its_behaviour_and_refused_with_the_direct_url`.
 #[test]
-fn a_pooler_is_refused_with_the_direct_port() {
+fn a_declared_pooler_is_refused_for_seed() {
     let db = TestDb::new("pooler_refused");
     let url = format!("{}{}pgbouncer=true", db.url, if db.url.contains('?') { '&' } else { '?' });
     let line = error_line(&ctodb_at(&url, &["seed"], None));
-    assert!(line.contains("looks like a transaction-mode pooler (port 6543 or pgbouncer=true)"), "{line}");
-    assert!(line.ends_with("with a direct connection (usually port 5432)"), "{line}");
+    assert!(line.contains("is declared a transaction-mode pooler (pgbouncer=true)"), "{line}");
+    assert!(line.ends_with("run `ctodb seed` with a direct connection to the server"), "{line}");
     assert_eq!(db.count("SELECT count(*) FROM bugs"), 0);
 }
 

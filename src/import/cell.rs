@@ -257,10 +257,20 @@ fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
         .or_else(|_| NaiveDateTime::from_str(&spelled).map(|t| t.and_utc()))
         .or_else(|_| NaiveDate::from_str(text).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()));
     match parsed {
-        Ok(t) if (1..=9999).contains(&chrono::Datelike::year(&t)) => Ok(t),
-        Ok(_) => Err(format!("{text:?} is outside the years 1 to 9999")),
+        Ok(t) if in_range(t, Utc::now()) => Ok(t),
+        Ok(_) => Err(format!(
+            "{text:?} is outside 2000-01-01 to tomorrow; an instant of ctodb's data lies between (a typo in the year?)"
+        )),
         Err(_) => Err(format!("{text:?} is not a timestamp (RFC 3339, e.g. 2026-11-30T09:15:00Z)")),
     }
+}
+
+/// An instant a bug or project can have: from 2000-01-01 to a day after `now` (clocks of
+/// other systems run a little ahead).
+fn in_range(t: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let earliest =
+        NaiveDate::from_ymd_opt(2000, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
+    earliest.is_some_and(|earliest| t >= earliest) && t <= now + chrono::Duration::days(1)
 }
 
 /// `a;b;c` (how ctodb writes lists); spaces around items are dropped.
@@ -397,6 +407,15 @@ mod tests {
             Err("\"2026-02-30\" is not a timestamp (RFC 3339, e.g. 2026-11-30T09:15:00Z)".into())
         );
         assert_eq!(cell(b, "resolved_at", ""), Ok(Cell::Null));
+        for outside in ["1999-12-31T23:59:59Z", "0001-01-01", "2999-01-01T00:00:00Z"] {
+            assert_eq!(
+                cell(b, "created_at", outside),
+                Err(format!(
+                    "{outside:?} is outside 2000-01-01 to tomorrow; an instant of ctodb's data lies between (a typo in the year?)"
+                ))
+            );
+        }
+        assert_eq!(cell(b, "created_at", "2000-01-01T00:00:00Z"), Ok(t("2000-01-01T00:00:00Z").unwrap()));
         assert_eq!(cell(b, "is_blocker", "Yes"), Ok(Cell::Bool(true)));
         assert_eq!(cell(b, "is_blocker", "maybe"), Err("\"maybe\" is not true or false".into()));
     }
