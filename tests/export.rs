@@ -762,3 +762,42 @@ fn every_value_of_every_table_reads_back_as_the_database_holds_it() {
     );
     assert!(out.contains("bugs 400 20\n"), "{out}");
 }
+
+/// The manifest's schema of each report file (`report_*.parquet`), by file.
+fn report_schemas(snapshot: &Path) -> std::collections::BTreeMap<String, Value> {
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(snapshot.join("_manifest.json")).unwrap()).unwrap();
+    manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().is_some_and(|n| n.starts_with("report_")))
+        .map(|f| (f["file"].as_str().unwrap().to_string(), f["schema"].clone()))
+        .collect()
+}
+
+#[test]
+fn every_report_column_has_one_type_whatever_the_week_holds() {
+    // a week with nothing in it (every nullable column empty, every frame empty) and a
+    // seeded, refreshed week: every report file has the same schema, byte for byte
+    let empty = TestDb::new("export_types_empty");
+    let full = TestDb::new("export_types_full");
+    full.run_status(&["seed", "--profile", "standard", "--as-of", AS_OF]);
+    full.run_status(&["refresh", "--as-of", AS_OF]);
+    let dir = tempfile::tempdir().unwrap();
+    for (db, id) in [(&empty, "empty"), (&full, "full")] {
+        let out = db.ctodb(&["export", "--dir", dir.path().to_str().unwrap(), "--id", id, "--as-of", AS_OF]);
+        assert_eq!(out.code(), 0, "{}", out.stderr_text());
+    }
+    let (empty, full) = (
+        report_schemas(&dir.path().join("snapshot=empty")),
+        report_schemas(&dir.path().join("snapshot=full")),
+    );
+    assert_eq!(empty.keys().collect::<Vec<_>>(), full.keys().collect::<Vec<_>>());
+    let drifting: Vec<String> = empty
+        .iter()
+        .filter(|(file, schema)| full[*file] != **schema)
+        .map(|(file, schema)| format!("{file}:\n  empty {schema}\n  full  {}", full[file]))
+        .collect();
+    assert!(drifting.is_empty(), "report columns whose type depends on the data:\n{}", drifting.join("\n"));
+}

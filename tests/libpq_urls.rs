@@ -303,70 +303,13 @@ fn each_host_gets_its_own_connect_timeout() {
     drop(silent);
 }
 
-/// Makes a CA and a server certificate it signed for `localhost`, and a second CA; returns
-/// the folder holding ca1.crt, ca2.crt, server.crt and server.key.
+/// A CA (ca1) and a server certificate it signed for `localhost`, and a second CA (ca2);
+/// returns the folder holding ca1.pem, ca2.pem, server.pem and server.key.
 fn certificates() -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix("ctodb-tls-").tempdir_in("/tmp").unwrap();
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(dir.path()).args(args).output().expect("openssl runs");
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    for ca in ["ca1", "ca2"] {
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-keyout",
-            &format!("{ca}.key"),
-            "-out",
-            &format!("{ca}.crt"),
-            "-subj",
-            &format!("/CN=ctodb test {ca}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ]);
-    }
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    std::fs::write(
-        dir.path().join("server.ext"),
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca1.crt",
-        "-CAkey",
-        "ca1.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-out",
-        "server.crt",
-        "-extfile",
-        "server.ext",
-    ]);
+    crate::common::certificates(dir.path(), "ca1");
+    crate::common::certificate_authority(dir.path(), "ca2");
     dir
 }
 
@@ -378,7 +321,7 @@ fn tls_modes_and_root_certificates_answer_as_psql_answers() {
     std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let settings = [
         "ssl = on".to_string(),
-        format!("ssl_cert_file = '{}'", file("server.crt")),
+        format!("ssl_cert_file = '{}'", file("server.pem")),
         format!("ssl_key_file = '{}'", file("server.key")),
     ];
     let probe = TestCluster::start(&[]);
@@ -398,14 +341,14 @@ fn tls_modes_and_root_certificates_answer_as_psql_answers() {
         dir.display().to_string()
     };
     let (bare, right_home, other_home) =
-        (home("bare", None), home("right", Some("ca1.crt")), home("other", Some("ca2.crt")));
+        (home("bare", None), home("right", Some("ca1.pem")), home("other", Some("ca2.pem")));
     let mut mismatches = Vec::new();
     let mut answers = Vec::new();
     for mode in ["prefer", "require", "verify-ca", "verify-full", ""] {
         for (host, root, home) in [
-            ("localhost", Some(file("ca1.crt")), &bare),
-            ("127.0.0.1", Some(file("ca1.crt")), &bare),
-            ("localhost", Some(file("ca2.crt")), &bare),
+            ("localhost", Some(file("ca1.pem")), &bare),
+            ("127.0.0.1", Some(file("ca1.pem")), &bare),
+            ("localhost", Some(file("ca2.pem")), &bare),
             ("localhost", None, &bare),
             ("127.0.0.1", None, &right_home),
             ("localhost", None, &other_home),
@@ -447,7 +390,7 @@ fn tls_modes_and_root_certificates_answer_as_psql_answers() {
                 "sslmode={mode:<11} host={host:<9} root={:<8} home={}",
                 root.as_deref().map_or("-", |r| if r == "system" {
                     "system"
-                } else if r.ends_with("ca1.crt") {
+                } else if r.ends_with("ca1.pem") {
                     "ca1"
                 } else {
                     "ca2"

@@ -587,75 +587,6 @@ fn a_refresh_during_an_import_waits_for_it_and_both_land() {
 }
 
 /// Runs openssl with `args` in `dir`.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out =
-        std::process::Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
-    assert!(out.status.success(), "openssl {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
-}
-
-/// A self-signed CA in `dir`: `{name}.key` and `{name}.pem`.
-fn certificate_authority(dir: &Path, name: &str) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={name}"),
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-        ],
-    );
-}
-
-/// A CA and a certificate it signed for `localhost` (no IP address in it).
-fn certificates(dir: &Path, ca: &str) {
-    certificate_authority(dir, ca);
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-        ],
-    );
-    std::fs::write(dir.join("san.ext"), "subjectAltName = DNS:localhost\n").unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            &format!("{ca}.pem"),
-            "-CAkey",
-            &format!("{ca}.key"),
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-            "-out",
-            "server.pem",
-        ],
-    );
-}
-
 #[test]
 fn tls_modes_against_a_server_that_takes_tls_only() {
     let dir = tempfile::Builder::new().prefix("ctodb-tls-").tempdir_in("/tmp").unwrap();
@@ -663,11 +594,11 @@ fn tls_modes_against_a_server_that_takes_tls_only() {
     let port = cluster.port;
     let certs = dir.path().join("certs");
     std::fs::create_dir(&certs).unwrap();
-    certificates(&certs, "ctodb-test-ca");
+    crate::common::certificates(&certs, "ctodb-test-ca");
     // a second CA that signed nothing this server shows
     let other = dir.path().join("other");
     std::fs::create_dir(&other).unwrap();
-    certificate_authority(&other, "other");
+    crate::common::certificate_authority(&other, "other");
     // the server: TLS on, and only TLS over TCP
     let data = cluster.data();
     for file in ["server.pem", "server.key"] {

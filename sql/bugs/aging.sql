@@ -25,7 +25,7 @@ SELECT CASE WHEN grouping(s.severity) = 1 THEN 'all' ELSE s.severity::text END A
        (array_agg(b.bug_number ORDER BY b.created_at, b.bug_number))[1] AS oldest_bug,
        floor(extract(epoch FROM max(b.age)) / 86400)::integer AS oldest_age_days,
        count(*) FILTER (WHERE b.past_sla) AS past_sla,
-       ctodb_round_ratio(count(*) FILTER (WHERE b.past_sla), count(b.bug_number), 4) AS past_sla_share
+       ctodb_round_ratio(count(*) FILTER (WHERE b.past_sla), count(b.bug_number), 4)::numeric(6,4) AS past_sla_share
 FROM unnest(enum_range(NULL::bug_severity)) AS s(severity)
 LEFT JOIN open_bugs b ON b.severity = s.severity
 GROUP BY ROLLUP (s.severity)

@@ -15,9 +15,9 @@ SELECT b.bug_number AS bug,
        b.due_at,
        ctodb_sla_state(b.status, b.created_at, b.due_at, b.sla_hours, b.resolved_at, $9) AS sla_state,
        CASE WHEN b.status IN ('pending', 'in_progress') AND b.due_at >= $9
-            THEN ctodb_round_ratio(extract(epoch FROM b.due_at - $9), 3600, 2) END AS hours_left,
+            THEN ctodb_round_ratio(extract(epoch FROM b.due_at - $9), 3600, 2) END::numeric(12,2) AS hours_left,
        CASE WHEN b.status IN ('pending', 'in_progress') AND b.due_at < $9
-            THEN ctodb_round_ratio(extract(epoch FROM $9 - b.due_at), 3600, 2) END AS hours_overdue
+            THEN ctodb_round_ratio(extract(epoch FROM $9 - b.due_at), 3600, 2) END::numeric(12,2) AS hours_overdue
 FROM page
 JOIN bugs b ON b.bug_number = page.bug_number
 JOIN projects p ON p.id = b.project_id

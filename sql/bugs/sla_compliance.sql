@@ -23,7 +23,7 @@ SELECT r.severity::text AS severity,
        ctodb_default_sla_hours(r.severity) AS sla_hours,
        r.resolved::bigint AS resolved,
        r.within_sla::bigint AS resolved_within_sla,
-       ctodb_round_ratio(r.within_sla, r.resolved, 4) AS compliance_rate,
+       ctodb_round_ratio(r.within_sla, r.resolved, 4)::numeric(6,4) AS compliance_rate,
        coalesce(o.breached, 0) AS open_breached,
        coalesce(o.at_risk, 0) AS open_at_risk
 FROM resolved r

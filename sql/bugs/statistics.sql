@@ -28,7 +28,7 @@ SELECT c.severity::text AS severity,
        c.pending::bigint, c.in_progress::bigint, c.verified::bigint, c.shipped::bigint,
        c.closed::bigint, c.deferred::bigint, c.total::bigint, c.open::bigint, c.resolved::bigint,
        (c.resolved_late + coalesce(o.n, 0))::bigint AS breached,
-       ctodb_round_ratio(c.resolved_late + coalesce(o.n, 0), c.total - c.deferred, 4) AS breach_rate
+       ctodb_round_ratio(c.resolved_late + coalesce(o.n, 0), c.total - c.deferred, 4)::numeric(6,4) AS breach_rate
 FROM counts c
 LEFT JOIN open_breached o USING (severity)
 ORDER BY c.severity

@@ -10,8 +10,8 @@ SELECT m.month,
        sum(m.medium_bugs)::bigint AS medium_bugs,
        sum(m.low_bugs)::bigint AS low_bugs,
        sum(m.sla_breaches)::bigint AS sla_breaches,
-       ctodb_round_ratio(sum(m.resolution_seconds), sum(m.bugs_resolved) * 3600, 2) AS avg_resolution_hours,
-       ctodb_round_ratio(sum(m.bugs_resolved), sum(m.bugs_opened), 4) AS resolution_rate,
+       ctodb_round_ratio(sum(m.resolution_seconds), sum(m.bugs_resolved) * 3600, 2)::numeric(12,2) AS avg_resolution_hours,
+       ctodb_round_ratio(sum(m.bugs_resolved), sum(m.bugs_opened), 4)::numeric(12,4) AS resolution_rate,
        sum(m.engineering_hours) AS engineering_hours,
        sum(m.engineering_cost) AS engineering_cost
 FROM monthly_metrics m

@@ -48,8 +48,8 @@ WITH parts AS (
 )
 SELECT u.email, u.name, u.role::text AS role,
        coalesce(r.resolved, 0)::bigint AS resolved,
-       ctodb_round_ratio(r.resolution_seconds, r.resolved * 3600, 2) AS mean_resolution_hours,
-       ctodb_round_ratio(r.within_sla, r.resolved, 4) AS within_sla_rate,
+       ctodb_round_ratio(r.resolution_seconds, r.resolved * 3600, 2)::numeric(12,2) AS mean_resolution_hours,
+       ctodb_round_ratio(r.within_sla, r.resolved, 4)::numeric(6,4) AS within_sla_rate,
        coalesce(h.changes, 0) AS changes
 FROM users u
 LEFT JOIN per_person r ON r.assignee_id = u.id AND r.resolved > 0

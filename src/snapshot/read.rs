@@ -254,7 +254,21 @@ pub fn frame(file: File, path: &Path, name: &str) -> Result<Frame> {
         .iter()
         .map(|f| kind(f).with_context(|| format!("{}, column {}", path.display(), f.name())))
         .collect::<Result<_>>()?;
-    let columns = schema.fields().iter().zip(&kinds).map(|(f, k)| Column::new(f.name(), *k)).collect();
+    // a stored decimal keeps the precision and scale it was written with, so that it is
+    // written again with the same type (-f parquet of a snapshot's frame)
+    let columns = schema
+        .fields()
+        .iter()
+        .zip(&kinds)
+        .map(|(f, k)| {
+            let mut column = Column::new(f.name(), *k);
+            if let DataType::Decimal128(precision, scale) = f.data_type() {
+                column.precision = Some(*precision);
+                column.scale = u32::try_from(*scale).ok();
+            }
+            column
+        })
+        .collect();
     let mut frame = Frame::new(name, columns);
     let batches = reader.build().with_context(|| format!("cannot read {}", path.display()))?;
     for batch in batches {
