@@ -462,3 +462,18 @@ fn only_the_working_folders_env_file_is_read_and_only_when_it_is_yours_alone() {
         "{said}"
     );
 }
+
+#[test]
+fn a_password_typed_on_the_command_line_is_said_to_be_visible_once() {
+    let url =
+        format!("postgres://nobody:typed-secret@127.0.0.1:{}/none", crate::common::cluster::free_port());
+    let typed: CliOutput =
+        ctodb_command(None).args(["--database-url", &url, "stats"]).output().unwrap().into();
+    let warning = "warning: a password on the command line (--database-url) is visible to every user of this \
+                   machine (ps); put the URL in ./.env (mode 0600), or the password in ~/.pgpass or a service file";
+    assert_eq!(typed.stderr_text().matches(warning).count(), 1, "{}", typed.stderr_text());
+    assert_no_secret(&typed, "typed-secret");
+    // from the environment (or .env) it is not on the command line
+    let from_env: CliOutput = ctodb_command(Some(&url)).args(["stats"]).output().unwrap().into();
+    assert!(!from_env.stderr_text().contains("visible to every user"), "{}", from_env.stderr_text());
+}
