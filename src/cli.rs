@@ -590,7 +590,8 @@ pub enum BugCommand {
     /// One bug with its SLA state and full history
     #[command(after_help = "Examples:\n  ctodb bug show 2\n  ctodb bug show 2 -f json")]
     Show {
-        /// the bug's number
+        /// the bug's number (`248555`, or as written elsewhere: `#248555`, `248,555`)
+        #[arg(value_parser = parse_bug_number)]
         number: i64,
     },
     /// Move a bug through its workflow or change its severity, assignee or blocker flag
@@ -602,7 +603,8 @@ pub enum BugCommand {
 
 #[derive(Debug, Clone, Args)]
 pub struct BugUpdateArgs {
-    /// the bug's number
+    /// the bug's number (`248555`, `#248555` or `248,555`)
+    #[arg(value_parser = parse_bug_number)]
     pub number: i64,
     /// New status: pending → in_progress → verified → shipped → closed; an open bug may
     /// be deferred, a deferred one goes back to pending
@@ -888,6 +890,16 @@ pub fn as_of_out_of_range(as_of: DateTime<Utc>, now: DateTime<Utc>) -> Option<St
     }
 }
 
+/// A bug number as people copy it: `248555`, `#248555`, or with the separators a
+/// spreadsheet or an older listing put in (`248,555`, `248 555`, `248_555`).
+pub fn parse_bug_number(text: &str) -> Result<i64, String> {
+    let digits: String = text.trim().trim_start_matches('#').chars().filter(|c| !matches!(c, ',' | '_' | ' ')).collect();
+    match digits.parse::<i64>() {
+        Ok(n) if n > 0 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => Ok(n),
+        _ => Err(format!("{text:?} is not a bug number (the number `ctodb bugs` shows, e.g. 248555)")),
+    }
+}
+
 pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
@@ -907,6 +919,16 @@ pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn bug_numbers_are_taken_as_people_copy_them() {
+        for text in ["248555", "#248555", "248,555", "248 555", "248_555", " 248555 "] {
+            assert_eq!(parse_bug_number(text), Ok(248555), "{text}");
+        }
+        for text in ["", "#", "-5", "0", "2x", "1.5", "12e3"] {
+            assert!(parse_bug_number(text).is_err(), "{text}");
+        }
+    }
 
     #[test]
     fn an_as_of_later_than_the_clock_or_before_2000_is_refused() {

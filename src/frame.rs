@@ -22,13 +22,33 @@ pub enum Kind {
     List,
     /// A size in bytes: humanised in tables, a plain number elsewhere.
     Bytes,
+    /// An identifier that is a number (a bug number, a version, a year, a port): never
+    /// grouped with thousands separators, so that it can be typed back.
+    Id,
     /// A label of one of the schema's enums, shown as text.
     Enum,
 }
 
 impl Kind {
     pub fn is_numeric(self) -> bool {
-        matches!(self, Kind::Int | Kind::Float | Kind::Decimal | Kind::Money | Kind::Bytes)
+        matches!(self, Kind::Int | Kind::Float | Kind::Decimal | Kind::Money | Kind::Bytes | Kind::Id)
+    }
+
+    /// The kind of an integer column, by its name: sizes (`*_bytes`) and identifiers
+    /// (`bug`, `oldest_bug`, `*_number`, `version`, `year`, `port`, `pid`) are told apart
+    /// from counts. One rule for frames read from queries and from snapshots.
+    pub fn of_integer(name: &str) -> Kind {
+        if name.ends_with("_bytes") {
+            Kind::Bytes
+        } else if name == "bug"
+            || name.ends_with("_bug")
+            || name.ends_with("_number")
+            || matches!(name, "number" | "version" | "year" | "port" | "pid")
+        {
+            Kind::Id
+        } else {
+            Kind::Int
+        }
     }
 }
 

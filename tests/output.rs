@@ -82,3 +82,34 @@ fn stopped_seed_leaves_nothing(name: &str, signal: &str, status: i32, message: &
     assert_eq!(db.count("SELECT count(*) FROM bugs"), 0);
     assert_eq!(db.count("SELECT count(*) FROM projects"), 0);
 }
+
+#[test]
+fn identifiers_are_never_grouped_and_are_taken_back_as_copied() {
+    let db = TestDb::new("identifiers");
+    db.run_status(&["seed", "--projects", "5", "--users", "6", "--bugs", "1500", "--days", "10"]);
+    // the highest-numbered open bug, at the top of a listing sorted by creation
+    let csv = db.run(&["bugs", "--all", "--sort", "created", "--limit", "200", "-f", "csv"]);
+    let numbers: Vec<i64> = csv.lines().skip(1).filter_map(|l| l.split(',').next()?.parse().ok()).collect();
+    let big = *numbers.iter().filter(|n| **n >= 1000).max().expect("a bug numbered 1000 or more");
+    let grouped = format!("{},{:03}", big / 1000, big % 1000);
+    let table = db.run(&["bugs", "--all", "--sort", "created", "--limit", "200", "-f", "table"]);
+    let first_cells: Vec<String> = table
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .filter_map(|l| l.split('┆').next())
+        .map(|cell| cell.trim_matches(|c: char| c == '│' || c.is_whitespace()).to_string())
+        .collect();
+    assert!(first_cells.contains(&big.to_string()), "{table}");
+    assert!(first_cells.iter().all(|cell| !cell.contains(',')), "a bug number was grouped: {first_cells:?}");
+    // what a person copied from an older listing is taken back
+    for typed in [big.to_string(), grouped.clone(), format!("#{big}")] {
+        let shown = db.run(&["bug", "show", &typed, "-f", "csv"]);
+        assert!(shown.contains(&format!("{big},")), "{typed}: {shown}");
+    }
+    let out = db.ctodb(&["bug", "show", "12x"]);
+    assert_eq!(out.code(), 2);
+    // migration versions as they are named
+    let status = db.run(&["migrate", "status", "-f", "table"]);
+    assert!(status.contains("20261125000000"), "{status}");
+    assert!(!status.contains("20,261"), "{status}");
+}

@@ -129,7 +129,7 @@ async fn status(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
     let mut frame = Frame::new(
         "migrations",
         vec![
-            Column::new("version", Kind::Int),
+            Column::new("version", Kind::Id),
             Column::new("name", Kind::Text),
             Column::new("state", Kind::Text),
             Column::new("applied_at", Kind::Timestamp),

@@ -36,7 +36,7 @@ table{font-size:8px;width:100%}th,td{padding:2px 3px;overflow-wrap:anywhere}th,t
 {overflow-wrap:normal}td.n,td.e,td.critical,td.high{white-space:nowrap}tr,svg{break-inside:avoid}}";
 
 fn numeric(kind: Kind) -> bool {
-    matches!(kind, Kind::Int | Kind::Float | Kind::Decimal | Kind::Money | Kind::Bytes)
+    kind.is_numeric()
 }
 
 fn table(frame: &Frame, html: &mut String) {

@@ -135,7 +135,7 @@ fn array(frame: &Frame, i: usize) -> Result<(DataType, ArrayRef), String> {
             })?;
             (DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), Arc::new(b.finish()))
         }
-        Kind::Int | Kind::Bytes => {
+        Kind::Int | Kind::Bytes | Kind::Id => {
             let mut b =
                 fill(frame, i, Int64Builder::new(), |b, v| append!(v, Value::Int(n) => b.append_value(*n)))?;
             (DataType::Int64, Arc::new(b.finish()))

@@ -43,6 +43,7 @@ pub fn human(value: &Value, kind: Kind) -> String {
         (Value::Null, _) => "–".to_string(),
         (Value::Decimal(d), Kind::Money) => group_thousands(&d.round_dp(2), 2),
         (Value::Int(n), Kind::Bytes) => human_bytes(*n),
+        (Value::Int(n), Kind::Id) => n.to_string(),
         (Value::Int(n), _) => group_thousands(&Decimal::from(*n), 0),
         (Value::Float(x), _) if x.is_finite() => {
             let decimals = if x.abs() >= 100.0 { 1 } else { 2 };

@@ -80,8 +80,8 @@ pub fn read_row(columns: &[Column], helper: &str, row: &Row) -> Result<Vec<Value
 fn kind_of(name: &str, ty: &Type) -> Kind {
     match *ty {
         Type::BOOL => Kind::Bool,
-        Type::INT2 | Type::INT4 | Type::INT8 if name.ends_with("_bytes") => Kind::Bytes,
-        Type::INT2 | Type::INT4 | Type::INT8 | Type::OID => Kind::Int,
+        Type::INT2 | Type::INT4 | Type::INT8 => Kind::of_integer(name),
+        Type::OID => Kind::Int,
         Type::FLOAT4 | Type::FLOAT8 => Kind::Float,
         Type::NUMERIC if is_money(name) => Kind::Money,
         Type::NUMERIC => Kind::Decimal,
@@ -101,7 +101,7 @@ fn read_value(row: &Row, i: usize, kind: Kind) -> Result<Value, tokio_postgres::
     let ty = row.columns()[i].type_();
     let value = match kind {
         Kind::Bool => row.try_get::<_, Option<bool>>(i).map(|v| v.map(Value::Bool)),
-        Kind::Int | Kind::Bytes => match *ty {
+        Kind::Int | Kind::Bytes | Kind::Id => match *ty {
             Type::INT2 => row.try_get::<_, Option<i16>>(i).map(|v| v.map(|n| Value::Int(n.into()))),
             Type::INT4 => row.try_get::<_, Option<i32>>(i).map(|v| v.map(|n| Value::Int(n.into()))),
             Type::OID => row.try_get::<_, Option<u32>>(i).map(|v| v.map(|n| Value::Int(n.into()))),

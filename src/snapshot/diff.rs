@@ -473,7 +473,7 @@ fn bug_frame(changes: Vec<BugChange<'_>>, names: &HashMap<Uuid, String>) -> Fram
         "bugs",
         vec![
             Column::new("change", Kind::Text),
-            Column::new("bug", Kind::Int),
+            Column::new("bug", Kind::Id),
             Column::new("severity", Kind::Enum),
             Column::new("severity_then", Kind::Enum),
             Column::new("status_then", Kind::Enum),

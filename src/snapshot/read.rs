@@ -203,8 +203,7 @@ fn list_at(array: &dyn Array, i: usize) -> Result<Option<Vec<String>>> {
 fn kind(field: &Field) -> Result<Kind> {
     let integer = |t: &DataType| t.is_integer();
     Ok(match field.data_type() {
-        t if integer(t) && field.name().ends_with("_bytes") => Kind::Bytes,
-        t if integer(t) => Kind::Int,
+        t if integer(t) => Kind::of_integer(field.name()),
         DataType::Float32 | DataType::Float64 => Kind::Float,
         DataType::Decimal128(_, _) if is_money(field.name()) => Kind::Money,
         DataType::Decimal128(_, _) => Kind::Decimal,
@@ -222,7 +221,7 @@ fn kind(field: &Field) -> Result<Kind> {
 fn value(array: &dyn Array, kind: Kind, i: usize) -> Result<Value> {
     let or_null = |value: Option<Value>| value.unwrap_or(Value::Null);
     Ok(match kind {
-        Kind::Int | Kind::Bytes => or_null(int_at(array, i)?.map(Value::Int)),
+        Kind::Int | Kind::Bytes | Kind::Id => or_null(int_at(array, i)?.map(Value::Int)),
         Kind::Float => {
             if array.is_null(i) {
                 Value::Null
