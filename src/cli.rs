@@ -119,8 +119,9 @@ pub struct GlobalOptions {
     #[arg(long, global = true)]
     pub csv_raw: bool,
 
-    /// No colour in tables
-    #[arg(long, global = true, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
+    /// No colour in tables (also when NO_COLOR is set to anything but empty, as
+    /// no-color.org says)
+    #[arg(long, global = true)]
     pub no_color: bool,
 
     /// Print only results and errors
@@ -893,7 +894,8 @@ pub fn as_of_out_of_range(as_of: DateTime<Utc>, now: DateTime<Utc>) -> Option<St
 /// A bug number as people copy it: `248555`, `#248555`, or with the separators a
 /// spreadsheet or an older listing put in (`248,555`, `248 555`, `248_555`).
 pub fn parse_bug_number(text: &str) -> Result<i64, String> {
-    let digits: String = text.trim().trim_start_matches('#').chars().filter(|c| !matches!(c, ',' | '_' | ' ')).collect();
+    let digits: String =
+        text.trim().trim_start_matches('#').chars().filter(|c| !matches!(c, ',' | '_' | ' ')).collect();
     match digits.parse::<i64>() {
         Ok(n) if n > 0 && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) => Ok(n),
         _ => Err(format!("{text:?} is not a bug number (the number `ctodb bugs` shows, e.g. 248555)")),

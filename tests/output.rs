@@ -26,8 +26,9 @@ fn output_files_take_their_format_from_the_extension() {
     }
     // nothing but the four files: no temporary file left behind
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
-    // an explicit format wins over the extension
-    let path = dir.path().join("forced.json");
+    // an explicit format names the format of a file whose extension says none (one that
+    // names another is refused: no_color_means_any_value_and_an_extension_must_agree…)
+    let path = dir.path().join("forced.data");
     db.run(&["bugs", "--as-of", AS_OF, "-f", "csv", "-o", path.to_str().unwrap()]);
     assert!(std::fs::read_to_string(&path).unwrap().starts_with("bug,"));
     // a folder that does not exist is an error naming it, and writes nothing
@@ -112,4 +113,42 @@ fn identifiers_are_never_grouped_and_are_taken_back_as_copied() {
     let status = db.run(&["migrate", "status", "-f", "table"]);
     assert!(status.contains("20261125000000"), "{status}");
     assert!(!status.contains("20,261"), "{status}");
+}
+
+#[test]
+fn no_color_means_any_value_and_an_extension_must_agree_with_the_format() {
+    let db = TestDb::new("no_color");
+    db.run_status(&["seed", "--as-of", "2026-11-25T12:00:00Z"]);
+    // on a terminal (util-linux `script` gives one): colour unless NO_COLOR holds anything
+    let on_terminal = |no_color: Option<&str>| -> String {
+        let command =
+            format!("{} bugs --severity critical --as-of 2026-11-25T12:00:00Z", env!("CARGO_BIN_EXE_ctodb"));
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &command, "/dev/null"]).env("DATABASE_URL", &db.url).env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            script.env("NO_COLOR", value);
+        }
+        let out = script.output().expect("script (util-linux) runs");
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_terminal(None).contains("\u{1b}["), "critical bugs are red on a terminal");
+    for value in ["1", "0", "false", "no"] {
+        assert!(!on_terminal(Some(value)).contains("\u{1b}["), "NO_COLOR={value} kept the colours");
+    }
+    assert!(on_terminal(Some("")).contains("\u{1b}["), "an empty NO_COLOR is unset");
+    // -f json -o x.csv would write JSON under a CSV name
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.csv");
+    let out = db.ctodb(&["bugs", "-f", "json", "-o", file.to_str().unwrap()]);
+    assert_eq!(out.code(), 2);
+    assert!(
+        out.stderr_text().contains(&format!(
+            "-o {}: the extension means CSV but -f says JSON; name the file .json or drop -f",
+            file.display()
+        )),
+        "{}",
+        out.stderr_text()
+    );
+    assert!(!file.exists());
 }

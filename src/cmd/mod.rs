@@ -124,6 +124,11 @@ pub fn offline(command: &Command) -> Option<std::process::ExitCode> {
     })
 }
 
+/// NO_COLOR as no-color.org defines it: any value but the empty one, `0` included.
+fn no_color_set() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
+}
+
 pub async fn run(cli: Cli) -> Result<Outcome> {
     let pool = PoolSettings::from_env()?;
     let global = cli.global;
@@ -148,7 +153,12 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
     let mut ctx = Context {
         target,
         pool,
-        output: Output::resolve(global.format, global.output, global.no_color, global.csv_raw)?,
+        output: Output::resolve(
+            global.format,
+            global.output,
+            global.no_color || no_color_set(),
+            global.csv_raw,
+        )?,
         as_of: global.as_of.unwrap_or_else(Utc::now),
         as_of_given: global.as_of.is_some(),
         read,

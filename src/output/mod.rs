@@ -75,7 +75,18 @@ impl Output {
     /// was given); an extension ctodb does not know is an error naming those it knows.
     pub fn format_of(format: Option<Format>, path: Option<&Path>) -> Result<Option<Format>, String> {
         match (format, path) {
-            (Some(format), _) => Ok(Some(format)),
+            // a known extension that names another format would mislead whoever opens it
+            (Some(format), Some(path)) => match format_from_extension(path) {
+                Some(named) if named != format => Err(format!(
+                    "-o {}: the extension means {} but -f says {}; name the file .{} or drop -f",
+                    path.display(),
+                    format_name(named),
+                    format_name(format),
+                    EXTENSIONS.iter().find(|(_, f)| *f == format).map_or("…", |(ext, _)| ext)
+                )),
+                _ => Ok(Some(format)),
+            },
+            (Some(format), None) => Ok(Some(format)),
             (None, Some(path)) => format_from_extension(path).map(Some).ok_or_else(|| {
                 let known: Vec<String> = EXTENSIONS.iter().map(|(ext, _)| format!(".{ext}")).collect();
                 format!(
@@ -262,6 +273,17 @@ impl Output {
 fn frame_path(path: &Path, frame: &str) -> PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!("{stem}.{frame}.parquet"))
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Table => "a table",
+        Format::Csv => "CSV",
+        Format::Json => "JSON",
+        Format::Ndjson => "ndjson",
+        Format::Parquet => "Parquet",
+        Format::Xlsx => "a workbook",
+    }
 }
 
 fn format_from_extension(path: &Path) -> Option<Format> {
