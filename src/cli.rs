@@ -348,6 +348,18 @@ impl Command {
         }
     }
 
+    /// Whether this call reads exported snapshots alone (`diff`, `snapshots`, a report or
+    /// listing with `--snapshot`): it needs no server and no connection setting.
+    pub fn reads_only_snapshots(&self) -> bool {
+        match self {
+            Command::Diff(_) | Command::Snapshots(_) => true,
+            Command::Report(report) => report.snapshot().is_some(),
+            Command::Bugs(args) => args.from.snapshot.is_some(),
+            Command::Projects(args) => args.from.snapshot.is_some(),
+            _ => false,
+        }
+    }
+
     /// The command's words, for messages (`import csv`, `bug update`).
     pub fn name(&self) -> &'static str {
         match self {
@@ -805,6 +817,28 @@ pub enum ReportCommand {
     /// Import history, newest first
     #[command(after_help = "Examples:\n  ctodb report imports\n  ctodb report imports --limit 5")]
     Imports(report::imports::Args),
+}
+
+impl ReportCommand {
+    /// The snapshot this call reads (`--snapshot`), if any.
+    pub fn snapshot(&self) -> Option<&str> {
+        let from = match self {
+            ReportCommand::Weekly(args) => &args.from,
+            ReportCommand::Portfolio(args) => &args.from,
+            ReportCommand::Bugs(args) => &args.from,
+            ReportCommand::Sla(args) => &args.from,
+            ReportCommand::Aging(args) => &args.from,
+            ReportCommand::Daily(args) => &args.from,
+            ReportCommand::Monthly(args) => &args.from,
+            ReportCommand::Trends(args) => &args.from,
+            ReportCommand::Engineering(args) => &args.from,
+            ReportCommand::Workload(args) => &args.from,
+            ReportCommand::Team(args) => &args.from,
+            ReportCommand::Sync(args) => &args.from,
+            ReportCommand::Imports(args) => &args.from,
+        };
+        from.snapshot.as_deref()
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -801,3 +801,34 @@ fn every_report_column_has_one_type_whatever_the_week_holds() {
         .collect();
     assert!(drifting.is_empty(), "report columns whose type depends on the data:\n{}", drifting.join("\n"));
 }
+
+#[test]
+fn snapshot_reads_need_no_server_and_read_no_connection_setting() {
+    let (_db, dir) = exported("export_offline");
+    let dead = crate::common::cluster::free_port();
+    let html = dir.path().join("week.html");
+    let html = html.to_str().unwrap();
+    let snapshot = dir.path().join("snapshot=2026-W48");
+    let snapshot = snapshot.to_str().unwrap();
+    for args in [
+        vec!["report", "portfolio", "--snapshot", snapshot, "-f", "csv"],
+        vec!["report", "sla", "--snapshot", snapshot, "-f", "csv"],
+        vec!["bugs", "--snapshot", snapshot, "-f", "csv"],
+        vec!["projects", "--snapshot", snapshot, "-f", "csv"],
+        vec!["report", "weekly", "--snapshot", snapshot, "--html", html],
+        vec!["snapshots", "--dir", dir.path().to_str().unwrap(), "-f", "csv"],
+    ] {
+        let out: crate::common::CliOutput =
+            crate::common::ctodb_command(Some("postgres://a:b:c@@[::1/bad?port=x"))
+                .env("DATABASE_READ_URL", format!("postgres://nobody@127.0.0.1:{dead}/none"))
+                .env("CTODB_READ_FALLBACK", "fail")
+                .env("DATABASE_CONNECTION_LIMIT", "zero")
+                .env("PGSSLCRL", "/nowhere")
+                .args(&args)
+                .output()
+                .unwrap()
+                .into();
+        assert_eq!(out.code(), 0, "{args:?}: {}", out.stderr_text());
+    }
+    assert!(std::fs::read_to_string(dir.path().join("week.html")).unwrap().contains("<html"));
+}

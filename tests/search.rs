@@ -360,3 +360,21 @@ fn each_project_keeps_its_description_document_through_every_write() {
     client.batch_execute("TRUNCATE projects CASCADE").unwrap();
     assert_eq!(db.count("SELECT count(*) FROM ctodb.project_search"), 0);
 }
+
+#[test]
+fn a_correction_names_only_the_words_replaced_and_never_corrects_a_known_word() {
+    let db = TestDb::new("search_corrections");
+    db.run_status(&["seed", "--as-of", "2026-11-25T12:00:00Z"]);
+    let known = db.ctodb(&["search", "double charge", "-f", "csv"]);
+    assert!(known.ok().contains("Checkout double-charges the card on retry"));
+    // nothing said: no word was replaced (before, the stems were shown as a correction)
+    assert!(!known.stderr_text().contains("searching for"), "{}", known.stderr_text());
+    assert!(!known.stderr_text().contains("doubl "), "{}", known.stderr_text());
+    let typo = db.ctodb(&["search", "paymnet timeout", "-f", "csv"]);
+    typo.ok();
+    assert!(
+        typo.stderr_text().contains("searching for \"payment\" instead of \"paymnet\"\n"),
+        "{}",
+        typo.stderr_text()
+    );
+}

@@ -1,5 +1,6 @@
 -- Answers: the dictionary word closest to each word of the query (typo correction before
--- searching: "lgoin timout" becomes "login timeout"). An unknown word of 3 or 4 letters
+-- searching: "lgoin timout" becomes "login timeout"). A word the data holds is kept as
+-- typed ("double charge" is not "doubl charg"). An unknown word of 3 or 4 letters
 -- within edit distance 1 of a known word, or a longer one within 2, is replaced by the
 -- nearest such word (the most frequent among equals); other words are kept. Says too
 -- whether the data holds the word at all (a word in no bug or project would only empty
@@ -35,14 +36,21 @@ SELECT c.ord, c.typed, c.corrected,
         WHERE starts_with(d.word, c.corrected) AND d.word <> c.corrected)::bigint AS prefix_ndoc
 FROM (
     SELECT q.ord, q.word AS typed,
-           coalesce((SELECT d.word
-                     FROM search_words d
-                     WHERE d.word = q.word
-                        OR (length(q.word) >= 3
-                            AND levenshtein_less_equal(d.word, q.word, 2)
-                                <= CASE WHEN length(q.word) >= 5 THEN 2 ELSE 1 END)
-                     ORDER BY d.word = q.word DESC, levenshtein(d.word, q.word), d.ndoc DESC, d.word
-                     LIMIT 1), q.word) AS corrected
+           -- a word the data holds (as itself, or each of its stems: "double" is in the
+           -- dictionary as "doubl") is never corrected, only an unknown one
+           CASE WHEN EXISTS (SELECT 1 FROM search_words d WHERE d.word = q.word)
+                  OR NOT EXISTS (SELECT 1
+                                 FROM unnest(tsvector_to_array(to_tsvector('english', q.word))) AS l (lexeme)
+                                 WHERE NOT EXISTS (SELECT 1 FROM search_words d WHERE d.word = l.lexeme))
+                THEN q.word
+                ELSE coalesce((SELECT d.word
+                               FROM search_words d
+                               WHERE length(q.word) >= 3
+                                 AND levenshtein_less_equal(d.word, q.word, 2)
+                                     <= CASE WHEN length(q.word) >= 5 THEN 2 ELSE 1 END
+                               ORDER BY levenshtein(d.word, q.word), d.ndoc DESC, d.word
+                               LIMIT 1), q.word)
+           END AS corrected
     FROM unnest($1::text[]) WITH ORDINALITY AS q (word, ord)
 ) c
 ORDER BY c.ord

@@ -84,6 +84,9 @@ impl Context {
     /// A pool to the target, refused (before anything is read or written) when a
     /// transaction-mode pooler stands between (`db::pooler`).
     pub async fn connect(&self) -> Result<Db> {
+        if self.target.origin == config::Origin::Offline {
+            anyhow::bail!("`ctodb {}` reads a snapshot here and contacts no server", self.command);
+        }
         let db = Db::connect(&self.target, &self.pool).await?;
         self.refuse_transaction_pooler(&db)?;
         Ok(db)
@@ -130,12 +133,19 @@ fn no_color_set() -> bool {
 }
 
 pub async fn run(cli: Cli) -> Result<Outcome> {
-    let pool = PoolSettings::from_env()?;
+    // a call that reads snapshots alone reads no connection setting and contacts no
+    // server: a malformed DATABASE_URL or a stopped replica is nothing to it
+    let offline = cli.command.reads_only_snapshots();
+    let pool = if offline { PoolSettings::unused() } else { PoolSettings::from_env()? };
     let global = cli.global;
     ui::configure(global.verbose, global.quiet, pool.slow_query);
-    let target = config::resolve_target(global.database_url.as_deref(), || {
-        crate::local::Cluster::at_default().address()
-    })?;
+    let target = if offline {
+        config::offline_target()
+    } else {
+        config::resolve_target(global.database_url.as_deref(), || {
+            crate::local::Cluster::at_default().address()
+        })?
+    };
     if let Some(password) = target.password() {
         ui::register_secret(&password);
         if global.database_url_typed && global.database_url.as_deref().is_some_and(config::url_gives_password)
@@ -146,7 +156,11 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             );
         }
     }
-    let read = config::ReadSettings::resolve(global.read_url.as_deref())?;
+    let read = if offline {
+        config::ReadSettings::unused()
+    } else {
+        config::ReadSettings::resolve(global.read_url.as_deref())?
+    };
     if let Some(password) = read.replica.as_ref().and_then(|replica| replica.password()) {
         ui::register_secret(&password);
     }

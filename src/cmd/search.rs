@@ -32,13 +32,15 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let client = db.client().await?;
     let correctable: Vec<String> = typed.iter().filter(|w| w.len() <= MAX_CORRECTED_WORD).cloned().collect();
     let (corrected, bugs, newest) = correct(&client, &correctable).await?;
-    let texts: Vec<&str> = corrected.iter().map(|w| w.text.as_str()).collect();
-    if texts != correctable {
-        ui::info(&format!(
-            "searching for \"{}\" (corrected from \"{}\")",
-            texts.join(" "),
-            correctable.join(" ")
-        ));
+    // only the words really replaced, each as typed and as searched
+    let replaced: Vec<String> = correctable
+        .iter()
+        .zip(&corrected)
+        .filter(|(typed, word)| **typed != word.text)
+        .map(|(typed, word)| format!("\"{}\" instead of \"{typed}\"", word.text))
+        .collect();
+    if !replaced.is_empty() {
+        ui::info(&format!("searching for {}", replaced.join(", ")));
     }
     let partial: Vec<&str> = corrected
         .iter()

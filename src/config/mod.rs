@@ -107,6 +107,8 @@ pub enum Origin {
     LocalCluster,
     /// nothing configured: the local socket or localhost, as the OS user
     Default,
+    /// nothing read: the call reads a snapshot and contacts no server
+    Offline,
 }
 
 impl Target {
@@ -259,6 +261,18 @@ pub struct PoolSettings {
 }
 
 impl PoolSettings {
+    /// The defaults, for a call that contacts no server (nothing is read from the
+    /// environment, so a malformed setting there does not matter to it).
+    pub fn unused() -> PoolSettings {
+        PoolSettings {
+            max_size: 1,
+            connect_timeout: Duration::from_secs(20),
+            wait_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+            slow_query: Duration::from_millis(1000),
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         let max_size = env_number("DATABASE_CONNECTION_LIMIT", 10)?;
         if max_size == 0 {
@@ -315,6 +329,15 @@ pub struct ReadSettings {
 const DEFAULT_MAX_LAG_SECS: u64 = 300;
 
 impl ReadSettings {
+    /// No replica, for a call that contacts no server.
+    pub fn unused() -> ReadSettings {
+        ReadSettings {
+            replica: None,
+            max_lag: Duration::from_secs(DEFAULT_MAX_LAG_SECS),
+            fallback: Fallback::Primary,
+        }
+    }
+
     /// The replica from `url` (completed by the libpq variables, as the primary's URL
     /// is), and the lag and fallback settings from the environment.
     pub fn resolve(url: Option<&str>) -> Result<ReadSettings, ConfigError> {
@@ -432,6 +455,20 @@ pub fn resolve_target(
         }
     }
     Ok(target)
+}
+
+/// The target of a call that reads a snapshot: no server, nothing read from the
+/// configuration (`Db::connect` refuses it).
+pub fn offline_target() -> Target {
+    Target {
+        pg: tokio_postgres::Config::new(),
+        ssl_mode: SslMode::Disable,
+        ssl_root: SslRoot::Missing(PathBuf::new()),
+        pgbouncer_flag: false,
+        connect_timeout: None,
+        origin: Origin::Offline,
+        passfile: None,
+    }
 }
 
 /// The private cluster's socket, as the OS user, database ctodb.
