@@ -226,7 +226,7 @@ pub enum Command {
     /// Print the GRANT statements that make roles ctodb's reader (every read and export)
     /// and writer (refresh, imports, bug update); run them as the owner
     #[command(
-        after_help = "Examples:\n  ctodb grants --reader analyst --writer etl | psql ctodb\n  ctodb grants --reader analyst --owner ctodb_owner"
+        after_help = "Examples:\n  ctodb grants --reader analyst --writer etl | psql -v ON_ERROR_STOP=1 ctodb\n  ctodb grants --reader analyst --owner ctodb_owner\n\nThe roles must exist first (createuser analyst; createuser etl)."
     )]
     Grants(GrantsArgs),
     /// Print a shell's completion script for ctodb
@@ -752,6 +752,7 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
 #[derive(Debug, Clone, Args)]
 pub struct SearchArgs {
     /// What to look for, e.g. "login timeout" (typos are corrected)
+    #[arg(value_parser = search_text)]
     pub text: String,
     /// Only projects
     #[arg(long, conflicts_with = "bugs")]
@@ -885,7 +886,9 @@ pub enum MigrateAction {
     #[command(after_help = "Examples:\n  ctodb migrate status")]
     Status,
     /// Create migrations/<UTC timestamp>_NAME/migration.sql
-    #[command(after_help = "Examples:\n  ctodb migrate new add_bug_labels")]
+    #[command(
+        after_help = "For developers of ctodb: migrations are built into the binary, so an installed ctodb\napplies only those it was built with.\n\nExamples:\n  ctodb migrate new add_bug_labels"
+    )]
     New {
         /// snake_case name of the change, e.g. add_bug_labels
         name: String,
@@ -922,6 +925,15 @@ pub fn as_of_out_of_range(as_of: DateTime<Utc>, now: DateTime<Utc>) -> Option<St
         ))
     } else {
         None
+    }
+}
+
+/// Search words: at least one letter or digit.
+fn search_text(text: &str) -> Result<String, String> {
+    if text.chars().any(char::is_alphanumeric) {
+        Ok(text.to_string())
+    } else {
+        Err("there is nothing to search for; give a word, e.g. ctodb search \"login timeout\"".to_string())
     }
 }
 

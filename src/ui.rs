@@ -36,8 +36,11 @@ pub fn info(message: &str) {
 }
 
 /// A warning: always shown, even with `-q`.
+/// A warning on stderr; `-q` silences it too (errors are never silenced).
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    if !is_quiet() {
+        eprintln!("warning: {message}");
+    }
 }
 
 /// Every helper reports its time here: printed with `-v`, and logged when slower than

@@ -477,3 +477,35 @@ fn a_password_typed_on_the_command_line_is_said_to_be_visible_once() {
     let from_env: CliOutput = ctodb_command(Some(&url)).args(["stats"]).output().unwrap().into();
     assert!(!from_env.stderr_text().contains("visible to every user"), "{}", from_env.stderr_text());
 }
+
+#[test]
+fn newcomers_mistakes_are_named_quiet_means_quiet() {
+    // a .env line that cannot be read: named by file and line, never its text
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "CTODB_USER=a@b.c\nPGPASSWORD=two words secret\n").unwrap();
+    let out: CliOutput =
+        ctodb_command(None).current_dir(dir.path()).args(["completions", "bash"]).output().unwrap().into();
+    assert_eq!(out.code(), 1);
+    assert_eq!(
+        out.stderr_text(),
+        "error: .env, line 2: cannot read the setting; write NAME=value, quoting a value with spaces\n"
+    );
+    // an empty search, and a weekly page that is not HTML: usage errors
+    for (args, said) in [
+        (vec!["search", ""], "there is nothing to search for"),
+        (vec!["search", "  --- "], "there is nothing to search for"),
+        (vec!["report", "weekly", "--html", "week.pdf"], "week.pdf is not an .html file"),
+    ] {
+        let out: CliOutput = ctodb_command(None).args(&args).output().unwrap().into();
+        assert_eq!(out.code(), 2, "{args:?}");
+        assert!(out.stderr_text().contains(said), "{args:?}: {}", out.stderr_text());
+    }
+    // -q silences warnings (here the one about a password on the command line)
+    let url =
+        format!("postgres://nobody:typed-secret@127.0.0.1:{}/none", crate::common::cluster::free_port());
+    let quiet: CliOutput =
+        ctodb_command(None).args(["-q", "--database-url", &url, "stats"]).output().unwrap().into();
+    assert_eq!(quiet.code(), 1);
+    assert!(!quiet.stderr_text().contains("warning:"), "{}", quiet.stderr_text());
+    assert!(quiet.stderr_text().starts_with("error: "), "{}", quiet.stderr_text());
+}

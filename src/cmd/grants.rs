@@ -17,8 +17,8 @@ pub fn run(ctx: &Context, args: &GrantsArgs) -> Result<Outcome> {
         writer: args.writer.as_deref(),
     };
     let mut text = String::from(
-        "-- ctodb's roles, on ctodb's objects by name: run as the owner of ctodb's tables, \
-         and again after every `ctodb migrate`\n",
+        "-- ctodb's roles, on ctodb's objects by name: the roles must exist (CREATE ROLE … LOGIN); \
+         run as the owner of ctodb's tables with psql -v ON_ERROR_STOP=1, and again after every `ctodb migrate`\n",
     );
     for statement in grant_statements(&grantees) {
         text.push_str(&statement);

@@ -53,7 +53,15 @@ pub fn load(named: Option<PathBuf>) -> Result<Loaded, String> {
         .map_err(|err| format!("cannot read the settings file {}: {}", file.display(), describe(&err)))?;
     let mut loaded = Loaded { file: Some(file.clone()), names: Vec::new() };
     for entry in entries {
-        let (name, value) = entry.map_err(|err| format!("{}: {}", file.display(), describe(&err)))?;
+        let (name, value) = entry.map_err(|err| match &err {
+            // the line's number, never its text (it may hold a password)
+            dotenvy::Error::LineParse(line, _) => format!(
+                "{}, line {}: cannot read the setting; write NAME=value, quoting a value with spaces",
+                file.display(),
+                line_number(&file, line),
+            ),
+            other => format!("{}: {}", file.display(), describe(other)),
+        })?;
         if std::env::var_os(&name).is_none() {
             // single-threaded still: main calls this before it starts the runtime
             std::env::set_var(&name, value);
@@ -61,6 +69,16 @@ pub fn load(named: Option<PathBuf>) -> Result<Loaded, String> {
         }
     }
     Ok(loaded)
+}
+
+/// The number of the file's first line that holds `line` (dotenvy names the faulty line,
+/// or the value in it, by its text).
+fn line_number(file: &Path, line: &str) -> String {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let wanted = line.lines().next().unwrap_or("").trim();
+    text.lines()
+        .position(|l| !wanted.is_empty() && l.contains(wanted))
+        .map_or_else(|| "?".to_string(), |i| (i + 1).to_string())
 }
 
 /// Refuses a file that someone other than this user could have written.

@@ -18,11 +18,20 @@ use crate::snapshot::{diff, Snapshot};
 
 #[derive(Debug, Clone, ClapArgs)]
 pub struct Args {
-    /// The page to write
-    #[arg(long, value_name = "FILE")]
+    /// The page to write (FILE.html or FILE.htm)
+    #[arg(long, value_name = "FILE", value_parser = html_file)]
     pub html: PathBuf,
     #[command(flatten)]
     pub from: FromSnapshot,
+}
+
+/// The page's file: its extension must say HTML, so that whoever opens it gets a page.
+fn html_file(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("html" | "htm") => Ok(path),
+        _ => Err(format!("{text} is not an .html file; the page is HTML (print it to PDF from a browser)")),
+    }
 }
 
 /// The breached bugs the page lists at most.
