@@ -691,3 +691,22 @@ fn a_keyless_row_whose_title_was_corrected_is_taken_for_the_bug_it_was() {
     let out = import(&db, dir.path(), "bugs.csv", "bugs", &[]);
     assert_eq!(counts(&out)[1], 1, "{}", out.stderr_text());
 }
+
+#[test]
+fn a_file_of_another_kind_is_refused_even_with_ignore_unknown() {
+    let db = demo("import_other_kind");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("u.csv"), db.run(&["users", "-f", "csv"])).unwrap();
+    let before = db.count("SELECT count(*) FROM projects");
+    for extra in [&[][..], &["--ignore-unknown"]] {
+        let out = import(&db, dir.path(), "u.csv", "projects", extra);
+        assert_eq!(
+            error_line(&out),
+            "error: u.csv, line 1: looks like a users file (8 of its 8 columns are users columns, 3 are projects \
+             columns); import it with --kind users"
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM projects"), before);
+    // the same file as what it is changes nothing
+    assert_eq!(counts(&import(&db, dir.path(), "u.csv", "users", &[])), [6, 0, 0, 6, 0]);
+}

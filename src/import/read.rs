@@ -134,6 +134,11 @@ pub fn layout(kind: ImportKind, header: &ByteRecord, options: CsvOptions) -> Res
         }
         layout.names.push(name);
     }
+    // a file of another kind (`ctodb users -f csv` given as projects) is refused even
+    // with --ignore-unknown, which would import its few matching columns as projects
+    if let Some(problem) = another_kind(kind, &layout.names) {
+        return Err(problem);
+    }
     if !unknown.is_empty() {
         if !options.ignore_unknown {
             return Err(unknown_columns(kind, &layout.names, &unknown));
@@ -145,6 +150,32 @@ pub fn layout(kind: ImportKind, header: &ByteRecord, options: CsvOptions) -> Res
         return Err(no_key(kind));
     }
     Ok(layout)
+}
+
+/// The kind whose columns the header names more of than `kind`'s, as a problem naming it.
+fn another_kind(kind: ImportKind, names: &[String]) -> Option<Problem> {
+    let fits = |k: ImportKind| names.iter().filter(|n| !matches!(classify(k, n), Header::Unknown)).count();
+    let ours = fits(kind);
+    let (theirs, other) = [ImportKind::Projects, ImportKind::Bugs, ImportKind::Users]
+        .into_iter()
+        .filter(|k| *k != kind)
+        .map(|k| (fits(k), k))
+        .max_by_key(|(n, _)| *n)?;
+    (theirs > ours).then(|| {
+        Problem::at(
+            1,
+            String::new(),
+            format!(
+                "looks like a {} file ({theirs} of its {} columns are {} columns, {ours} are {} columns); import \
+                 it with --kind {}",
+                other.table(),
+                names.len(),
+                other.table(),
+                kind.table(),
+                other.table()
+            ),
+        )
+    })
 }
 
 /// The first header that is not a column of the kind, the others, and a guess at the
