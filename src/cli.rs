@@ -609,7 +609,7 @@ pub enum BugCommand {
     },
     /// Move a bug through its workflow or change its severity, assignee or blocker flag
     #[command(
-        after_help = "Examples:\n  ctodb bug update 2 --status verified --as grace@ctodb.dev\n  ctodb bug update 7 --severity critical --blocker\n  ctodb bug update 4 --assignee ada@ctodb.dev"
+        after_help = "Examples:\n  ctodb bug update 2 --status verified --as grace@ctodb.dev\n  ctodb bug update 7 --severity critical --blocker\n  ctodb bug update 4 --assignee ada@ctodb.dev\n  ctodb bug update 9 --status in_progress --correct \"verified by mistake\""
     )]
     Update(BugUpdateArgs),
 }
@@ -641,6 +641,17 @@ pub struct BugUpdateArgs {
     /// Who makes the change (e-mail), recorded in the history and audit log
     #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
     pub actor: Option<String>,
+    /// Move to --status whatever the workflow allows, to correct a mistake (a bug set to
+    /// verified by accident goes back to in_progress); REASON goes into the history
+    #[arg(long, value_name = "REASON", requires = "status", value_parser = reason)]
+    pub correct: Option<String>,
+}
+
+fn reason(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("say why, e.g. --correct \"verified by mistake\"".to_string()),
+        reason => Ok(reason.to_string()),
+    }
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -161,6 +161,7 @@ helpers! {
     BUG_LOCK => "bugs/lock",
     BUG_UPDATE => "bugs/update",
     SET_ACTOR => "admin/set_actor",
+    SET_VIA => "admin/set_via",
     USERS_LIST => "team/users",
     EXPORT_ESTIMATE => "export/estimate",
     EXPORT_SCHEMA_VERSION => "export/schema_version",

@@ -96,7 +96,10 @@ fn a_forbidden_transition_is_refused_with_the_allowed_ones_and_changes_nothing()
     ] {
         let out = db.ctodb(&["bug", "update", number, "--status", to, "--severity", "low"]);
         assert_eq!(out.code(), 1);
-        assert_eq!(out.stderr_text().trim(), format!("error: {message}"));
+        assert_eq!(
+            out.stderr_text().trim(),
+            format!("error: {message} (to correct a mistake, add --correct \"why\")")
+        );
     }
     assert_eq!(db.count("SELECT count(*) FROM bug_history"), 4, "the demo's own four rows, no more");
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'bug update'"), 0);
@@ -198,4 +201,46 @@ fn users_lists_every_stored_field_of_everyone() {
     assert!(lines[1].starts_with("ada@ctodb.dev,Ada Lovelace,engineer,false,32.00,ada-l,"), "{out}");
     // a user without a GitHub login: an empty field
     assert!(lines[4].starts_with("katherine@ctodb.dev,Katherine Johnson,qa_engineer,true,36.00,,"), "{out}");
+}
+
+#[test]
+fn a_status_set_by_mistake_is_corrected_with_a_reason_the_history_keeps() {
+    let db = demo("workflow_correct");
+    db.run_status(&["bug", "update", "7", "--status", "in_progress"]);
+    db.run_status(&["bug", "update", "7", "--status", "verified"]);
+    // back is not a step of the workflow: the refusal says how to correct
+    let out = db.ctodb(&["bug", "update", "7", "--status", "in_progress"]);
+    assert_eq!(out.code(), 1);
+    assert_eq!(
+        out.stderr_text(),
+        "error: bug #7 cannot go from verified to in_progress; from verified it can go to shipped (to correct a \
+         mistake, add --correct \"why\")\n"
+    );
+    let said = db.run_status(&[
+        "bug",
+        "update",
+        "7",
+        "--status",
+        "in_progress",
+        "--correct",
+        "verified by mistake",
+        "--as",
+        "ada@ctodb.dev",
+    ]);
+    assert_eq!(said.trim(), "bug #7: status verified → in_progress (a correction: verified by mistake)");
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE bug_number = 7 AND resolved_at IS NULL AND status = 'in_progress'"), 1);
+    let shown = db.run(&["bug", "show", "7", "-f", "csv"]);
+    assert!(
+        shown
+            .contains(",status,verified,in_progress,ada@ctodb.dev,bug update --correct: verified by mistake"),
+        "{shown}"
+    );
+    let audit = db.count(
+        "SELECT count(*) FROM audit_log WHERE action = 'bug update' AND entity_id = '7'
+         AND changes->>'correction' = 'verified by mistake'",
+    );
+    assert_eq!(audit, 1);
+    // a correction needs a status and a reason
+    assert_eq!(db.ctodb(&["bug", "update", "7", "--correct", "why"]).code(), 2);
+    assert_eq!(db.ctodb(&["bug", "update", "7", "--status", "closed", "--correct", " "]).code(), 2);
 }

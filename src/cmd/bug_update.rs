@@ -40,8 +40,13 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
             None => None,
         };
         let before = Before::locked(&tx, args.number).await?;
-        if let Some(next) = args.status {
-            allowed(args.number, before.status, next)?;
+        match (args.status, &args.correct) {
+            (Some(next), None) => allowed(args.number, before.status, next)?,
+            // a correction may go anywhere; the history says it was one, and why
+            (Some(_), Some(reason)) => {
+                db::query(&tx, &sql::SET_VIA, &[&format!("bug update --correct: {reason}")]).await?;
+            }
+            (None, _) => {}
         }
         if let Some(actor) = actor {
             db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
@@ -53,7 +58,10 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
             &[&before.id, &args.status, &args.severity, &blocker, &set_assignee, &assignee],
         )
         .await?;
-        let changes = before.changes(&args, blocker);
+        let mut changes = before.changes(&args, blocker);
+        if let (Some(reason), Some(map)) = (&args.correct, changes.as_object_mut()) {
+            map.insert("correction".into(), json!(reason));
+        }
         db::audit(&tx, actor, "bug update", "bug", Some(&args.number.to_string()), &changes).await?;
         run.commit(tx, &changes).await?;
         Ok(changes)
@@ -63,12 +71,15 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
         .as_object()
         .into_iter()
         .flatten()
+        .filter(|(field, _)| *field != "correction")
         .map(|(field, change)| format!("{field} {} → {}", plain(&change[0]), plain(&change[1])))
         .collect();
+    let correction =
+        args.correct.as_ref().map(|reason| format!(" (a correction: {reason})")).unwrap_or_default();
     if summary.is_empty() {
         ui::info(&format!("bug #{}: nothing changed", args.number));
     } else {
-        super::report_committed(&format!("bug #{}: {}", args.number, summary.join(", ")));
+        super::report_committed(&format!("bug #{}: {}{correction}", args.number, summary.join(", ")));
     }
     Ok(Outcome::Success)
 }
@@ -130,7 +141,10 @@ fn allowed(number: i64, status: BugStatus, next: BugStatus) -> Result<()> {
         [one] => one.to_string(),
         many => many.join(" or "),
     };
-    bail!("bug #{number} cannot go from {status} to {next}; from {status} it can go to {allowed}")
+    bail!(
+        "bug #{number} cannot go from {status} to {next}; from {status} it can go to {allowed} (to correct a \
+         mistake, add --correct \"why\")"
+    )
 }
 
 /// A JSON value as a person reads it: strings unquoted, null as "nobody".
