@@ -27,39 +27,50 @@ pub const VERSION: &str = concat!(
 /// Every environment variable ctodb reads, shown by `ctodb --help` (README's
 /// configuration table lists the same names; a test checks both against the source).
 const ENVIRONMENT: &str = "\
-Environment (also read from ./.env, never a parent folder's, or from --env-file):
-  CTODB_ENV_FILE               the settings file to read instead of ./.env, as --env-file
+Environment (also read from ./.env, never a parent folder's, or --env-file):
+  CTODB_ENV_FILE               the settings file to read instead of ./.env,
+                               as --env-file
   DATABASE_URL                 the primary: a libpq URL or keyword/value string
-  DATABASE_READ_URL            a streaming replica for the commands that only read
-  CTODB_MAX_REPLICA_LAG        seconds a replica may be behind before reads leave it [300]
-  CTODB_READ_FALLBACK          primary|fail: what a read does when the replica lags [primary]
+  DATABASE_READ_URL            a streaming replica for the commands that only
+                               read
+  CTODB_MAX_REPLICA_LAG        seconds a replica may be behind before reads
+                               leave it [300]
+  CTODB_READ_FALLBACK          primary|fail: what a read does when the replica
+                               lags [primary]
   DATABASE_CONNECTION_LIMIT    connections in the pool [10]
   DATABASE_CONNECTION_TIMEOUT  seconds to connect [20]
   DATABASE_POOL_TIMEOUT        seconds to wait for a free connection [10]
-  CTODB_STATEMENT_TIMEOUT      milliseconds before the server cancels a statement [none]
+  CTODB_STATEMENT_TIMEOUT      milliseconds before the server cancels a
+                               statement [none]
   CTODB_SLOW_QUERY_MS          log queries slower than this to stderr [1000]
   CTODB_USER                   who makes changes (e-mail), as --as
   CTODB_EXPORT_DIR             the snapshots' folder [reports]
-  CTODB_LOCAL                  a private cluster's folder (ctodb local), used when no URL is set
+  CTODB_LOCAL                  a private cluster's folder (ctodb local), used
+                               when no URL is set
   NO_COLOR                     no colour in tables, as --no-color
-  PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE PGSSLMODE PGSSLROOTCERT
-  PGSSLNEGOTIATION PGSSLCOMPRESSION PGSSLSNI PGCHANNELBINDING PGGSSENCMODE PGCONNECT_TIMEOUT
-  PGAPPNAME PGOPTIONS PGCLIENTENCODING PGTARGETSESSIONATTRS PGLOADBALANCEHOSTS
+  PGHOST PGHOSTADDR PGPORT PGUSER PGPASSWORD PGPASSFILE PGDATABASE PGSSLMODE
+  PGSSLROOTCERT PGSSLNEGOTIATION PGSSLCOMPRESSION PGSSLSNI PGCHANNELBINDING
+  PGGSSENCMODE PGCONNECT_TIMEOUT PGAPPNAME PGOPTIONS PGCLIENTENCODING
+  PGTARGETSESSIONATTRS PGLOADBALANCEHOSTS
                                what the URL leaves out, as libpq reads them
   PGSERVICE PGSERVICEFILE PGSYSCONFDIR
-                               a section of a service file, read as libpq reads it
+                               a section of a service file, as libpq reads it
   PGSSLCERT PGSSLKEY PGSSLCERTMODE PGSSLCRL PGSSLCRLDIR PGSSLMINPROTOCOLVERSION
-  PGSSLMAXPROTOCOLVERSION PGREQUIREPEER PGREQUIREAUTH PGKRBSRVNAME PGGSSLIB PGGSSDELEGATION
-  PGDATESTYLE PGTZ PGGEQO PGREQUIRESSL
-                               refused when set: ctodb does not do what they ask
+  PGSSLMAXPROTOCOLVERSION PGREQUIREPEER PGREQUIREAUTH PGKRBSRVNAME PGGSSLIB
+  PGGSSDELEGATION PGDATESTYLE PGTZ PGGEQO PGREQUIRESSL
+                               refused when set: ctodb does not do what they
+                               ask
 
-Connection: --database-url or DATABASE_URL, else CTODB_LOCAL, else the PG* variables; with
-nothing set, the local socket /var/run/postgresql and the database `ctodb`.
+Connection: --database-url or DATABASE_URL, else CTODB_LOCAL, else the PG*
+variables; with nothing set, the local socket /var/run/postgresql and the
+database `ctodb`.
 
 Examples:
-  ctodb quickstart                       create, migrate, seed the demo, refresh, show the portfolio
-  ctodb report portfolio                 the Monday-morning overview
-  ctodb bugs --breached --sort due       open bugs past their SLA, most overdue first
+  ctodb quickstart                  create, migrate, seed the demo, refresh,
+                                    show the portfolio
+  ctodb report portfolio            the Monday-morning overview
+  ctodb bugs --breached --sort due  open bugs past their SLA, most overdue
+                                    first
   ctodb completions bash > ~/.local/share/bash-completion/completions/ctodb";
 
 #[derive(Debug, Parser)]
@@ -78,6 +89,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOptions {
     /// PostgreSQL URL, e.g. postgres://user:password@host:5432/ctodb?sslmode=require
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]

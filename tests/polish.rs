@@ -219,3 +219,25 @@ fn a_large_import_shows_a_progress_bar_on_a_terminal_only() {
     assert!(!piped.stderr_text().contains("reading ["), "{}", piped.stderr_text());
     assert!(!piped.stderr_text().contains('\u{1b}'), "escape codes when piped: {}", piped.stderr_text());
 }
+
+#[test]
+fn help_fits_80_columns_with_the_commands_own_options_first() {
+    let help: crate::common::CliOutput =
+        crate::common::ctodb_command(None).env("COLUMNS", "80").arg("--help").output().unwrap().into();
+    let text = help.ok();
+    let long: Vec<&str> = text.lines().filter(|l| l.chars().count() > 80).collect();
+    assert!(long.is_empty(), "lines wider than 80 columns: {long:?}");
+    // an environment entry continues under its description, not at column 2
+    assert!(text.contains("  CTODB_ENV_FILE               the settings file to read instead of ./.env,\n                               as --env-file\n"), "{text}");
+    let bugs: crate::common::CliOutput = crate::common::ctodb_command(None)
+        .env("COLUMNS", "80")
+        .args(["bugs", "--help"])
+        .output()
+        .unwrap()
+        .into();
+    let bugs = bugs.ok();
+    let own = bugs.find("--severity").expect("the command's own option");
+    let heading = bugs.find("\nGlobal options:\n").expect("global options under their own heading");
+    let global = bugs.find("--database-url").expect("a global option");
+    assert!(own < heading && heading < global, "{bugs}");
+}
