@@ -126,6 +126,10 @@ pub struct GlobalOptions {
     #[arg(long, global = true)]
     pub allow_future: bool,
 
+    /// Only these columns, in this order (names as in the header, comma-separated)
+    #[arg(long, value_name = "A,B,…", value_delimiter = ',', global = true)]
+    pub columns: Option<Vec<String>>,
+
     /// CSV text as is: no `'` before a cell a spreadsheet would run as a formula
     /// (=, +, -, @, tab, carriage return)
     #[arg(long, global = true)]

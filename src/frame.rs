@@ -145,6 +145,9 @@ pub struct Frame {
     /// 1,234") under a table, on stderr for other formats.
     pub page: Option<Window>,
     pub style: Style,
+    /// The columns a narrow table keeps first, most important first (the others after
+    /// them in their order); empty: the columns' own order.
+    pub priority: Vec<&'static str>,
 }
 
 impl Frame {
@@ -157,7 +160,14 @@ impl Frame {
             empty: format!("no {} found", name.replace('_', " ")),
             page: None,
             style: Style::Grid,
+            priority: Vec::new(),
         }
+    }
+
+    /// Which columns a table too narrow for all of them keeps first.
+    pub fn prioritised(mut self, columns: &[&'static str]) -> Frame {
+        self.priority = columns.to_vec();
+        self
     }
 
     pub fn titled(mut self, title: impl Into<String>) -> Frame {

@@ -152,3 +152,93 @@ fn no_color_means_any_value_and_an_extension_must_agree_with_the_format() {
     );
     assert!(!file.exists());
 }
+
+#[test]
+fn tables_fit_the_width_and_never_break_a_number() {
+    let db = TestDb::new("table_widths");
+    db.run_status(&[
+        "seed",
+        "--projects",
+        "8",
+        "--users",
+        "6",
+        "--bugs",
+        "1500",
+        "--days",
+        "30",
+        "--as-of",
+        AS_OF,
+    ]);
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+    let table_at = |width: u16, args: &[&str]| -> (String, String) {
+        let out: crate::common::CliOutput = ctodb_command(Some(&db.url))
+            .env("COLUMNS", width.to_string())
+            .args(args)
+            .args(["--as-of", AS_OF, "-f", "table"])
+            .output()
+            .unwrap()
+            .into();
+        (out.ok(), out.stderr_text())
+    };
+    let listings: [&[&str]; 7] = [
+        &["bugs", "--all", "--limit", "100"],
+        &["bugs", "--severity", "critical"],
+        &["projects", "--all"],
+        &["report", "portfolio"],
+        &["report", "sla"],
+        &["report", "aging"],
+        &["report", "engineering"],
+    ];
+    for args in listings {
+        let csv = db.run(&[args, &["--as-of", AS_OF, "-f", "csv"]].concat());
+        for width in [60u16, 80, 100, 120, 200] {
+            let (table, said) = table_at(width, args);
+            for line in table.lines().filter(|l| l.starts_with(['┌', '│', '╞', '└'])) {
+                assert!(
+                    line.chars().count() <= usize::from(width),
+                    "{args:?} at {width}: a line of {} columns:\n{table}",
+                    line.chars().count()
+                );
+            }
+            // a grid's cells are whole: no number, date or money split across lines, and
+            // what is left out is named on stderr
+            assert!(!table.lines().any(|l| l.starts_with('│') && l.contains("┆ ┆")), "{table}");
+            if said.contains("not shown for the width") {
+                assert!(said.contains("(--columns a,b,… chooses the columns; -f csv shows all)"), "{said}");
+            }
+            if args[0] == "bugs" {
+                // every bug number of the CSV is in the table's first column, whole
+                let numbers: Vec<&str> = csv.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+                let firsts: Vec<String> = table
+                    .lines()
+                    .filter(|l| l.starts_with('│'))
+                    .filter_map(|l| l.split('┆').next())
+                    .map(|c| c.trim_matches(|c: char| c == '│' || c.is_whitespace()).to_string())
+                    .skip(1)
+                    .collect();
+                assert_eq!(firsts, numbers, "{args:?} at {width}");
+            }
+        }
+    }
+    // a money figure of the portfolio stays on one line at 80 columns
+    let csv = db.run(&["report", "portfolio", "--as-of", AS_OF, "-f", "csv"]);
+    let (table, _) = table_at(80, &["report", "portfolio"]);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let arr = header.iter().position(|h| *h == "total_arr").expect("total_arr in the portfolio");
+    let value: rust_decimal::Decimal =
+        csv.lines().nth(1).unwrap().split(',').nth(arr).unwrap().parse().unwrap();
+    let grouped = {
+        let text = format!("{:.2}", value);
+        let (int, frac) = text.split_once('.').unwrap();
+        let digits: Vec<char> = int.chars().collect();
+        let mut out = String::new();
+        for (i, c) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(*c);
+        }
+        format!("{out}.{frac}")
+    };
+    assert!(table.contains(&grouped), "{grouped} not whole in:\n{table}");
+}

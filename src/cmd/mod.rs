@@ -172,6 +172,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             global.output,
             global.no_color || no_color_set(),
             global.csv_raw,
+            global.columns.clone(),
         )?,
         as_of: global.as_of.unwrap_or_else(Utc::now),
         as_of_given: global.as_of.is_some(),

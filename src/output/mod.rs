@@ -68,6 +68,8 @@ pub struct Output {
     to_terminal: bool,
     /// CSV text as is, formulas included (`--csv-raw`)
     csv_raw: bool,
+    /// the columns to show, in this order (`--columns`)
+    columns: Option<Vec<String>>,
 }
 
 impl Output {
@@ -108,6 +110,7 @@ impl Output {
         path: Option<PathBuf>,
         no_color: bool,
         csv_raw: bool,
+        columns: Option<Vec<String>>,
     ) -> Result<Output> {
         let stdout_is_terminal = io::stdout().is_terminal();
         let format = match Output::format_of(format, path.as_deref()).map_err(anyhow::Error::msg)? {
@@ -117,8 +120,12 @@ impl Output {
         };
         let to_terminal = path.is_none() && stdout_is_terminal;
         let color = to_terminal && !no_color;
-        let width = to_terminal.then(|| comfy_table::Table::new().width()).flatten();
-        Ok(Output { format, path, color, width, to_terminal, csv_raw })
+        // COLUMNS when set (a narrow pane, a test), else the terminal's; unlimited when
+        // piped with no COLUMNS
+        let columns_env =
+            std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok()).filter(|c| *c > 0);
+        let width = columns_env.or_else(|| to_terminal.then(|| comfy_table::Table::new().width()).flatten());
+        Ok(Output { format, path, color, width, to_terminal, csv_raw, columns })
     }
 
     /// Whether sparklines may be drawn: a table on a terminal (never CSV, JSON or a file).
@@ -145,6 +152,14 @@ impl Output {
     /// Writes the report. A file is written to a temporary sibling and renamed into place
     /// when complete, so an interrupted run never leaves half a file at the final path.
     pub fn emit(&self, report: &Report) -> Result<()> {
+        let chosen;
+        let report = match &self.columns {
+            Some(names) => {
+                chosen = choose_columns(report, names)?;
+                &chosen
+            }
+            None => report,
+        };
         if self.format == Format::Parquet {
             return self.emit_parquet(report);
         }
@@ -273,6 +288,35 @@ impl Output {
 fn frame_path(path: &Path, frame: &str) -> PathBuf {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!("{stem}.{frame}.parquet"))
+}
+
+/// The report with only the columns `names`, in that order, in each frame that has any
+/// of them; a name no frame has is an error naming the columns there are.
+fn choose_columns(report: &Report, names: &[String]) -> Result<Report> {
+    let known: Vec<&str> =
+        report.frames.iter().flat_map(|f| f.columns.iter().map(|c| c.name.as_str())).collect();
+    if let Some(unknown) = names.iter().find(|n| !known.contains(&n.as_str())) {
+        let mut listed: Vec<&str> = Vec::new();
+        for name in known {
+            if !listed.contains(&name) {
+                listed.push(name);
+            }
+        }
+        anyhow::bail!("--columns: there is no column {unknown:?}; the columns are {}", listed.join(", "));
+    }
+    let mut chosen = report.clone();
+    for frame in &mut chosen.frames {
+        let picks: Vec<usize> = names.iter().filter_map(|n| frame.column_index(n)).collect();
+        if picks.is_empty() {
+            continue;
+        }
+        frame.columns = picks.iter().map(|&i| frame.columns[i].clone()).collect();
+        for row in &mut frame.rows {
+            *row = picks.iter().map(|&i| row[i].clone()).collect();
+        }
+        frame.priority.clear();
+    }
+    Ok(chosen)
 }
 
 fn format_name(format: Format) -> &'static str {

@@ -1,6 +1,9 @@
-//! Tables for people: comfy-table grids fitted to the terminal, severity in colour, money
-//! right-aligned with thousands separators, long text shortened cell by cell (never by
-//! cutting rendered lines).
+//! Tables for people: comfy-table grids fitted to the terminal (COLUMNS, else its width),
+//! as DuckDB's box renderer does: numbers, money, dates, ids, labels are never wrapped or
+//! cut; free text is shortened with `…` (not below 12 characters); columns that still do
+//! not fit are left out by the listing's priority and stderr says which and how to see
+//! them; a single row that does not fit is shown as a record. Severity in colour, money
+//! right-aligned with thousands separators.
 
 use std::io::{self, Write};
 
@@ -55,11 +58,6 @@ fn new_table(width: Option<u16>) -> Table {
     table
 }
 
-/// The longest a text cell may be: on a terminal, a share of its width.
-fn text_limit(width: Option<u16>, columns: usize) -> Option<usize> {
-    width.map(|w| (w as usize / columns.max(1) * 2).clamp(24, 80))
-}
-
 fn shorten(text: String, limit: Option<usize>) -> String {
     match limit {
         Some(limit) if text.chars().count() > limit => {
@@ -73,13 +71,17 @@ fn shorten(text: String, limit: Option<usize>) -> String {
 
 fn cell(frame_column: &str, kind: Kind, value: &Value, color: bool, limit: Option<usize>) -> Cell {
     let text = human(value, kind);
-    let text = if kind == Kind::Text || kind == Kind::List { shorten(text, limit) } else { text };
-    let mut cell = Cell::new(&text);
+    let text = if is_free_text(kind) { shorten(text, limit) } else { text };
+    styled(Cell::new(&text), frame_column, kind, &text, color)
+}
+
+/// Numbers right-aligned; what is on fire in colour.
+fn styled(mut cell: Cell, column: &str, kind: Kind, text: &str, color: bool) -> Cell {
     if kind.is_numeric() {
         cell = cell.set_alignment(CellAlignment::Right);
     }
     if color {
-        if let Some(fg) = highlight(frame_column, &text) {
+        if let Some(fg) = highlight(column, text) {
             cell = cell.fg(fg);
         }
     }
@@ -101,10 +103,99 @@ fn highlight(column: &str, text: &str) -> Option<Color> {
     }
 }
 
+/// The narrowest a free-text column is shortened to.
+const MIN_TEXT: usize = 12;
+
+/// Which columns a grid shows, and how wide each is.
+struct Fitted {
+    /// indexes into the frame's columns, in the frame's order
+    shown: Vec<usize>,
+    /// the width of each shown column's content
+    widths: Vec<usize>,
+    /// the names of the columns left out
+    hidden: Vec<String>,
+}
+
+fn is_free_text(kind: Kind) -> bool {
+    matches!(kind, Kind::Text | Kind::List)
+}
+
+/// The width a grid of these content widths takes: `│ a ┆ b │`.
+fn table_width(widths: &[usize]) -> usize {
+    widths.iter().sum::<usize>() + 3 * widths.len() + 1
+}
+
+/// Fits the frame into `width`: free text shortened first, then the least important
+/// columns left out (never the first one).
+fn fit(frame: &Frame, texts: &[Vec<String>], width: Option<u16>) -> Fitted {
+    let natural: Vec<usize> = frame
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            texts
+                .iter()
+                .map(|row| row[i].chars().count())
+                .chain([column.name.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let all: Vec<usize> = (0..frame.columns.len()).collect();
+    let Some(width) = width.map(usize::from) else {
+        return Fitted { shown: all, widths: natural, hidden: Vec::new() };
+    };
+    // the narrowest each column may be: free text down to 12 (never below its header)
+    let least = |i: usize| {
+        let column = &frame.columns[i];
+        if is_free_text(column.kind) {
+            natural[i].min(MIN_TEXT.max(column.name.chars().count()))
+        } else {
+            natural[i]
+        }
+    };
+    // least important first: the priority list's order reversed, then the rest from the right
+    let mut order: Vec<usize> = frame.priority.iter().filter_map(|name| frame.column_index(name)).collect();
+    let rest: Vec<usize> = all.iter().copied().filter(|i| !order.contains(i)).collect();
+    order.extend(rest);
+    let mut shown = all.clone();
+    loop {
+        let narrowest: Vec<usize> = shown.iter().map(|&i| least(i)).collect();
+        if table_width(&narrowest) <= width || shown.len() == 1 {
+            break;
+        }
+        let Some(drop) = order.iter().rev().copied().find(|i| shown.contains(i) && *i != 0) else { break };
+        shown.retain(|i| *i != drop);
+    }
+    // widths: natural, then free text shortened, the widest first, until it fits
+    let mut widths: Vec<usize> = shown.iter().map(|&i| natural[i]).collect();
+    while table_width(&widths) > width {
+        let candidate = (0..shown.len())
+            .filter(|&k| is_free_text(frame.columns[shown[k]].kind) && widths[k] > least(shown[k]))
+            .max_by_key(|&k| widths[k]);
+        let Some(k) = candidate else { break };
+        widths[k] -= 1;
+    }
+    let hidden = all.iter().filter(|i| !shown.contains(i)).map(|&i| frame.columns[i].name.clone()).collect();
+    Fitted { shown, widths, hidden }
+}
+
 fn grid(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {
-    let mut table = new_table(width);
-    let limit = text_limit(width, frame.columns.len());
-    table.set_header(frame.columns.iter().map(|c| {
+    let texts: Vec<Vec<String>> = frame
+        .rows
+        .iter()
+        .map(|row| frame.columns.iter().zip(row).map(|(column, value)| human(value, column.kind)).collect())
+        .collect();
+    let fitted = fit(frame, &texts, width);
+    if !fitted.hidden.is_empty() && frame.rows.len() == 1 {
+        // one row that does not fit reads better as a record
+        return record(frame, out, color, width);
+    }
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_content_arrangement(ContentArrangement::Disabled);
+    table.set_header(fitted.shown.iter().map(|&i| {
+        let c = &frame.columns[i];
         let header = Cell::new(&c.name);
         let header = if c.kind.is_numeric() { header.set_alignment(CellAlignment::Right) } else { header };
         if color {
@@ -113,16 +204,24 @@ fn grid(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -> 
             header
         }
     }));
-    for row in &frame.rows {
-        table.add_row(
-            frame
-                .columns
-                .iter()
-                .zip(row)
-                .map(|(column, value)| cell(&column.name, column.kind, value, color, limit)),
-        );
+    for row in &texts {
+        table.add_row(fitted.shown.iter().zip(&fitted.widths).map(|(&i, &limit)| {
+            let column = &frame.columns[i];
+            let text =
+                if is_free_text(column.kind) { shorten(row[i].clone(), Some(limit)) } else { row[i].clone() };
+            styled(Cell::new(&text), &column.name, column.kind, &text, color)
+        }));
     }
-    writeln!(out, "{table}")
+    writeln!(out, "{table}")?;
+    if !fitted.hidden.is_empty() {
+        let n = fitted.hidden.len();
+        crate::ui::info(&format!(
+            "{n} column{} not shown for the width: {} (--columns a,b,… chooses the columns; -f csv shows all)",
+            if n == 1 { "" } else { "s" },
+            fitted.hidden.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 fn record(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {

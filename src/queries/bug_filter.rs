@@ -46,6 +46,23 @@ pub enum Who {
     Known(Uuid),
 }
 
+/// What a narrow table of bugs keeps first: which bug, how bad, where it stands, how
+/// urgent; then whose and where, then the rest.
+pub const BUG_COLUMNS_FIRST: &[&str] = &[
+    "bug",
+    "severity",
+    "status",
+    "priority",
+    "title",
+    "sla_state",
+    "hours_left",
+    "hours_overdue",
+    "project",
+    "assignee",
+    "due_at",
+    "blocker",
+];
+
 /// Which bugs a list shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BugFilter {
@@ -264,8 +281,10 @@ impl BugFilter {
         let who = self.resolve(client).await?;
         let params = self.params(who, as_of, sort, limit, offset, horizon);
         let helper = self.page_helper(limit, offset);
-        let mut frame =
-            super::fetch_frame(client, &helper, &params.page(), "bugs").await?.when_empty("no bugs match");
+        let mut frame = super::fetch_frame(client, &helper, &params.page(), "bugs")
+            .await?
+            .when_empty("no bugs match")
+            .prioritised(BUG_COLUMNS_FIRST);
         let (count, count_params) = if self.only_severity_and_status() {
             (&sql::BUGS_COUNT_SUMMARY, params.summary_count())
         } else {

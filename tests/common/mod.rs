@@ -197,7 +197,8 @@ pub fn ctodb_command(url: Option<&str>) -> Command {
             cmd.env_remove(key);
         }
     }
-    cmd.env("NO_COLOR", "1").current_dir(std::env::temp_dir());
+    // a table's width is the test's to choose (COLUMNS), never the terminal's it runs in
+    cmd.env("NO_COLOR", "1").env_remove("COLUMNS").current_dir(std::env::temp_dir());
     if let Some(url) = url {
         cmd.env("DATABASE_URL", url);
     }
