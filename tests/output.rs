@@ -242,3 +242,17 @@ fn tables_fit_the_width_and_never_break_a_number() {
     };
     assert!(table.contains(&grouped), "{grouped} not whole in:\n{table}");
 }
+
+#[test]
+fn projects_say_that_they_list_the_active_ones_unless_asked() {
+    let db = TestDb::new("projects_hint");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let active = db.ctodb(&["projects", "-f", "csv", "--as-of", AS_OF]);
+    assert_eq!(active.ok().lines().count(), 4, "three active projects and the header");
+    assert!(active
+        .stderr_text()
+        .contains("active projects only: --all lists every status, --status S one of them"));
+    let all = db.ctodb(&["projects", "--all", "-f", "csv", "--as-of", AS_OF]);
+    assert_eq!(all.ok().lines().count(), 6);
+    assert!(!all.stderr_text().contains("active projects only"));
+}

@@ -13,6 +13,7 @@ use crate::queries::bug_filter::Who;
 use crate::queries::{fetch_frame, resolve_project, BugFilter, BugSort};
 use crate::report::{daily, listings};
 use crate::sql;
+use crate::ui;
 
 pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     let statuses: &[ProjectStatus] = if args.all {
@@ -57,6 +58,9 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
         add_sparklines(&client, &mut frame, &ctx.as_of).await?;
     }
     frame.paged(offset, total);
+    if args.status.is_empty() && !args.all {
+        ui::info("active projects only: --all lists every status, --status S one of them");
+    }
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
 }

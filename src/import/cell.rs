@@ -107,6 +107,9 @@ pub fn parse(field: &Field, raw: &str, refs: &References) -> Result<Cell, String
         return match field.ty {
             FieldType::List => Ok(Cell::List(Vec::new())),
             _ if field.nullable => Ok(Cell::Null),
+            FieldType::Decimal { .. } | FieldType::SmallInt { .. } | FieldType::Int { .. } => {
+                Err("is empty; this column needs a number (write 0 for none)".into())
+            }
             _ => Err("is empty; this column needs a value".into()),
         };
     }
@@ -350,7 +353,7 @@ mod tests {
             cell(p, "arr", "1000000000000"),
             Err("1000000000000 is too large; it must be below 1000000000000".into())
         );
-        assert_eq!(cell(p, "arr", ""), Err("is empty; this column needs a value".into()));
+        assert_eq!(cell(p, "arr", ""), Err("is empty; this column needs a number (write 0 for none)".into()));
     }
 
     #[test]
