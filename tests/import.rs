@@ -710,3 +710,75 @@ fn a_file_of_another_kind_is_refused_even_with_ignore_unknown() {
     // the same file as what it is changes nothing
     assert_eq!(counts(&import(&db, dir.path(), "u.csv", "users", &[])), [6, 0, 0, 6, 0]);
 }
+
+#[test]
+fn a_spreadsheets_resave_of_ctodbs_own_files_changes_nothing_and_one_edit_changes_one_field() {
+    let db = demo("import_resave");
+    // instants with microseconds, as bugs made by hand or imported carry them
+    db.client()
+        .batch_execute(
+            "UPDATE bugs SET created_at = created_at + interval '0.796870 seconds',
+                             resolved_at = resolved_at + interval '0.912345 seconds'",
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("bugs.xlsx");
+    let csv = dir.path().join("bugs.csv");
+    db.run_status(&["bugs", "--all", "--wide", "-o", book.to_str().unwrap()]);
+    std::fs::write(&csv, db.run(&["bugs", "--all", "--wide", "-f", "csv"])).unwrap();
+    let stamps = || db.fingerprint(&["bugs"]);
+    let before = stamps();
+    // LibreOffice opens each and saves it as CSV: instants to the second, TRUE/FALSE,
+    // money without its trailing zeros
+    for (source, folder) in [(&book, "from_xlsx"), (&csv, "from_csv")] {
+        let out = dir.path().join(folder);
+        let status = std::process::Command::new("soffice")
+            .args([
+                "--headless",
+                "--convert-to",
+                "csv",
+                "--outdir",
+                out.to_str().unwrap(),
+                source.to_str().unwrap(),
+            ])
+            .env("HOME", dir.path())
+            .output()
+            .expect("soffice runs (libreoffice-calc-nogui, which .ci/run installs)");
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        let saved = out.join("bugs.csv");
+        let result = import(&db, dir.path(), saved.to_str().unwrap(), "bugs", &[]);
+        assert_eq!(counts(&result), [12, 0, 0, 12, 0], "{folder}: {}", result.stderr_text());
+    }
+    assert_eq!(stamps(), before, "an unedited re-save changed stored values");
+    // one title edited in the sheet: that field of that bug, nothing else
+    let saved = dir.path().join("from_xlsx/bugs.csv");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains("Checkout double-charges the card on retry"));
+    std::fs::write(
+        &saved,
+        text.replace("Checkout double-charges the card on retry", "Checkout charges twice on retry"),
+    )
+    .unwrap();
+    let history = db.count("SELECT count(*) FROM bug_history");
+    let created = |db: &TestDb| -> String {
+        db.client().query_one("SELECT created_at::text FROM bugs WHERE bug_number = 1", &[]).unwrap().get(0)
+    };
+    let created_before = created(&db);
+    assert_eq!(counts(&import(&db, dir.path(), saved.to_str().unwrap(), "bugs", &[])), [12, 0, 1, 11, 0]);
+    let changed: Vec<String> = db
+        .client()
+        .query(
+            "SELECT h.field || ':' || h.new_value FROM bug_history h JOIN bugs b ON b.id = h.bug_id
+             ORDER BY h.changed_at DESC LIMIT 5",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(db.count("SELECT count(*) FROM bug_history"), history + 1, "{changed:?}");
+    assert_eq!(changed[0], "title:Checkout charges twice on retry");
+    // the edited bug's instants kept their microseconds
+    assert_eq!(created(&db), created_before);
+    assert!(created_before.contains('.'), "the demo's instants carry microseconds: {created_before}");
+}

@@ -498,9 +498,12 @@ fn set(kind: ImportKind, cells: &mut [Cell], name: &str, value: Cell) {
 
 async fn write(copy: &mut crate::db::copy::CopyIn, line: u64, cells: &[Cell]) -> Result<()> {
     let line = i64::try_from(line).unwrap_or(i64::MAX);
-    let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(cells.len() + 1);
+    // GitHub's instants are exact to the second as they are stored: compared exactly
+    let unit: Option<i64> = None;
+    let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(cells.len() + 2);
     values.push(&line);
     values.extend(cells.iter().map(|cell| cell as &(dyn ToSql + Sync)));
+    values.push(&unit);
     copy.write(&values).await?;
     Ok(())
 }

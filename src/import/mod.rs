@@ -181,9 +181,11 @@ pub async fn csv(tx: &Transaction<'_>, import: &CsvImport<'_>) -> Result<Summary
         match read::row(&layout, &record, line, &refs) {
             Ok(cells) => {
                 let line_cell = i64::try_from(line).unwrap_or(i64::MAX);
-                let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(cells.len() + 1);
+                let unit = read::instant_unit(&layout, &record);
+                let mut values: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(cells.len() + 2);
                 values.push(&line_cell);
                 values.extend(cells.iter().map(|cell| cell as &(dyn ToSql + Sync)));
+                values.push(&unit);
                 copy.write(&values).await?;
             }
             Err(problems) => problems.into_iter().for_each(|p| summary.problems.add(p)),

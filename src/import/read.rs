@@ -213,6 +213,47 @@ fn no_key(kind: ImportKind) -> Problem {
     Problem::at(1, String::new(), format!("has no key column: a {} file needs {wanted}", kind.noun()))
 }
 
+/// The coarsest precision the record's instants are written at, in microseconds (a date
+/// alone is a day, `10:57` a minute, `10:57:07` a second, `.123` a millisecond); None when
+/// it holds no instant or each is written to the microsecond.
+pub fn instant_unit(layout: &Layout, record: &ByteRecord) -> Option<i64> {
+    let fields = layout.kind.fields();
+    record
+        .iter()
+        .zip(&layout.columns)
+        .filter_map(|(raw, field)| {
+            let field = (*field)?;
+            matches!(fields[field].ty, super::fields::FieldType::Timestamp).then_some(raw)
+        })
+        .filter_map(|raw| std::str::from_utf8(raw).ok())
+        .filter(|text| !text.trim().is_empty())
+        .map(written_unit)
+        .max()
+        .filter(|unit| *unit > 1)
+}
+
+/// The precision of one written instant, in microseconds.
+fn written_unit(text: &str) -> i64 {
+    let text = text.trim();
+    let Some(time) = text.get(10..).map(|rest| rest.trim_start_matches(['T', 't', ' '])) else {
+        return 86_400_000_000;
+    };
+    if time.is_empty() {
+        return 86_400_000_000;
+    }
+    // the clock part, before a zone (Z, +hh:mm, -hh:mm)
+    let clock = time.split(['Z', 'z', '+', '-']).next().unwrap_or(time);
+    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    match whole.matches(':').count() {
+        0 => 3_600_000_000,
+        1 => 60_000_000,
+        _ => {
+            let digits = fraction.chars().take_while(char::is_ascii_digit).count().min(6);
+            10i64.pow(6 - digits as u32)
+        }
+    }
+}
+
 /// One record read: the staged cells (every field of the kind, in order) or what is
 /// wrong with it.
 pub fn row(
@@ -304,6 +345,22 @@ fn bug_identity(layout: &Layout, cells: &mut [Cell], line: u64) -> Result<(), Ve
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     cells[external] = Cell::Text(format!("csv:{hex}"));
     Ok(())
+}
+
+#[cfg(test)]
+mod unit_tests {
+    use super::written_unit;
+
+    #[test]
+    fn an_instant_is_as_precise_as_it_is_written() {
+        assert_eq!(written_unit("2024-09-28"), 86_400_000_000);
+        assert_eq!(written_unit("2024-09-28 10:57"), 60_000_000);
+        assert_eq!(written_unit("2024-09-28 10:57:07"), 1_000_000);
+        assert_eq!(written_unit("2024-09-28T10:57:07Z"), 1_000_000);
+        assert_eq!(written_unit("2024-09-28T10:57:07.5+02:00"), 100_000);
+        assert_eq!(written_unit("2024-09-28T10:57:07.123-05:00"), 1_000);
+        assert_eq!(written_unit("2024-09-28T10:57:07.123456Z"), 1);
+    }
 }
 
 #[cfg(test)]

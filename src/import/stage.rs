@@ -61,9 +61,36 @@ fn identity(column: &str) -> String {
     }
 }
 
-/// Every column of the staging table, in COPY order: the line, then the kind's fields.
+/// The staging column holding, for each row, the precision its file wrote instants at
+/// (microseconds: 1,000,000 for whole seconds; NULL: exact). An instant that equals the
+/// stored one at that precision is the stored one: a spreadsheet's re-save of an unedited
+/// file changes nothing.
+const INSTANT_UNIT: &str = "instant_unit_us";
+
+/// Every column of the staging table, in COPY order: the line, the kind's fields, then
+/// the precision of the row's instants.
 pub fn staging_columns(kind: ImportKind) -> Vec<&'static str> {
-    std::iter::once("line").chain(kind.fields().iter().map(|field| field.name)).collect()
+    std::iter::once("line")
+        .chain(kind.fields().iter().map(|field| field.name))
+        .chain([INSTANT_UNIT])
+        .collect()
+}
+
+fn is_instant(kind: ImportKind, column: &str) -> bool {
+    kind.fields().iter().any(|f| f.name == column && matches!(f.ty, super::fields::FieldType::Timestamp))
+}
+
+/// Whether a matched row's stored value of `column` is the staged one: exactly, or for
+/// an instant, within the precision the file wrote it at.
+fn unchanged(kind: ImportKind, column: &str) -> String {
+    if is_instant(kind, column) {
+        format!(
+            "(t.{column} IS NOT DISTINCT FROM s.{column} OR (s.{INSTANT_UNIT} IS NOT NULL \
+             AND abs(extract(epoch FROM t.{column} - s.{column})) * 1000000 < s.{INSTANT_UNIT}))"
+        )
+    } else {
+        format!("t.{column} IS NOT DISTINCT FROM s.{column}")
+    }
 }
 
 /// Creates the staging table and opens the COPY into it.
@@ -77,7 +104,8 @@ pub async fn start_copy(
     let create = composed(
         "import/staging",
         format!(
-            "CREATE TEMPORARY TABLE {STAGING} (line bigint NOT NULL, target_id uuid, {}) ON COMMIT DROP",
+            "CREATE TEMPORARY TABLE {STAGING} (line bigint NOT NULL, target_id uuid, {}, {INSTANT_UNIT} bigint) \
+             ON COMMIT DROP",
             columns.join(", ")
         ),
     );
@@ -259,9 +287,8 @@ fn insert_value(kind: ImportKind, column: &str) -> String {
 
 /// Whether a matched row differs from its staged row in the columns an update writes.
 fn differs(plan: &Plan) -> String {
-    let theirs: Vec<String> = plan.update.iter().map(|column| format!("t.{column}")).collect();
-    let ours: Vec<String> = plan.update.iter().map(|column| format!("s.{column}")).collect();
-    format!("ROW({}) IS DISTINCT FROM ROW({})", theirs.join(", "), ours.join(", "))
+    let same: Vec<String> = plan.update.iter().map(|column| unchanged(plan.kind, column)).collect();
+    format!("NOT ({})", same.join(" AND "))
 }
 
 /// Rows inserted, updated (matched and different), unchanged (matched and equal).
@@ -301,7 +328,18 @@ pub async fn merge(tx: &Transaction<'_>, plan: &Plan) -> Result<Counts, DbError>
     let update = if plan.update.is_empty() {
         "SELECT 1 WHERE false".to_string()
     } else {
-        let set: Vec<String> = plan.update.iter().map(|column| format!("{column} = s.{column}")).collect();
+        // a column that compares equal keeps its stored value (an instant with its own
+        // microseconds, not the seconds a spreadsheet kept)
+        let set: Vec<String> = plan
+            .update
+            .iter()
+            .map(|column| {
+                format!(
+                    "{column} = CASE WHEN {} THEN t.{column} ELSE s.{column} END",
+                    unchanged(kind, column)
+                )
+            })
+            .collect();
         format!(
             "UPDATE {table} t SET {} FROM {STAGING} s WHERE t.id = s.target_id AND {} RETURNING 1",
             set.join(", "),

@@ -162,7 +162,8 @@ fn write_cell(
             };
         }
         Value::List(items) => {
-            sheet.write_string(row, col, cell_text(&items.join(", "), cut))?;
+            // as CSV writes a list, so that a saved sheet imports back as it was
+            sheet.write_string(row, col, cell_text(&items.join(";"), cut))?;
         }
     }
     Ok(())
