@@ -256,3 +256,23 @@ fn projects_say_that_they_list_the_active_ones_unless_asked() {
     assert_eq!(all.ok().lines().count(), 6);
     assert!(!all.stderr_text().contains("active projects only"));
 }
+
+#[test]
+fn bug_show_names_the_stored_priority_and_the_one_computed_now() {
+    let db = TestDb::new("bug_show_priorities");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    db.run_status(&["refresh", "--as-of", AS_OF]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&db.run(&["bug", "show", "2", "-f", "json", "--as-of", AS_OF])).unwrap();
+    let bug = &shown["bug"][0];
+    assert_eq!(bug["priority_at_last_refresh"], serde_json::json!(47.5), "{shown}");
+    assert!(bug["last_refresh"].is_string(), "{shown}");
+    assert!(bug.get("priority").is_none());
+    let table = db.run(&["bug", "show", "2", "-f", "table", "--as-of", AS_OF]);
+    assert!(
+        table.contains(
+            "Priority now (2026-11-25T12:00:00Z), term by term; the stored one above is the last refresh's"
+        ),
+        "{table}"
+    );
+}

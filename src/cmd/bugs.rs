@@ -45,10 +45,10 @@ pub async fn show(ctx: &Context, number: i64) -> Result<Outcome> {
     let breakdown = priority_breakdown(&inputs, ctx)?;
     let mut report = Report::default();
     report.push(bug.titled(format!("Bug #{number}")).styled(Style::Record));
-    report.push(
-        breakdown
-            .titled(format!("Priority at {}", ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
-    );
+    report.push(breakdown.titled(format!(
+        "Priority now ({}), term by term; the stored one above is the last refresh's",
+        ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )));
     report.push(history.titled("History").when_empty("no recorded changes"));
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)
