@@ -179,14 +179,12 @@ pub enum Command {
         after_help = "Examples:\n  ctodb projects\n  ctodb projects --all --sort valuation\n  ctodb projects --wide -f csv > projects.csv"
     )]
     Projects(ProjectsArgs),
-    /// One project: its numbers, open bugs by priority, last 30 days of metrics
+    /// One project: its numbers, open bugs by priority, last 30 days of metrics; or
+    /// `project delete NAME`
     #[command(
-        after_help = "Examples:\n  ctodb project \"Atlas Payments\"\n  ctodb project \"atlas payments\" -f json"
+        after_help = "Examples:\n  ctodb project \"Atlas Payments\"\n  ctodb project \"atlas payments\" -f json\n  ctodb project delete \"Ada Lovelace\"          # a project made by mistake"
     )]
-    Project {
-        /// project name (any case) or id
-        name: String,
-    },
+    Project(ProjectArgs),
     /// Bugs matching filters, most urgent first (open bugs unless --status or --all)
     #[command(
         after_help = "Examples:\n  ctodb bugs --severity critical\n  ctodb bugs --breached --sort due\n  ctodb bugs --project \"Atlas Payments\" --assignee linus@ctodb.dev -f csv"
@@ -270,6 +268,38 @@ pub struct ManArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ProjectArgs {
+    /// project name (any case) or id
+    #[arg(required = true)]
+    pub name: Option<String>,
+    #[command(subcommand)]
+    pub action: Option<ProjectAction>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ProjectAction {
+    /// Delete a project with its daily and monthly metrics; refused while it has bugs,
+    /// unless --with-bugs (which deletes them and their history too)
+    #[command(
+        after_help = "Examples:\n  ctodb project delete \"Ada Lovelace\"\n  ctodb project delete \"Old Pilot\" --with-bugs --as grace@ctodb.dev"
+    )]
+    Delete(ProjectDeleteArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProjectDeleteArgs {
+    /// project name (any case) or id
+    pub name: String,
+    /// Delete its bugs (and their history) with it
+    #[arg(long)]
+    pub with_bugs: bool,
+    /// Who deletes it (e-mail), recorded in the audit log
+    #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("grantee").required(true).multiple(true).args(["reader", "writer"])))]
 pub struct GrantsArgs {
     /// The role to make a reader (not PUBLIC, a pg_* role or the owner)
@@ -341,7 +371,7 @@ impl Command {
         match self {
             Command::Stats
             | Command::Projects(_)
-            | Command::Project { .. }
+            | Command::Project(ProjectArgs { action: None, .. })
             | Command::Bugs(_)
             | Command::Bug(BugCommand::Show { .. })
             | Command::Search(_)
@@ -352,7 +382,10 @@ impl Command {
                 Access::Elsewhere
             }
             Command::Migrate(_) | Command::Seed(_) | Command::Quickstart => Access::Owns,
-            Command::Bug(BugCommand::Update(_)) | Command::Refresh | Command::Import(_) => Access::Writes,
+            Command::Bug(BugCommand::Update(_))
+            | Command::Refresh
+            | Command::Import(_)
+            | Command::Project(ProjectArgs { action: Some(_), .. }) => Access::Writes,
             Command::Export(_) => Access::Copies,
             Command::Doctor => Access::Diagnoses,
             Command::Diff(_)
@@ -387,7 +420,8 @@ impl Command {
             Command::Stats => "stats",
             Command::Seed(_) => "seed",
             Command::Projects(_) => "projects",
-            Command::Project { .. } => "project",
+            Command::Project(ProjectArgs { action: Some(ProjectAction::Delete(_)), .. }) => "project delete",
+            Command::Project(_) => "project",
             Command::Bugs(_) => "bugs",
             Command::Bug(BugCommand::Show { .. }) => "bug show",
             Command::Bug(BugCommand::Update(_)) => "bug update",

@@ -116,6 +116,8 @@ helpers! {
     BULK_LOAD_OBJECTS => "seed/bulk_load_objects",
     BUG_NUMBER_SEQUENCE => "seed/bug_number_sequence",
     PROJECT_FIND => "projects/find",
+    PROJECT_DELETE => "projects/delete",
+    PROJECT_LOCK_FOR_DELETE => "projects/lock_for_delete",
     PROJECT_CLOSEST => "projects/closest",
     PROJECT_DETAIL => "projects/detail",
     PROJECTS_COUNT => "projects/count",

@@ -244,3 +244,53 @@ fn a_status_set_by_mistake_is_corrected_with_a_reason_the_history_keeps() {
     assert_eq!(db.ctodb(&["bug", "update", "7", "--correct", "why"]).code(), 2);
     assert_eq!(db.ctodb(&["bug", "update", "7", "--status", "closed", "--correct", " "]).code(), 2);
 }
+
+#[test]
+fn a_project_made_by_mistake_is_deleted_and_one_with_bugs_only_when_asked() {
+    let db = demo("project_delete");
+    // a project imported by mistake (a person's name), with nothing attached
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.csv"), "name,arr\nAda Lovelace,0\n").unwrap();
+    crate::common::ctodb_at(&db.url, &["import", "csv", "p.csv", "--kind", "projects"], Some(dir.path()))
+        .ok();
+    let said = db.run_status(&["project", "delete", "ada lovelace", "--as", "grace@ctodb.dev"]);
+    assert_eq!(
+        said.trim(),
+        "deleted project \"Ada Lovelace\": 0 bugs, 0 daily and 0 monthly metric rows with it"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM projects WHERE name = 'Ada Lovelace'"), 0);
+    // one with bugs: refused, nothing changed, then deleted with them when asked
+    let bugs = db.count(
+        "SELECT count(*) FROM bugs b JOIN projects p ON p.id = b.project_id WHERE p.name = 'Beacon Analytics'",
+    );
+    assert!(bugs > 0);
+    let before = db.fingerprint(&["projects", "bugs", "project_metrics", "monthly_metrics", "audit_log"]);
+    let out = db.ctodb(&["project", "delete", "Beacon Analytics"]);
+    assert_eq!(out.code(), 1);
+    assert_eq!(
+        out.stderr_text(),
+        format!(
+            "error: project \"Beacon Analytics\" has {bugs} bugs; `ctodb project delete \"Beacon Analytics\" \
+             --with-bugs` deletes them and their history with it (`ctodb bugs --project \"Beacon Analytics\" --all` \
+             lists them)\n"
+        )
+    );
+    assert_eq!(
+        db.fingerprint(&["projects", "bugs", "project_metrics", "monthly_metrics", "audit_log"]),
+        before
+    );
+    db.run_status(&["project", "delete", "Beacon Analytics", "--with-bugs"]);
+    assert_eq!(db.count("SELECT count(*) FROM projects WHERE name = 'Beacon Analytics'"), 0);
+    assert_eq!(
+        db.count("SELECT sum(bugs)::bigint FROM ctodb.bug_counts"),
+        db.count("SELECT count(*) FROM bugs")
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM audit_log WHERE action = 'project delete' AND (changes->>'bugs')::int > 0"
+        ),
+        1
+    );
+    // `project NAME` still shows a project
+    assert!(db.run(&["project", "Atlas Payments", "-f", "csv"]).contains("Atlas Payments"));
+}

@@ -27,7 +27,7 @@ mod users;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::cli::{Access, Cli, Command};
+use crate::cli::{Access, Cli, Command, ProjectAction, ProjectArgs};
 use crate::config::{self, PoolSettings, Target};
 use crate::db::Db;
 use crate::output::Output;
@@ -264,7 +264,12 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Stats => stats::run(ctx).await,
         Command::Seed(args) => seed::run(ctx, args).await,
         Command::Projects(args) => projects::list(ctx, args).await,
-        Command::Project { name } => projects::show(ctx, &name).await,
+        Command::Project(ProjectArgs { action: Some(ProjectAction::Delete(args)), .. }) => {
+            projects::delete(ctx, &args).await
+        }
+        Command::Project(ProjectArgs { name, .. }) => {
+            projects::show(ctx, name.as_deref().unwrap_or_default()).await
+        }
         Command::Bugs(args) => bugs::list(ctx, args).await,
         Command::Bug(crate::cli::BugCommand::Show { number }) => bugs::show(ctx, number).await,
         Command::Bug(crate::cli::BugCommand::Update(args)) => bug_update::run(ctx, args).await,

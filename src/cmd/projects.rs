@@ -118,3 +118,46 @@ pub async fn show(ctx: &Context, name: &str) -> Result<Outcome> {
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)
 }
+
+/// `ctodb project delete NAME [--with-bugs]`: the project, its metrics and, when asked,
+/// its bugs, in one transaction with an audit_log row; refused while it has bugs unless
+/// `--with-bugs`, naming how many.
+pub async fn delete(ctx: &Context, args: &crate::cli::ProjectDeleteArgs) -> Result<Outcome> {
+    let db = ctx.connect().await?;
+    let run = db::Run::new("project delete");
+    let (name, deleted) = db::once(&db, &run, || async {
+        let mut pooled = db.client().await?;
+        let client: &mut tokio_postgres::Client = &mut pooled;
+        let tx = run.begin(client).await?;
+        let actor = match &args.actor {
+            Some(email) => Some(crate::queries::resolve_user(&tx, email).await?),
+            None => None,
+        };
+        let (id, name) = resolve_project(&tx, &args.name).await?;
+        db::query_one(&tx, &sql::PROJECT_LOCK_FOR_DELETE, &[&id]).await?;
+        let row = db::query_one(&tx, &sql::PROJECT_DELETE, &[&id, &args.with_bugs]).await?;
+        let helper = sql::PROJECT_DELETE.name;
+        let count = |column| db::get::<i64>(&row, helper, column);
+        let (bugs, daily, monthly, projects) =
+            (count("bugs")?, count("daily_rows")?, count("monthly_rows")?, count("projects")?);
+        if projects == 0 {
+            anyhow::bail!(
+                "project {name:?} has {bugs} bug{}; `ctodb project delete {:?} --with-bugs` deletes them and their \
+                 history with it (`ctodb bugs --project {:?} --all` lists them)",
+                if bugs == 1 { "" } else { "s" },
+                args.name,
+                args.name
+            );
+        }
+        let changes = serde_json::json!({ "name": name, "bugs": bugs, "daily_rows": daily, "monthly_rows": monthly });
+        db::audit(&tx, actor, "project delete", "project", Some(&id.to_string()), &changes).await?;
+        run.commit(tx, &changes).await?;
+        Ok((name, changes))
+    })
+    .await?;
+    super::report_committed(&format!(
+        "deleted project {name:?}: {} bugs, {} daily and {} monthly metric rows with it",
+        deleted["bugs"], deleted["daily_rows"], deleted["monthly_rows"]
+    ));
+    Ok(Outcome::Success)
+}
