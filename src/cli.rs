@@ -212,7 +212,7 @@ pub enum Command {
     /// Every user with every stored field (e-mail, name, role, active, capacity, GitHub login)
     #[command(after_help = "Examples:\n  ctodb users\n  ctodb users -f csv > users.csv")]
     Users,
-    /// Bring data in: CSV files of projects, bugs or users, and GitHub's API JSON
+    /// Bring data in: CSV files of projects, bugs, users or daily metrics, and GitHub's API JSON
     #[command(subcommand)]
     Import(ImportCommand),
     /// A private PostgreSQL cluster made from the installed server binaries, for a machine

@@ -782,3 +782,54 @@ fn a_spreadsheets_resave_of_ctodbs_own_files_changes_nothing_and_one_edit_change
     assert_eq!(created(&db), created_before);
     assert!(created_before.contains('.'), "the demo's instants carry microseconds: {created_before}");
 }
+
+#[test]
+fn daily_metrics_of_real_projects_import_once_with_the_same_rules() {
+    let db = demo("import_metrics");
+    let dir = tempfile::tempdir().unwrap();
+    let write = |text: &str| std::fs::write(dir.path().join("m.csv"), text).unwrap();
+    write(
+        "project,date,commits,lines_added,lines_deleted,loc,contributors,open_prs,tech_stack\n\
+         Atlas Payments,2026-12-01,14,900,120,52000,4,3,rust;postgres\n\
+         atlas payments,2026-12-02,9,300,80,52220,3,2,rust;postgres\n",
+    );
+    let before = db.count("SELECT count(*) FROM project_metrics");
+    assert_eq!(counts(&import(&db, dir.path(), "m.csv", "metrics", &[])), [2, 2, 0, 0, 0]);
+    assert_eq!(counts(&import(&db, dir.path(), "m.csv", "metrics", &[])), [2, 0, 0, 2, 0]);
+    assert_eq!(db.count("SELECT count(*) FROM project_metrics"), before + 2);
+    assert_eq!(
+        db.count("SELECT rows FROM ctodb.table_rows WHERE table_name = 'project_metrics'"),
+        before + 2
+    );
+    // one day corrected: that row; a bad row: nothing
+    write(
+        "project,date,commits,lines_added,lines_deleted,loc,contributors,open_prs,tech_stack\n\
+         Atlas Payments,2026-12-01,15,900,120,52000,4,3,rust;postgres\n",
+    );
+    assert_eq!(counts(&import(&db, dir.path(), "m.csv", "metrics", &[])), [1, 0, 1, 0, 0]);
+    write("project,date,commits\nAtlas Payments,2026-12-03,-2\nNo Such Project,2026-12-03,1\n");
+    let out = import(&db, dir.path(), "m.csv", "metrics", &[]);
+    assert_eq!(out.code(), 1);
+    assert!(
+        out.stderr_text().contains("m.csv, line 2, column \"commits\": -2 is out of range"),
+        "{}",
+        out.stderr_text()
+    );
+    assert!(out
+        .stderr_text()
+        .contains("m.csv, line 3, column \"project\": no project named \"No Such Project\""));
+    assert_eq!(db.count("SELECT count(*) FROM project_metrics"), before + 2);
+    let daily = db.run(&[
+        "report",
+        "daily",
+        "--project",
+        "Atlas Payments",
+        "--days",
+        "30",
+        "--as-of",
+        "2026-12-03",
+        "-f",
+        "csv",
+    ]);
+    assert!(daily.contains("2026-12-01,15,"), "{daily}");
+}

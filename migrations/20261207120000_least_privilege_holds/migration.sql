@@ -179,3 +179,9 @@ CREATE POLICY runs_prune_lock ON ctodb.runs FOR UPDATE
     USING (committed_at < pg_catalog.now() - interval '30 days');
 CREATE POLICY runs_prune ON ctodb.runs FOR DELETE
     USING (committed_at < pg_catalog.now() - interval '30 days');
+
+-- Daily project metrics are imported too (ctodb import csv --kind metrics): the log names
+-- the table they went into.
+ALTER TABLE public.import_logs DROP CONSTRAINT import_logs_kind_check;
+ALTER TABLE public.import_logs ADD CONSTRAINT import_logs_kind_check
+    CHECK (kind IN ('projects', 'bugs', 'users', 'project_metrics'));

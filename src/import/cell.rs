@@ -27,6 +27,7 @@ pub enum Cell {
     BigInt(i64),
     Bool(bool),
     Timestamp(DateTime<Utc>),
+    Date(NaiveDate),
     List(Vec<String>),
     Severity(Severity),
     BugStatus(BugStatus),
@@ -47,6 +48,7 @@ impl ToSql for Cell {
             Cell::BigInt(v) => v.to_sql(ty, out),
             Cell::Bool(v) => v.to_sql(ty, out),
             Cell::Timestamp(v) => v.to_sql(ty, out),
+            Cell::Date(v) => v.to_sql(ty, out),
             Cell::List(v) => v.to_sql(ty, out),
             Cell::Severity(v) => v.to_sql(ty, out),
             Cell::BugStatus(v) => v.to_sql(ty, out),
@@ -144,6 +146,7 @@ pub fn parse(field: &Field, raw: &str, refs: &References) -> Result<Cell, String
         FieldType::BigInt { min } => integer(text, min, i64::MAX).map(Cell::BigInt),
         FieldType::Bool => boolean(text).map(Cell::Bool),
         FieldType::Timestamp => timestamp(text).map(Cell::Timestamp),
+        FieldType::Date => date(text).map(Cell::Date),
         FieldType::List => list(text).map(Cell::List),
         FieldType::Enum(kind) => enumeration(kind, text),
         FieldType::ProjectRef => project(text, refs).map(Cell::Uuid),
@@ -265,6 +268,21 @@ fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
             "{text:?} is outside 2000-01-01 to tomorrow; an instant of ctodb's data lies between (a typo in the year?)"
         )),
         Err(_) => Err(format!("{text:?} is not a timestamp (RFC 3339, e.g. 2026-11-30T09:15:00Z)")),
+    }
+}
+
+/// A calendar date: `2026-11-30` (or the date of an instant, as a spreadsheet may add
+/// midnight), from 2000-01-01 to tomorrow.
+fn date(text: &str) -> Result<NaiveDate, String> {
+    let day = NaiveDate::from_str(text.get(..10).unwrap_or(text))
+        .ok()
+        .filter(|_| text.len() == 10 || text[10..].trim_start_matches(['T', ' ']).starts_with("00:00"))
+        .ok_or_else(|| format!("{text:?} is not a date (e.g. 2026-11-30)"))?;
+    let instant = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    if in_range(instant, Utc::now()) {
+        Ok(day)
+    } else {
+        Err(format!("{text:?} is outside 2000-01-01 to tomorrow (a typo in the year?)"))
     }
 }
 

@@ -11,6 +11,8 @@ pub enum ImportKind {
     Projects,
     Bugs,
     Users,
+    /// daily project metrics (project_metrics): one row per project and day
+    Metrics,
 }
 
 impl ImportKind {
@@ -19,6 +21,7 @@ impl ImportKind {
             ImportKind::Projects => "projects",
             ImportKind::Bugs => "bugs",
             ImportKind::Users => "users",
+            ImportKind::Metrics => "project_metrics",
         }
     }
 
@@ -28,6 +31,7 @@ impl ImportKind {
             ImportKind::Projects => "project",
             ImportKind::Bugs => "bug",
             ImportKind::Users => "user",
+            ImportKind::Metrics => "daily metrics row",
         }
     }
 
@@ -36,6 +40,7 @@ impl ImportKind {
             ImportKind::Projects => PROJECT_FIELDS,
             ImportKind::Bugs => BUG_FIELDS,
             ImportKind::Users => USER_FIELDS,
+            ImportKind::Metrics => METRIC_FIELDS,
         }
     }
 
@@ -70,6 +75,7 @@ impl ImportKind {
                 "reason",
             ],
             ImportKind::Users => &["updated_at", "line", "reason"],
+            ImportKind::Metrics => &["created_at", "line", "reason"],
         }
     }
 
@@ -80,6 +86,8 @@ impl ImportKind {
             ImportKind::Projects => &["name", "github_repo"],
             ImportKind::Bugs => &["bug_number"],
             ImportKind::Users => &["email", "github_login"],
+            // (project_id, metric_date) is the key rows are matched by
+            ImportKind::Metrics => &[],
         }
     }
 
@@ -89,6 +97,7 @@ impl ImportKind {
             ImportKind::Projects => &["name"],
             ImportKind::Bugs => &["project_id", "title"],
             ImportKind::Users => &["email", "name"],
+            ImportKind::Metrics => &["project_id", "metric_date"],
         }
     }
 
@@ -98,6 +107,7 @@ impl ImportKind {
             ImportKind::Projects => &[&["id"], &["name"], &["github_repo"]],
             ImportKind::Bugs => &[&["id"], &["bug_number"], &["source", "external_id"]],
             ImportKind::Users => &[&["id"], &["email"]],
+            ImportKind::Metrics => &[&["id"], &["project_id", "metric_date"]],
         }
     }
 
@@ -152,6 +162,8 @@ pub enum FieldType {
     },
     Bool,
     Timestamp,
+    /// a calendar date (2026-11-30)
+    Date,
     /// items separated by `;` (how ctodb's CSV writes lists)
     List,
     Enum(EnumType),
@@ -279,6 +291,26 @@ pub static BUG_FIELDS: &[Field] = &[
     field("resolved_at", FieldType::Timestamp, true),
 ];
 
+/// Daily project metrics, as a repository's tooling counts them.
+pub static METRIC_FIELDS: &[Field] = &[
+    field("id", FieldType::Uuid, true),
+    alias("project_id", &["project"], FieldType::ProjectRef, false),
+    alias("metric_date", &["date", "day"], FieldType::Date, false),
+    field("commits", FieldType::Int { min: 0, max: i32::MAX as i64 }, false),
+    field("lines_added", FieldType::Int { min: 0, max: i32::MAX as i64 }, false),
+    field("lines_deleted", FieldType::Int { min: 0, max: i32::MAX as i64 }, false),
+    alias("loc_total", &["loc", "lines_of_code"], FieldType::BigInt { min: 0 }, false),
+    field("contributors", FieldType::Int { min: 0, max: i32::MAX as i64 }, false),
+    alias(
+        "open_pull_requests",
+        &["open_prs", "pull_requests"],
+        FieldType::Int { min: 0, max: i32::MAX as i64 },
+        false,
+    ),
+    field("tech_stack", FieldType::List, false),
+    field("health_score", FieldType::SmallInt { min: 0, max: 100 }, true),
+];
+
 /// The SQL type of a field's staging column.
 pub fn sql_type(ty: FieldType) -> &'static str {
     match ty {
@@ -292,6 +324,7 @@ pub fn sql_type(ty: FieldType) -> &'static str {
         FieldType::BigInt { .. } => "bigint",
         FieldType::Bool => "boolean",
         FieldType::Timestamp => "timestamptz",
+        FieldType::Date => "date",
         FieldType::List => "text[]",
         FieldType::Enum(EnumType::Severity) => "bug_severity",
         FieldType::Enum(EnumType::BugStatus) => "bug_status",

@@ -156,7 +156,7 @@ pub fn layout(kind: ImportKind, header: &ByteRecord, options: CsvOptions) -> Res
 fn another_kind(kind: ImportKind, names: &[String]) -> Option<Problem> {
     let fits = |k: ImportKind| names.iter().filter(|n| !matches!(classify(k, n), Header::Unknown)).count();
     let ours = fits(kind);
-    let (theirs, other) = [ImportKind::Projects, ImportKind::Bugs, ImportKind::Users]
+    let (theirs, other) = [ImportKind::Projects, ImportKind::Bugs, ImportKind::Users, ImportKind::Metrics]
         .into_iter()
         .filter(|k| *k != kind)
         .map(|k| (fits(k), k))
@@ -209,6 +209,7 @@ fn no_key(kind: ImportKind) -> Problem {
         ImportKind::Projects => "name (or id, or github_repo)",
         ImportKind::Users => "email (or id)",
         ImportKind::Bugs => "bug (the number), external_id, or project and title",
+        ImportKind::Metrics => "project and metric_date (or id)",
     };
     Problem::at(1, String::new(), format!("has no key column: a {} file needs {wanted}", kind.noun()))
 }
