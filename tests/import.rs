@@ -563,10 +563,14 @@ fn a_new_row_that_matches_nothing_needs_what_a_new_row_needs() {
     assert_eq!(db.fingerprint(TABLES), before);
     let out = import(&db, dir.path(), "n.csv", "bugs", &[]);
     let stderr = out.stderr_text();
-    assert!(stderr.contains(
-        "n.csv, line 3, column \"project\": matches no bug, and a new bug needs a value here\n\
-         n.csv, line 3, column \"title\": matches no bug, and a new bug needs a value here\n"
-    ));
+    // said on the number's column: it names no bug
+    assert!(
+        stderr.contains(
+            "n.csv, line 3, column \"bug\": there is no bug #999 to update, and a new one needs a project\n\
+             n.csv, line 3, column \"bug\": there is no bug #999 to update, and a new one needs a title\n"
+        ),
+        "{stderr}"
+    );
     // a value another row holds: Beacon's repository given to Atlas Payments
     std::fs::write(
         dir.path().join("r.csv"),

@@ -165,12 +165,23 @@ pub async fn problems(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Problem>,
                WINDOW w AS (PARTITION BY target_id ORDER BY line)) d WHERE n > 1"
     ));
     checks.extend(unique_checks(plan));
-    // what a new row cannot do without
+    // what a new row cannot do without; a bug whose number names no bug is said on the
+    // number's column (it would be inserted with that number, and lacks what a new bug needs)
     for column in kind.required_for_insert() {
         let header = kind.field(column).and_then(|field| field.aliases.first()).copied().unwrap_or(column);
+        let (at, why) = if kind == ImportKind::Bugs {
+            (
+                format!("CASE WHEN bug_number IS NULL THEN '{header}' ELSE 'bug' END"),
+                format!(
+                    "CASE WHEN bug_number IS NULL THEN 'matches no bug, and a new bug needs a value here' \
+                     ELSE format('there is no bug #%s to update, and a new one needs a {header}', bug_number) END"
+                ),
+            )
+        } else {
+            (format!("'{header}'"), format!("'matches no {noun}, and a new {noun} needs a value here'"))
+        };
         checks.push(format!(
-            "SELECT line, '{header}', 'matches no {noun}, and a new {noun} needs a value here' \
-             FROM {STAGING} WHERE target_id IS NULL AND {}",
+            "SELECT line, {at}, {why} FROM {STAGING} WHERE target_id IS NULL AND {}",
             if plan.insert.contains(column) { format!("{column} IS NULL") } else { "true".to_string() }
         ));
     }
