@@ -296,3 +296,31 @@ fn links_planted_in_a_cluster_folder_are_refused_and_their_targets_untouched() {
     let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&victim).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o644, "the link's target was chmodded");
 }
+
+#[test]
+fn the_start_line_names_the_folder_to_stop_and_pgdatabase_chooses_the_database() {
+    let dir = cluster_dir();
+    let path = dir.path();
+    let _stops = crate::common::StopsCluster(path.to_path_buf());
+    // (CTODB_LOCAL names the folder here, so it is the default one: pass --data instead)
+    let out: CliOutput = ctodb_command(None)
+        .args(["local", "start", "--data", path.to_str().unwrap()])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code(), 0, "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().contains(&format!("`ctodb local stop --data {}` stops it", path.display())),
+        "{}",
+        out.stderr_text()
+    );
+    let migrated: CliOutput = ctodb_command(None)
+        .env("CTODB_LOCAL", path)
+        .env("PGDATABASE", "ctodb_elsewhere")
+        .args(["migrate"])
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(migrated.code(), 0, "{}", migrated.stderr_text());
+    assert!(migrated.stderr_text().contains("ctodb_elsewhere"), "{}", migrated.stderr_text());
+}

@@ -14,8 +14,14 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
     match args.action {
         LocalAction::Start => {
             if cluster.start()? {
+                // the stop line names the folder when a bare `ctodb local stop` would not find it
+                let data = if cluster.dir == crate::local::default_dir() {
+                    String::new()
+                } else {
+                    format!(" --data {}", cluster.dir.display())
+                };
                 ui::info(&format!(
-                    "started the private cluster in {} (socket {}); `ctodb local stop` stops it",
+                    "started the private cluster in {} (socket {}); `ctodb local stop{data}` stops it",
                     cluster.dir.display(),
                     cluster.socket().display()
                 ));
@@ -30,7 +36,12 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
                     cluster.tcp_url()
                 ));
             }
-            if std::env::var_os("CTODB_LOCAL").is_none() && cluster.dir != crate::local::default_dir() {
+            // commands find the cluster alone only when no other server answers on the
+            // system socket; otherwise they need to be told
+            let system_server = std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists();
+            if std::env::var_os("CTODB_LOCAL").is_none()
+                && (cluster.dir != crate::local::default_dir() || system_server)
+            {
                 ui::info(&format!(
                     "other commands find it with CTODB_LOCAL={} (or DATABASE_URL={})",
                     cluster.dir.display(),

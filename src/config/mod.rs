@@ -471,10 +471,13 @@ pub fn offline_target() -> Target {
     }
 }
 
-/// The private cluster's socket, as the OS user, database ctodb.
+/// The private cluster's socket, as the OS user, database ctodb (or PGDATABASE).
 pub fn cluster_target(cluster: &PrivateCluster) -> Target {
     let mut pg = tokio_postgres::Config::new();
-    pg.host_path(&cluster.dir).port(cluster.port).user(os_user()).dbname(DEFAULT_DATABASE);
+    // its database is ctodb's, or the one PGDATABASE names, as for any other server
+    let database =
+        env::var("PGDATABASE").ok().filter(|d| !d.is_empty()).unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    pg.host_path(&cluster.dir).port(cluster.port).user(os_user()).dbname(&database);
     pg.application_name("ctodb");
     Target {
         pg,

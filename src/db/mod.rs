@@ -34,7 +34,7 @@ pub use run::{once, Run};
 pub enum DbError {
     #[error("could not connect to PostgreSQL at {server}: {reason} — start the server (e.g. pg_ctlcluster 15 main start), run `ctodb local start` for a private one, or point DATABASE_URL (or PGHOST/PGPORT) at one that runs")]
     Unreachable { server: String, reason: String },
-    #[error("role \"{user}\" does not exist on {server} — create it with: createuser --createdb {user} (as a superuser, e.g. sudo -u postgres createuser --createdb {user}), or connect as another role with PGUSER or DATABASE_URL")]
+    #[error("role \"{user}\" does not exist on {server} — create it with: createuser --createdb {user} (as a superuser, e.g. sudo -u postgres createuser --createdb {user}), connect as another role with PGUSER or DATABASE_URL, or use a private cluster of your own: ctodb local start, then CTODB_LOCAL=<its folder> for the commands after it")]
     NoRole { user: String, server: String },
     #[error("PostgreSQL at {server} does not accept TLS connections, and sslmode={mode} requires one — enable ssl on the server, or connect with sslmode=prefer (encrypt when the server can) or sslmode=disable")]
     TlsRefused { server: String, mode: String },
