@@ -235,6 +235,26 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_sql_workflow_and_the_rust_one_agree_on_every_move() {
+        let db = crate::testing::ScratchDb::new("workflow_rule").await;
+        for from in BugStatus::ALL {
+            for to in BugStatus::ALL {
+                let row = db
+                    .client
+                    .query_one(
+                        "SELECT ctodb_status_step($1::text::bug_status, $2::text::bug_status)",
+                        &[&from.label(), &to.label()],
+                    )
+                    .await
+                    .unwrap();
+                let sql: bool = row.get(0);
+                assert_eq!(sql, from == to || from.next().contains(to), "{from} → {to}");
+            }
+        }
+        db.drop().await;
+    }
+
     #[test]
     fn default_sla_by_severity() {
         let hours: Vec<i32> = Severity::ALL.iter().map(|s| s.default_sla_hours()).collect();

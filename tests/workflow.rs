@@ -294,3 +294,24 @@ fn a_project_made_by_mistake_is_deleted_and_one_with_bugs_only_when_asked() {
     // `project NAME` still shows a project
     assert!(db.run(&["project", "Atlas Payments", "-f", "csv"]).contains("Atlas Payments"));
 }
+
+#[test]
+fn an_import_that_jumps_the_workflow_records_the_jump_as_a_correction() {
+    let db = demo("workflow_import_jump");
+    let dir = tempfile::tempdir().unwrap();
+    // bug 7 is pending: a spreadsheet says closed (not a step), bug 2 in_progress → verified (a step)
+    std::fs::write(dir.path().join("j.csv"), "bug,status\n7,closed\n2,verified\n").unwrap();
+    crate::common::ctodb_at(&db.url, &["import", "csv", "j.csv", "--kind", "bugs"], Some(dir.path())).ok();
+    let via = |number: i64| -> String {
+        db.client()
+            .query_one(
+                "SELECT h.changed_via FROM bug_history h JOIN bugs b ON b.id = h.bug_id
+                 WHERE b.bug_number = $1 AND h.field = 'status' ORDER BY h.changed_at DESC LIMIT 1",
+                &[&number],
+            )
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(via(7), "import csv (not a workflow step: a correction)");
+    assert_eq!(via(2), "import csv");
+}

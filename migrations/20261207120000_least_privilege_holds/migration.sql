@@ -88,9 +88,21 @@ ALTER TABLE public.bug_history ADD CONSTRAINT bug_history_field_check
 -- ctodb.via, set by each writing run of ctodb), beside the person, if one is named.
 ALTER TABLE public.bug_history ADD COLUMN changed_via text;
 
+-- The bug workflow (SPEC §9), as model::BugStatus::next says it (a test compares the
+-- two): pending → in_progress → verified → shipped → closed; an open bug may be
+-- deferred, a deferred one reopens as pending. A status change that is not a step (an
+-- import's jump, a correction) is history all the same, and says so.
+CREATE FUNCTION public.ctodb_status_step(old public.bug_status, new public.bug_status) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN old = new OR (old, new) IN (('pending', 'in_progress'), ('pending', 'deferred'),
+                                       ('in_progress', 'verified'), ('in_progress', 'deferred'),
+                                       ('verified', 'shipped'), ('shipped', 'closed'),
+                                       ('deferred', 'pending'));
+
 CREATE OR REPLACE FUNCTION public.ctodb_bug_history() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     actor_setting text := nullif(pg_catalog.current_setting('ctodb.actor', true), '');
+    via text := nullif(pg_catalog.current_setting('ctodb.via', true), '');
     actor uuid;
 BEGIN
     IF pg_catalog.current_setting('ctodb.refresh', true) = 'on'
@@ -110,7 +122,10 @@ BEGIN
     END IF;
     INSERT INTO public.bug_history (bug_id, field, old_value, new_value, changed_by, changed_via)
     SELECT NEW.id, change.field, change.old_value, change.new_value, actor,
-           nullif(pg_catalog.current_setting('ctodb.via', true), '')
+           CASE WHEN change.field = 'status' AND NOT public.ctodb_status_step(OLD.status, NEW.status)
+                     AND pg_catalog.strpos(coalesce(via, ''), '--correct') = 0
+                THEN concat_ws(' ', via, '(not a workflow step: a correction)')
+                ELSE via END
     FROM (VALUES
         ('status', OLD.status::text, NEW.status::text),
         ('severity', OLD.severity::text, NEW.severity::text),
