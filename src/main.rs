@@ -84,10 +84,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // the handlers are installed before the command starts: a signal that arrives while
+    // the command runs a long stretch without yielding is caught all the same
     let outcome = runtime.block_on(async {
+        let stops = Stops::install();
         tokio::select! {
+            biased;
+            signal = stops.next() => Err(signal),
             result = cmd::run(cli) => Ok(result),
-            signal = interrupted() => Err(signal),
         }
     });
     match outcome {
@@ -133,19 +137,43 @@ impl Stop {
     }
 }
 
-/// Resolves when SIGINT (Ctrl-C) or SIGTERM arrives.
-async fn interrupted() -> Stop {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            // without a handler SIGTERM keeps its default action
-            Err(_) => std::future::pending::<()>().await,
+/// The handlers of SIGINT (Ctrl-C) and SIGTERM, installed when made.
+struct Stops {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Stops {
+    fn install() -> Stops {
+        use tokio::signal::unix::{signal, SignalKind};
+        // a signal without a handler keeps its default action
+        Stops {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => Stop::Interrupt,
-        _ = terminate => Stop::Terminate,
+    }
+
+    /// Resolves when either arrives.
+    async fn next(mut self) -> Stop {
+        let interrupt = async {
+            match self.interrupt.as_mut() {
+                Some(stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let terminate = async {
+            match self.terminate.as_mut() {
+                Some(stream) => {
+                    stream.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => Stop::Interrupt,
+            _ = terminate => Stop::Terminate,
+        }
     }
 }
