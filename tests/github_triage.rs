@@ -38,9 +38,9 @@ fn issue(number: u32, state: &str, reason: Option<&str>, labels: &[&str], closed
     })
 }
 
-/// Syncs acme/api (spelled `repo_name`) and these issues; returns the bugs result row
-/// (rows, inserted, updated, unchanged).
-fn sync(db: &TestDb, dir: &Path, repo_name: &str, issues: &[Value]) -> (i64, i64, i64, i64) {
+/// Runs `import github` of acme/api (spelled `repo_name`) and these issues, with `extra`
+/// options, as CSV.
+fn import_github(db: &TestDb, dir: &Path, repo_name: &str, issues: &[Value], extra: &[&str]) -> CliOutput {
     let repos = dir.join("repos.json");
     std::fs::write(
         &repos,
@@ -49,16 +49,17 @@ fn sync(db: &TestDb, dir: &Path, repo_name: &str, issues: &[Value]) -> (i64, i64
     .unwrap();
     let file = dir.join("issues.json");
     std::fs::write(&file, Value::Array(issues.to_vec()).to_string()).unwrap();
-    let out: CliOutput = db.ctodb(&[
-        "import",
-        "github",
-        "--repos",
-        repos.to_str().unwrap(),
-        "--issues",
-        file.to_str().unwrap(),
-        "-f",
-        "csv",
-    ]);
+    let mut args =
+        vec!["import", "github", "--repos", repos.to_str().unwrap(), "--issues", file.to_str().unwrap()];
+    args.extend(extra);
+    args.extend(["-f", "csv"]);
+    db.ctodb(&args)
+}
+
+/// Syncs acme/api (spelled `repo_name`) and these issues; returns the bugs result row
+/// (rows, inserted, updated, unchanged).
+fn sync(db: &TestDb, dir: &Path, repo_name: &str, issues: &[Value]) -> (i64, i64, i64, i64) {
+    let out = import_github(db, dir, repo_name, issues, &[]);
     let stdout = out.ok();
     let row = stdout.lines().nth(2).unwrap_or_default().to_string();
     let fields: Vec<i64> = row.rsplitn(6, ',').skip(1).take(4).map(|n| n.parse().unwrap()).collect();
@@ -412,27 +413,9 @@ fn hostile_titles_from_github_reach_a_spreadsheet_as_text_and_round_trip() {
 fn a_dry_run_of_a_new_repository_counts_the_bugs_the_import_would_insert() {
     let db = demo("github_dry_run");
     let dir = tempfile::tempdir().unwrap();
-    let repos = dir.path().join("repos.json");
-    std::fs::write(
-        &repos,
-        json!([{"full_name": "acme/api", "name": "api", "created_at": "2026-01-01T00:00:00Z"}]).to_string(),
-    )
-    .unwrap();
-    let issues = dir.path().join("issues.json");
     let open = [issue(1, "open", None, &["bug"], None), issue(2, "open", None, &["p1"], None)];
-    std::fs::write(&issues, Value::Array(open.to_vec()).to_string()).unwrap();
     let before = db.fingerprint(&["projects", "bugs", "import_logs"]);
-    let out = db.ctodb(&[
-        "import",
-        "github",
-        "--repos",
-        repos.to_str().unwrap(),
-        "--issues",
-        issues.to_str().unwrap(),
-        "--dry-run",
-        "-f",
-        "csv",
-    ]);
+    let out = import_github(&db, dir.path(), "acme/api", &open, &["--dry-run"]);
     let stdout = out.ok();
     assert!(stdout.contains(",projects,true,1,1,0,0,0"), "{stdout}");
     assert!(stdout.contains(",bugs,true,2,2,0,0,0"), "{stdout}");
