@@ -44,29 +44,9 @@ fn main() -> ExitCode {
     // clap prints usage errors itself and exits with status 2.
     let mut cli = cli::Cli::parse_from(args);
     cli.global.database_url_typed = url_typed;
-    // `-o FILE` whose extension names no format is a usage error (status 2), as clap's own
-    if let Err(message) = output::Output::format_of(cli.global.format, cli.global.output.as_deref()) {
-        cli::Cli::command().error(clap::error::ErrorKind::InvalidValue, message).exit();
-    }
-    if let Some(as_of) = cli.global.as_of.filter(|_| !cli.global.allow_future) {
-        if let Some(message) = cli::as_of_out_of_range(as_of, chrono::Utc::now()) {
-            cli::Cli::command().error(clap::error::ErrorKind::ValueValidation, message).exit();
-        }
-    }
-    if let cli::Command::Grants(args) = &cli.command {
-        if let Some(message) = args.refused() {
-            cli::Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();
-        }
-    }
+    refuse_usage(&cli);
     if cli.global.verbose {
-        if let Some(file) = &env_file.file {
-            let names = if env_file.names.is_empty() {
-                "none that the environment lacked".to_string()
-            } else {
-                env_file.names.join(", ")
-            };
-            eprintln!("settings from {}: {names}", file.display());
-        }
+        say_settings(&env_file);
     }
     // completions and the manual need neither a database nor a configuration
     if let Some(status) = cmd::offline(&cli.command) {
@@ -110,6 +90,37 @@ fn main() -> ExitCode {
             eprintln!("interrupted ({})", signal.name());
             ExitCode::from(signal.exit_status())
         }
+    }
+}
+
+/// The usage errors clap cannot see (status 2, printed as clap prints its own): `-o FILE`
+/// whose extension names no format or another one than `-f`, an `--as-of` no data can
+/// be as of, a grantee that may not be one.
+fn refuse_usage(cli: &cli::Cli) {
+    if let Err(message) = output::Output::format_of(cli.global.format, cli.global.output.as_deref()) {
+        cli::Cli::command().error(clap::error::ErrorKind::InvalidValue, message).exit();
+    }
+    if let Some(as_of) = cli.global.as_of.filter(|_| !cli.global.allow_future) {
+        if let Some(message) = cli::as_of_out_of_range(as_of, chrono::Utc::now()) {
+            cli::Cli::command().error(clap::error::ErrorKind::ValueValidation, message).exit();
+        }
+    }
+    if let cli::Command::Grants(args) = &cli.command {
+        if let Some(message) = args.refused() {
+            cli::Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).exit();
+        }
+    }
+}
+
+/// `-v`: which settings file was read and which variables it set (never their values).
+fn say_settings(env_file: &config::env_file::Loaded) {
+    if let Some(file) = &env_file.file {
+        let names = if env_file.names.is_empty() {
+            "none that the environment lacked".to_string()
+        } else {
+            env_file.names.join(", ")
+        };
+        eprintln!("settings from {}: {names}", file.display());
     }
 }
 

@@ -12,43 +12,7 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
     let data = args.data.clone().filter(|dir| !dir.as_os_str().is_empty());
     let cluster = Cluster::new(data, args.port)?;
     match args.action {
-        LocalAction::Start => {
-            if cluster.start()? {
-                // the stop line names the folder when a bare `ctodb local stop` would not find it
-                let data = if cluster.dir == crate::local::default_dir() {
-                    String::new()
-                } else {
-                    format!(" --data {}", cluster.dir.display())
-                };
-                ui::info(&format!(
-                    "started the private cluster in {} (socket {}); `ctodb local stop{data}` stops it",
-                    cluster.dir.display(),
-                    cluster.socket().display()
-                ));
-            } else {
-                ui::info(&format!("the private cluster in {} is already running", cluster.dir.display()));
-            }
-            if cluster.tcp {
-                ui::info(&format!(
-                    "TCP on localhost:{} takes the generated password, which {} holds: {}",
-                    cluster.port,
-                    cluster.dir.join("pgpass").display(),
-                    cluster.tcp_url()
-                ));
-            }
-            // commands find the cluster alone only when no other server answers on the
-            // system socket; otherwise they need to be told
-            let system_server = std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists();
-            if std::env::var_os("CTODB_LOCAL").is_none()
-                && (cluster.dir != crate::local::default_dir() || system_server)
-            {
-                ui::info(&format!(
-                    "other commands find it with CTODB_LOCAL={} (or DATABASE_URL={})",
-                    cluster.dir.display(),
-                    cluster.url()
-                ));
-            }
-        }
+        LocalAction::Start => start(&cluster)?,
         LocalAction::Stop => {
             if cluster.stop()? {
                 ui::info(&format!("stopped the private cluster in {}", cluster.dir.display()));
@@ -92,4 +56,44 @@ pub fn run(ctx: &Context, args: LocalArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+/// `local start`: the cluster made or started, and what other commands need to find it.
+fn start(cluster: &Cluster) -> Result<()> {
+    if cluster.start()? {
+        // the stop line names the folder when a bare `ctodb local stop` would not find it
+        let data = if cluster.dir == crate::local::default_dir() {
+            String::new()
+        } else {
+            format!(" --data {}", cluster.dir.display())
+        };
+        ui::info(&format!(
+            "started the private cluster in {} (socket {}); `ctodb local stop{data}` stops it",
+            cluster.dir.display(),
+            cluster.socket().display()
+        ));
+    } else {
+        ui::info(&format!("the private cluster in {} is already running", cluster.dir.display()));
+    }
+    if cluster.tcp {
+        ui::info(&format!(
+            "TCP on localhost:{} takes the generated password, which {} holds: {}",
+            cluster.port,
+            cluster.dir.join("pgpass").display(),
+            cluster.tcp_url()
+        ));
+    }
+    // commands find the cluster alone only when no other server answers on the
+    // system socket; otherwise they need to be told
+    let system_server = std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists();
+    if std::env::var_os("CTODB_LOCAL").is_none()
+        && (cluster.dir != crate::local::default_dir() || system_server)
+    {
+        ui::info(&format!(
+            "other commands find it with CTODB_LOCAL={} (or DATABASE_URL={})",
+            cluster.dir.display(),
+            cluster.url()
+        ));
+    }
+    Ok(())
 }
