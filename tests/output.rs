@@ -276,3 +276,26 @@ fn bug_show_names_the_stored_priority_and_the_one_computed_now() {
         "{table}"
     );
 }
+
+#[test]
+fn doctor_wraps_its_details_at_words_within_the_width() {
+    let db = TestDb::new("doctor_width");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let out: crate::common::CliOutput = ctodb_command(Some(&db.url))
+        .env("COLUMNS", "80")
+        .args(["doctor", "-f", "table"])
+        .output()
+        .unwrap()
+        .into();
+    let text = out.stdout_text();
+    // wider only where one word (a socket path) cannot be broken
+    let long: Vec<&str> = text
+        .lines()
+        .filter(|l| l.chars().count() > 80 && l.chars().skip(48).collect::<String>().contains(' '))
+        .collect();
+    assert!(long.is_empty(), "lines wider than 80: {long:?}");
+    // a continued detail starts under the detail column, with a whole word
+    let continued: Vec<&str> = text.lines().filter(|l| l.starts_with(&" ".repeat(48))).collect();
+    assert!(!continued.is_empty(), "{text}");
+    assert!(continued.iter().all(|l| !l[48..].starts_with(' ')), "{text}");
+}

@@ -33,7 +33,7 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool, width: Option<u
             match frame.style {
                 Style::Grid => grid(frame, out, color, width)?,
                 Style::Record => record(frame, out, color, width)?,
-                Style::Checklist => checklist(frame, out, color)?,
+                Style::Checklist => checklist(frame, out, color, width)?,
             }
         }
         if let Some(footer) = super::footer(frame) {
@@ -241,7 +241,28 @@ fn record(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -
     Ok(())
 }
 
-fn checklist(frame: &Frame, out: &mut dyn Write, color: bool) -> io::Result<()> {
+/// Where a checklist line's detail starts: mark, check name, time.
+const DETAIL_AT: usize = 2 + 36 + 1 + 7 + 2;
+
+/// Text broken at spaces into lines of at most `width` characters (a longer word stays
+/// whole on its own line).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+fn checklist(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {
     let at = |name| frame.column_index(name);
     let (Some(ok), Some(check), Some(ms), Some(detail)) = (at("ok"), at("check"), at("ms"), at("detail"))
     else {
@@ -259,13 +280,35 @@ fn checklist(frame: &Frame, out: &mut dyn Write, color: bool) -> io::Result<()> 
             Value::Decimal(ms) => format!("{} ms", ms.round_dp(0)),
             _ => String::new(),
         };
+        // the detail wraps at words under its own column, never mid-word at the edge
+        let detail = human(&row[detail], Kind::Text);
+        let room = width.map_or(usize::MAX, |w| usize::from(w).saturating_sub(DETAIL_AT).max(24));
+        let mut lines = wrap_words(&detail, room).into_iter();
         writeln!(
             out,
             "{mark} {:<36} {:>7}  {}",
             human(&row[check], Kind::Text),
             ms,
-            human(&row[detail], Kind::Text)
+            lines.next().unwrap_or_default()
         )?;
+        for line in lines {
+            writeln!(out, "{:DETAIL_AT$}{line}", "")?;
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap_words;
+
+    #[test]
+    fn words_wrap_whole_under_the_width() {
+        assert_eq!(
+            wrap_words("connected as root to the server", 12),
+            ["connected as", "root to the", "server"]
+        );
+        assert_eq!(wrap_words("a-very-long-word x", 5), ["a-very-long-word", "x"]);
+        assert_eq!(wrap_words("", 5), [""]);
+    }
 }
