@@ -49,11 +49,15 @@ pub fn is_plain_file(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
 }
 
+/// The user this process acts as.
+pub fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail
+    unsafe { libc::geteuid() }
+}
+
 fn check_own(path: &Path, file: &File) -> std::io::Result<()> {
     let metadata = file.metadata()?;
-    // SAFETY: geteuid has no preconditions and cannot fail
-    let me = unsafe { libc::geteuid() };
-    if !metadata.file_type().is_file() || metadata.uid() != me {
+    if !metadata.file_type().is_file() || metadata.uid() != effective_uid() {
         return Err(std::io::Error::other(format!(
             "{} is not a regular file of yours; ctodb writes only its own files there (remove it, or choose another folder)",
             path.display()

@@ -98,6 +98,10 @@ fn a_declared_pooler_is_refused_for_seed() {
     assert!(line.contains("is declared a transaction-mode pooler (pgbouncer=true)"), "{line}");
     assert!(line.ends_with("run `ctodb seed` with a direct connection to the server"), "{line}");
     assert_eq!(db.count("SELECT count(*) FROM bugs"), 0);
+    // the declaration is taken at its word for what changes the schema only: a read on
+    // a server that behaves as a direct connection runs
+    let read = ctodb_at(&url, &["users", "-f", "csv"], None);
+    assert_eq!(read.code(), 0, "{}", read.stderr_text());
 }
 
 #[test]

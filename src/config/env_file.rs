@@ -86,7 +86,7 @@ fn check_trusted(file: &Path, metadata: &std::fs::Metadata) -> Result<(), String
     if !metadata.is_file() {
         return Err(format!("the settings file {} is not a regular file", file.display()));
     }
-    let me = effective_uid();
+    let me = crate::files::effective_uid();
     if metadata.uid() != me {
         return Err(format!(
             "the settings file {} belongs to another user (uid {}, you are uid {me}); ctodb reads only \
@@ -105,11 +105,6 @@ fn check_trusted(file: &Path, metadata: &std::fs::Metadata) -> Result<(), String
         ));
     }
     Ok(())
-}
-
-fn effective_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail
-    unsafe { libc::geteuid() }
 }
 
 /// dotenvy's error without the line's text (it may hold a password).

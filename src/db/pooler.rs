@@ -59,7 +59,9 @@ where
     let (pid, port) = probe(first).await?;
     let server_port = u16::try_from(port).unwrap_or(0);
     let ports = target.pg.get_ports();
-    if !target.pgbouncer_flag && !ports.is_empty() && ports.iter().all(|p| *p == server_port) {
+    // (a URL's `pgbouncer=true` is not taken for proof here: it refuses migrate and seed
+    // before they connect, `Context::require_direct_connection`)
+    if !ports.is_empty() && ports.iter().all(|p| *p == server_port) {
         return Ok(None);
     }
     // something stands between: two connections sharing one server process, or one whose
@@ -68,7 +70,7 @@ where
     let (other_pid, _) = probe(&other).await?;
     let (again, _) = probe(first).await?;
     let shared = other_pid == pid || again != pid;
-    Ok((shared || target.pgbouncer_flag).then_some(TransactionPooler { server_port }))
+    Ok(shared.then_some(TransactionPooler { server_port }))
 }
 
 /// The sentence that refuses `command` through the pooler, naming the direct URL.
