@@ -23,8 +23,11 @@ pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
         }
         None => {
             let db = ctx.connect().await?;
-            let client = db.client().await?;
-            filter.page(&**client, ctx.as_of, args.sort, limit, offset).await?
+            let mut pooled = db.client().await?;
+            let tx = db.read_only(&mut pooled).await?;
+            let page = filter.page(&tx, ctx.as_of, args.sort, limit, offset).await?;
+            db::end_read(tx).await?;
+            page
         }
     };
     ctx.output.emit(&Report::single(frame))?;
@@ -33,16 +36,20 @@ pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
 
 pub async fn show(ctx: &Context, number: i64) -> Result<Outcome> {
     let db = ctx.connect().await?;
-    let client = db.client().await?;
-    let bug = queries::fetch_frame(&**client, &sql::BUG_SHOW, &[&number, &ctx.as_of], "bug").await?;
+    let mut pooled = db.client().await?;
+    let client = db.read_only(&mut pooled).await?;
+    let bug = queries::fetch_frame(&client, &sql::BUG_SHOW, &[&number, &ctx.as_of], "bug").await?;
     let Some(id_column) = bug.column_index("id") else { bail!("bugs/show returned no id column") };
     let id = match bug.rows.first().map(|row| &row[id_column]) {
         Some(Value::Uuid(id)) => *id,
         _ => bail!("no bug #{number} (`ctodb bugs --all` lists them)"),
     };
-    let history = queries::fetch_frame(&**client, &sql::BUG_HISTORY, &[&id], "history").await?;
-    let inputs = db::query(&**client, &sql::BUG_PRIORITY_INPUTS, &[&number]).await?;
+    let history = queries::fetch_frame(&client, &sql::BUG_HISTORY, &[&id], "history").await?;
+    let inputs = db::query(&client, &sql::BUG_PRIORITY_INPUTS, &[&number]).await?;
     let breakdown = priority_breakdown(&inputs, ctx)?;
+    // a row holds its statement, closed when the last row goes: inside the transaction
+    drop(inputs);
+    db::end_read(client).await?;
     let mut report = Report::default();
     report.push(bug.titled(format!("Bug #{number}")).styled(Style::Record));
     report.push(breakdown.titled(format!(

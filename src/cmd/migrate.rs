@@ -124,8 +124,10 @@ async fn create_database(ctx: &Context) -> Result<()> {
 async fn status(ctx: &Context, source: Option<&Path>) -> Result<Outcome> {
     let migrations = load(source)?;
     let db = ctx.connect().await?;
-    let client = db.client().await?;
-    let statuses = migrate::status(&**client, &migrations).await?;
+    let mut pooled = db.client().await?;
+    let client = db.read_only(&mut pooled).await?;
+    let statuses = migrate::status(&client, &migrations).await?;
+    crate::db::end_read(client).await?;
     let mut frame = Frame::new(
         "migrations",
         vec![

@@ -78,17 +78,22 @@ pub struct Context {
     pub primary: Option<Target>,
     /// the command's name, for messages (`import csv`)
     pub command: &'static str,
+    /// what the command does with the database (`Command::access`)
+    pub access: crate::cli::Access,
 }
 
 impl Context {
-    /// A pool to the target, refused (before anything is read or written) when a
-    /// transaction-mode pooler stands between (`db::pooler`).
+    /// A pool to the target. Through a transaction-mode pooler (`db::pooler`) only a
+    /// command that reads alone goes on (each of its reads is one transaction,
+    /// `Db::read_only`); any other is refused before anything is read or written.
     pub async fn connect(&self) -> Result<Db> {
         if self.target.origin == config::Origin::Offline {
             anyhow::bail!("`ctodb {}` reads a snapshot here and contacts no server", self.command);
         }
         let db = Db::connect(&self.target, &self.pool).await?;
-        self.refuse_transaction_pooler(&db)?;
+        if !self.access.reads_only() {
+            self.refuse_transaction_pooler(&db)?;
+        }
         Ok(db)
     }
 
@@ -179,9 +184,10 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
         read,
         primary: None,
         command: cli.command.name(),
+        access: cli.command.access(),
     };
     // a command that only reads runs on the replica, unless --primary or it lags
-    let access = cli.command.access();
+    let access = ctx.access;
     if access.reads_only() && !global.primary && ctx.read.replica.is_some() {
         let route = crate::db::replica::route(&ctx.target, &ctx.read, &ctx.pool).await?;
         ui::info(&route.note);

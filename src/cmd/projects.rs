@@ -41,7 +41,8 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     let statuses: Vec<&str> = statuses.iter().map(|s| s.label()).collect();
     let sort = args.sort.key();
     let db = ctx.connect().await?;
-    let client = db.client().await?;
+    let mut pooled = db.client().await?;
+    let client = db.read_only(&mut pooled).await?;
     let params: [&(dyn ToSql + Sync); 5] = [&statuses, &sort, &ctx.as_of, &limit, &offset];
     let helper = if args.wide {
         &sql::PROJECTS_WIDE
@@ -50,13 +51,16 @@ pub async fn list(ctx: &Context, args: ProjectsArgs) -> Result<Outcome> {
     } else {
         &sql::PROJECTS_LIST
     };
-    let frame = fetch_frame(&**client, helper, &params, "projects").await?;
-    let row = db::query_one(&**client, &sql::PROJECTS_COUNT, &[&statuses]).await?;
+    let frame = fetch_frame(&client, helper, &params, "projects").await?;
+    let row = db::query_one(&client, &sql::PROJECTS_COUNT, &[&statuses]).await?;
     let total: i64 = db::get(&row, sql::PROJECTS_COUNT.name, "total")?;
+    // a row holds its statement, closed when the last row goes: inside the transaction
+    drop(row);
     let mut frame = frame.when_empty("no projects match");
     if ctx.output.sparklines() && !args.wide {
         add_sparklines(&client, &mut frame, &ctx.as_of).await?;
     }
+    db::end_read(client).await?;
     frame.paged(offset, total);
     if args.status.is_empty() && !args.all {
         ui::info("active projects only: --all lists every status, --status S one of them");
@@ -71,7 +75,7 @@ const LONG_PAGE: i64 = 1000;
 
 /// A last column on a terminal: bugs opened in each of the last 12 months.
 async fn add_sparklines(
-    client: &tokio_postgres::Client,
+    client: &tokio_postgres::Transaction<'_>,
     frame: &mut Frame,
     as_of: &chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
@@ -105,15 +109,17 @@ async fn add_sparklines(
 
 pub async fn show(ctx: &Context, name: &str) -> Result<Outcome> {
     let db = ctx.connect().await?;
-    let client = db.client().await?;
-    let (id, name) = resolve_project(&**client, name).await?;
+    let mut pooled = db.client().await?;
+    let client = db.read_only(&mut pooled).await?;
+    let (id, name) = resolve_project(&client, name).await?;
     let mut report = Report::default();
-    let detail = fetch_frame(&**client, &sql::PROJECT_DETAIL, &[&id, &ctx.as_of], "project").await?;
+    let detail = fetch_frame(&client, &sql::PROJECT_DETAIL, &[&id, &ctx.as_of], "project").await?;
     report.push(detail.titled(name.clone()).styled(Style::Record));
     let open_bugs = BugFilter { project: Some(Who::Known(id)), ..BugFilter::open() };
-    let open = open_bugs.page(&**client, ctx.as_of, BugSort::Priority, 50, 0).await?;
+    let open = open_bugs.page(&client, ctx.as_of, BugSort::Priority, 50, 0).await?;
     report.push(open.titled("Open bugs by priority").when_empty("no open bugs"));
-    let metrics = daily::metrics(&**client, id, ctx.as_of, 30).await?;
+    let metrics = daily::metrics(&client, id, ctx.as_of, 30).await?;
+    db::end_read(client).await?;
     report.push(metrics.titled("Last 30 days").when_empty("no daily metrics in the last 30 days"));
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)

@@ -39,7 +39,7 @@ pub async fn emit<U: Unit>(ctx: &Context, args: U::Args) -> Result<Outcome> {
         None => {
             let db = ctx.connect().await?;
             let mut pooled = db.client().await?;
-            let tx = db::read_only(&mut pooled).await?;
+            let tx = db.read_only(&mut pooled).await?;
             let report = U::live(&args, &tx, &at).await?;
             db::end_read(tx).await?;
             report
@@ -57,7 +57,7 @@ async fn weekly(ctx: &Context, args: report::weekly::Args) -> Result<Outcome> {
         None => {
             let db = ctx.connect().await?;
             let mut pooled = db.client().await?;
-            let tx = db::read_only(&mut pooled).await?;
+            let tx = db.read_only(&mut pooled).await?;
             let text = report::weekly::live(&tx, ctx.as_of, &dir).await?;
             db::end_read(tx).await?;
             text

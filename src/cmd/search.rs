@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::Transaction;
 
 use super::{Context, Outcome};
 use crate::cli::SearchArgs;
@@ -29,7 +30,8 @@ fn words(text: &str) -> Vec<String> {
 pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let typed = words(&args.text);
     let db = ctx.connect().await?;
-    let client = db.client().await?;
+    let mut pooled = db.client().await?;
+    let client = db.read_only(&mut pooled).await?;
     let correctable: Vec<String> = typed.iter().filter(|w| w.len() <= MAX_CORRECTED_WORD).cloned().collect();
     let (corrected, bugs, newest) = correct(&client, &correctable).await?;
     // only the words really replaced, each as typed and as searched
@@ -64,7 +66,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
     let limit = i64::from(args.limit);
     let mut frame: Option<Frame> = None;
     if !args.bugs {
-        frame = Some(fetch_frame(&**client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
+        frame = Some(fetch_frame(&client, &sql::SEARCH_PROJECTS, &[&query, &limit], "results").await?);
     }
     if !args.projects {
         let bugs = search_bugs(&client, &terms, limit).await?;
@@ -76,6 +78,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
             None => bugs,
         });
     }
+    db::end_read(client).await?;
     let Some(mut frame) = frame else { anyhow::bail!("--projects and --bugs cannot be given together") };
     if query.is_empty() {
         frame.rows.clear();
@@ -94,10 +97,7 @@ pub async fn run(ctx: &Context, args: SearchArgs) -> Result<Outcome> {
 /// The words corrected against the data's own words, each with what it is (a stop word, a
 /// whole word, a prefix, unknown), how many bugs the search documents cover, and the
 /// newest bug's number.
-async fn correct(
-    client: &tokio_postgres::Client,
-    correctable: &[String],
-) -> Result<(Vec<QueryWord>, i64, i64)> {
+async fn correct(client: &Transaction<'_>, correctable: &[String]) -> Result<(Vec<QueryWord>, i64, i64)> {
     let mut corrected = Vec::new();
     let (mut bugs, mut newest) = (0, 0);
     if correctable.is_empty() {
@@ -128,7 +128,7 @@ async fn correct(
 /// (ranked the same way), and then titles similar to the words that are not stop words
 /// (spellings the dictionary did not correct). The id column the SQL returns for that is
 /// dropped here.
-async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit: i64) -> Result<Frame> {
+async fn search_bugs(client: &Transaction<'_>, terms: &SearchTerms, limit: i64) -> Result<Frame> {
     // each a single text, so that the server folds the query to a constant once
     let (all_whole, all_prefixes) = (terms.all_whole(), terms.all_prefixes());
     let params: [&(dyn ToSql + Sync); 3] = [&all_whole, &limit, &all_prefixes];
@@ -183,7 +183,7 @@ async fn search_bugs(client: &tokio_postgres::Client, terms: &SearchTerms, limit
 /// held fewer than `wanted` (scanning the documents when `scans`: common words); says on
 /// stderr when the newest bugs were enough.
 async fn fetch_windowed(
-    client: &tokio_postgres::Client,
+    client: &Transaction<'_>,
     helper: &sql::Helper,
     params: &[&(dyn ToSql + Sync)],
     scans: bool,
@@ -221,10 +221,10 @@ fn say_window(window: Option<search::Window>, holding: &str) {
     }
 }
 
-/// Runs a full-text helper, inside a transaction that makes it scan the documents when
-/// `scan` (common words: see queries/search.rs).
+/// Runs a full-text helper, made to scan the documents when `scan` (common words: see
+/// queries/search.rs) by a setting the transaction holds for that statement alone.
 async fn fetch_scanning(
-    client: &tokio_postgres::Client,
+    client: &Transaction<'_>,
     scan: bool,
     helper: &sql::Helper,
     params: &[&(dyn ToSql + Sync)],
@@ -232,11 +232,13 @@ async fn fetch_scanning(
     if !scan {
         return fetch_frame(client, helper, params, "results").await;
     }
-    let begin = format!("BEGIN; {}", search::SCAN_DOCUMENTS);
-    client.batch_execute(&begin).await.map_err(|err| DbError::query("search/scan documents", err))?;
-    let found = fetch_frame(client, helper, params, "results").await;
-    client.batch_execute("COMMIT").await.map_err(|err| DbError::query("search/scan documents", err))?;
-    found
+    let setting = |sql| async move {
+        client.batch_execute(sql).await.map_err(|err| DbError::query("search/scan documents", err))
+    };
+    setting(search::SCAN_DOCUMENTS).await?;
+    let found = fetch_frame(client, helper, params, "results").await?;
+    setting(search::SCAN_DONE).await?;
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -10,8 +10,10 @@ use crate::sql;
 
 pub async fn run(ctx: &Context) -> Result<Outcome> {
     let db = ctx.connect().await?;
-    let client = db.client().await?;
-    let frame = fetch_frame(&**client, &sql::USERS_LIST, &[], "users").await?.when_empty("no users yet");
+    let mut pooled = db.client().await?;
+    let client = db.read_only(&mut pooled).await?;
+    let frame = fetch_frame(&client, &sql::USERS_LIST, &[], "users").await?.when_empty("no users yet");
+    crate::db::end_read(client).await?;
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
 }

@@ -384,6 +384,32 @@ impl Db {
         let _ = tokio::time::timeout(Duration::from_secs(2), ended).await;
     }
 
+    /// A read-only transaction on `client` ([`read_only`]). A command that reads runs
+    /// every statement in one: through a transaction pooler that is what keeps its
+    /// statements on one server session, prepared and closed there.
+    pub async fn read_only<'a>(
+        &self,
+        client: &'a mut tokio_postgres::Client,
+    ) -> Result<tokio_postgres::Transaction<'a>, DbError> {
+        read_only(client, self.transaction_settings().as_deref()).await
+    }
+
+    /// The session settings a direct connection gets at startup (`open`), for a
+    /// transaction through a transaction pooler, which refuses startup options and
+    /// would carry a session `SET` over to other clients: `SET LOCAL` lasts until COMMIT.
+    /// First, the statements an earlier client left prepared on the server session go: a
+    /// name of theirs could meet one of this process's (each numbers its own from s0),
+    /// and through a transaction pooler no client can use a statement after its
+    /// transaction anyway.
+    pub fn transaction_settings(&self) -> Option<String> {
+        self.transaction_pooler?;
+        let mut settings = "DEALLOCATE ALL; SET LOCAL search_path = public".to_string();
+        if let Some(timeout) = self.settings.statement_timeout {
+            settings.push_str(&format!("; SET LOCAL statement_timeout = {}", timeout.as_millis()));
+        }
+        Some(settings)
+    }
+
     /// A connection from the pool.
     pub async fn client(&self) -> Result<Object, DbError> {
         self.pool.get().await.map_err(|err| match err {
@@ -553,18 +579,24 @@ pub async fn query_with_columns(
     result.map_err(|err| DbError::query(helper.name, err))
 }
 
-/// A read-only transaction in which every query of a report sees the same snapshot of
-/// the data (REPEATABLE READ), so that its frames agree with each other.
-pub async fn read_only(
-    client: &mut tokio_postgres::Client,
-) -> Result<tokio_postgres::Transaction<'_>, DbError> {
-    client
+/// A read-only transaction in which every query of a command sees the same snapshot of
+/// the data (REPEATABLE READ), so that its frames agree with each other. `settings` are
+/// set for the transaction alone (`Db::transaction_settings`).
+pub async fn read_only<'a>(
+    client: &'a mut tokio_postgres::Client,
+    settings: Option<&str>,
+) -> Result<tokio_postgres::Transaction<'a>, DbError> {
+    let tx = client
         .build_transaction()
         .read_only(true)
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
         .start()
         .await
-        .map_err(|err| DbError::query("read/begin", err))
+        .map_err(|err| DbError::query("read/begin", err))?;
+    if let Some(settings) = settings {
+        tx.batch_execute(settings).await.map_err(|err| DbError::query("read/settings", err))?;
+    }
+    Ok(tx)
 }
 
 /// Ends a read-only transaction.

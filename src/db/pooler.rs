@@ -2,8 +2,10 @@
 //! behaves rather than by its port: between two transactions a session's server process
 //! changes, or two client connections share one. There, advisory locks, prepared
 //! statements and session settings do not last from one transaction to the next, which
-//! ctodb's exactly-once writes, its import log and its queries rely on; so a command
-//! through one is refused with the direct URL to use instead.
+//! ctodb's exactly-once writes and its import log rely on; so a command that writes
+//! through one is refused with the direct URL to use instead. A command that reads runs
+//! each of its reads as one transaction (`Db::read_only`), which a pooler keeps on one
+//! server session.
 //!
 //! The probe costs nothing on a direct connection: the server's own port (its `port`
 //! setting) is the one connected to. Only when it differs (a pooler, or a forwarded
@@ -65,18 +67,33 @@ where
         return Ok(None);
     }
     // something stands between: two connections sharing one server process, or one whose
-    // process changed between two statements, is a transaction (or statement) pooler
+    // process changed between two statements, is a transaction (or statement) pooler.
+    // The two ask in an order that is not a strict alternation (one, then each twice in a
+    // row): a pooler that hands its idle server sessions out in turn (PgBouncer's
+    // server_round_robin) gives alternating askers the same session each time, and one
+    // that reuses the last session gives every asker the same one.
     let other = second().await?;
-    let (other_pid, _) = probe(&other).await?;
-    let (again, _) = probe(first).await?;
-    let shared = other_pid == pid || again != pid;
-    Ok(shared.then_some(TransactionPooler { server_port }))
+    let (mut firsts, mut seconds) = (vec![pid], Vec::new());
+    for asker in [2, 1, 1, 2, 2, 1] {
+        match asker {
+            1 => firsts.push(probe(first).await?.0),
+            _ => seconds.push(probe(&other).await?.0),
+        }
+    }
+    Ok(pooled(&firsts, &seconds).then_some(TransactionPooler { server_port }))
+}
+
+/// Whether the server processes two connections saw, statement after statement, are
+/// those of a transaction pooler: either connection's changed, or they met.
+fn pooled(firsts: &[i32], seconds: &[i32]) -> bool {
+    let changed = |pids: &[i32]| pids.windows(2).any(|pair| pair[0] != pair[1]);
+    changed(firsts) || changed(seconds) || firsts.iter().any(|pid| seconds.contains(pid))
 }
 
 /// The sentence that refuses `command` through the pooler, naming the direct URL.
 pub fn refusal(target: &Target, pooler: TransactionPooler, command: &str) -> String {
     format!(
-        "{} is a transaction-mode pooler (two connections were served by one server session), where \
+        "{} is a transaction-mode pooler (it hands server sessions from one connection to another between statements), where \
          advisory locks, prepared statements and session settings do not last from one transaction to the \
          next; run `ctodb {command}` with a direct connection to the server: {}",
         target.server(),
@@ -98,5 +115,21 @@ fn direct_url(target: &Target, port: u16) -> String {
         }
         Some(Host::Tcp(host)) => format!("postgresql://{user}@{host}:{port}/{database}"),
         None => format!("postgresql://{user}@localhost:{port}/{database}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pooled;
+
+    #[test]
+    fn a_pooler_is_a_process_that_changes_or_is_shared() {
+        // direct, or a session pooler: each connection keeps its own process
+        assert!(!pooled(&[10, 10, 10, 10], &[11, 11, 11]));
+        // two connections served by one process (a pooler reusing its last session)
+        assert!(pooled(&[10, 10, 10, 10], &[10, 10, 10]));
+        // sessions handed out in turn, asked 1 2 1 1 2 2 1: the second ask in a row moves
+        assert!(pooled(&[10, 10, 11, 10], &[11, 10, 11]));
+        assert!(pooled(&[10, 12, 10, 10], &[11, 11, 11]));
     }
 }

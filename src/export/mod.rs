@@ -17,7 +17,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use arrow_schema::Schema;
 use chrono::{DateTime, Datelike, Utc};
 use futures_util::StreamExt;
-use tokio_postgres::{Client, IsolationLevel, Transaction};
+use tokio_postgres::{Client, Transaction};
 
 use crate::db::{self, DbError};
 use crate::frame::Frame;
@@ -199,6 +199,7 @@ pub trait ReportFrames {
 /// Runs the export and returns its manifest. The caller holds the ID's lock (`prepare`).
 pub async fn export(
     client: &mut Client,
+    settings: Option<&str>,
     plan: &ExportPlan,
     report_frames: &impl ReportFrames,
 ) -> Result<Exported> {
@@ -207,13 +208,7 @@ pub async fn export(
         TempFolder { path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())) };
     let _ = std::fs::remove_dir_all(&temp.path);
     std::fs::create_dir_all(&temp.path).with_context(|| format!("cannot create {}", temp.path.display()))?;
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(|err| DbError::query("export/begin", err))?;
+    let tx = db::read_only(client, settings).await?;
     // a hot standby: the position its snapshot was taken at, for the manifest
     let source = db::replica::Standby::read(&tx).await?;
     let mut files = Vec::new();

@@ -25,6 +25,10 @@ pub const MAX_WINDOW_BUGS: i64 = 100_000;
 /// transaction this setting makes it scan instead. A fixed setting, never user input.
 pub const SCAN_DOCUMENTS: &str = "SET LOCAL enable_bitmapscan = off";
 
+/// Ends [`SCAN_DOCUMENTS`] for the rest of the transaction (the title search after it
+/// needs its bitmap scan of the trigram index).
+pub const SCAN_DONE: &str = "SET LOCAL enable_bitmapscan TO DEFAULT";
+
 /// How one word of a query is searched, as search/correct_words classifies it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WordKind {
