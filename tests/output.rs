@@ -244,6 +244,40 @@ fn tables_fit_the_width_and_never_break_a_number() {
 }
 
 #[test]
+fn a_record_wraps_its_text_at_words_and_shows_all_of_it() {
+    let db = TestDb::new("record_wraps");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let description = db.run(&["bug", "show", "1", "-f", "json", "--as-of", AS_OF]);
+    let description: serde_json::Value = serde_json::from_str(&description).unwrap();
+    let description = description["bug"][0]["description"].as_str().unwrap().to_string();
+    for width in [60u16, 80, 120] {
+        let out: crate::common::CliOutput = ctodb_command(Some(&db.url))
+            .env("COLUMNS", width.to_string())
+            .args(["bug", "show", "1", "-f", "table", "--as-of", AS_OF])
+            .output()
+            .unwrap()
+            .into();
+        let table = out.ok();
+        let record: Vec<&str> = table.lines().take_while(|l| !l.starts_with('└')).collect();
+        // the description's lines, joined again, are the whole description: no `…`, no word
+        // split across lines
+        let at = record.iter().position(|l| l.starts_with("│ description ")).expect("a description line");
+        let mut lines = vec![record[at]];
+        lines.extend(record[at + 1..].iter().take_while(|l| l.split('┆').next().unwrap().trim() == "│"));
+        let text: Vec<&str> =
+            lines.iter().map(|l| l.split('┆').nth(1).unwrap().trim_end_matches('│').trim()).collect();
+        assert_eq!(text.join(" "), description, "at {width}:\n{table}");
+        assert!(lines.len() > 1 || width == 120, "at {width} the description wraps:\n{table}");
+        // the id is whole; every line fits but where the id is wider than the room left
+        assert!(table.contains("00000000-0000-4000-8000-000000000b01"));
+        let id_row = 7 + "priority_at_last_refresh".len() + 36;
+        for line in &record {
+            assert!(line.chars().count() <= usize::from(width).max(id_row), "at {width}: {line}");
+        }
+    }
+}
+
+#[test]
 fn projects_say_that_they_list_the_active_ones_unless_asked() {
     let db = TestDb::new("projects_hint");
     db.run_status(&["seed", "--as-of", AS_OF]);

@@ -224,17 +224,42 @@ fn grid(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -> 
     Ok(())
 }
 
+/// One block per row, a line per column (psql's `\x`): free text is wrapped at words
+/// within the width and shown whole, since the record is where a title or description is
+/// read; nothing else is wrapped (a value column is as wide as its widest non-text value).
 fn record(frame: &Frame, out: &mut dyn Write, color: bool, width: Option<u16>) -> io::Result<()> {
-    let limit = width.map(|w| (w as usize).saturating_sub(30).max(24));
+    let names = frame.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
+    // the value column: the width less the name column and the borders (│ x ┆ y │)
+    let room = width.map(|w| usize::from(w).saturating_sub(names + 7).max(24));
     for (i, row) in frame.rows.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
-        let mut table = new_table(width);
+        // wrapped here, so comfy-table must not wrap again (it would cut an id); text
+        // uses what an id that overflows the width takes anyway
+        let widest = frame
+            .columns
+            .iter()
+            .zip(row)
+            .filter(|(column, _)| !is_free_text(column.kind))
+            .map(|(column, value)| human(value, column.kind).chars().count())
+            .max()
+            .unwrap_or(0);
+        let room = room.map(|room| room.max(widest));
+        let mut table = new_table(None);
         for (column, value) in frame.columns.iter().zip(row) {
             let name = Cell::new(&column.name);
             let name = if color { name.add_attribute(Attribute::Bold) } else { name };
-            table.add_row(vec![name, cell(&column.name, column.kind, value, color, limit)]);
+            let value = if is_free_text(column.kind) {
+                let text = room.map_or_else(
+                    || human(value, column.kind),
+                    |room| wrap_words(&human(value, column.kind), room).join("\n"),
+                );
+                styled(Cell::new(&text), &column.name, column.kind, &text, color)
+            } else {
+                cell(&column.name, column.kind, value, color, None)
+            };
+            table.add_row(vec![name, value]);
         }
         writeln!(out, "{table}")?;
     }
