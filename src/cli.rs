@@ -432,6 +432,7 @@ impl Command {
             Command::Users => "users",
             Command::Import(ImportCommand::Csv(_)) => "import csv",
             Command::Import(ImportCommand::Github(_)) => "import github",
+            Command::Import(ImportCommand::Undo(_)) => "import undo",
             Command::Local(_) => "local",
             Command::Export(_) => "export",
             Command::Diff(_) => "diff",
@@ -718,6 +719,32 @@ pub enum ImportCommand {
         after_help = "Examples:\n  gh api --paginate /orgs/acme/repos > repos.json\n  gh api --paginate '/repos/acme/api/issues?state=all' > api.json\n  ctodb import github --repos repos.json --issues api.json --dry-run"
     )]
     Github(ImportGithubArgs),
+    /// Revert one import run: the rows it inserted deleted, the fields it changed
+    /// restored; refused, naming the rows, when later changes touched them
+    #[command(
+        after_help = "RUN is the run's id, or its first characters, as `ctodb report imports` lists it.\n\nExamples:\n  ctodb report imports\n  ctodb import undo 3f2a9c1e"
+    )]
+    Undo(ImportUndoArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportUndoArgs {
+    /// The import run: its id or the first characters of it (at least 4)
+    #[arg(value_name = "RUN", value_parser = run_prefix)]
+    pub run: String,
+    /// Who undoes it (e-mail), recorded in the bug history and the audit log
+    #[arg(long = "as", value_name = "EMAIL", env = "CTODB_USER")]
+    pub actor: Option<String>,
+}
+
+fn run_prefix(text: &str) -> Result<String, String> {
+    let text = text.trim().to_lowercase();
+    if text.len() < 4 || text.len() > 36 || !text.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(
+            "give the run's id (from `ctodb report imports`) or at least its first 4 characters".into()
+        );
+    }
+    Ok(text)
 }
 
 #[derive(Debug, Clone, Args)]

@@ -18,6 +18,7 @@ mod github_triage;
 mod helpers;
 mod history;
 mod import;
+mod import_undo;
 mod libpq_urls;
 mod local;
 mod migrate;

@@ -23,6 +23,7 @@ pub async fn run(ctx: &Context, command: ImportCommand) -> Result<Outcome> {
     match command {
         ImportCommand::Csv(args) => csv(ctx, args).await,
         ImportCommand::Github(args) => github(ctx, args).await,
+        ImportCommand::Undo(args) => super::import_undo::run(ctx, args).await,
     }
 }
 
@@ -131,6 +132,9 @@ async fn write_csv(
         if let Some(actor) = actor {
             db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
         }
+        if let Some(log) = &log {
+            db::query(&tx, &sql::IMPORT_SET_RUN, &[&log.id.to_string()]).await?;
+        }
         let summary = import::csv(&tx, import).await?;
         let write = !args.dry_run && (summary.problems.is_empty() || args.skip_invalid);
         if !write {
@@ -209,6 +213,9 @@ async fn github(ctx: &Context, args: ImportGithubArgs) -> Result<Outcome> {
         let tx = run.begin(client).await?;
         if let Some(actor) = actor {
             db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
+        }
+        if let Some(log) = &log {
+            db::query(&tx, &sql::IMPORT_SET_RUN, &[&log.id.to_string()]).await?;
         }
         let summaries = github::import(&tx, &args.repos, &args.issues, &labels, args.dry_run).await?;
         match &log {

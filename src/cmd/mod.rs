@@ -10,6 +10,7 @@ mod export;
 mod grants;
 mod import;
 mod import_log;
+mod import_undo;
 mod interrupt;
 mod local;
 mod migrate;

@@ -132,6 +132,8 @@ pub const GRANTS: &[Grant] = &[
     read("ctodb.runs"),
     read("ctodb.github_sync"),
     read("ctodb.search_words_built"),
+    read("ctodb.import_changes"),
+    read("ctodb.import_undone"),
     rows("public.users"),
     rows("public.projects"),
     rows("public.bugs"),
@@ -149,6 +151,7 @@ pub const GRANTS: &[Grant] = &[
     write("public.bug_history", &["INSERT"]),
     write("public.audit_log", &["INSERT"]),
     write("public.import_logs", &["INSERT"]),
+    write("ctodb.import_undone", &["INSERT"]),
     Grant {
         role: Role::Writer,
         kind: Kind::Table,
@@ -169,6 +172,9 @@ pub const GRANTS: &[Grant] = &[
     other(Kind::Sequence, "ctodb.search_text_changes", &["USAGE"]),
     other(Kind::Function, "ctodb.refresh_search_words(boolean)", &["EXECUTE"]),
     other(Kind::Function, "ctodb.apply_bug_scores(uuid[], numeric[])", &["EXECUTE"]),
+    other(Kind::Function, "ctodb.import_run_rows(uuid)", &["EXECUTE"]),
+    other(Kind::Function, "ctodb.import_undo_conflicts(uuid)", &["EXECUTE"]),
+    other(Kind::Function, "ctodb.undo_import(uuid)", &["EXECUTE"]),
 ];
 
 /// Everything the current role lacks, reader's first.
