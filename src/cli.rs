@@ -754,8 +754,8 @@ pub struct ImportCsvArgs {
     /// What the rows are
     #[arg(long, value_enum)]
     pub kind: ImportKind,
-    /// Check every row and say how many would be inserted, updated and left unchanged,
-    /// writing nothing
+    /// Check every row and list each row it would insert and each field it would change
+    /// (line, old and new value), writing nothing; the counts go to stderr
     #[arg(long)]
     pub dry_run: bool,
     /// Import the good rows and write the bad ones, with their line and reason, to

@@ -393,8 +393,24 @@ fn a_spreadsheet_round_trip_changes_exactly_the_edited_rows() {
         "the edits applied"
     );
     std::fs::write(dir.path().join("p.csv"), edited).unwrap();
+    // a dry run lists each field it would change, by line of the file, old and new
     let dry = import(&db, dir.path(), "p.csv", "projects", &["--dry-run"]);
-    assert_eq!(counts(&dry), [5, 0, 2, 3, 0]);
+    let line_of = |name: &str| listing.lines().position(|l| l.starts_with(name)).unwrap() + 1;
+    assert_eq!(
+        dry.ok().replace("\r\n", "\n"),
+        format!(
+            "line,action,row,field,old,new\n{},update,Atlas Payments,arr,1200000.00,1250000.50\n\
+             {},update,Comet Mobile,status,active,deferred\n",
+            line_of("Atlas Payments,"),
+            line_of("Comet Mobile,")
+        )
+    );
+    assert!(
+        dry.stderr_text()
+            .contains("would import p.csv into projects: 0 inserted, 2 updated, 3 unchanged, 0 rejected"),
+        "{}",
+        dry.stderr_text()
+    );
     assert_eq!(stamps(&db), before, "a dry run wrote");
     assert_eq!(
         counts(&import(&db, dir.path(), "p.csv", "projects", &["--as", "ada@ctodb.dev"])),

@@ -321,7 +321,11 @@ fn a_writer_cannot_run_code_as_the_owner() {
         .collect();
     assert_eq!(
         definers.iter().map(|(name, _)| name.as_str()).collect::<Vec<_>>(),
-        ["ctodb.apply_bug_scores(uuid[],numeric[])", "ctodb.refresh_search_words(boolean)"]
+        [
+            "ctodb.apply_bug_scores(uuid[],numeric[])",
+            "ctodb.journal_import()",
+            "ctodb.refresh_search_words(boolean)"
+        ]
     );
     for (name, config) in &definers {
         assert_eq!(config, &["search_path=pg_catalog, pg_temp"], "{name}");

@@ -109,7 +109,12 @@ async fn csv(ctx: &Context, args: ImportCsvArgs) -> Result<Outcome> {
     {
         ui::info("priorities and SLA roll-ups of the changed bugs follow at the next `ctodb refresh`");
     }
-    ctx.output.emit(&Report::single(result_frame(&target, args.kind.table(), args.dry_run, &summary)))?;
+    let frame = if args.dry_run {
+        changes_frame(&summary)
+    } else {
+        result_frame(&target, args.kind.table(), args.dry_run, &summary)
+    };
+    ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
 }
 
@@ -365,6 +370,35 @@ async fn refresh_search_words(db: &Db) -> Result<()> {
 }
 
 /// The result on stdout: what the import did (or would do).
+/// What a dry run would change: a line a row inserted, a line a field updated.
+fn changes_frame(summary: &Summary) -> Frame {
+    let text = |name: &str| Column::new(name, Kind::Text);
+    let mut frame = Frame::new(
+        "changes",
+        vec![
+            Column::new("line", Kind::Id),
+            text("action"),
+            text("row"),
+            text("field"),
+            text("old"),
+            text("new"),
+        ],
+    )
+    .when_empty("nothing would change");
+    let optional = |value: &Option<String>| value.clone().map_or(Value::Null, Value::Text);
+    for change in &summary.changes {
+        frame.push(vec![
+            Value::Int(change.line),
+            Value::Text(change.action.clone()),
+            Value::Text(change.row.clone()),
+            optional(&change.field),
+            optional(&change.old),
+            optional(&change.new),
+        ]);
+    }
+    frame
+}
+
 fn result_frame(file: &str, table: &str, dry_run: bool, summary: &Summary) -> Frame {
     let count = |name: &str| Column::new(name, Kind::Int);
     let mut frame = Frame::new(

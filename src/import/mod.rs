@@ -96,6 +96,9 @@ impl Problems {
 pub struct Summary {
     /// data rows in the input
     pub total: u64,
+    /// what a dry run would change, row by row and field by field
+    #[serde(default)]
+    pub changes: Vec<stage::Change>,
     pub counts: Counts,
     pub problems: Problems,
     /// computed columns the file carried (ignored)
@@ -206,7 +209,12 @@ pub async fn csv(tx: &Transaction<'_>, import: &CsvImport<'_>) -> Result<Summary
         stage::discard(tx, &discard).await?;
     }
     let merging = Instant::now();
-    summary.counts = if import.dry_run { stage::count(tx, &plan).await? } else { merge(tx, &plan).await? };
+    if import.dry_run {
+        summary.counts = stage::count(tx, &plan).await?;
+        summary.changes = stage::changes(tx, &plan).await?;
+    } else {
+        summary.counts = merge(tx, &plan).await?;
+    }
     summary.merge_ms = elapsed_ms(merging);
     Ok(summary)
 }

@@ -310,6 +310,82 @@ pub struct Counts {
     pub unchanged: u64,
 }
 
+/// One change a dry run would make: a row inserted (no field), or one field of a row
+/// updated, old and new as text (a project or person by name or e-mail).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Change {
+    pub line: i64,
+    pub action: String,
+    pub row: String,
+    pub field: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+/// Every change the merge would make, by line of the file, writing nothing (`--dry-run`).
+/// Column names come from the plan (the kind's fixed field table), never from the file.
+pub async fn changes(tx: &Transaction<'_>, plan: &Plan) -> Result<Vec<Change>, DbError> {
+    let kind = plan.kind;
+    let table = kind.table();
+    let label = |alias: &str| {
+        match kind {
+        ImportKind::Projects => format!("{alias}.name"),
+        ImportKind::Users => format!("{alias}.email"),
+        ImportKind::Bugs => format!("coalesce('#' || {alias}.bug_number, left({alias}.title, 60))"),
+        ImportKind::Metrics => format!(
+            "concat_ws(' ', (SELECT p.name FROM projects p WHERE p.id = {alias}.project_id), {alias}.metric_date)"
+        ),
+    }
+    };
+    let decimal_scale = |column: &str| {
+        kind.fields().iter().find(|f| f.name == column).and_then(|f| match f.ty {
+            super::fields::FieldType::Decimal { scale, .. } => Some(scale),
+            _ => None,
+        })
+    };
+    let shown = |alias: &str, column: &str| match column {
+        "project_id" => format!("(SELECT p.name FROM projects p WHERE p.id = {alias}.{column})"),
+        "owner_id" | "reporter_id" | "assignee_id" => {
+            format!("(SELECT u.email FROM users u WHERE u.id = {alias}.{column})")
+        }
+        // a decimal as the column stores it (1250000.5 of the file is 1250000.50)
+        _ => match decimal_scale(column) {
+            Some(scale) => format!("round({alias}.{column}, {scale})::text"),
+            None => format!("{alias}.{column}::text"),
+        },
+    };
+    let mut parts = vec![format!(
+        "SELECT s.line, 'insert' AS action, {} AS row, NULL::text AS field, NULL::text AS old, NULL::text AS new \
+         FROM {STAGING} s WHERE s.target_id IS NULL",
+        label("s")
+    )];
+    for column in &plan.update {
+        parts.push(format!(
+            "SELECT s.line, 'update', {}, '{column}', {}, {} FROM {STAGING} s JOIN {table} t ON t.id = s.target_id \
+             WHERE NOT ({})",
+            label("t"),
+            shown("t", column),
+            shown("s", column),
+            unchanged(kind, column)
+        ));
+    }
+    let sql = format!("{} ORDER BY line, field NULLS FIRST", parts.join(" UNION ALL "));
+    let helper = composed("import/changes", sql);
+    let rows = db::query(tx, &helper, &[]).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Change {
+                line: db::get(row, helper.name, "line")?,
+                action: db::get(row, helper.name, "action")?,
+                row: db::get::<Option<String>>(row, helper.name, "row")?.unwrap_or_default(),
+                field: db::get(row, helper.name, "field")?,
+                old: db::get(row, helper.name, "old")?,
+                new: db::get(row, helper.name, "new")?,
+            })
+        })
+        .collect()
+}
+
 /// What the merge would do, writing nothing (`--dry-run`).
 pub async fn count(tx: &Transaction<'_>, plan: &Plan) -> Result<Counts, DbError> {
     let table = plan.kind.table();
