@@ -130,6 +130,11 @@ pub struct GlobalOptions {
     #[arg(long, value_name = "A,B,…", value_delimiter = ',', global = true)]
     pub columns: Option<Vec<String>>,
 
+    /// Instants in tables (and the weekly page) in the local time zone (TZ), with their
+    /// offset; CSV, JSON, ndjson, Parquet and workbooks keep UTC
+    #[arg(long, global = true)]
+    pub local_time: bool,
+
     /// CSV text as is: no `'` before a cell a spreadsheet would run as a formula
     /// (=, +, -, @, tab, carriage return)
     #[arg(long, global = true)]

@@ -278,6 +278,44 @@ fn a_record_wraps_its_text_at_words_and_shows_all_of_it() {
 }
 
 #[test]
+fn local_time_shows_instants_in_the_zone_with_their_offset_and_csv_stays_utc() {
+    let db = TestDb::new("local_time");
+    db.run_status(&["seed", "--as-of", AS_OF]);
+    let show = |args: &[&str]| -> String {
+        let out: crate::common::CliOutput = ctodb_command(Some(&db.url))
+            .env("TZ", "America/New_York")
+            .env("COLUMNS", "200")
+            .args(["bug", "show", "1", "--as-of", AS_OF])
+            .args(args)
+            .output()
+            .unwrap()
+            .into();
+        out.ok()
+    };
+    let created = |text: &str| -> String {
+        text.lines()
+            .find(|l| l.starts_with("│ created_at "))
+            .unwrap()
+            .split('┆')
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('│')
+            .trim()
+            .to_string()
+    };
+    let json: serde_json::Value = serde_json::from_str(&show(&["-f", "json", "--local-time"])).unwrap();
+    let utc: chrono::DateTime<chrono::Utc> = json["bug"][0]["created_at"].as_str().unwrap().parse().unwrap();
+    // JSON keeps UTC whatever --local-time says; the table says the local instant and its offset
+    assert!(json["bug"][0]["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(created(&show(&["-f", "table"])), utc.format("%Y-%m-%d %H:%M").to_string());
+    let local = utc.with_timezone(&chrono::FixedOffset::west_opt(5 * 3600).unwrap());
+    assert_eq!(
+        created(&show(&["-f", "table", "--local-time"])),
+        local.format("%Y-%m-%d %H:%M-05:00").to_string()
+    );
+}
+
+#[test]
 fn projects_say_that_they_list_the_active_ones_unless_asked() {
     let db = TestDb::new("projects_hint");
     db.run_status(&["seed", "--as-of", AS_OF]);

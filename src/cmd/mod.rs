@@ -178,6 +178,7 @@ pub async fn run(cli: Cli) -> Result<Outcome> {
             global.output,
             global.no_color || no_color_set(),
             global.csv_raw,
+            global.local_time,
             global.columns.clone(),
         )?,
         as_of: global.as_of.unwrap_or_else(Utc::now),

@@ -110,8 +110,10 @@ impl Output {
         path: Option<PathBuf>,
         no_color: bool,
         csv_raw: bool,
+        local_time: bool,
         columns: Option<Vec<String>>,
     ) -> Result<Output> {
+        render::show_local_time(local_time);
         let stdout_is_terminal = io::stdout().is_terminal();
         let format = match Output::format_of(format, path.as_deref()).map_err(anyhow::Error::msg)? {
             Some(format) => format,

@@ -1,5 +1,7 @@
 //! How single values read: plain (CSV, JSON strings) and for people (tables).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::SecondsFormat;
 use rust_decimal::Decimal;
 
@@ -38,6 +40,14 @@ pub fn plain_float(x: f64) -> String {
 }
 
 /// The form for a person reading a table.
+/// Whether a person reads instants in the local time zone (`--local-time`): one setting
+/// for the process, made once when the output is resolved.
+static LOCAL_TIME: AtomicBool = AtomicBool::new(false);
+
+pub fn show_local_time(local: bool) {
+    LOCAL_TIME.store(local, Ordering::Relaxed);
+}
+
 pub fn human(value: &Value, kind: Kind) -> String {
     match (value, kind) {
         (Value::Null, _) => "–".to_string(),
@@ -50,6 +60,9 @@ pub fn human(value: &Value, kind: Kind) -> String {
             format!("{x:.decimals$}")
         }
         (Value::Bool(b), _) => if *b { "yes" } else { "no" }.to_string(),
+        (Value::Timestamp(t), _) if LOCAL_TIME.load(Ordering::Relaxed) => {
+            t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M%:z").to_string()
+        }
         (Value::Timestamp(t), _) => t.format("%Y-%m-%d %H:%M").to_string(),
         (Value::List(items), _) => items.join(", "),
         _ => plain(value),
