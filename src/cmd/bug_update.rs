@@ -11,7 +11,7 @@ use super::{Context, Outcome};
 use crate::cli::BugUpdateArgs;
 use crate::db;
 use crate::model::{BugStatus, Severity};
-use crate::queries::resolve_user;
+use crate::queries::resolve_actor;
 use crate::sql;
 use crate::ui;
 
@@ -31,14 +31,8 @@ pub async fn run(ctx: &Context, args: BugUpdateArgs) -> Result<Outcome> {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
         let tx = run.begin(client).await?;
-        let actor = match &args.actor {
-            Some(email) => Some(resolve_user(&tx, email).await?),
-            None => None,
-        };
-        let assignee: Option<Uuid> = match &args.assignee {
-            Some(email) => Some(resolve_user(&tx, email).await?),
-            None => None,
-        };
+        let actor = resolve_actor(&tx, args.actor.as_deref()).await?;
+        let assignee: Option<Uuid> = resolve_actor(&tx, args.assignee.as_deref()).await?;
         let before = Before::locked(&tx, args.number).await?;
         match (args.status, &args.correct) {
             (Some(next), None) => allowed(args.number, before.status, next)?,

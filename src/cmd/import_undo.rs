@@ -25,10 +25,7 @@ pub async fn run(ctx: &Context, args: ImportUndoArgs) -> Result<Outcome> {
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
         let tx = run.begin(client).await?;
-        let actor = match &args.actor {
-            Some(email) => Some(crate::queries::resolve_user(&tx, email).await?),
-            None => None,
-        };
+        let actor = crate::queries::resolve_actor(&tx, args.actor.as_deref()).await?;
         if let Some(actor) = actor {
             db::query(&tx, &sql::SET_ACTOR, &[&actor.to_string()]).await?;
         }

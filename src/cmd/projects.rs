@@ -135,10 +135,7 @@ pub async fn delete(ctx: &Context, args: &crate::cli::ProjectDeleteArgs) -> Resu
         let mut pooled = db.client().await?;
         let client: &mut tokio_postgres::Client = &mut pooled;
         let tx = run.begin(client).await?;
-        let actor = match &args.actor {
-            Some(email) => Some(crate::queries::resolve_user(&tx, email).await?),
-            None => None,
-        };
+        let actor = crate::queries::resolve_actor(&tx, args.actor.as_deref()).await?;
         let (id, name) = resolve_project(&tx, &args.name).await?;
         db::query_one(&tx, &sql::PROJECT_LOCK_FOR_DELETE, &[&id]).await?;
         let row = db::query_one(&tx, &sql::PROJECT_DELETE, &[&id, &args.with_bugs]).await?;

@@ -95,6 +95,14 @@ pub async fn resolve_project(client: &impl GenericClient, typed: &str) -> Result
     }
 }
 
+/// The person `--as` names (None when none is named), or an error saying there is none.
+pub async fn resolve_actor(client: &impl GenericClient, email: Option<&str>) -> Result<Option<Uuid>> {
+    match email {
+        Some(email) => Ok(Some(resolve_user(client, email).await?)),
+        None => Ok(None),
+    }
+}
+
 /// The user with this e-mail, or an error saying there is none.
 pub async fn resolve_user(client: &impl GenericClient, email: &str) -> Result<Uuid> {
     let rows = db::query(client, &sql::FIND_USER, &[&email]).await?;
