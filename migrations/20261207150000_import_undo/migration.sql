@@ -23,7 +23,8 @@ CREATE TABLE ctodb.import_undone (
 
 -- SECURITY DEFINER: the writer never writes the journal itself (it only reads it).
 CREATE FUNCTION ctodb.journal_import() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
     INSERT INTO ctodb.import_changes (run_id, table_name, row_id, before, after)
     VALUES (pg_catalog.current_setting('ctodb.import_run')::uuid, TG_TABLE_NAME, NEW.id,
