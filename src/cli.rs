@@ -116,8 +116,11 @@ pub struct GlobalOptions {
     #[arg(short, long, value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
 
-    /// Treat this instant as "now" for ages, SLAs and trends (RFC 3339, or a UTC date)
-    /// [default: the clock]
+    /// Read as of this instant (RFC 3339, or a UTC date) [default: the clock]: ages,
+    /// SLAs and trends at it; an earlier one leaves out what was created later, gives
+    /// bugs the status, severity, assignee, blocker and text their history records then
+    /// and computes every score then (revenue impact, SLA hours set by hand, projects'
+    /// financials and status are today's: ctodb keeps no history of them)
     #[arg(long, value_name = "TIMESTAMP", value_parser = parse_as_of, global = true)]
     pub as_of: Option<DateTime<Utc>>,
 

@@ -49,6 +49,7 @@ fn piped_output_is_csv_with_exact_money_utc_timestamps_and_rfc4180_quoting() {
             "UPDATE bugs SET title = E'Totals, \"rounded\"\\nwrong', revenue_impact_daily = 1234.50 WHERE bug_number = 7",
         )
         .unwrap();
+    db.written_before(AS_OF);
     // no -f: stdout is a pipe here, so CSV
     let out = db.run(&["bugs", "--as-of", AS_OF]);
     assert!(out.starts_with("bug,severity,status,priority,title,"), "{out}");

@@ -39,6 +39,8 @@ fn two_weeks(db: &TestDb, dir: &Path) {
              UPDATE projects SET arr = 1500000 WHERE name = 'Atlas Payments';",
         )
         .unwrap();
+    // the week's changes were made now: as if made before T1, which w2 shows
+    db.written_before(T1);
     at(&["refresh", "--as-of", T1]);
     at(&["export", "--as-of", T1, "--id", "w2"]);
 }

@@ -91,9 +91,12 @@ fn the_documented_lines_read_the_history_as_one_dataset_in_every_engine() {
         .batch_execute(
             "ALTER TABLE bugs ADD COLUMN triage_note text;
              UPDATE bugs SET triage_note = 'seen' WHERE bug_number = 1;
-             INSERT INTO bugs (project_id, title, severity) SELECT id, 'new', 'high' FROM projects ORDER BY name LIMIT 2;",
+             INSERT INTO bugs (project_id, title, severity, created_at)
+             SELECT id, 'new', 'high', timestamptz '2026-11-30T12:00:00Z' FROM projects ORDER BY name LIMIT 2;",
         )
         .unwrap();
+    // the note was written now: as if written in the week the next export shows
+    db.written_before(W49);
     export(W49);
     let (id, revenue): (String, String) = {
         let row = db
@@ -171,13 +174,17 @@ fn snapshots_of_either_uuid_encoding_are_read_alike() {
     let path = reports.to_str().unwrap();
     db.run_status(&["export", "--dir", path, "--as-of", W48, "--uuid", "binary"]);
     db.client()
-        .batch_execute("INSERT INTO bugs (project_id, title, severity) SELECT id, 'new', 'critical' FROM projects ORDER BY name LIMIT 1")
+        .batch_execute(
+            "INSERT INTO bugs (project_id, title, severity, created_at)
+             SELECT id, 'new', 'critical', timestamptz '2026-12-02T11:00:00Z' FROM projects ORDER BY name LIMIT 1",
+        )
         .unwrap();
     db.run_status(&["export", "--dir", path, "--as-of", W49]);
     let offline = |args: &[&str]| -> crate::common::CliOutput {
         crate::common::ctodb_command(None).args(args).output().unwrap().into()
     };
-    // diff joins the bugs of a binary and a text snapshot by id: one new bug, nothing else
+    // diff joins the bugs of a binary and a text snapshot by id: one new bug (an hour old
+    // at W49, not yet at risk), nothing else
     let diff = offline(&["diff", "--dir", path, "-f", "csv"]).ok();
     let opened: Vec<&str> =
         diff.lines().filter(|l| l.starts_with("bugs,") && l.contains(",opened,")).collect();

@@ -37,6 +37,8 @@ fn exported(name: &str) -> (TestDb, tempfile::TempDir) {
     let db = TestDb::new(name);
     db.run_status(&["seed", "--as-of", AS_OF]);
     db.run_status(&["refresh", "--as-of", AS_OF]);
+    // the seed's and the refresh's audit rows were written now: as if at the as-of
+    db.written_before(AS_OF);
     let dir = tempfile::tempdir().unwrap();
     let out = db.run_status(&["export", "--dir", dir.path().to_str().unwrap(), "--as-of", AS_OF]);
     assert!(out.starts_with("exported 2026-W48 to "), "{out}");
@@ -290,6 +292,7 @@ fn snapshots_are_atomic_replaced_only_with_force_and_verified() {
     );
     // with --force it is replaced; only the finished folders remain
     db.client().batch_execute("INSERT INTO users (email, name) VALUES ('new@example.com', 'New')").unwrap();
+    db.written_before(AS_OF);
     db.run_status(&["export", "--dir", path, "--as-of", AS_OF, "--force"]);
     db.run_status(&[
         "export",
@@ -384,7 +387,8 @@ fn duckdb_and_pyarrow_read_the_weekly_history_as_one_dataset() {
     // a week later, two more bugs
     db.client()
         .batch_execute(
-            "INSERT INTO bugs (project_id, title, severity) SELECT id, 'new', 'high' FROM projects ORDER BY name LIMIT 2",
+            "INSERT INTO bugs (project_id, title, severity, created_at)
+             SELECT id, 'new', 'high', timestamptz '2026-11-30T12:00:00Z' FROM projects ORDER BY name LIMIT 2",
         )
         .unwrap();
     db.run_status(&["export", "--dir", path, "--as-of", "2026-12-02T12:00:00Z"]);
@@ -433,7 +437,7 @@ pub fn blocked_export(db: &TestDb, dir: &Path) -> (std::process::Child, postgres
         .unwrap();
     let started = std::time::Instant::now();
     let waiting = format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock' AND query LIKE 'COPY (SELECT%FROM public.projects)%'",
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock' AND query LIKE 'COPY (SELECT%FROM projects)%'",
         db.name
     );
     while db.count(&waiting) == 0 {
@@ -666,7 +670,8 @@ fn every_value_of_every_table_reads_back_as_the_database_holds_it() {
         )
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    db.run_status(&["export", "--dir", dir.path().to_str().unwrap(), "--as-of", AS_OF]);
+    // as of now: the tables as they are (the changes above were made after AS_OF)
+    db.run_status(&["export", "--dir", dir.path().to_str().unwrap(), "--id", "2026-W48"]);
     let folder = dir.path().join("snapshot=2026-W48");
     let mut client = db.client();
     let mut compared = 0;

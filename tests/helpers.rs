@@ -34,30 +34,31 @@ fn pick(rows: &Value, fields: &[&str]) -> Vec<Vec<Value>> {
 fn bugs_lists_open_bugs_by_priority_with_sla_state_and_hours() {
     let db = demo("helpers_bugs");
     let rows = json_of(&db, &["bugs"]);
-    // priority is 0 before refresh, so the order falls back to the bug number
+    // as of T the priority is computed at T (no refresh has stored one): severity +
+    // min(30, revenue / 1000) + 20 for a blocker + whole days open + 10 breached / 5 at risk
     assert_eq!(
-        pick(&rows, &["bug", "status", "sla_state", "hours_left", "hours_overdue"]),
+        pick(&rows, &["bug", "priority", "status", "sla_state", "hours_left", "hours_overdue"]),
         vec![
-            // #1 critical, created T-6h, due T-2h
-            vec![json!(1), json!("pending"), json!("breached"), json!(null), json!(2.0)],
-            // #2 critical, created T-3h30m: 3.5 h >= 0.75 x 4 h, due T+30m
-            vec![json!(2), json!("in_progress"), json!("at_risk"), json!(0.5), json!(null)],
-            // #4 high, created T-30h, due T-6h
-            vec![json!(4), json!("pending"), json!("breached"), json!(null), json!(6.0)],
-            // #5 medium, created T-60h: 60 >= 54, due T+12h
-            vec![json!(5), json!("in_progress"), json!("at_risk"), json!(12.0), json!(null)],
-            // #7 low, created T-10d: 240 h < 540 h, due T+480h
-            vec![json!(7), json!("pending"), json!("ok"), json!(480.0), json!(null)],
-            // #11 medium, created T-4d: due T-24h
-            vec![json!(11), json!("pending"), json!("breached"), json!(null), json!(24.0)],
-            // #12 low, created T-2d: due T+672h
-            vec![json!(12), json!("in_progress"), json!("ok"), json!(672.0), json!(null)],
+            // #11 medium, blocker, 45,000 a day, created T-4d, due T-24h: 15 + 30 + 20 + 4 + 10
+            vec![json!(11), json!(79.0), json!("pending"), json!("breached"), json!(null), json!(24.0)],
+            // #1 critical, blocker, 5,000 a day, created T-6h, due T-2h: 40 + 5 + 20 + 0 + 10
+            vec![json!(1), json!(75.0), json!("pending"), json!("breached"), json!(null), json!(2.0)],
+            // #2 critical, 2,500 a day, created T-3h30m: 3.5 h >= 0.75 x 4 h, due T+30m: 40 + 2.5 + 5
+            vec![json!(2), json!(47.5), json!("in_progress"), json!("at_risk"), json!(0.5), json!(null)],
+            // #4 high, created T-30h, due T-6h: 30 + 1 + 10
+            vec![json!(4), json!(41.0), json!("pending"), json!("breached"), json!(null), json!(6.0)],
+            // #5 medium, 150 a day, created T-60h: 60 >= 54, due T+12h: 15 + 0.15 + 2 + 5
+            vec![json!(5), json!(22.15), json!("in_progress"), json!("at_risk"), json!(12.0), json!(null)],
+            // #7 low, created T-10d: 240 h < 540 h, due T+480h: 5 + 10
+            vec![json!(7), json!(15.0), json!("pending"), json!("ok"), json!(480.0), json!(null)],
+            // #12 low, created T-2d: due T+672h: 5 + 2
+            vec![json!(12), json!(7.0), json!("in_progress"), json!("ok"), json!(672.0), json!(null)],
         ]
     );
     assert_eq!(
-        rows[0],
+        rows[1],
         json!({
-            "bug": 1, "severity": "critical", "status": "pending", "priority": 0.0,
+            "bug": 1, "severity": "critical", "status": "pending", "priority": 75.0,
             "title": "Checkout double-charges the card on retry", "project": "Atlas Payments",
             "assignee": null, "blocker": true, "revenue_impact_daily": "5000.00",
             "created_at": "2026-11-25T06:00:00Z", "due_at": "2026-11-25T10:00:00Z",
@@ -72,6 +73,7 @@ fn bug_filters_combine() {
     let numbers = |args: &[&str]| -> Vec<i64> {
         json_of(&db, args).as_array().unwrap().iter().map(|r| r["bug"].as_i64().unwrap()).collect()
     };
+    // by priority computed at T (#1 75, #2 47.50), as bugs_lists_open_bugs_by_priority says
     assert_eq!(numbers(&["bugs", "--severity", "critical"]), vec![1, 2]);
     assert_eq!(numbers(&["bugs", "--severity", "critical", "--all"]), vec![1, 2, 8]);
     assert_eq!(numbers(&["bugs", "--severity", "critical", "--severity", "high", "--breached"]), vec![1, 4]);
@@ -83,10 +85,10 @@ fn bug_filters_combine() {
         vec![3, 8, 10]
     );
     assert_eq!(numbers(&["bugs", "--project", "beacon analytics", "--all"]), vec![4, 5, 6]);
-    assert_eq!(numbers(&["bugs", "--assignee", "linus@ctodb.dev"]), vec![2, 11]);
+    assert_eq!(numbers(&["bugs", "--assignee", "linus@ctodb.dev"]), vec![11, 2]);
     assert_eq!(numbers(&["bugs", "--assignee", "linus@ctodb.dev", "--blocker", "--breached"]), vec![11]);
     assert_eq!(numbers(&["bugs", "--unassigned"]), vec![1, 4, 7]);
-    assert_eq!(numbers(&["bugs", "--blocker"]), vec![1, 11]);
+    assert_eq!(numbers(&["bugs", "--blocker"]), vec![11, 1]);
     assert_eq!(numbers(&["bugs", "--at-risk"]), vec![2, 5]);
     assert_eq!(numbers(&["bugs", "--breached", "--sort", "due"]), vec![11, 4, 1]);
     assert_eq!(numbers(&["bugs", "--all", "--sort", "created", "--limit", "3"]), vec![2, 1, 4]);
@@ -227,7 +229,7 @@ fn report_portfolio_overview_counts() {
     assert_eq!(report["top_projects"], json!([]), "no ROI before refresh");
     assert_eq!(
         pick(&report["top_bugs"], &["bug"]),
-        vec![vec![json!(1)], vec![json!(2)], vec![json!(4)], vec![json!(5)], vec![json!(7)]]
+        vec![vec![json!(11)], vec![json!(1)], vec![json!(2)], vec![json!(4)], vec![json!(5)]]
     );
 }
 
@@ -424,6 +426,8 @@ fn projects_list_and_stats() {
     );
     let all = json_of(&db, &["projects", "--all", "--sort", "name"]);
     assert_eq!(all.as_array().unwrap().len(), 5);
+    // the seed's two audit rows were written now, after the as-of: as if they were made then
+    db.written_before(AS_OF);
     let stats = json_of(&db, &["stats"]);
     assert_eq!(
         pick(&stats["tables"], &["table_name", "rows"]),
@@ -514,6 +518,9 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
         )
         .unwrap();
     assert_eq!(custom, 6);
+    // their priorities again (the plain query below reads the stored ones; ctodb computes
+    // them at the as-of)
+    db.run(&["refresh", "--as-of", AS_OF]);
     let mut top = |sql: &str| -> String { client.query_one(sql, &[]).unwrap().get(0) };
     let project = top("SELECT p.name FROM projects p JOIN bugs b ON b.project_id = p.id GROUP BY p.name ORDER BY count(*) DESC, p.name LIMIT 1");
     let assignee = top("SELECT u.email FROM users u JOIN bugs b ON b.assignee_id = u.id GROUP BY u.email ORDER BY count(*) DESC, u.email LIMIT 1");
@@ -696,6 +703,7 @@ fn a_project_is_found_by_id_name_in_any_case_or_its_only_prefix() {
     assert!(miss("beacon%").starts_with("error: no project named \"beacon%\"; did you mean"));
     // two names start with "beacon" now: a prefix is no longer enough, the full name is
     db.client().batch_execute("INSERT INTO projects (name) VALUES ('Beacon Mobile')").unwrap();
+    db.written_before(AS_OF);
     assert!(miss("beacon").starts_with("error: no project named \"beacon\"; did you mean \"Beacon"));
     assert_eq!(bugs_of("beacon analytics"), vec![4, 5, 6]);
 }

@@ -14,8 +14,8 @@ fn output_files_take_their_format_from_the_extension() {
     let dir = tempfile::tempdir().unwrap();
     for (file, starts_with) in [
         ("bugs.csv", "bug,severity,status,"),
-        ("bugs.json", "[\n  {\n    \"bug\": 1,"),
-        ("bugs.ndjson", "{\"bug\":1,"),
+        ("bugs.json", "[\n  {\n    \"bug\": 11,"),
+        ("bugs.ndjson", "{\"bug\":11,"),
         ("bugs.txt", "┌"),
     ] {
         let path = dir.path().join(file);
@@ -334,6 +334,8 @@ fn bug_show_names_the_stored_priority_and_the_one_computed_now() {
     let db = TestDb::new("bug_show_priorities");
     db.run_status(&["seed", "--as-of", AS_OF]);
     db.run_status(&["refresh", "--as-of", AS_OF]);
+    // the refresh's audit row (its time) was written now: as if at the as-of
+    db.written_before(AS_OF);
     let shown: serde_json::Value =
         serde_json::from_str(&db.run(&["bug", "show", "2", "-f", "json", "--as-of", AS_OF])).unwrap();
     let bug = &shown["bug"][0];

@@ -184,6 +184,8 @@ fn reports_from_the_rollups_equal_the_counts_over_bugs() {
     let db = TestDb::new("report_rollups");
     db.run_status(&["seed", "--profile", "standard", "--as-of", "2026-11-25T12:00:00Z"]);
     let mut client = db.client();
+    // the report SQL finds the summaries by the path ctodb's sessions have (db::SEARCH_PATH)
+    client.batch_execute("SET search_path = public, ctodb").unwrap();
     // a few bugs resolved on the as-of day, before and after the instant
     client
         .batch_execute(

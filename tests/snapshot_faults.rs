@@ -206,7 +206,8 @@ fn a_timestamp_beyond_parquets_range_is_refused_by_table_and_column() {
         .batch_execute("UPDATE audit_log SET created_at = '294270-01-01 00:00:00+00' WHERE id = (SELECT id FROM audit_log LIMIT 1)")
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let out = run(export(&db, dir.path(), &["--as-of", AS_OF]));
+    // now: an export as of a past instant would leave the row of a later instant out
+    let out = run(export(&db, dir.path(), &[]));
     assert_eq!(out.code(), 1, "{}", out.stderr_text());
     assert!(
         out.stderr_text()

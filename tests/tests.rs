@@ -5,6 +5,7 @@ mod common;
 
 mod aging;
 mod analytics;
+mod as_of;
 mod connection;
 mod contract;
 mod diff;

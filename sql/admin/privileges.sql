@@ -19,7 +19,7 @@ WITH wanted AS (
 ), missing AS (
     SELECT 1 AS rank, 'reader' AS role, format('schema %I', nspname) AS object, 'USAGE' AS privilege
     FROM pg_namespace
-    WHERE nspname IN ('public', 'ctodb') AND NOT has_schema_privilege(oid, 'USAGE')
+    WHERE nspname IN ('public', 'ctodb', 'ctodb_as_of') AND NOT has_schema_privilege(oid, 'USAGE')
     UNION ALL
     SELECT CASE w.role WHEN 'reader' THEN 1 ELSE 2 END, w.role,
            CASE w.kind WHEN 'TABLE' THEN w.object ELSE lower(w.kind) || ' ' || w.object END

@@ -3,6 +3,6 @@
 -- takes a third of a second).
 -- Parameters: $1 severities (text[] or NULL for all), $2 statuses (text[]).
 SELECT coalesce(sum(bugs), 0)::bigint AS total
-FROM ctodb.bug_counts
+FROM bug_counts
 WHERE ($1::text[] IS NULL OR severity = ANY (ctodb_bug_severities($1)))
   AND status = ANY (ctodb_bug_statuses($2))

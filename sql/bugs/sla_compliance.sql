@@ -8,7 +8,7 @@ WITH resolved AS (
     SELECT severity,
            sum(bugs) AS resolved,
            sum(bugs) - sum(resolved_late) AS within_sla
-    FROM ctodb.bug_counts
+    FROM bug_counts
     WHERE status IN ('verified', 'shipped', 'closed')
     GROUP BY severity
 ), open_now AS (

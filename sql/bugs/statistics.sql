@@ -16,7 +16,7 @@ WITH counts AS (
            sum(bugs) FILTER (WHERE status IN ('pending', 'in_progress')) AS open,
            sum(bugs) FILTER (WHERE status IN ('verified', 'shipped', 'closed')) AS resolved,
            sum(resolved_late) AS resolved_late
-    FROM ctodb.bug_counts
+    FROM bug_counts
     GROUP BY severity
 ), open_breached AS (
     SELECT severity, count(*) AS n

@@ -19,7 +19,7 @@ WITH window_start AS (
            sum(parts.within_sla)::bigint AS within_sla
     FROM (
         SELECT r.severity, r.resolved, r.resolution_seconds, r.within_sla
-        FROM ctodb.bug_resolutions r, window_start w
+        FROM bug_resolutions r, window_start w
         WHERE r.day >= (w.at AT TIME ZONE 'UTC')::date AND r.day < (w.today AT TIME ZONE 'UTC')::date
         UNION ALL
         SELECT b.severity, 1, extract(epoch FROM b.resolved_at - b.created_at),

@@ -19,7 +19,7 @@ WITH p AS (
     SELECT coalesce(sum(bugs) FILTER (WHERE status IN ('pending', 'in_progress')), 0)::bigint AS open_bugs,
            coalesce(sum(bugs) FILTER (WHERE status IN ('pending', 'in_progress') AND severity = 'critical'), 0)::bigint
                AS critical_open_bugs
-    FROM ctodb.bug_counts
+    FROM bug_counts
 )
 SELECT p.projects, p.active, p.shipped, p.deferred, p.cancelled,
        p.total_arr, p.total_valuation, p.total_monthly_infra_cost,

@@ -11,7 +11,7 @@ WITH parts AS (
     -- the window is (since, until]; its first whole UTC day starts at lo, its last partial
     -- day at hi (written out in each branch, so that the planner sees the ranges)
     SELECT r.assignee_id, r.resolved, r.resolution_seconds, r.within_sla
-    FROM ctodb.assignee_resolutions r
+    FROM assignee_resolutions r
     WHERE r.day >= (($2::timestamptz - make_interval(days => $1::int)) AT TIME ZONE 'UTC')::date + 1
       AND r.day < ($2::timestamptz AT TIME ZONE 'UTC')::date
     UNION ALL

@@ -14,5 +14,5 @@ SELECT u.email, u.name, u.role::text AS role, u.weekly_capacity_hours,
 FROM users u
 LEFT JOIN bugs b ON b.assignee_id = u.id AND b.status IN ('pending', 'in_progress')
 WHERE u.is_active AND ($1::text IS NULL OR u.email = lower($1))
-GROUP BY u.id
+GROUP BY u.id, u.email, u.name, u.role, u.weekly_capacity_hours
 ORDER BY open_bugs DESC, u.email

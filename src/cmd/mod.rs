@@ -91,9 +91,13 @@ impl Context {
         if self.target.origin == config::Origin::Offline {
             anyhow::bail!("`ctodb {}` reads a snapshot here and contacts no server", self.command);
         }
-        let db = Db::connect(&self.target, &self.pool).await?;
+        let mut db = Db::connect(&self.target, &self.pool).await?;
         if !self.access.reads_only() {
             self.refuse_transaction_pooler(&db)?;
+        }
+        // an --as-of in the past: every read shows the database as it was then
+        if self.as_of_given && self.as_of < Utc::now() {
+            db.past = Some(self.as_of);
         }
         Ok(db)
     }

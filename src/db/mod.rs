@@ -15,6 +15,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{Connect, Hook, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use thiserror::Error;
 use tokio::task::JoinHandle;
@@ -24,7 +25,7 @@ use tokio_postgres::{CancelToken, GenericClient, NoTls, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::config::{PoolSettings, Target};
-use crate::sql::Helper;
+use crate::sql::{self, Helper};
 use crate::ui;
 
 pub use retry::with_retry;
@@ -283,6 +284,10 @@ pub struct Db {
     settings: PoolSettings,
     /// a transaction-mode pooler stands between (`pooler`), with the server's own port
     pub transaction_pooler: Option<pooler::TransactionPooler>,
+    /// the past instant reads show the database at (`--as-of` earlier than now)
+    pub past: Option<DateTime<Utc>>,
+    /// the search path was set at startup (a pooler may refuse startup options)
+    path_at_startup: bool,
 }
 
 impl Db {
@@ -309,12 +314,15 @@ impl Db {
         if let Some(timeout) = settings.statement_timeout {
             options.push(format!("-c statement_timeout={}", timeout.as_millis()));
         }
-        // ctodb's SQL names its tables without a schema; they are in public, whatever search
-        // path the role has (PostgreSQL 17's restricted one, or a schema of the user's own
-        // that holds a table of the same name). pg_catalog and the session's own temporary
-        // tables stay first, as always. A transaction pooler refuses startup options.
-        if startup_options && !target.looks_like_pooler() {
-            options.push("-c search_path=public".to_string());
+        // ctodb's SQL names its tables without a schema; they are in public (the
+        // summaries the triggers keep in ctodb), whatever search path the role has
+        // (PostgreSQL 17's restricted one, or a schema of the user's own that holds a
+        // table of the same name). pg_catalog and the session's own temporary tables stay
+        // first, as always. A read at a past instant puts ctodb_as_of before them
+        // (`read_only`). A transaction pooler refuses startup options.
+        let path_at_startup = startup_options && !target.looks_like_pooler();
+        if path_at_startup {
+            options.push(format!("-c search_path={}", SEARCH_PATH.replace(' ', "")));
         }
         let adjust = |pg: &mut tokio_postgres::Config| {
             pg.ssl_mode(ssl_mode);
@@ -349,7 +357,15 @@ impl Db {
             }))
             .build()
             .map_err(|err| DbError::Pool(err.to_string()))?;
-        let mut db = Db { pool, tasks, target: target.clone(), settings, transaction_pooler: None };
+        let mut db = Db {
+            pool,
+            tasks,
+            target: target.clone(),
+            settings,
+            transaction_pooler: None,
+            past: None,
+            path_at_startup,
+        };
         OPENED.lock().unwrap_or_else(PoisonError::into_inner).push(db.clone());
         let first = db.client().await?;
         let second = || async {
@@ -391,7 +407,12 @@ impl Db {
         &self,
         client: &'a mut tokio_postgres::Client,
     ) -> Result<tokio_postgres::Transaction<'a>, DbError> {
-        read_only(client, self.transaction_settings().as_deref()).await
+        read_only(client, &self.read_setup()).await
+    }
+
+    /// What each read-only transaction sets first ([`ReadSetup`]).
+    pub fn read_setup(&self) -> ReadSetup {
+        ReadSetup { settings: self.transaction_settings(), past: self.past }
     }
 
     /// The session settings a direct connection gets at startup (`open`), for a
@@ -401,9 +422,13 @@ impl Db {
     /// name of theirs could meet one of this process's (each numbers its own from s0),
     /// and through a transaction pooler no client can use a statement after its
     /// transaction anyway.
+    /// Without a transaction pooler, a connection that could not take the search path
+    /// at startup (a session pooler) gets it here.
     pub fn transaction_settings(&self) -> Option<String> {
-        self.transaction_pooler?;
-        let mut settings = "DEALLOCATE ALL; SET LOCAL search_path = public".to_string();
+        if self.transaction_pooler.is_none() {
+            return (!self.path_at_startup).then(|| format!("SET LOCAL search_path = {SEARCH_PATH}"));
+        }
+        let mut settings = format!("DEALLOCATE ALL; SET LOCAL search_path = {SEARCH_PATH}");
         if let Some(timeout) = self.settings.statement_timeout {
             settings.push_str(&format!("; SET LOCAL statement_timeout = {}", timeout.as_millis()));
         }
@@ -579,12 +604,35 @@ pub async fn query_with_columns(
     result.map_err(|err| DbError::query(helper.name, err))
 }
 
+/// The schemas ctodb's SQL finds its relations in: its tables in public, the summaries
+/// its triggers keep in ctodb.
+pub const SEARCH_PATH: &str = "public, ctodb";
+
+/// What a read at a past instant reconstructs (the views of ctodb_as_of, migration
+/// as_of), and what it takes from today, as a snapshot's manifest says.
+pub const PAST_RECORDED: &str = "rows created after the as-of are left out; each bug's status, severity, \
+     assignee, blocker flag, title, description, labels and project are those its history records at the \
+     as-of; priorities, SLA states, health, ROI and the monthly roll-up's bug figures are computed at the as-of";
+pub const PAST_TODAY: &str = "not recorded over time, so today's: a bug's revenue impact, reporter and SLA \
+     hours set by hand; projects' financials, status and text; users' details; engineering hours; the \
+     portfolio_metrics row of a day and the monthly_metrics updated_at a later refresh rewrote";
+
+/// What a read-only transaction sets before its first query.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSetup {
+    /// the session settings a transaction pooler cannot take at startup
+    /// (`Db::transaction_settings`)
+    pub settings: Option<String>,
+    /// a past instant to read the database at (sql/admin/read_past.sql)
+    pub past: Option<DateTime<Utc>>,
+}
+
 /// A read-only transaction in which every query of a command sees the same snapshot of
-/// the data (REPEATABLE READ), so that its frames agree with each other. `settings` are
-/// set for the transaction alone (`Db::transaction_settings`).
+/// the data (REPEATABLE READ), so that its frames agree with each other. `setup`'s
+/// settings last for the transaction alone.
 pub async fn read_only<'a>(
     client: &'a mut tokio_postgres::Client,
-    settings: Option<&str>,
+    setup: &ReadSetup,
 ) -> Result<tokio_postgres::Transaction<'a>, DbError> {
     let tx = client
         .build_transaction()
@@ -593,8 +641,12 @@ pub async fn read_only<'a>(
         .start()
         .await
         .map_err(|err| DbError::query("read/begin", err))?;
-    if let Some(settings) = settings {
+    if let Some(settings) = &setup.settings {
         tx.batch_execute(settings).await.map_err(|err| DbError::query("read/settings", err))?;
+    }
+    if let Some(past) = setup.past {
+        let instant = past.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        query(&tx, &sql::READ_PAST, &[&instant]).await?;
     }
     Ok(tx)
 }

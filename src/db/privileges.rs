@@ -134,6 +134,19 @@ pub const GRANTS: &[Grant] = &[
     read("ctodb.search_words_built"),
     read("ctodb.import_changes"),
     read("ctodb.import_undone"),
+    // the database at a past instant (--as-of): views named as the tables they stand for
+    read("ctodb_as_of.users"),
+    read("ctodb_as_of.projects"),
+    read("ctodb_as_of.bugs"),
+    read("ctodb_as_of.project_metrics"),
+    read("ctodb_as_of.monthly_metrics"),
+    read("ctodb_as_of.portfolio_metrics"),
+    read("ctodb_as_of.bug_history"),
+    read("ctodb_as_of.import_logs"),
+    read("ctodb_as_of.audit_log"),
+    read("ctodb_as_of.bug_counts"),
+    read("ctodb_as_of.bug_resolutions"),
+    read("ctodb_as_of.assignee_resolutions"),
     rows("public.users"),
     rows("public.projects"),
     rows("public.bugs"),
@@ -270,7 +283,7 @@ pub fn grant_statements(grantees: &Grantees<'_>) -> Vec<String> {
             statements.push(format!("REVOKE ALL ON {} {} FROM {quoted};", kind.keyword(), names.join(", ")));
         }
         statements.push(format!("GRANT CONNECT ON DATABASE {database} TO {quoted};"));
-        statements.push(format!("GRANT USAGE ON SCHEMA public, ctodb TO {quoted};"));
+        statements.push(format!("GRANT USAGE ON SCHEMA public, ctodb, ctodb_as_of TO {quoted};"));
         if role == Role::Writer {
             // imports and refresh stage rows in temporary tables
             statements.push(format!("GRANT TEMPORARY ON DATABASE {database} TO {quoted};"));

@@ -199,7 +199,7 @@ pub trait ReportFrames {
 /// Runs the export and returns its manifest. The caller holds the ID's lock (`prepare`).
 pub async fn export(
     client: &mut Client,
-    settings: Option<&str>,
+    setup: &db::ReadSetup,
     plan: &ExportPlan,
     report_frames: &impl ReportFrames,
 ) -> Result<Exported> {
@@ -208,14 +208,14 @@ pub async fn export(
         TempFolder { path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())) };
     let _ = std::fs::remove_dir_all(&temp.path);
     std::fs::create_dir_all(&temp.path).with_context(|| format!("cannot create {}", temp.path.display()))?;
-    let tx = db::read_only(client, settings).await?;
+    let tx = db::read_only(client, setup).await?;
     // a hot standby: the position its snapshot was taken at, for the manifest
     let source = db::replica::Standby::read(&tx).await?;
     let mut files = Vec::new();
     for table in &plan.tables {
         let path = temp.path.join(format!("{table}.parquet"));
         let step = std::time::Instant::now();
-        let (written, schema) = export_table(&tx, table, &path, plan).await?;
+        let (written, schema) = export_table(&tx, table, &path, plan, setup.past.is_some()).await?;
         ui::verbose(&format!(
             "{table}: {} rows, {:.1} MB in {:.2} s",
             written.rows,
@@ -247,7 +247,11 @@ pub async fn export(
     }
     ui::verbose(&format!("report frames computed and written in {:.2} s", step.elapsed().as_secs_f64()));
     tx.commit().await.map_err(|err| DbError::query("export/commit", err))?;
-    let manifest = Manifest::new(plan, &schema_version, &source, (started_at, Utc::now()), files);
+    let mut manifest = Manifest::new(plan, &schema_version, &source, (started_at, Utc::now()), files);
+    if setup.past.is_some() {
+        manifest.document["as_of_state"] =
+            serde_json::json!({"reconstructed": db::PAST_RECORDED, "today": db::PAST_TODAY});
+    }
     manifest.write(&temp.path)?;
     sync_folder(&temp.path)?;
     crate::fault::point("export:written");
@@ -279,12 +283,48 @@ fn sync_folder(path: &Path) -> Result<()> {
         .with_context(|| format!("cannot sync {}", path.display()))
 }
 
+/// The COPY of a table's exported columns. The table is found by the search path: public,
+/// or at a past instant its view in ctodb_as_of (`db::read_only`); a column the view lacks
+/// (a later migration added it) is today's, joined from the table by id. The column
+/// names are the catalog's, of ctodb's own tables: quoted, never user text.
+async fn copy_statement(
+    tx: &Transaction<'_>,
+    table: &str,
+    columns: &[ExportColumn],
+    past: bool,
+) -> Result<String> {
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let in_view: Vec<String> = if past {
+        db::query(tx, &sql::EXPORT_PAST_COLUMNS, &[&table])
+            .await?
+            .iter()
+            .map(|row| db::get(row, sql::EXPORT_PAST_COLUMNS.name, "name"))
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
+    let today: Vec<&ExportColumn> = columns.iter().filter(|c| past && !in_view.contains(&c.name)).collect();
+    if today.is_empty() {
+        let list: Vec<String> = columns.iter().map(|c| quote(&c.name)).collect();
+        return Ok(format!("COPY (SELECT {} FROM {table}) TO STDOUT (FORMAT binary)", list.join(", ")));
+    }
+    let list: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{}.{}", if in_view.contains(&c.name) { "v" } else { "t" }, quote(&c.name)))
+        .collect();
+    Ok(format!(
+        "COPY (SELECT {} FROM {table} v JOIN public.{table} t USING (id)) TO STDOUT (FORMAT binary)",
+        list.join(", ")
+    ))
+}
+
 /// One table into one Parquet file: COPY data decoded here, encoded on a writer thread.
 async fn export_table(
     tx: &Transaction<'_>,
     table: &str,
     path: &Path,
     plan: &ExportPlan,
+    past: bool,
 ) -> Result<(Written, Arc<Schema>)> {
     let codec = plan.codec;
     let rows = db::query(tx, &sql::EXPORT_COLUMNS, &[&table]).await?;
@@ -306,9 +346,7 @@ async fn export_table(
         let (path, schema) = (path.to_path_buf(), schema.clone());
         std::thread::spawn(move || write_parquet(&path, schema, receiver, codec, &plain))
     };
-    // the column names are the catalog's, of ctodb's own tables: quoted, never user text
-    let list: Vec<String> = columns.iter().map(|c| format!("\"{}\"", c.name.replace('"', "\"\""))).collect();
-    let copy = format!("COPY (SELECT {} FROM public.{table}) TO STDOUT (FORMAT binary)", list.join(", "));
+    let copy = copy_statement(tx, table, &columns, past).await?;
     let helper = format!("export/{table}");
     let decoded = async {
         let stream = tx.copy_out(copy.as_str()).await.map_err(|err| DbError::query(&helper, err))?;

@@ -269,6 +269,27 @@ impl TestDb {
         self.client().query_one(sql, &[]).unwrap().get(0)
     }
 
+    /// Dates what a test wrote by hand after `instant` to a second before it (changes in
+    /// bug_history, audit and import rows, projects and users created), for a test that
+    /// builds a state now and reads it `--as-of` that earlier instant: as if it had been
+    /// made then. Bugs keep their creation instants (tests place them around the instant).
+    pub fn written_before(&self, instant: &str) {
+        let before = "$1::text::timestamptz - interval '1 second'";
+        let mut client = self.client();
+        for statement in [
+            format!("UPDATE bug_history SET changed_at = {before} WHERE changed_at > $1::text::timestamptz"),
+            format!("UPDATE audit_log SET created_at = {before} WHERE created_at > $1::text::timestamptz"),
+            format!(
+                "UPDATE import_logs SET started_at = {before}, finished_at = least(finished_at, {before})
+                 WHERE started_at > $1::text::timestamptz"
+            ),
+            format!("UPDATE projects SET created_at = {before} WHERE created_at > $1::text::timestamptz"),
+            format!("UPDATE users SET created_at = {before} WHERE created_at > $1::text::timestamptz"),
+        ] {
+            client.execute(statement.as_str(), &[&instant]).unwrap();
+        }
+    }
+
     /// An ordered fingerprint of each table's rows: equal fingerprints, equal tables.
     pub fn fingerprint(&self, tables: &[&str]) -> Vec<String> {
         let mut client = self.client();
