@@ -504,7 +504,8 @@ pub struct SnapshotsArgs {
     /// Folder of the snapshots
     #[arg(long, value_name = "DIR", env = "CTODB_EXPORT_DIR", default_value = "reports", global = true)]
     pub dir: PathBuf,
-    /// Re-hash every file against its manifest; exit 1 on any mismatch
+    /// Re-hash every file against its manifest and check each report column's type
+    /// against the declared one; exit 1 on any mismatch
     #[arg(long)]
     pub verify: bool,
     #[command(subcommand)]
@@ -519,6 +520,17 @@ pub enum SnapshotsCommand {
         after_help = "Examples:\n  ctodb snapshots prune --keep 8 --dry-run\n  ctodb snapshots prune --keep 8 --keep-monthly 12"
     )]
     Prune(PruneArgs),
+    /// Rewrite the report frames of snapshots written by an earlier version to the types
+    /// this version declares (each value exactly), replacing each snapshot in one step
+    #[command(after_help = "Examples:\n  ctodb snapshots --verify\n  ctodb snapshots upgrade 2026-W48")]
+    Upgrade(UpgradeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpgradeArgs {
+    /// The snapshots to upgrade [default: every one in the folder]
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -805,6 +805,155 @@ fn every_report_column_has_one_type_whatever_the_week_holds() {
         .map(|(file, schema)| format!("{file}:\n  empty {schema}\n  full  {}", full[file]))
         .collect();
     assert!(drifting.is_empty(), "report columns whose type depends on the data:\n{}", drifting.join("\n"));
+    // and both are the types this version declares (src/snapshot/frame_types.json)
+    let verified = crate::common::ctodb_command(None)
+        .args(["snapshots", "--verify", "--dir", dir.path().to_str().unwrap(), "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stderr));
+}
+
+/// Rewrites report files of a snapshot as an earlier version wrote them: each column
+/// named is cast to the decimal type given (`open_bugs` keeps only the bugs not overdue,
+/// a week where `hours_overdue` is all NULL), `priority` of bug `bad` set to `value`;
+/// the manifest's rows, bytes, hash and schema follow, so the snapshot verifies but for
+/// its types.
+fn write_as_an_earlier_version(snapshot: &Path, casts: &[(&str, &str, u8, i8)], bad: Option<(i64, &str)>) {
+    let casts: Vec<String> = casts.iter().map(|(f, c, p, s)| format!("({f:?}, {c:?}, {p}, {s})")).collect();
+    let bad = bad.map_or("None".to_string(), |(bug, value)| format!("({bug}, {value:?})"));
+    let script = format!(
+        r#"
+import decimal, hashlib, json, os, pyarrow as pa, pyarrow.compute as pc, pyarrow.parquet as pq
+folder = {folder:?}
+manifest = json.load(open(os.path.join(folder, "_manifest.json")))
+casts, bad = [{casts}], {bad}
+for name in sorted(set(f for f, _, _, _ in casts)):
+    path = os.path.join(folder, "report_" + name + ".parquet")
+    table = pq.read_table(path)
+    if name == "open_bugs":
+        table = table.filter(pc.is_null(table["hours_overdue"]))
+    for f, column, precision, scale in casts:
+        if f != name:
+            continue
+        values = table[column].to_pylist()
+        if bad and column == "priority":
+            values = [decimal.Decimal(bad[1]) if b == bad[0] else v for b, v in zip(table["bug"].to_pylist(), values)]
+        typed = pa.array(values, pa.decimal128(precision, scale))
+        table = table.set_column(table.schema.get_field_index(column), pa.field(column, typed.type), typed)
+    pq.write_table(table, path)
+    data = open(path, "rb").read()
+    entry = [e for e in manifest["files"] if e["file"] == "report_" + name + ".parquet"][0]
+    entry.update(rows=table.num_rows, bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+    for field in entry["schema"]:
+        for f, column, precision, scale in casts:
+            if f == name and field["name"] == column:
+                field["type"] = "Decimal128(%d, %d)" % (precision, scale)
+json.dump(manifest, open(os.path.join(folder, "_manifest.json"), "w"), indent=2)
+"#,
+        folder = snapshot.to_str().unwrap(),
+        casts = casts.join(", "),
+    );
+    crate::common::run_python(&script);
+}
+
+#[test]
+fn report_types_of_an_earlier_version_are_named_read_and_upgraded_exactly() {
+    use arrow_array::types::DecimalType;
+    let (db, dir) = exported("export_upgrade");
+    let path = dir.path().to_str().unwrap();
+    let snapshot = dir.path().join("snapshot=2026-W48");
+    let offline = |args: &[&str]| -> crate::common::CliOutput {
+        crate::common::ctodb_command(None).args(args).output().unwrap().into()
+    };
+    // the compliance rates (the lists below them come from the open bugs, filtered below)
+    let sla = || -> String {
+        let out = offline(&["report", "sla", "--snapshot", snapshot.to_str().unwrap(), "-f", "csv"]).ok();
+        out.lines().filter(|l| l.starts_with("sla_compliance,")).collect::<Vec<_>>().join("\n")
+    };
+    let sla_before = sla();
+    assert_eq!(sla_before.lines().count(), 4, "{sla_before}");
+    write_as_an_earlier_version(
+        &snapshot,
+        &[
+            ("open_bugs", "priority", 38, 2),
+            ("open_bugs", "hours_overdue", 38, 0),
+            ("sla", "compliance_rate", 38, 4),
+        ],
+        None,
+    );
+    // a copy with a value no declared type holds exactly
+    let other = dir.path().join("snapshot=2026-W49");
+    std::fs::create_dir(&other).unwrap();
+    for entry in std::fs::read_dir(&snapshot).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), other.join(entry.file_name())).unwrap();
+    }
+    write_as_an_earlier_version(&other, &[("open_bugs", "priority", 38, 3)], Some((2, "47.505")));
+
+    // named, file and column, with the fix
+    let verified = offline(&["snapshots", "--verify", "--dir", path, "-f", "csv"]);
+    assert_eq!(verified.code(), 1, "{}", verified.stderr_text());
+    let warning = verified.stderr_text();
+    for named in [
+        "report_open_bugs.parquet: column priority is Decimal128(38, 2), declared Decimal128(5, 2)",
+        "report_open_bugs.parquet: column hours_overdue is Decimal128(38, 0), declared Decimal128(12, 2)",
+        "report_sla.parquet: column compliance_rate is Decimal128(38, 4), declared Decimal128(6, 4)",
+        "`ctodb snapshots upgrade 2026-W48` rewrites them to the declared types",
+        "report_open_bugs.parquet: column priority is Decimal128(38, 3), declared Decimal128(5, 2)",
+    ] {
+        assert!(warning.contains(named), "{named}: {warning}");
+    }
+    // read as it is, the same numbers
+    assert_eq!(sla(), sla_before);
+
+    // a value with more places than declared: refused, the snapshot as it was
+    let manifest_before = std::fs::read(other.join("_manifest.json")).unwrap();
+    let refused = offline(&["snapshots", "upgrade", "2026-W49", "--dir", path]);
+    assert_eq!(refused.code(), 1);
+    assert_eq!(
+        refused.stderr_text().trim(),
+        format!(
+            "error: {}, column priority: 47.505 has more places than Decimal128(5, 2) keeps",
+            other.join("report_open_bugs.parquet").display()
+        )
+    );
+    assert_eq!(std::fs::read(other.join("_manifest.json")).unwrap(), manifest_before);
+    std::fs::remove_dir_all(&other).unwrap();
+
+    use std::os::unix::fs::MetadataExt;
+    let untouched = std::fs::metadata(snapshot.join("report_projects.parquet")).unwrap().ino();
+    let upgraded = offline(&["snapshots", "upgrade", "--dir", path, "-f", "csv"]);
+    assert_eq!(
+        upgraded.ok(),
+        "snapshot,file,column,was,now\r\n\
+         2026-W48,report_open_bugs.parquet,priority,\"Decimal128(38, 2)\",\"Decimal128(5, 2)\"\r\n\
+         2026-W48,report_open_bugs.parquet,hours_overdue,\"Decimal128(38, 0)\",\"Decimal128(12, 2)\"\r\n\
+         2026-W48,report_sla.parquet,compliance_rate,\"Decimal128(38, 4)\",\"Decimal128(6, 4)\"\r\n"
+    );
+    assert!(upgraded.stderr_text().contains("upgraded 1 of 1 snapshots"), "{}", upgraded.stderr_text());
+    let verified = offline(&["snapshots", "--verify", "--dir", path, "-f", "csv"]);
+    assert_eq!(verified.code(), 0, "{}", verified.stderr_text());
+    // the unchanged files are the same files; the rewritten ones hold the same values
+    assert_eq!(std::fs::metadata(snapshot.join("report_projects.parquet")).unwrap().ino(), untouched);
+    assert_eq!(sla(), sla_before);
+    let (bugs, _) = read(&snapshot.join("report_open_bugs.parquet"));
+    let priority = bugs.column_by_name("priority").unwrap();
+    assert_eq!(priority.data_type(), &DataType::Decimal128(5, 2));
+    let overdue = bugs.column_by_name("hours_overdue").unwrap();
+    assert_eq!((overdue.data_type(), overdue.null_count()), (&DataType::Decimal128(12, 2), bugs.num_rows()));
+    // the demo's open bugs not overdue at T: #2 47.50, #5 22.15, #7 15.00, #12 7.00
+    let numbers = bugs.column_by_name("bug").unwrap().as_primitive::<Int64Type>().values().to_vec();
+    let scores: Vec<String> = (0..bugs.num_rows())
+        .map(|i| Decimal128Type::format_decimal(priority.as_primitive::<Decimal128Type>().value(i), 5, 2))
+        .collect();
+    assert_eq!(
+        (numbers, scores),
+        (vec![2, 5, 7, 12], vec!["47.50".into(), "22.15".into(), "15.00".into(), "7.00".into()])
+    );
+    // a second upgrade has nothing to do
+    let again = offline(&["snapshots", "upgrade", "--dir", path]);
+    assert!(again.stderr_text().contains("upgraded 0 of 1 snapshots"), "{}", again.stderr_text());
+    drop(db);
 }
 
 #[test]

@@ -8,11 +8,14 @@ use crate::cli::{PruneArgs, SnapshotsArgs, SnapshotsCommand};
 use crate::export::manifest::Manifest;
 use crate::frame::{Column, Frame, Kind, Report, Value};
 use crate::snapshot::folder::SnapshotFiles;
+use crate::snapshot::upgrade;
 use crate::ui;
 
 pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
-    if let Some(SnapshotsCommand::Prune(prune)) = &args.action {
-        return run_prune(ctx, &args.dir, prune);
+    match &args.action {
+        Some(SnapshotsCommand::Prune(prune)) => return run_prune(ctx, &args.dir, prune),
+        Some(SnapshotsCommand::Upgrade(upgrade)) => return run_upgrade(ctx, &args.dir, &upgrade.ids),
+        None => {}
     }
     let mut folders: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(&args.dir)
         .with_context(|| format!("cannot read the export folder {}", args.dir.display()))?
@@ -65,7 +68,17 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
             Value::Text(manifest.document["uuid"].as_str().unwrap_or("binary").to_string()),
         ];
         if let Some(files) = files {
-            let problems = files.verify();
+            let mut problems = files.verify();
+            // a report column of another type than declared (an earlier version's)
+            let drifted = upgrade::drifts(&manifest);
+            if !drifted.is_empty() {
+                problems.push(format!(
+                    "{}: {}; `ctodb snapshots upgrade {}` rewrites them to the declared types",
+                    folder.display(),
+                    drifted.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    row_id(&row)
+                ));
+            }
             for problem in &problems {
                 ui::warn(problem);
             }
@@ -102,6 +115,45 @@ fn run_prune(ctx: &Context, dir: &std::path::Path, args: &PruneArgs) -> Result<O
     }
     let verb = if args.dry_run { "would remove" } else { "removed" };
     ui::info(&format!("{verb} {removed} of {} snapshots in {}", fates.len(), dir.display()));
+    ctx.output.emit(&Report::single(frame))?;
+    Ok(Outcome::Success)
+}
+
+/// The snapshot ID of a listing row (its first value).
+fn row_id(row: &[Value]) -> String {
+    match row.first() {
+        Some(Value::Text(id)) => id.clone(),
+        _ => String::new(),
+    }
+}
+
+/// `snapshots upgrade`: each column rewritten, by snapshot.
+fn run_upgrade(ctx: &Context, dir: &std::path::Path, ids: &[String]) -> Result<Outcome> {
+    let done = upgrade::upgrade_all(dir, ids)?;
+    let mut frame = Frame::new(
+        "upgrade",
+        vec![
+            Column::new("snapshot", Kind::Text),
+            Column::new("file", Kind::Text),
+            Column::new("column", Kind::Text),
+            Column::new("was", Kind::Text),
+            Column::new("now", Kind::Text),
+        ],
+    )
+    .when_empty("every snapshot holds the declared types already");
+    let upgraded = done.iter().filter(|(_, drifts)| !drifts.is_empty()).count();
+    for (id, drifts) in &done {
+        for drift in drifts {
+            frame.push(vec![
+                Value::Text(id.clone()),
+                Value::Text(drift.file.clone()),
+                Value::Text(drift.column.clone()),
+                Value::Text(drift.written.clone()),
+                Value::Text(drift.declared.clone()),
+            ]);
+        }
+    }
+    ui::info(&format!("upgraded {upgraded} of {} snapshots in {}", done.len(), dir.display()));
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
 }

@@ -51,6 +51,13 @@ impl FileEntry {
     }
 }
 
+impl FileEntry {
+    /// The file's entry in `_manifest.json`.
+    pub fn into_json(self) -> Value {
+        json!({"file": self.name, "rows": self.rows, "bytes": self.bytes, "sha256": self.sha256, "schema": self.schema})
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Manifest {
     pub document: Value,
@@ -64,10 +71,7 @@ impl Manifest {
         (started_at, finished_at): (DateTime<Utc>, DateTime<Utc>),
         files: Vec<FileEntry>,
     ) -> Manifest {
-        let files: Vec<Value> = files
-            .into_iter()
-            .map(|f| json!({"file": f.name, "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256, "schema": f.schema}))
-            .collect();
+        let files: Vec<Value> = files.into_iter().map(FileEntry::into_json).collect();
         let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         // read from a hot standby: how far it had replayed the primary's WAL
         let standby = source.standby.then(|| {

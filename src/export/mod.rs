@@ -264,7 +264,7 @@ pub async fn export(
 }
 
 /// A report frame's file: written from its encoded bytes, synced and hashed.
-fn write_frame_file(path: &Path, bytes: &[u8], rows: usize) -> Result<Written> {
+pub fn write_frame_file(path: &Path, bytes: &[u8], rows: usize) -> Result<Written> {
     use sha2::Digest;
     std::fs::write(path, bytes)
         .and_then(|_| std::fs::File::open(path)?.sync_all())

@@ -246,6 +246,16 @@ fn writer_properties() -> WriterProperties {
         .build()
 }
 
+/// Record batches of one schema as a zstd-compressed Parquet file, in memory.
+pub fn batches_bytes(schema: &Arc<Schema>, batches: &[RecordBatch]) -> Result<Vec<u8>, String> {
+    let mut writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(writer_properties()))
+        .map_err(|err| err.to_string())?;
+    for batch in batches {
+        writer.write(batch).map_err(|err| err.to_string())?;
+    }
+    writer.into_inner().map_err(|err| err.to_string())
+}
+
 /// A record batch as a zstd-compressed Parquet file, in memory.
 pub fn batch_bytes(batch: &RecordBatch) -> Result<Vec<u8>, String> {
     let mut buffer = Vec::new();

@@ -10,6 +10,7 @@ pub mod folder;
 pub mod prune;
 mod read;
 pub mod select;
+pub mod upgrade;
 
 use std::path::{Path, PathBuf};
 
