@@ -131,6 +131,7 @@ helpers! {
     BUG_STATISTICS => "bugs/statistics",
     SLA_COMPLIANCE => "bugs/sla_compliance",
     BUG_SHOW => "bugs/show",
+    BUG_LAST_REFRESH => "bugs/last_refresh",
     BUG_HISTORY => "bugs/history",
     TOP_BUGS_BY_PRIORITY => "bugs/top_by_priority",
     BUG_AGING => "bugs/aging",

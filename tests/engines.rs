@@ -205,3 +205,91 @@ fn snapshots_of_either_uuid_encoding_are_read_alike() {
         out.status_only();
     }
 }
+
+/// A report frame read across an empty week (every nullable column NULL, no rows) and a
+/// full one with each engine's documented line (the bugs file's, for the open bugs'
+/// frame): every engine merges the two (one type per column) and keeps the values exactly
+/// (#2's 0.50 hours left, not rounded to a whole hour).
+#[test]
+fn report_files_of_an_empty_and_a_full_week_read_as_one_with_no_loss() {
+    let empty = TestDb::new("engines_report_empty");
+    let full = TestDb::new("engines_report_full");
+    full.run_status(&["seed", "--as-of", W49]);
+    full.run_status(&["refresh", "--as-of", W49]);
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports");
+    empty.run_status(&["export", "--dir", reports.to_str().unwrap(), "--as-of", W48]);
+    full.run_status(&["export", "--dir", reports.to_str().unwrap(), "--as-of", W49]);
+    let checks = |engine: &str| -> &'static str {
+        match engine {
+            "duckdb" => {
+                r#"
+rows = [(r[0], r[1], r[2], r[3]) for r in duckdb.sql("SELECT snapshot, bug, hours_left, hours_overdue FROM bugs ORDER BY snapshot, bug").fetchall()]
+types = [str(t) for c, t in zip(bugs.columns, bugs.types) if c in ("hours_left", "hours_overdue")]
+"#
+            }
+            "polars" => {
+                r#"
+frame = bugs.collect().sort("snapshot", "bug")
+rows = frame.select("snapshot", "bug", "hours_left", "hours_overdue").rows()
+types = [str(frame.schema[c]) for c in ("hours_left", "hours_overdue")]
+"#
+            }
+            "pandas" => {
+                r#"
+frame = bugs.sort_values(["snapshot", "bug"])
+rows = [(r.snapshot, r.bug, None if pd.isna(r.hours_left) else r.hours_left, None if pd.isna(r.hours_overdue) else r.hours_overdue) for r in frame.itertuples()]
+types = [type(frame[c].dropna().iloc[0]).__name__ for c in ("hours_left", "hours_overdue")]
+"#
+            }
+            _ => {
+                r#"
+rows = [(r["snapshot"], r["bug"], r["hours_left"], r["hours_overdue"]) for r in bugs.orderBy("snapshot", "bug").collect()]
+types = [f.dataType.simpleString() for f in bugs.schema.fields if f.name in ("hours_left", "hours_overdue")]
+"#
+            }
+        }
+    };
+    let report = r#"
+import json
+from decimal import Decimal
+exact = lambda v: None if v is None else format(Decimal(str(v)).quantize(Decimal("0.01")), "f")
+print(json.dumps({"rows": [[s, int(b), exact(l), exact(o)] for s, b, l, o in rows], "types": types}))
+"#;
+    for (engine, code) in documented() {
+        let code = code.replace("bugs.parquet", "report_open_bugs.parquet");
+        let script = dir.path().join(format!("report_with_{engine}.py"));
+        std::fs::write(&script, format!("{code}{}{report}", checks(&engine))).unwrap();
+        let out = std::process::Command::new(crate::common::python())
+            .arg(&script)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{engine}: {}", String::from_utf8_lossy(&out.stderr));
+        let read: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{engine}: {e}: {stdout}"));
+        // the demo at W49: #1 2 h, #4 6 h and #11 24 h overdue; #2 half an hour, #5 12 h,
+        // #7 480 h and #12 672 h left; the empty week adds no row
+        assert_eq!(
+            read["rows"],
+            serde_json::json!([
+                ["2026-W49", 1, null, "2.00"],
+                ["2026-W49", 2, "0.50", null],
+                ["2026-W49", 4, null, "6.00"],
+                ["2026-W49", 5, "12.00", null],
+                ["2026-W49", 7, "480.00", null],
+                ["2026-W49", 11, null, "24.00"],
+                ["2026-W49", 12, "672.00", null],
+            ]),
+            "{engine}"
+        );
+        let decimal = match engine.as_str() {
+            "duckdb" => "DECIMAL(12,2)",
+            "polars" => "Decimal(precision=12, scale=2)",
+            "pandas" => "Decimal",
+            _ => "decimal(12,2)",
+        };
+        assert_eq!(read["types"], serde_json::json!([decimal, decimal]), "{engine}");
+    }
+}

@@ -101,7 +101,10 @@ fn pagination_footer_counts_the_last_page() {
     let out = db.ctodb(&["bugs", "--all", "--limit", "5", "--page", "3", "--as-of", AS_OF, "-f", "csv"]);
     let stdout = out.ok();
     assert_eq!(stdout.lines().count(), 3, "header and the 2 rows of page 3: {stdout}");
-    assert_eq!(out.stderr_text().trim(), "rows 11–12 of 12");
+    assert_eq!(
+        out.stderr_text().trim(),
+        "rows 11–12 of 12\npriority and SLA state as of 2026-11-25T12:00:00Z, both computed then"
+    );
     let table = db.run(&["bugs", "--all", "--limit", "5", "--page", "2", "--as-of", AS_OF, "-f", "table"]);
     assert!(table.trim_end().ends_with("rows 6–10 of 12"), "{table}");
 }
@@ -635,7 +638,9 @@ fn bug_pages_equal_a_plain_ordered_query_for_filter_combinations() {
         let rows: Value = serde_json::from_str(&out.ok()).expect("valid JSON");
         let got: Vec<i64> = rows.as_array().unwrap().iter().map(|r| r["bug"].as_i64().unwrap()).collect();
         assert_eq!(got, expected, "case {case}: ctodb {}", argv.join(" "));
-        let footer = out.stderr_text();
+        let stderr = out.stderr_text();
+        // the footer line (the listing's note on its priority follows it)
+        let footer = stderr.lines().find(|line| line.starts_with("rows ")).unwrap_or_default().to_string();
         if !expected.is_empty() {
             non_empty += 1;
             let first = (page - 1) * limit + 1;

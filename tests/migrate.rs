@@ -235,5 +235,5 @@ fn a_database_at_the_first_migration_upgrades_with_its_data() {
     let open = db.count("SELECT count(*) FROM bugs WHERE status IN ('pending', 'in_progress')");
     let page = db.ctodb(&["bugs", "--limit", "5", "-f", "csv"]);
     assert_eq!(page.ok().lines().count(), 6, "a header and 5 rows");
-    assert_eq!(page.stderr_text().trim(), format!("rows 1–5 of {open}"));
+    assert_eq!(page.stderr_text().lines().next(), Some(format!("rows 1–5 of {open}").as_str()));
 }

@@ -345,9 +345,19 @@ fn bug_show_names_the_stored_priority_and_the_one_computed_now() {
     let table = db.run(&["bug", "show", "2", "-f", "table", "--as-of", AS_OF]);
     assert!(
         table.contains(
-            "Priority now (2026-11-25T12:00:00Z), term by term; the stored one above is the last refresh's"
+            "Priority as of 2026-11-25T12:00:00Z, term by term; the one above is computed then too"
         ),
         "{table}"
+    );
+    // now: the stored one is the last refresh's, and the listing says which it shows
+    let table = db.run(&["bug", "show", "2", "-f", "table"]);
+    assert!(table.contains("term by term; the stored one above is the last refresh's"), "{table}");
+    let listed = db.ctodb(&["bugs", "-f", "csv"]);
+    assert!(
+        listed.stderr_text().contains("priority as the refresh of ")
+            && listed.stderr_text().contains(" scored it, SLA state at "),
+        "{}",
+        listed.stderr_text()
     );
 }
 

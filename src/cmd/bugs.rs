@@ -11,10 +11,12 @@ use crate::frame::{Column, Frame, Kind, Report, Style, Value};
 use crate::queries::{self, inputs};
 use crate::report::listings;
 use crate::sql;
+use crate::ui;
 
 pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
     let (limit, offset) = args.page.window(args.page.rows());
     let filter = args.filter();
+    let mut note = None;
     let frame = match &args.from.snapshot {
         // a snapshot keeps the open bugs only
         Some(_) if args.all => bail!("a snapshot keeps the open bugs only; drop --all, or ask the database"),
@@ -26,12 +28,40 @@ pub async fn list(ctx: &Context, args: BugsArgs) -> Result<Outcome> {
             let mut pooled = db.client().await?;
             let tx = db.read_only(&mut pooled).await?;
             let page = filter.page(&tx, ctx.as_of, args.sort, limit, offset).await?;
+            let refreshed: Option<chrono::DateTime<chrono::Utc>> = if ctx.reads_the_past() {
+                None
+            } else {
+                let row = db::query_one(&tx, &sql::BUG_LAST_REFRESH, &[]).await?;
+                db::get(&row, sql::BUG_LAST_REFRESH.name, "last_refresh")?
+            };
             db::end_read(tx).await?;
+            note = Some(priority_note(ctx, refreshed));
             page
         }
     };
     ctx.output.emit(&Report::single(frame))?;
+    if let Some(note) = note {
+        ui::info(&note);
+    }
     Ok(Outcome::Success)
+}
+
+/// Which priority a listing shows: the score the last refresh stored (sorted by from its
+/// index), beside SLA states at the as-of; or, as of an earlier instant, both computed then.
+fn priority_note(ctx: &Context, refreshed: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    let at = ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    if ctx.reads_the_past() {
+        return format!("priority and SLA state as of {at}, both computed then");
+    }
+    match refreshed {
+        Some(when) => format!(
+            "priority as the refresh of {} scored it, SLA state at {at} (`ctodb refresh` scores again; `ctodb bug show N` computes one now)",
+            when.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
+        None => format!(
+            "priority 0 until `ctodb refresh` scores the bugs; SLA state at {at} (`ctodb bug show N` computes a priority now)"
+        ),
+    }
 }
 
 pub async fn show(ctx: &Context, number: i64) -> Result<Outcome> {
@@ -52,10 +82,12 @@ pub async fn show(ctx: &Context, number: i64) -> Result<Outcome> {
     db::end_read(client).await?;
     let mut report = Report::default();
     report.push(bug.titled(format!("Bug #{number}")).styled(Style::Record));
-    report.push(breakdown.titled(format!(
-        "Priority now ({}), term by term; the stored one above is the last refresh's",
-        ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    )));
+    let at = ctx.as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    report.push(breakdown.titled(if ctx.reads_the_past() {
+        format!("Priority as of {at}, term by term; the one above is computed then too")
+    } else {
+        format!("Priority now ({at}), term by term; the stored one above is the last refresh's")
+    }));
     report.push(history.titled("History").when_empty("no recorded changes"));
     ctx.output.emit(&report)?;
     Ok(Outcome::Success)

@@ -96,10 +96,15 @@ impl Context {
             self.refuse_transaction_pooler(&db)?;
         }
         // an --as-of in the past: every read shows the database as it was then
-        if self.as_of_given && self.as_of < Utc::now() {
+        if self.reads_the_past() {
             db.past = Some(self.as_of);
         }
         Ok(db)
+    }
+
+    /// Whether the database is read as it was at an earlier --as-of (`db::Db::past`).
+    pub fn reads_the_past(&self) -> bool {
+        self.as_of_given && self.as_of < Utc::now()
     }
 
     /// Refuses the command when a transaction-mode pooler stands between (`db::pooler`).
