@@ -104,6 +104,7 @@ helpers! {
     CONNECTION_INFO => "admin/connection_info",
     SESSION_PROBE => "admin/session_probe",
     READ_PAST => "admin/read_past",
+    READ_AS_OF => "admin/read_as_of",
     REPLICA_STATE => "admin/replica_state",
     PRIMARY_AHEAD => "admin/primary_ahead",
     PRIVILEGES => "admin/privileges",

@@ -271,3 +271,61 @@ fn the_views_of_the_past_have_every_column_of_their_tables() {
     let views = db.count("SELECT count(*) FROM pg_class WHERE relnamespace = 'ctodb_as_of'::regnamespace");
     assert_eq!(views, 12);
 }
+
+/// Right after a refresh at T, with nothing recorded since, a read as of T reads the
+/// tables (their indexes: the dashboards' speed) and prints what the views print; the
+/// first thing recorded after T sends it to the views.
+#[test]
+fn a_read_as_of_the_last_refresh_with_nothing_recorded_since_reads_the_tables() {
+    let db = TestDb::new("as_of_fast");
+    let t = "2026-11-25T12:00:00Z";
+    db.run_status(&["seed", "--profile", "standard", "--as-of", t]);
+    let recorded_after = || -> bool {
+        db.client().query_one("SELECT ctodb.recorded_after($1::text::timestamptz)", &[&t]).unwrap().get(0)
+    };
+    // scored by the seed, not by a refresh at T: the views
+    assert!(recorded_after());
+    db.run_status(&["refresh", "--as-of", t]);
+    assert!(!recorded_after());
+    let reports: Vec<Vec<&str>> = vec![
+        vec!["report", "portfolio"],
+        vec!["report", "sla"],
+        vec!["report", "trends"],
+        vec!["report", "engineering"],
+        vec!["report", "aging"],
+        vec!["report", "team"],
+        vec!["report", "workload"],
+        vec!["projects", "--all"],
+        vec!["bugs", "--limit", "200"],
+        vec!["bugs", "--all", "--sort", "created", "--limit", "200"],
+    ];
+    let read = |args: &Vec<&str>| -> String {
+        let mut all = args.clone();
+        all.extend(["--as-of", t, "-f", "csv"]);
+        db.run(&all)
+    };
+    let tables: Vec<String> = reports.iter().map(read).collect();
+    // the views give the same, read as an export reads them
+    let mut client = db.client();
+    client
+        .batch_execute(&format!("SET search_path = ctodb_as_of, public, ctodb; SET ctodb.as_of = '{t}'"))
+        .unwrap();
+    let differing: i64 = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM (SELECT id, status, severity, priority_score, due_at, resolved_at FROM ctodb_as_of.bugs
+                     EXCEPT SELECT id, status, severity, priority_score, due_at, resolved_at FROM public.bugs) x)
+                  + (SELECT count(*) FROM (SELECT id, health_score, roi_score FROM ctodb_as_of.projects
+                     EXCEPT SELECT id, health_score, roi_score FROM public.projects) x)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(differing, 0);
+    // a change after T: the views, which leave it out
+    db.run_status(&["bug", "update", "1", "--severity", "low"]);
+    assert!(recorded_after());
+    let views: Vec<String> = reports.iter().map(read).collect();
+    for ((args, table), view) in reports.iter().zip(&tables).zip(&views) {
+        assert_eq!(table, view, "{}", args.join(" "));
+    }
+}

@@ -196,7 +196,7 @@ fn the_statement_timeout_stops_a_helper_and_names_it() {
     let started = std::time::Instant::now();
     let out: CliOutput = ctodb_command(Some(&db.url))
         .env("CTODB_STATEMENT_TIMEOUT", "300")
-        .args(["bugs", "--as-of", AS_OF])
+        .args(["bugs"])
         .output()
         .unwrap()
         .into();

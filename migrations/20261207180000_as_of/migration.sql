@@ -53,6 +53,23 @@ CREATE FUNCTION ctodb.as_of_instant() RETURNS timestamptz
     LANGUAGE sql STABLE PARALLEL SAFE
     RETURN pg_catalog.current_setting('ctodb.as_of')::timestamptz;
 
+-- Whether the database records anything after `t` that a read as of `t` must leave out
+-- or undo, or holds scores another instant's refresh stored. When not (the last refresh
+-- scored at `t` and nothing was created or recorded since: a cron's reproduction of its
+-- own run, a benchmark), the tables hold exactly what the views would compute, and a read
+-- as of `t` reads them and their indexes. What the views take from today (revenue impact,
+-- financials) is today's either way. Each test is one index probe or a small table.
+CREATE FUNCTION ctodb.recorded_after(t timestamptz) RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN coalesce((SELECT (a.changes ->> 'as_of')::timestamptz FROM public.audit_log a
+                     WHERE a.entity_type = 'database' AND a.action = 'refresh'
+                     ORDER BY a.created_at DESC LIMIT 1) <> t, true)
+        OR EXISTS (SELECT 1 FROM public.bug_history h WHERE h.changed_at > t)
+        OR EXISTS (SELECT 1 FROM public.bugs b WHERE b.created_at > t)
+        OR EXISTS (SELECT 1 FROM public.projects p WHERE p.created_at > t)
+        OR EXISTS (SELECT 1 FROM public.users u WHERE u.created_at > t)
+        OR EXISTS (SELECT 1 FROM public.import_logs l WHERE l.started_at > t);
+
 -- A bug's priority score at `now` (SPEC §6) from its state then, exactly: severity
 -- points, revenue_impact_daily / 1000 (at most 30), 20 for a blocker, whole days open (at
 -- most 10) and 10 breached or 5 at risk; the sum at most 100, rounded to hundredths half

@@ -42,7 +42,13 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<Outcome> {
     // folder, removed when it fails
     let exported = db::with_retry("export", || async {
         let mut pooled = db.client().await?;
-        export::export(&mut pooled, &db.read_setup(), &plan, &report::Stored).await
+        export::export(
+            &mut pooled,
+            &db::ReadSetup { always_views: true, ..db.read_setup() },
+            &plan,
+            &report::Stored,
+        )
+        .await
     })
     .await?;
     let manifest = match exported {

@@ -412,7 +412,7 @@ impl Db {
 
     /// What each read-only transaction sets first ([`ReadSetup`]).
     pub fn read_setup(&self) -> ReadSetup {
-        ReadSetup { settings: self.transaction_settings(), past: self.past }
+        ReadSetup { settings: self.transaction_settings(), past: self.past, always_views: false }
     }
 
     /// The session settings a direct connection gets at startup (`open`), for a
@@ -623,8 +623,11 @@ pub struct ReadSetup {
     /// the session settings a transaction pooler cannot take at startup
     /// (`Db::transaction_settings`)
     pub settings: Option<String>,
-    /// a past instant to read the database at (sql/admin/read_past.sql)
+    /// a past instant to read the database at (sql/admin/read_as_of.sql)
     pub past: Option<DateTime<Utc>>,
+    /// read the views of that instant even when the tables hold its state already (an
+    /// export: its tables' files are the views', rows made later left out)
+    pub always_views: bool,
 }
 
 /// A read-only transaction in which every query of a command sees the same snapshot of
@@ -646,7 +649,8 @@ pub async fn read_only<'a>(
     }
     if let Some(past) = setup.past {
         let instant = past.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        query(&tx, &sql::READ_PAST, &[&instant]).await?;
+        let helper = if setup.always_views { &sql::READ_PAST } else { &sql::READ_AS_OF };
+        query(&tx, helper, &[&instant]).await?;
     }
     Ok(tx)
 }
