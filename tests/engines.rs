@@ -25,6 +25,19 @@ fn documented() -> Vec<(String, String)> {
         .collect()
 }
 
+/// Runs a Python script in `dir` (where `reports/` is) and parses the JSON its last line
+/// prints, asserting it ran.
+fn run_script(dir: &Path, name: &str, code: &str) -> serde_json::Value {
+    let script = dir.join(format!("{name}.py"));
+    std::fs::write(&script, code).unwrap();
+    let out =
+        std::process::Command::new(crate::common::python()).arg(&script).current_dir(dir).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{name}: {e}: {stdout}"))
+}
+
 /// After an engine's documented block: the bugs per snapshot and bug #1 of each snapshot
 /// (id, revenue impact, the migration's column), printed alike by every engine.
 fn checks(engine: &str) -> &'static str {
@@ -125,17 +138,11 @@ fn the_documented_lines_read_the_history_as_one_dataset_in_every_engine() {
         // README shows each engine's line as written here
         let line = code.lines().find(|l| l.starts_with("bugs = ")).unwrap();
         assert!(readme.contains(line), "README.md lacks the {engine} line: {line}");
-        let script = dir.path().join(format!("read_with_{engine}.py"));
-        std::fs::write(&script, format!("{code}{}{REPORT}", checks(engine))).unwrap();
-        let out = std::process::Command::new(crate::common::python())
-            .arg(&script)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{engine}: {}", String::from_utf8_lossy(&out.stderr));
-        let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{engine}: {e}: {stdout}"));
+        let report = run_script(
+            dir.path(),
+            &format!("read_with_{engine}"),
+            &format!("{code}{}{REPORT}", checks(engine)),
+        );
         assert_eq!(report["counts"], serde_json::json!({"2026-W48": 12, "2026-W49": 14}), "{engine}");
         assert_eq!(
             report["sample"],
@@ -258,17 +265,11 @@ print(json.dumps({"rows": [[s, int(b), exact(l), exact(o)] for s, b, l, o in row
 "#;
     for (engine, code) in documented() {
         let code = code.replace("bugs.parquet", "report_open_bugs.parquet");
-        let script = dir.path().join(format!("report_with_{engine}.py"));
-        std::fs::write(&script, format!("{code}{}{report}", checks(&engine))).unwrap();
-        let out = std::process::Command::new(crate::common::python())
-            .arg(&script)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{engine}: {}", String::from_utf8_lossy(&out.stderr));
-        let read: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{engine}: {e}: {stdout}"));
+        let read = run_script(
+            dir.path(),
+            &format!("report_with_{engine}"),
+            &format!("{code}{}{report}", checks(&engine)),
+        );
         // the demo at W49: #1 2 h, #4 6 h and #11 24 h overdue; #2 half an hour, #5 12 h,
         // #7 480 h and #12 672 h left; the empty week adds no row
         assert_eq!(

@@ -187,6 +187,71 @@ fn two_updates_of_one_bug_at_once_both_land() {
     assert_eq!(db.count("SELECT count(*) FROM audit_log WHERE action = 'bug update'"), 10);
 }
 
+/// Two moves of one in-progress bug at once, to verified and to deferred, forced to
+/// overlap: the test holds the bug's row until both updates wait for it. Each checks its
+/// move against the status it finds once it holds the row, so the second is refused
+/// (verified cannot become deferred, nor deferred verified) and the history has one move.
+#[test]
+fn two_status_moves_of_one_bug_at_once_are_checked_one_after_the_other() {
+    let db = demo("workflow_status_race");
+    let mut holder = db.client();
+    let mut held = holder.transaction().unwrap();
+    held.execute("SELECT 1 FROM bugs WHERE bug_number = 2 FOR UPDATE", &[]).unwrap();
+    let spawn = |status: &str| {
+        ctodb_command(Some(&db.url))
+            .args(["bug", "update", "2", "--status", status])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (verify, defer) = (spawn("verified"), spawn("deferred"));
+    let waiting = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND wait_event_type = 'Lock' AND pid <> {}",
+        db.name,
+        held.query_one("SELECT pg_backend_pid()", &[]).unwrap().get::<_, i32>(0)
+    );
+    crate::common::eventually("both updates waiting for the bug", std::time::Duration::from_secs(30), || {
+        db.count(&waiting) == 2
+    });
+    held.commit().unwrap();
+    let limit = std::time::Duration::from_secs(30);
+    let (verify, defer) = (
+        crate::common::finish_within(verify, limit, "the move to verified"),
+        crate::common::finish_within(defer, limit, "the move to deferred"),
+    );
+    let status: String =
+        db.client().query_one("SELECT status::text FROM bugs WHERE bug_number = 2", &[]).unwrap().get(0);
+    let refusal = |from: &str, to: &str, next: &str| {
+        format!(
+            "error: bug #2 cannot go from {from} to {to}; from {from} it can go to {next} (to correct a mistake, add --correct \"why\")"
+        )
+    };
+    match status.as_str() {
+        "verified" => {
+            assert_eq!(verify.code(), 0, "{}", verify.stderr_text());
+            assert_eq!(
+                (defer.code(), defer.stderr_text().trim().to_string()),
+                (1, refusal("verified", "deferred", "shipped"))
+            );
+        }
+        "deferred" => {
+            assert_eq!(defer.code(), 0, "{}", defer.stderr_text());
+            assert_eq!(
+                (verify.code(), verify.stderr_text().trim().to_string()),
+                (1, refusal("deferred", "verified", "pending"))
+            );
+        }
+        other => panic!("bug #2 is {other}"),
+    }
+    let moves: Vec<Change> = history(&db, 2)
+        .into_iter()
+        .filter(|h| h.0 == "status" && h.2.as_deref() == Some(status.as_str()))
+        .collect();
+    assert_eq!(moves.len(), 1, "{moves:?}");
+    assert_eq!(db.count("SELECT count(*) FROM bug_history h JOIN bugs b ON b.id = h.bug_id WHERE b.bug_number = 2 AND h.field = 'status' AND h.old_value = 'in_progress'"), 1);
+}
+
 #[test]
 fn users_lists_every_stored_field_of_everyone() {
     let db = demo("workflow_users");
