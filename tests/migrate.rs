@@ -72,6 +72,13 @@ fn migrate_creates_the_database_then_a_second_run_changes_nothing() {
 #[test]
 fn two_concurrent_migrates_apply_each_migration_once() {
     let db = TestDb::empty_name("migrate_concurrent");
+    crate::common::admin()
+        .batch_execute(&format!("CREATE DATABASE {}", crate::common::quote_ident(&db.name)))
+        .unwrap();
+    // the test holds migrate's advisory lock (the bytes of "ctodbmig") until both runs wait
+    // for it, so that they overlap whatever the machine's speed
+    let mut holder = db.client();
+    holder.execute("SELECT pg_advisory_lock(x'6374'::bigint << 48 | x'6f64626d6967'::bigint)", &[]).unwrap();
     let spawn = || {
         crate::common::ctodb_command(Some(&db.url))
             .arg("migrate")
@@ -81,15 +88,39 @@ fn two_concurrent_migrates_apply_each_migration_once() {
             .unwrap()
     };
     let (a, b) = (spawn(), spawn());
-    for child in [a, b] {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "a concurrent migrate failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    let waiting = format!(
+        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+         WHERE d.datname = '{}' AND l.locktype = 'advisory' AND NOT l.granted",
+        db.name
+    );
+    crate::common::eventually(
+        "both migrates waiting for the lock",
+        std::time::Duration::from_secs(30),
+        || db.count(&waiting) == 2,
+    );
+    holder.execute("SELECT pg_advisory_unlock_all()", &[]).unwrap();
+    let limit = std::time::Duration::from_secs(60);
+    let outs = [
+        crate::common::finish_within(a, limit, "the first migrate"),
+        crate::common::finish_within(b, limit, "the second migrate"),
+    ];
+    for out in &outs {
+        assert_eq!(out.code(), 0, "a concurrent migrate failed: {}", out.stderr_text());
     }
-    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), migrations());
+    // one applied every migration, the other found nothing left to apply
+    let mut applied: Vec<String> =
+        outs.iter().map(|o| o.stderr_text().lines().last().unwrap_or_default().to_string()).collect();
+    applied.sort();
+    let all = migrations();
+    assert_eq!(
+        applied,
+        [
+            format!("database {} is up to date ({all} migrations applied); nothing to do", db.name),
+            format!("database {} migrated: {all} applied, {all} in all", db.name),
+        ],
+        "{applied:?}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM ctodb.schema_migrations"), all);
     assert_eq!(schema_counts(&db).0, 9);
 }
 
