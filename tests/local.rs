@@ -113,13 +113,41 @@ fn two_starts_at_once_make_one_cluster() {
     let dir = cluster_dir();
     let path = dir.path().to_path_buf();
     let _stops = crate::common::StopsCluster(path.clone());
-    let starts: Vec<_> = (0..2)
+    // the test holds the folder's lock until both starts wait for it (the kernel lists
+    // each waiter of a lock in /proc/locks, marked "->"), so that they overlap; the folder
+    // is marked as ctodb marks the folders it makes, since it holds the lock file already
+    std::fs::write(path.join(".ctodb-cluster"), "a private PostgreSQL cluster made by `ctodb local`\n").unwrap();
+    let lock_file = std::fs::File::create(path.join(".lock")).unwrap();
+    lock_file.lock().unwrap();
+    let inode = std::os::unix::fs::MetadataExt::ino(&lock_file.metadata().unwrap());
+    let starts: Vec<std::process::Child> = (0..2)
         .map(|_| {
-            let path = path.clone();
-            std::thread::spawn(move || local(&path, &["local", "start"]))
+            ctodb_command(None)
+                .env("CTODB_LOCAL", &path)
+                .args(["local", "start"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
         })
         .collect();
-    let outputs: Vec<CliOutput> = starts.into_iter().map(|t| t.join().unwrap()).collect();
+    let waiters = || {
+        std::fs::read_to_string("/proc/locks")
+            .unwrap()
+            .lines()
+            .filter(|line| line.contains("->") && line.contains(&format!(":{inode} ")))
+            .count()
+    };
+    crate::common::eventually(
+        "both starts waiting for the folder's lock",
+        std::time::Duration::from_secs(60),
+        || waiters() == 2,
+    );
+    drop(lock_file);
+    let outputs: Vec<CliOutput> = starts
+        .into_iter()
+        .map(|child| crate::common::finish_within(child, std::time::Duration::from_secs(120), "local start"))
+        .collect();
     let mut said: Vec<String> =
         outputs.iter().map(|out| out.status_only().lines().next().unwrap_or_default().to_string()).collect();
     said.sort();
