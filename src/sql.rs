@@ -105,6 +105,7 @@ helpers! {
     SESSION_PROBE => "admin/session_probe",
     READ_PAST => "admin/read_past",
     READ_AS_OF => "admin/read_as_of",
+    READS_VIEWS => "admin/reads_views",
     REPLICA_STATE => "admin/replica_state",
     PRIMARY_AHEAD => "admin/primary_ahead",
     PRIVILEGES => "admin/privileges",

@@ -116,7 +116,8 @@ fn two_starts_at_once_make_one_cluster() {
     // the test holds the folder's lock until both starts wait for it (the kernel lists
     // each waiter of a lock in /proc/locks, marked "->"), so that they overlap; the folder
     // is marked as ctodb marks the folders it makes, since it holds the lock file already
-    std::fs::write(path.join(".ctodb-cluster"), "a private PostgreSQL cluster made by `ctodb local`\n").unwrap();
+    std::fs::write(path.join(".ctodb-cluster"), "a private PostgreSQL cluster made by `ctodb local`\n")
+        .unwrap();
     let lock_file = std::fs::File::create(path.join(".lock")).unwrap();
     lock_file.lock().unwrap();
     let inode = std::os::unix::fs::MetadataExt::ino(&lock_file.metadata().unwrap());

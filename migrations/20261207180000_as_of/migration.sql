@@ -58,37 +58,20 @@ CREATE FUNCTION ctodb.as_of_instant() RETURNS timestamptz
 -- scored at `t` and nothing was created or recorded since: a cron's reproduction of its
 -- own run, a benchmark), the tables hold exactly what the views would compute, and a read
 -- as of `t` reads them and their indexes. What the views take from today (revenue impact,
--- financials) is today's either way. Each test is one index probe or a small table.
+-- financials) is today's either way. Each test is one index probe (bugs_created_at_idx,
+-- bug_history_changed_at_idx) or a small table.
 CREATE FUNCTION ctodb.recorded_after(t timestamptz) RETURNS boolean
     LANGUAGE sql STABLE
     RETURN coalesce((SELECT (a.changes ->> 'as_of')::timestamptz FROM public.audit_log a
                      WHERE a.entity_type = 'database' AND a.action = 'refresh'
                      ORDER BY a.created_at DESC LIMIT 1) <> t, true)
-        OR EXISTS (SELECT 1 FROM public.bug_history h WHERE h.changed_at > t)
-        OR EXISTS (SELECT 1 FROM public.bugs b WHERE b.created_at > t)
-        OR EXISTS (SELECT 1 FROM public.projects p WHERE p.created_at > t)
-        OR EXISTS (SELECT 1 FROM public.users u WHERE u.created_at > t)
-        OR EXISTS (SELECT 1 FROM public.import_logs l WHERE l.started_at > t);
-
--- A bug's priority score at `now` (SPEC §6) from its state then, exactly: severity
--- points, revenue_impact_daily / 1000 (at most 30), 20 for a blocker, whole days open (at
--- most 10) and 10 breached or 5 at risk; the sum at most 100, rounded to hundredths half
--- away from zero. Open bugs only; every other bug scores 0. The refresh computes the
--- same in src/analytics/priority.rs; tests compare the two.
-CREATE FUNCTION ctodb.priority_at(severity public.bug_severity, status public.bug_status,
-                                  is_blocker boolean, revenue_impact_daily numeric,
-                                  created_at timestamptz, due_at timestamptz, sla_hours integer,
-                                  now timestamptz)
-    RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN CASE WHEN status NOT IN ('pending', 'in_progress') THEN 0::numeric ELSE
-        pg_catalog.round(LEAST(100,
-            CASE severity WHEN 'critical' THEN 40 WHEN 'high' THEN 30 WHEN 'medium' THEN 15 ELSE 5 END
-            + LEAST(30, revenue_impact_daily / 1000)
-            + CASE WHEN is_blocker THEN 20 ELSE 0 END
-            + LEAST(10, GREATEST(0, pg_catalog.div(EXTRACT(epoch FROM now - created_at), 86400)))
-            + CASE public.ctodb_sla_state(status, created_at, due_at, sla_hours, NULL, now)
-                  WHEN 'breached' THEN 10 WHEN 'at_risk' THEN 5 ELSE 0 END), 2)
-    END;
+        -- max(), not EXISTS: the function's plan is made once for any t, and for an
+        -- EXISTS it would scan a million bugs where the index gives the newest at once
+        OR coalesce((SELECT max(h.changed_at) FROM public.bug_history h) > t, false)
+        OR coalesce((SELECT max(b.created_at) FROM public.bugs b) > t, false)
+        OR coalesce((SELECT max(p.created_at) FROM public.projects p) > t, false)
+        OR coalesce((SELECT max(u.created_at) FROM public.users u) > t, false)
+        OR coalesce((SELECT max(l.started_at) FROM public.import_logs l) > t, false);
 
 -- Bugs at the instant. The value of a field then is the old value of its first recorded
 -- change after the instant; a field with no later change has today's value. The history
@@ -100,7 +83,11 @@ CREATE FUNCTION ctodb.priority_at(severity public.bug_severity, status public.bu
 -- is resolved after the instant and has no recorded status change at all was open then:
 -- pending, the status a bug starts in (seeded and imported bugs carry no history).
 CREATE VIEW ctodb_as_of.bugs WITH (security_invoker = true) AS
-WITH later AS (
+-- the instant, read once for the whole query (a function call per row and use would
+-- parse the setting a dozen times a bug)
+WITH instant AS MATERIALIZED (
+    SELECT ctodb.as_of_instant() AS at
+), later AS (
     SELECT DISTINCT ON (h.bug_id, h.field) h.bug_id, h.field, h.old_value
     FROM public.bug_history h
     WHERE h.changed_at > ctodb.as_of_instant() AND h.field <> 'priority_score'
@@ -131,35 +118,47 @@ SELECT b.id, b.bug_number,
        CASE WHEN w.title_changed THEN w.title ELSE b.title END AS title,
        CASE WHEN w.description_changed THEN w.description ELSE b.description END AS description,
        s.severity, s.status, s.is_blocker, b.revenue_impact_daily, s.sla_hours,
-       b.created_at + make_interval(hours => s.sla_hours) AS due_at,
-       ctodb.priority_at(s.severity, s.status, s.is_blocker, b.revenue_impact_daily, b.created_at,
-                         b.created_at + make_interval(hours => s.sla_hours), s.sla_hours,
-                         ctodb.as_of_instant())::numeric(5,2) AS priority_score,
+       d.due_at,
+       -- the priority score at the instant (SPEC §6), as src/analytics/priority.rs computes
+       -- it for the refresh (tests compare the two): open bugs only; severity points,
+       -- revenue_impact_daily / 1000 (at most 30), 20 for a blocker, whole days open (at
+       -- most 10), 10 breached or 5 at risk; at most 100, rounded half away from zero
+       (CASE WHEN s.status NOT IN ('pending', 'in_progress') THEN 0 ELSE
+           round(LEAST(100,
+               CASE s.severity WHEN 'critical' THEN 40 WHEN 'high' THEN 30 WHEN 'medium' THEN 15 ELSE 5 END
+               + LEAST(30, b.revenue_impact_daily / 1000)
+               + CASE WHEN s.is_blocker THEN 20 ELSE 0 END
+               + LEAST(10, GREATEST(0, div(EXTRACT(epoch FROM i.at - b.created_at), 86400)))
+               + CASE WHEN i.at > d.due_at THEN 10
+                      WHEN i.at - b.created_at >= 0.75 * s.sla_hours * interval '1 hour' THEN 5
+                      ELSE 0 END), 2)
+        END)::numeric(5,2) AS priority_score,
        b.reporter_id, s.assignee_id,
        CASE WHEN w.labels_changed THEN w.labels::text[] ELSE b.labels END AS labels,
        b.source, b.external_id, b.created_at,
-       CASE WHEN b.updated_at <= ctodb.as_of_instant() THEN b.updated_at
+       CASE WHEN b.updated_at <= i.at THEN b.updated_at
             ELSE coalesce((SELECT max(h.changed_at) FROM public.bug_history h
-                           WHERE h.bug_id = b.id AND h.changed_at <= ctodb.as_of_instant()
+                           WHERE h.bug_id = b.id AND h.changed_at <= i.at
                              AND h.field <> 'priority_score'), b.created_at)
        END AS updated_at,
        CASE
            WHEN s.status NOT IN ('verified', 'shipped', 'closed') THEN NULL
-           WHEN b.resolved_at <= ctodb.as_of_instant() THEN b.resolved_at
+           WHEN b.resolved_at <= i.at THEN b.resolved_at
            -- resolved then, and resolved again (or reopened) since: when it moved to its
            -- status then
            ELSE coalesce((SELECT max(h.changed_at) FROM public.bug_history h
-                          WHERE h.bug_id = b.id AND h.field = 'status'
-                            AND h.changed_at <= ctodb.as_of_instant()), b.created_at)
+                          WHERE h.bug_id = b.id AND h.field = 'status' AND h.changed_at <= i.at),
+                         b.created_at)
        END AS resolved_at
 FROM public.bugs b
+CROSS JOIN instant i
 LEFT JOIN was w ON w.bug_id = b.id
 CROSS JOIN LATERAL (
     SELECT t.status, t.severity, t.assignee_id, t.is_blocker,
            CASE WHEN t.severity <> b.severity AND b.sla_hours = public.ctodb_default_sla_hours(b.severity)
                 THEN public.ctodb_default_sla_hours(t.severity) ELSE b.sla_hours END AS sla_hours
     FROM (SELECT CASE WHEN w.status_changed THEN w.status::public.bug_status
-                      WHEN b.resolved_at > ctodb.as_of_instant()
+                      WHEN b.resolved_at > i.at
                            AND NOT EXISTS (SELECT 1 FROM public.bug_history h
                                            WHERE h.bug_id = b.id AND h.field = 'status')
                            THEN 'pending'::public.bug_status
@@ -168,7 +167,8 @@ CROSS JOIN LATERAL (
                  CASE WHEN w.assignee_changed THEN w.assignee_id::uuid ELSE b.assignee_id END AS assignee_id,
                  CASE WHEN w.blocker_changed THEN w.is_blocker::boolean ELSE b.is_blocker END AS is_blocker) t
 ) s
-WHERE b.created_at <= ctodb.as_of_instant();
+CROSS JOIN LATERAL (SELECT b.created_at + make_interval(hours => s.sla_hours) AS due_at) d
+WHERE b.created_at <= i.at;
 
 -- The summaries the bugs' triggers keep, counted from the bugs at the instant.
 CREATE VIEW ctodb_as_of.bug_counts WITH (security_invoker = true) AS

@@ -280,7 +280,13 @@ impl BugFilter {
         };
         let who = self.resolve(client).await?;
         let params = self.params(who, as_of, sort, limit, offset, horizon);
-        let helper = self.page_helper(limit, offset);
+        let views: bool =
+            db::get(&db::query_one(client, &sql::READS_VIEWS, &[]).await?, sql::READS_VIEWS.name, "views")?;
+        let helper = if views {
+            Cow::Borrowed(if self.wide { &sql::BUGS_WIDE_ALL } else { &sql::BUGS_PAGE_ALL })
+        } else {
+            self.page_helper(limit, offset)
+        };
         let mut frame = super::fetch_frame(client, &helper, &params.page(), "bugs")
             .await?
             .when_empty("no bugs match")

@@ -351,12 +351,17 @@ pub fn python() -> PathBuf {
                 let _ = std::fs::remove_dir_all(&building);
                 let made = Command::new("python3").arg("-m").arg("venv").arg(&building).status();
                 assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed: install python3-venv");
-                let requirements = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/requirements.txt");
+                let requirements =
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/requirements.txt");
                 let installed = Command::new(building.join("bin/python"))
                     .args(["-m", "pip", "install", "-q", "-r"])
                     .arg(&requirements)
                     .status();
-                assert!(installed.is_ok_and(|s| s.success()), "pip install -r {} failed", requirements.display());
+                assert!(
+                    installed.is_ok_and(|s| s.success()),
+                    "pip install -r {} failed",
+                    requirements.display()
+                );
                 // an older environment without psycopg makes way for the new one
                 if !ready(&python) {
                     let _ = std::fs::remove_dir_all(&venv);
