@@ -366,22 +366,46 @@ fn hostile_names_titles_search_text_and_file_names_stay_data() {
     assert_eq!(refused.code(), 2);
 }
 
-/// Sends `signal` to the command once its backend runs a statement (for an import: once
-/// its COPY has taken rows); returns its output.
-fn signal_when_busy(db: &TestDb, mut child: Child, signal: &str, copying: bool) -> CliOutput {
+/// When a command counts as having begun its work, for a signal sent then.
+#[derive(Clone, Copy)]
+enum Busy<'a> {
+    /// an import whose COPY has taken more than a thousand rows
+    Copying,
+    /// a transaction that has written (it holds a transaction id)
+    Writing,
+    /// an export whose temporary folder exists in this folder and whose COPY has sent rows
+    Exporting(&'a Path),
+}
+
+/// Sends `signal` to the command once it is `busy`; returns its output.
+fn signal_when_busy(db: &TestDb, mut child: Child, signal: &str, busy: Busy<'_>) -> CliOutput {
     let mut admin = admin();
     let started = Instant::now();
-    let sql = if copying {
-        "SELECT count(*) FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid
-         WHERE d.datname = $1 AND p.tuples_processed > 1000"
-    } else {
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ctodb' AND state = 'active'"
+    let sql = match busy {
+        Busy::Copying => {
+            "SELECT count(*) FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid
+             WHERE d.datname = $1 AND p.tuples_processed > 1000"
+        }
+        Busy::Writing => {
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = $1 AND application_name = 'ctodb' AND backend_xid IS NOT NULL"
+        }
+        Busy::Exporting(_) => {
+            "SELECT count(*) FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid
+             WHERE d.datname = $1 AND p.command = 'COPY TO' AND p.tuples_processed > 0"
+        }
+    };
+    let folder_made = || match busy {
+        Busy::Exporting(dir) => std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        }),
+        _ => true,
     };
     loop {
         assert!(child.try_wait().unwrap().is_none(), "the command ended before the signal");
         assert!(started.elapsed() < Duration::from_secs(60), "the command never got busy");
         let busy: i64 = admin.query_one(sql, &[&db.name]).unwrap().get(0);
-        if busy > 0 {
+        if busy > 0 && folder_made() {
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -406,7 +430,12 @@ fn sigterm_stops_import_refresh_and_export_leaving_nothing() {
         vec!["export", "--dir", reports.to_str().unwrap(), "--id", "stopped"],
     ];
     for args in &commands {
-        let out = signal_when_busy(&db, spawn(&db, args, dir.path()), "-TERM", args[0] == "import");
+        let busy = match args[0] {
+            "import" => Busy::Copying,
+            "refresh" => Busy::Writing,
+            _ => Busy::Exporting(&reports),
+        };
+        let out = signal_when_busy(&db, spawn(&db, args, dir.path()), "-TERM", busy);
         assert_eq!(out.code(), 143, "`ctodb {}`: {}", args.join(" "), out.stderr_text());
         assert!(out.stderr_text().trim_end().ends_with("interrupted (SIGTERM)"), "{}", out.stderr_text());
         let what = format!("the end of `ctodb {}`'s session", args.join(" "));
