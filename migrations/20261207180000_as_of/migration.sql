@@ -1,12 +1,15 @@
 -- The database as it was at a past instant, for `--as-of`: the schema ctodb_as_of holds a
 -- view named as each table (and summary) ctodb's reads use, showing its rows at the
 -- instant in the session setting ctodb.as_of. A read at a past instant runs with
--- search_path = ctodb_as_of, public, ctodb, so every report's own SQL reads the past
--- unchanged; at the present the path is public, ctodb and these views are never read.
+-- search_path = ctodb_as_of, public, ctodb (sql/admin/read_as_of.sql), so every report's
+-- own SQL reads the past unchanged; at the present the path is public, ctodb and these
+-- views are never read, nor at an instant whose state the tables hold already
+-- (ctodb.recorded_after below).
 --
 -- What is recorded over time is reconstructed: rows created after the instant are absent,
--- a bug's status, severity, assignee and blocker flag are those bug_history gives at the
--- instant, its SLA follows its severity as the bugs_defaults trigger moves it, resolved_at
+-- a bug's status, severity, assignee, blocker flag, title, description, labels and project
+-- are those bug_history gives at the instant, its SLA follows its severity as the
+-- bugs_defaults trigger moves it, resolved_at
 -- agrees with the status, and every score is computed at the instant (priority, health,
 -- ROI, the monthly roll-up's bug figures), never read from what the last refresh stored.
 -- What is not recorded over time (a bug's revenue impact, reporter and SLA set by hand,
