@@ -300,6 +300,11 @@ fn an_as_of_with_an_offset_is_the_same_instant_in_utc() {
     let shifted = db.run(&["bugs", "--all", "-f", "csv", "--as-of", "2026-11-26T01:30:00+02:00"]);
     let utc = db.run(&["bugs", "--all", "-f", "csv", "--as-of", "2026-11-25T23:30:00Z"]);
     assert_eq!(shifted, utc);
+    // at 23:30 UTC #1 (critical, a blocker, 5,000 a day, created 06:00, due 10:00) is 13.5
+    // hours overdue and scores 40 + 5 + 20 + 0 whole days + 10
+    let first = shifted.lines().find(|line| line.starts_with("1,")).unwrap_or_default();
+    assert!(first.starts_with("1,critical,pending,75.00,"), "{shifted}");
+    assert!(first.ends_with(",2026-11-25T06:00:00Z,2026-11-25T10:00:00Z,breached,,13.50"), "{shifted}");
 }
 
 #[test]
