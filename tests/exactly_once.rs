@@ -178,6 +178,28 @@ fn a_github_import_whose_commit_reply_is_lost_reports_its_rows_once() {
 }
 
 #[test]
+fn a_bug_update_whose_commit_never_reached_the_server_runs_again_once() {
+    let db = demo("once_bug_update_unsent");
+    let dir = tempfile::tempdir().unwrap();
+    // bug #7 of the demo: low, pending
+    let args = ["bug", "update", "7", "--status", "in_progress", "--blocker"];
+    let (out, _proxy) = through_proxy(&db, Fault::BeforeCommit, &args, dir.path());
+    let stderr = out.status_only();
+    assert!(stderr.contains("bug update: it had not committed; running it again"), "{stderr}");
+    assert!(stderr.ends_with("bug #7: status pending → in_progress, is_blocker false → true\n"), "{stderr}");
+    // once: one audit row, one status and one blocker change in the history
+    assert_eq!(audit_rows(&db, "bug update"), 1);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM bug_history h JOIN bugs b ON b.id = h.bug_id
+             WHERE b.bug_number = 7 AND h.field IN ('status', 'is_blocker')"
+        ),
+        2
+    );
+    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE bug_number = 7 AND status = 'in_progress' AND is_blocker"), 1);
+}
+
+#[test]
 fn a_bug_update_whose_commit_reply_is_lost_says_what_changed_and_writes_once() {
     let db = demo("once_bug_update");
     let dir = tempfile::tempdir().unwrap();
