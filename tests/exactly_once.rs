@@ -196,7 +196,10 @@ fn a_bug_update_whose_commit_never_reached_the_server_runs_again_once() {
         ),
         2
     );
-    assert_eq!(db.count("SELECT count(*) FROM bugs WHERE bug_number = 7 AND status = 'in_progress' AND is_blocker"), 1);
+    assert_eq!(
+        db.count("SELECT count(*) FROM bugs WHERE bug_number = 7 AND status = 'in_progress' AND is_blocker"),
+        1
+    );
 }
 
 #[test]
