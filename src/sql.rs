@@ -103,7 +103,6 @@ helpers! {
     SERVER_INFO => "admin/server_info",
     CONNECTION_INFO => "admin/connection_info",
     SESSION_PROBE => "admin/session_probe",
-    READ_PAST => "admin/read_past",
     READ_AS_OF => "admin/read_as_of",
     READS_VIEWS => "admin/reads_views",
     REPLICA_STATE => "admin/replica_state",

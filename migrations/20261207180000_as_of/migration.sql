@@ -96,30 +96,15 @@ WITH instant AS MATERIALIZED (
     WHERE h.changed_at > ctodb.as_of_instant() AND h.field <> 'priority_score'
     ORDER BY h.bug_id, h.field, h.changed_at, h.id
 ), was AS (
-    SELECT l.bug_id,
-           bool_or(l.field = 'status') AS status_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'status') AS status,
-           bool_or(l.field = 'severity') AS severity_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'severity') AS severity,
-           bool_or(l.field = 'assignee_id') AS assignee_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'assignee_id') AS assignee_id,
-           bool_or(l.field = 'is_blocker') AS blocker_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'is_blocker') AS is_blocker,
-           bool_or(l.field = 'title') AS title_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'title') AS title,
-           bool_or(l.field = 'description') AS description_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'description') AS description,
-           bool_or(l.field = 'labels') AS labels_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'labels') AS labels,
-           bool_or(l.field = 'project_id') AS project_changed,
-           max(l.old_value) FILTER (WHERE l.field = 'project_id') AS project_id
+    -- each changed field's value then, by name (a key holding JSON null: it was NULL)
+    SELECT l.bug_id, jsonb_object_agg(l.field, l.old_value) AS old
     FROM later l
     GROUP BY l.bug_id
 )
 SELECT b.id, b.bug_number,
-       CASE WHEN w.project_changed THEN w.project_id::uuid ELSE b.project_id END AS project_id,
-       CASE WHEN w.title_changed THEN w.title ELSE b.title END AS title,
-       CASE WHEN w.description_changed THEN w.description ELSE b.description END AS description,
+       CASE WHEN w.old ? 'project_id' THEN (w.old ->> 'project_id')::uuid ELSE b.project_id END AS project_id,
+       CASE WHEN w.old ? 'title' THEN w.old ->> 'title' ELSE b.title END AS title,
+       CASE WHEN w.old ? 'description' THEN w.old ->> 'description' ELSE b.description END AS description,
        s.severity, s.status, s.is_blocker, b.revenue_impact_daily, s.sla_hours,
        d.due_at,
        -- the priority score at the instant (SPEC §6), as src/analytics/priority.rs computes
@@ -137,7 +122,7 @@ SELECT b.id, b.bug_number,
                       ELSE 0 END), 2)
         END)::numeric(5,2) AS priority_score,
        b.reporter_id, s.assignee_id,
-       CASE WHEN w.labels_changed THEN w.labels::text[] ELSE b.labels END AS labels,
+       CASE WHEN w.old ? 'labels' THEN (w.old ->> 'labels')::text[] ELSE b.labels END AS labels,
        b.source, b.external_id, b.created_at,
        CASE WHEN b.updated_at <= i.at THEN b.updated_at
             ELSE coalesce((SELECT max(h.changed_at) FROM public.bug_history h
@@ -160,15 +145,15 @@ CROSS JOIN LATERAL (
     SELECT t.status, t.severity, t.assignee_id, t.is_blocker,
            CASE WHEN t.severity <> b.severity AND b.sla_hours = public.ctodb_default_sla_hours(b.severity)
                 THEN public.ctodb_default_sla_hours(t.severity) ELSE b.sla_hours END AS sla_hours
-    FROM (SELECT CASE WHEN w.status_changed THEN w.status::public.bug_status
+    FROM (SELECT CASE WHEN w.old ? 'status' THEN (w.old ->> 'status')::public.bug_status
                       WHEN b.resolved_at > i.at
                            AND NOT EXISTS (SELECT 1 FROM public.bug_history h
                                            WHERE h.bug_id = b.id AND h.field = 'status')
                            THEN 'pending'::public.bug_status
                       ELSE b.status END AS status,
-                 CASE WHEN w.severity_changed THEN w.severity::public.bug_severity ELSE b.severity END AS severity,
-                 CASE WHEN w.assignee_changed THEN w.assignee_id::uuid ELSE b.assignee_id END AS assignee_id,
-                 CASE WHEN w.blocker_changed THEN w.is_blocker::boolean ELSE b.is_blocker END AS is_blocker) t
+                 CASE WHEN w.old ? 'severity' THEN (w.old ->> 'severity')::public.bug_severity ELSE b.severity END AS severity,
+                 CASE WHEN w.old ? 'assignee_id' THEN (w.old ->> 'assignee_id')::uuid ELSE b.assignee_id END AS assignee_id,
+                 CASE WHEN w.old ? 'is_blocker' THEN (w.old ->> 'is_blocker')::boolean ELSE b.is_blocker END AS is_blocker) t
 ) s
 CROSS JOIN LATERAL (SELECT b.created_at + make_interval(hours => s.sla_hours) AS due_at) d
 WHERE b.created_at <= i.at;

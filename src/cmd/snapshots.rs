@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
             }
         };
         let mut row = vec![
-            Value::Text(id),
+            Value::Text(id.clone()),
             Value::Text(manifest.document["as_of"].as_str().unwrap_or_default().to_string()),
             Value::Int(manifest.files().count() as i64),
             Value::Int(manifest.rows() as i64),
@@ -73,10 +73,9 @@ pub fn run(ctx: &Context, args: SnapshotsArgs) -> Result<Outcome> {
             let drifted = upgrade::drifts(&manifest);
             if !drifted.is_empty() {
                 problems.push(format!(
-                    "{}: {}; `ctodb snapshots upgrade {}` rewrites them to the declared types",
+                    "{}: {}; `ctodb snapshots upgrade {id}` rewrites them to the declared types",
                     folder.display(),
                     drifted.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
-                    row_id(&row)
                 ));
             }
             for problem in &problems {
@@ -117,14 +116,6 @@ fn run_prune(ctx: &Context, dir: &std::path::Path, args: &PruneArgs) -> Result<O
     ui::info(&format!("{verb} {removed} of {} snapshots in {}", fates.len(), dir.display()));
     ctx.output.emit(&Report::single(frame))?;
     Ok(Outcome::Success)
-}
-
-/// The snapshot ID of a listing row (its first value).
-fn row_id(row: &[Value]) -> String {
-    match row.first() {
-        Some(Value::Text(id)) => id.clone(),
-        _ => String::new(),
-    }
 }
 
 /// `snapshots upgrade`: each column rewritten, by snapshot.

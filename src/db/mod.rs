@@ -415,15 +415,14 @@ impl Db {
         ReadSetup { settings: self.transaction_settings(), past: self.past, always_views: false }
     }
 
-    /// The session settings a direct connection gets at startup (`open`), for a
-    /// transaction through a transaction pooler, which refuses startup options and
-    /// would carry a session `SET` over to other clients: `SET LOCAL` lasts until COMMIT.
-    /// First, the statements an earlier client left prepared on the server session go: a
-    /// name of theirs could meet one of this process's (each numbers its own from s0),
-    /// and through a transaction pooler no client can use a statement after its
-    /// transaction anyway.
-    /// Without a transaction pooler, a connection that could not take the search path
-    /// at startup (a session pooler) gets it here.
+    /// The session settings a direct connection gets at startup (`open`), for each
+    /// read-only transaction of a connection that could not take them then, set with
+    /// `SET LOCAL` (it lasts until COMMIT). Through a session pooler that is the search
+    /// path. Through a transaction pooler, which would carry a session `SET` over to other
+    /// clients, it is every setting, and first the statements an earlier client left
+    /// prepared on the server session go: a name of theirs could meet one of this
+    /// process's (each numbers its own from s0), and no client can use a statement after
+    /// its transaction there anyway.
     pub fn transaction_settings(&self) -> Option<String> {
         if self.transaction_pooler.is_none() {
             return (!self.path_at_startup).then(|| format!("SET LOCAL search_path = {SEARCH_PATH}"));
@@ -649,8 +648,7 @@ pub async fn read_only<'a>(
     }
     if let Some(past) = setup.past {
         let instant = past.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let helper = if setup.always_views { &sql::READ_PAST } else { &sql::READ_AS_OF };
-        query(&tx, helper, &[&instant]).await?;
+        query(&tx, &sql::READ_AS_OF, &[&instant, &setup.always_views, &SEARCH_PATH]).await?;
     }
     Ok(tx)
 }

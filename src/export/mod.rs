@@ -135,18 +135,6 @@ pub fn snapshot_folder(dir: &Path, id: &str) -> PathBuf {
     dir.join(format!("snapshot={id}"))
 }
 
-/// A temporary folder, removed when dropped: an export that failed, or the snapshot a
-/// swap replaced (which then bears this name).
-struct TempFolder {
-    path: PathBuf,
-}
-
-impl Drop for TempFolder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
 /// What `prepare` found.
 pub enum Prepared {
     /// the export may run; it holds the ID's lock
@@ -204,10 +192,7 @@ pub async fn export(
     report_frames: &impl ReportFrames,
 ) -> Result<Exported> {
     let started_at = Utc::now();
-    let temp =
-        TempFolder { path: plan.dir.join(format!(".snapshot={}.tmp-{}", plan.id, std::process::id())) };
-    let _ = std::fs::remove_dir_all(&temp.path);
-    std::fs::create_dir_all(&temp.path).with_context(|| format!("cannot create {}", temp.path.display()))?;
+    let temp = place::TempFolder::new(&plan.dir, &plan.id)?;
     let tx = db::read_only(client, setup).await?;
     // a hot standby: the position its snapshot was taken at, for the manifest
     let source = db::replica::Standby::read(&tx).await?;
@@ -253,7 +238,7 @@ pub async fn export(
             serde_json::json!({"reconstructed": db::PAST_RECORDED, "today": db::PAST_TODAY});
     }
     manifest.write(&temp.path)?;
-    sync_folder(&temp.path)?;
+    temp.sync()?;
     crate::fault::point("export:written");
     let target = snapshot_folder(&plan.dir, &plan.id);
     if plan.if_missing && target.exists() {
@@ -277,12 +262,6 @@ pub fn write_frame_file(path: &Path, bytes: &[u8], rows: usize) -> Result<Writte
     })
 }
 
-fn sync_folder(path: &Path) -> Result<()> {
-    std::fs::File::open(path)
-        .and_then(|folder| folder.sync_all())
-        .with_context(|| format!("cannot sync {}", path.display()))
-}
-
 /// The COPY of a table's exported columns. The table is found by the search path: public,
 /// or at a past instant its view in ctodb_as_of (`db::read_only`); a column the view lacks
 /// (a later migration added it) is today's, joined from the table by id. The column
@@ -293,7 +272,7 @@ async fn copy_statement(
     columns: &[ExportColumn],
     past: bool,
 ) -> Result<String> {
-    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let quote = db::privileges::quote_ident;
     let in_view: Vec<String> = if past {
         db::query(tx, &sql::EXPORT_PAST_COLUMNS, &[&table])
             .await?
@@ -303,8 +282,7 @@ async fn copy_statement(
     } else {
         Vec::new()
     };
-    let today: Vec<&ExportColumn> = columns.iter().filter(|c| past && !in_view.contains(&c.name)).collect();
-    if today.is_empty() {
+    if !past || columns.iter().all(|c| in_view.contains(&c.name)) {
         let list: Vec<String> = columns.iter().map(|c| quote(&c.name)).collect();
         return Ok(format!("COPY (SELECT {} FROM {table}) TO STDOUT (FORMAT binary)", list.join(", ")));
     }

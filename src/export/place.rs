@@ -91,6 +91,37 @@ impl Drop for IdLock {
     }
 }
 
+/// The folder a snapshot of `id` is written into before it is swapped into place
+/// (`.snapshot=ID.tmp-PID`, a name `remove_leftovers` knows), removed when dropped: a
+/// write that failed, or the snapshot a swap replaced (which then bears this name).
+pub struct TempFolder {
+    pub path: PathBuf,
+}
+
+impl TempFolder {
+    /// Makes the folder afresh (a leftover of this process's id goes first).
+    pub fn new(dir: &Path, id: &str) -> Result<TempFolder> {
+        let temp = TempFolder { path: dir.join(format!(".snapshot={id}.tmp-{}", std::process::id())) };
+        let _ = std::fs::remove_dir_all(&temp.path);
+        std::fs::create_dir_all(&temp.path)
+            .with_context(|| format!("cannot create {}", temp.path.display()))?;
+        Ok(temp)
+    }
+
+    /// Syncs the folder, so that its entries outlast a crash before the swap.
+    pub fn sync(&self) -> Result<()> {
+        File::open(&self.path)
+            .and_then(|folder| folder.sync_all())
+            .with_context(|| format!("cannot sync {}", self.path.display()))
+    }
+}
+
+impl Drop for TempFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
 /// Removes what exports that died left in `dir`: the unfinished or replaced folders of
 /// `id` (whose lock the caller holds), and those of any other ID whose lock is free.
 pub fn remove_leftovers(dir: &Path, id: &str) {

@@ -84,44 +84,36 @@ pub fn upgrade(dir: &Path, id: &str) -> Result<Vec<Drift>> {
     if drifted.is_empty() {
         return Ok(drifted);
     }
-    let temp = dir.join(format!(".snapshot={id}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&temp);
-    std::fs::create_dir_all(&temp).with_context(|| format!("cannot create {}", temp.display()))?;
-    let result = (|| -> Result<()> {
-        let mut document = manifest.document.clone();
-        for entry in document["files"].as_array_mut().into_iter().flatten() {
-            let name = entry["file"].as_str().unwrap_or_default().to_string();
-            let from = folder.join(&name);
-            let to = temp.join(&name);
-            if !drifted.iter().any(|d| d.file == name) {
-                // unchanged: the same file under the new folder (a copy where links fail)
-                std::fs::hard_link(&from, &to)
-                    .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
-                    .with_context(|| format!("cannot link {} into {}", from.display(), temp.display()))?;
-                continue;
-            }
-            let (schema, batches) = converted(&from)?;
-            let rows = batches.iter().map(RecordBatch::num_rows).sum();
-            let bytes = crate::output::parquet::batches_bytes(&schema, &batches)
-                .map_err(|err| anyhow!("cannot write {} as Parquet: {err}", to.display()))?;
-            let written = crate::export::write_frame_file(&to, &bytes, rows)?;
-            *entry = FileEntry::new(&written, &schema).into_json();
+    let temp = place::TempFolder::new(dir, id)?;
+    let mut document = manifest.document.clone();
+    for entry in document["files"].as_array_mut().into_iter().flatten() {
+        let name = entry["file"].as_str().unwrap_or_default().to_string();
+        let from = folder.join(&name);
+        let to = temp.path.join(&name);
+        if !drifted.iter().any(|d| d.file == name) {
+            // unchanged: the same file under the new folder (a copy where links fail)
+            std::fs::hard_link(&from, &to)
+                .or_else(|_| std::fs::copy(&from, &to).map(|_| ()))
+                .with_context(|| format!("cannot link {} into {}", from.display(), temp.path.display()))?;
+            continue;
         }
-        document["upgraded"] = serde_json::json!({
-            "ctodb_version": env!("CARGO_PKG_VERSION"),
-            "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            "columns": drifted.iter().map(|d| format!("{}.{}: {} to {}", d.file, d.column, d.written, d.declared)).collect::<Vec<_>>(),
-        });
-        Manifest { document }.write(&temp)?;
-        std::fs::File::open(&temp)
-            .and_then(|f| f.sync_all())
-            .with_context(|| format!("cannot sync {}", temp.display()))?;
-        place::swap_into_place(&temp, &folder, true)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&temp);
+        let (schema, batches) = converted(&from)?;
+        let rows = batches.iter().map(RecordBatch::num_rows).sum();
+        let bytes = crate::output::parquet::batches_bytes(&schema, &batches)
+            .map_err(|err| anyhow!("cannot write {} as Parquet: {err}", to.display()))?;
+        let written = crate::export::write_frame_file(&to, &bytes, rows)?;
+        *entry = FileEntry::new(&written, &schema).into_json();
     }
-    result.map(|()| drifted)
+    document["upgraded"] = serde_json::json!({
+        "ctodb_version": env!("CARGO_PKG_VERSION"),
+        "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "columns": drifted.iter().map(|d| format!("{}.{}: {} to {}", d.file, d.column, d.written, d.declared)).collect::<Vec<_>>(),
+    });
+    Manifest { document }.write(&temp.path)?;
+    temp.sync()?;
+    // the temporary folder then names the replaced snapshot, removed when it is dropped
+    place::swap_into_place(&temp.path, &folder, true)?;
+    Ok(drifted)
 }
 
 /// A stored frame's file with every column in its declared type: its schema and batches.
